@@ -1,0 +1,89 @@
+"""The one root error, BotError, and its kinds; each carries a hint that tells the user what to do."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Root of every error the bot raises on purpose; `str()` is the one line a user sees."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ConfigError(BotError):
+    """A setting is unknown, malformed or out of range, or a needed credential is missing."""
+
+    exit_code = 2
+
+
+class FeedError(BotError):
+    """The feed could not be fetched, or what came back is not a usable feed."""
+
+
+class EntryNotFound(FeedError):
+    """`--entry` named nothing in the feed."""
+
+
+class WriterError(BotError):
+    """The model writer failed for good (after retries and fallbacks)."""
+
+
+class AuthError(BotError):
+    """A service rejected our credentials (401): retrying will not help."""
+
+
+class CreditsExhausted(WriterError):
+    """Hugging Face answered 402: the account's credits are spent."""
+
+
+class ImageError(BotError):
+    """No image could be made or normalised."""
+
+
+class PublishError(BotError):
+    """X refused or failed to publish; `retryable` says whether a later attempt may succeed."""
+
+    def __init__(self, message: str, hint: str = "", *, retryable: bool = True) -> None:
+        super().__init__(message, hint)
+        self.retryable = retryable
+
+
+class DuplicateContent(PublishError):
+    """X answered 403 'duplicate content': this text was already posted."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, hint, retryable=False)
+
+
+class ReplyForbidden(PublishError):
+    """X answered 403 to a reply (reply restrictions since Feb 2026)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, hint, retryable=False)
+
+
+class RateLimited(PublishError):
+    """X answered 429; `reset_at` is the epoch second from x-rate-limit-reset, when known."""
+
+    def __init__(self, message: str, hint: str = "", *, reset_at: float | None = None) -> None:
+        super().__init__(message, hint, retryable=True)
+        self.reset_at = reset_at
+
+
+class BudgetExceeded(PublishError):
+    """The thread does not fit what is left of the daily or monthly post budget."""
+
+
+class StoreError(BotError):
+    """The database could not be opened, migrated or written."""
+
+
+class OutputError(BotError):
+    """The output directory or a file in it could not be written."""

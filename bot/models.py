@@ -1,0 +1,177 @@
+"""Typed records passed between the pipeline stages: Entry → Article → Draft → Thread → PostedThread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+ImageSource = Literal["hf", "gradio", "cover", "card", "none"]
+BlockKind = Literal["heading", "paragraph", "quote", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed item, as feed.py read it: still HTML, but typed."""
+
+    feed: str  # the feed URL or path as configured
+    key: str  # stable identity: the /p/<slug> path when there is one, else guid or link
+    guid: str
+    link: str
+    title: str
+    subtitle: str = ""
+    author: str = ""
+    published: datetime | None = None  # timezone-aware UTC
+    html: str = ""  # content:encoded, else the summary
+    cover_url: str = ""
+    publication: str = ""  # the feed's title
+    language: str = ""  # the feed's declared language, e.g. "en", "ja"
+    paywalled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """What one fetch of a feed gave: entries newest first, cache validators, warnings."""
+
+    url: str
+    title: str = ""
+    entries: tuple[Entry, ...] = ()
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False  # the server answered 304
+    bytes_received: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One readable piece of an article: a heading, a paragraph, a quote or a list item."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An entry cleaned for reading: text blocks, and the links and handles it really contains."""
+
+    entry: Entry
+    blocks: tuple[Block, ...] = ()
+    links: frozenset[str] = frozenset()  # absolute URLs found in the article's HTML
+    mentions: frozenset[str] = frozenset()  # @handles written in the article text, lower-case
+    hashtags: frozenset[str] = frozenset()  # #tags written in the article text, lower-case
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
+
+    @property
+    def text(self) -> str:
+        """The whole article as plain text, blocks separated by blank lines."""
+        return "\n\n".join(b.text for b in self.blocks)
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        return tuple(b.text for b in self.blocks if b.kind == "heading")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSpec:
+    """How a thread is shaped, taken from the [thread] settings."""
+
+    tweets: int = 3
+    numbering: bool = False
+    link: Literal["first", "last", "none"] = "last"
+    utm: str = ""
+    hashtags: int = 0
+    language: str = ""  # empty: the article's own
+    voice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCall:
+    """One request to a model (text or image), kept for `bot history` and the benchmark."""
+
+    backend: str  # "hf", "openai-compatible", "gradio", ...
+    model: str
+    purpose: str  # "thread", "repair", "rewrite", "image"
+    outcome: str  # "ok", "http 429", "timeout", "unparseable", ...
+    latency_ms: int = 0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriterInfo:
+    """Which writer produced a draft, and how many model calls it took."""
+
+    backend: str  # "hf" or "extractive"
+    model: str = ""
+    calls: int = 0
+    fallbacks: tuple[str, ...] = ()  # one line each: why a model or backend was skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A writer's output: tweet texts (not yet checked), an image prompt and alt text."""
+
+    tweets: tuple[str, ...]
+    image_prompt: str = ""
+    alt_text: str = ""
+    writer: WriterInfo = field(default_factory=lambda: WriterInfo("extractive"))
+    calls: tuple[ModelCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """The normalised image that goes with the first tweet (path is None when source is "none")."""
+
+    path: Path | None
+    alt_text: str = ""
+    prompt: str = ""
+    source: ImageSource = "none"
+    mime: str = ""
+    width: int = 0
+    height: int = 0
+    size: int = 0  # bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Tweet:
+    """One checked tweet: its final text and its weighted length as X counts it."""
+
+    text: str
+    weighted_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A checked thread, ready to publish: every tweet valid, the image normalised."""
+
+    article: Article
+    tweets: tuple[Tweet, ...]
+    image: Image
+    writer: WriterInfo
+    calls: tuple[ModelCall, ...] = ()
+    notes: tuple[str, ...] = ()  # what fitting and hygiene changed, one line each
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTweet:
+    """One tweet that X accepted."""
+
+    position: int  # 1-based
+    tweet_id: str
+    media_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostedThread:
+    """The outcome of publishing: the tweets X holds, and how the thread was linked."""
+
+    thread: Thread
+    published: tuple[PublishedTweet, ...] = ()
+    mode: str = "reply"  # "reply", "quote", "single"
+    complete: bool = False
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,131 @@
+"""The table of every setting: name, type, default, environment variable, allowed values, description.
+
+Hand-written rather than pydantic-settings: one small table drives defaults, the TOML file, the
+environment, validation messages and the README's settings table, and keeps `bot --help` fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: `section.key` in the TOML file, `env` in the environment."""
+
+    section: str
+    key: str
+    type: str  # "str", "int", "float", "bool", "list", "choice"
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    env_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+    @property
+    def env(self) -> str:
+        return self.env_name or f"BOT_{self.section.upper()}_{self.key.upper()}"
+
+
+O = Option
+OPTIONS: tuple[Option, ...] = (
+    # [feed]
+    O("feed", "urls", "list", [], "Feeds to watch (URLs or file paths); empty: the bundled sample feed.", env_name="BOT_FEED_URL"),
+    O("feed", "timeout", "float", 20.0, "Seconds to wait to connect to, and then to read from, a feed server.", minimum=1, maximum=300),
+    O("feed", "user_agent", "str", "", "User-Agent for feed requests (Substack answers 403 without one); empty: the bot's own."),
+    O("feed", "max_bytes", "int", 20_000_000, "Largest feed body read, in bytes; a larger one is refused.", minimum=10_000),
+    # [thread]
+    O("thread", "tweets", "int", 3, "Tweets per thread.", minimum=1, maximum=25),
+    O("thread", "numbering", "bool", False, "Prefix each tweet with its position, like 1/3."),
+    O("thread", "link", "choice", "last", "Which tweet carries the article link (once per thread).", choices=("first", "last", "none")),
+    O("thread", "utm", "str", "", "Query parameters added to the article link, e.g. utm_source=x&utm_medium=social."),
+    O("thread", "hashtags", "int", 0, "Most hashtags per thread (0: none).", minimum=0, maximum=10),
+    O("thread", "language", "str", "", "Language to write in, e.g. English; empty: the article's own."),
+    O("thread", "voice", "str", "clear, warm and specific; no hype, no clickbait", "Voice and tone the model is asked to write in."),
+    # [writer]
+    O("writer", "backend", "choice", "auto", "Who writes: hf (a model), extractive (offline, from the article), auto (hf when a token or endpoint is set).", choices=("auto", "hf", "extractive")),
+    O("writer", "model", "str", "Qwen/Qwen2.5-72B-Instruct", "Chat model on Hugging Face (or the model name a self-hosted server expects)."),
+    O("writer", "fallback_models", "list", [], "Models to try in order when the main one fails or credits run out."),
+    O("writer", "provider", "str", "", "Hugging Face inference provider; empty: Hugging Face's default routing."),
+    O("writer", "base_url", "str", "", "An OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama) instead of Hugging Face.", env_name="BOT_LLM_BASE_URL"),
+    O("writer", "temperature", "float", 0.7, "Sampling temperature.", minimum=0, maximum=2),
+    O("writer", "top_p", "float", 0.95, "Nucleus sampling threshold.", minimum=0.01, maximum=1),
+    O("writer", "seed", "int", -1, "Sampling seed for repeatable drafts (-1: none).", minimum=-1),
+    O("writer", "max_tokens", "int", 1200, "Most tokens the model may answer with.", minimum=64, maximum=32768),
+    O("writer", "stop", "list", [], "Stop sequences."),
+    O("writer", "no_cache", "bool", False, "Ask Hugging Face not to serve a cached answer (header x-use-cache: 0)."),
+    O("writer", "json_mode", "choice", "auto", "How to ask for JSON: schema (response_format json_schema), object, off (prompt only), auto (schema, then off if refused).", choices=("auto", "schema", "object", "off")),
+    O("writer", "timeout", "float", 90.0, "Seconds one model request may take.", minimum=1, maximum=900),
+    O("writer", "retries", "int", 3, "Retries of a model request after 429, 503 or a timeout.", minimum=0, maximum=10),
+    O("writer", "context_tokens", "int", 6000, "Token budget for the article in the prompt; the body is trimmed to fit.", minimum=500),
+    O("writer", "rewrite_attempts", "int", 2, "Times the model is asked to shorten a tweet that is too long, before a clean trim.", minimum=0, maximum=5),
+    O("writer", "offline_fallback", "bool", True, "When every model fails, write the thread offline from the article instead of giving up."),
+    O("writer", "templates_dir", "str", "", "Folder with your own copies of the prompt templates; empty: the bundled ones."),
+    # [image]
+    O("image", "chain", "list", ["hf", "cover", "card"], "Image sources tried in order: hf, gradio, cover, card, none."),
+    O("image", "model", "str", "stabilityai/stable-diffusion-3.5-large", "Text-to-image model on Hugging Face."),
+    O("image", "provider", "str", "", "Hugging Face inference provider for images; empty: default routing."),
+    O("image", "base_url", "str", "", "A self-hosted text-to-image server speaking Hugging Face's task API.", env_name="BOT_IMAGE_BASE_URL"),
+    O("image", "gradio_space", "str", "stabilityai/stable-diffusion-3.5-large", "Gradio Space id or URL of a Gradio app for the gradio source.", env_name="BOT_GRADIO_SPACE"),
+    O("image", "gradio_api_name", "str", "/infer", "The Space's endpoint."),
+    O("image", "negative_prompt", "str", "text, words, letters, watermark, logo, blurry", "What the image must not show."),
+    O("image", "width", "int", 1344, "Image width in pixels (X crops previews to 16:9).", minimum=256, maximum=4096),
+    O("image", "height", "int", 768, "Image height in pixels.", minimum=256, maximum=4096),
+    O("image", "guidance_scale", "float", 4.5, "Guidance scale.", minimum=0, maximum=30),
+    O("image", "steps", "int", 28, "Inference steps.", minimum=1, maximum=150),
+    O("image", "seed", "int", -1, "Image seed (-1: random).", minimum=-1),
+    O("image", "timeout", "float", 180.0, "Seconds one image request may take.", minimum=1, maximum=1800),
+    O("image", "format", "choice", "jpeg", "Format of the image that is posted.", choices=("jpeg", "png")),
+    # [x]
+    O("x", "base_url", "str", "https://api.x.com", "X API base URL (for proxies and tests).", env_name="X_API_BASE_URL"),
+    O("x", "timeout", "float", 30.0, "Seconds one X API request may take.", minimum=1, maximum=300),
+    O("x", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection.", minimum=0, maximum=10),
+    O("x", "thread_mode", "choice", "reply", "How the posts of a thread are linked: reply (a real thread), quote (each quotes the one before), single (the first post only).", choices=("reply", "quote", "single")),
+    O("x", "reply_fallback", "choice", "quote", "When X forbids a reply (403): quote the previous post, post nothing more (stop), or fail the entry.", choices=("quote", "stop", "fail")),
+    O("x", "posts_per_day", "int", 17, "Most posts in any 24 hours (the legacy free tier allows 17); 0: no limit.", minimum=0),
+    O("x", "posts_per_month", "int", 0, "Most posts per calendar month; 0: no limit.", minimum=0),
+    O("x", "price_post", "float", 0.015, "Pay-per-use price of a post without a URL, in dollars.", minimum=0),
+    O("x", "price_post_url", "float", 0.20, "Pay-per-use price of a post with a URL, in dollars.", minimum=0),
+    # [store]
+    O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),
+    O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds before another process may take it over.", minimum=30),
+    # [daemon]
+    O("daemon", "interval", "int", 900, "Seconds between polls of each feed.", minimum=30),
+    O("daemon", "jitter", "int", 60, "Random seconds added to each poll, so feeds do not fire together.", minimum=0),
+    O("daemon", "misfire_grace", "int", 300, "Seconds late a poll may still run.", minimum=1),
+    O("daemon", "backlog", "choice", "skip", "On a feed's first poll: skip (record existing entries, post nothing) or latest (post the newest backlog_count).", choices=("skip", "latest")),
+    O("daemon", "backlog_count", "int", 1, "With backlog = latest: how many of the newest entries to post.", minimum=1, maximum=20),
+    O("daemon", "max_attempts", "int", 5, "Attempts per entry before it is reported as failed.", minimum=1, maximum=50),
+    O("daemon", "retry_backoff", "int", 300, "Seconds before the first retry of a failed entry; doubles each time.", minimum=1),
+    O("daemon", "window", "str", "", "UTC hours when posting is allowed, e.g. 08:00-22:00; empty: any time."),
+    O("daemon", "daily_cap", "int", 0, "Most threads per UTC day; 0: no limit.", minimum=0),
+    O("daemon", "heartbeat_file", "str", "bot.heartbeat", "File touched after every poll (the Docker healthcheck reads it)."),
+    O("daemon", "stall_after", "int", 0, "Exit non-zero when no poll finished for this many seconds, so the platform restarts the bot; 0: 3 intervals.", minimum=0),
+    # [log]
+    O("log", "format", "choice", "text", "Log lines as text or json.", choices=("text", "json")),
+    O("log", "level", "choice", "INFO", "Least severe level logged.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    # [output]
+    O("output", "dir", "str", "out", "Where `bot post` writes thread.json, the image and preview.html."),
+)
+del O
+
+BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS))
+
+# Secrets: read from the environment (or .env) only, never from the settings file.
+SECRETS: dict[str, str] = {
+    "HF_TOKEN": "Hugging Face token for chat and text-to-image (and private Spaces).",
+    "BOT_LLM_API_KEY": "Key sent to BOT_LLM_BASE_URL (the Hugging Face token never is).",
+    "BOT_IMAGE_API_KEY": "Key sent to BOT_IMAGE_BASE_URL.",
+    "X_API_KEY": "X consumer key (OAuth 1.0a user context).",
+    "X_API_SECRET": "X consumer secret.",
+    "X_ACCESS_TOKEN": "X access token of the posting account.",
+    "X_ACCESS_TOKEN_SECRET": "X access token secret.",
+    "DATABASE_URL": "Database URL; default a SQLite file. Heroku's postgres:// is accepted.",
+}
