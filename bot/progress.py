@@ -1,0 +1,48 @@
+"""What the terminal shows while a thread is being made: the model's text as it streams, a spinner otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LiveView:
+    """A spinner on stderr whose message follows the pipeline; streamed model text is printed as it arrives."""
+
+    def __init__(self, console: Any, enabled: bool = True) -> None:
+        self.console = console
+        self.enabled = enabled and console.is_terminal
+        self._status: Any = None
+        self._streaming = False
+
+    def __enter__(self) -> "LiveView":
+        if self.enabled:
+            self._status = self.console.status("starting")
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._end_stream()
+        if self._status is not None:
+            self._status.stop()
+
+    def status(self, message: str) -> None:
+        """Show what the pipeline is doing now."""
+        self._end_stream()
+        if self._status is not None:
+            self._status.update(message)
+            self._status.start()
+        else:
+            self.console.print(f"[dim]… {message}[/dim]", highlight=False)
+
+    def text(self, chunk: str) -> None:
+        """Print a piece of the model's answer as it arrives."""
+        if not self._streaming:
+            if self._status is not None:
+                self._status.stop()
+            self._streaming = True
+        self.console.print(chunk, end="", style="dim", markup=False, highlight=False)
+
+    def _end_stream(self) -> None:
+        if self._streaming:
+            self.console.print()
+            self._streaming = False
