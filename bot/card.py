@@ -154,18 +154,26 @@ def layout_card(publication: str, title: str, subtitle: str = "", author: str = 
 
 
 def palette(name: str) -> tuple[tuple[int, int, int], ...]:
-    """Background, gradient end, accent and soft text colours, derived from a name; white text on it has contrast >= 7:1."""
+    """Background, gradient end, accent and soft text colours from a name; white on it has contrast >= 10:1 (WCAG AAA is 7)."""
     digest = hashlib.sha256(name.strip().lower().encode("utf-8")).digest()
     hue = int.from_bytes(digest[:2], "big") / 65536
     saturation = 0.35 + digest[2] / 255 * 0.25
     lightness = 0.24
-    while _contrast(_hls(hue, lightness, saturation), _INK) < 7.5 and lightness > 0.05:
+    while _contrast(_hls(hue, lightness, saturation), _INK) < 10 and lightness > 0.05:
         lightness -= 0.01
     background = _hls(hue, lightness, saturation)
-    end = _hls((hue + 0.06) % 1, max(0.04, lightness - 0.07), saturation)
-    accent = _hls(hue, 0.74, min(1.0, saturation + 0.3))
-    soft = _hls(hue, 0.86, 0.25)
+    end = _hls((hue + 0.06) % 1, max(0.04, lightness - 0.06), saturation)
+    accent = _lift(hue, 0.70, min(1.0, saturation + 0.3), background, 5.0)
+    soft = _lift(hue, 0.84, 0.25, background, 7.5)
     return background, end, accent, soft
+
+
+def _lift(hue: float, lightness: float, saturation: float, against: tuple[int, int, int],
+          ratio: float) -> tuple[int, int, int]:
+    """The colour, lightened until its contrast with `against` reaches the ratio."""
+    while _contrast(_hls(hue, lightness, saturation), against) < ratio and lightness < 0.97:
+        lightness += 0.01
+    return _hls(hue, lightness, saturation)
 
 
 def _hls(hue: float, lightness: float, saturation: float) -> tuple[int, int, int]:

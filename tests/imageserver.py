@@ -1,0 +1,135 @@
+"""A local image server on 127.0.0.1 for the image tests, in a thread.
+
+POST to any path speaks Hugging Face's text-to-image task API as huggingface_hub uses it against a
+URL (DESIGN.md): body {"inputs": prompt, "parameters": {...}}, Accept: image/png, answer a PNG. Its
+answers are scripted one per request ("ok", an HTTP status, "hang", "garbage"); when the script runs
+out it answers "ok". GET serves files put in `files`, with whatever Content-Type the test declares,
+the way Substack serves covers. Every request's headers and JSON body are recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any = None
+
+
+@dataclass
+class ImageServer:
+    """Start with `with ImageServer() as server:`; `server.url` is the text-to-image endpoint."""
+
+    script: list[Any] = field(default_factory=list)  # "ok" | int status | "hang" | "garbage"
+    files: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)  # path -> (status, type, body)
+    seen: list[Seen] = field(default_factory=list)
+    hang_seconds: float = 5.0
+    retry_after: str = "2"
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base(self) -> str:
+        """http://127.0.0.1:PORT"""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        """The text-to-image endpoint (any path works; this one looks like a deployed model)."""
+        return f"{self.base}/models/local-sd"
+
+    def posts(self) -> list[Seen]:
+        """The text-to-image requests received so far."""
+        return [s for s in self.seen if s.method == "POST"]
+
+    def __enter__(self) -> "ImageServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # wakes any handler that is hanging on purpose
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def next_reply(self) -> Any:
+        with self._lock:
+            return self.script.pop(0) if self.script else "ok"
+
+
+def generated_png(prompt: str, width: int, height: int) -> bytes:
+    """A PNG of the requested size whose colour depends on the prompt (a stand-in for a model)."""
+    shade = sum(prompt.encode()) % 200
+    image = Image.new("RGB", (width, height), (30, 60 + shade // 2, 90 + shade // 3))
+    ImageDraw.Draw(image).ellipse((width // 4, height // 4, 3 * width // 4, 3 * height // 4), fill=(240, 200, 80))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _handler(server: ImageServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in (extra or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                self.close_connection = True
+
+        def do_GET(self) -> None:  # noqa: N802
+            server.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+            status, content_type, body = server.files.get(self.path, (404, "text/html", b"<html>not found</html>"))
+            self._send(status, body, content_type)
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = raw
+            server.seen.append(Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            reply = server.next_reply()
+            if reply == "hang":
+                server._stop.wait(server.hang_seconds)
+                reply = 503
+            if reply == "garbage":
+                self._send(200, b"<html>this is not an image</html>", "image/png")
+            elif isinstance(reply, int):
+                message = json.dumps({"error": f"scripted {reply}"}).encode()
+                self._send(reply, message, "application/json", {"Retry-After": server.retry_after})
+            else:
+                params = (body or {}).get("parameters", {}) if isinstance(body, dict) else {}
+                prompt = body.get("inputs", "") if isinstance(body, dict) else ""
+                png = generated_png(prompt, int(params.get("width") or 512), int(params.get("height") or 512))
+                self._send(200, png, "image/png")
+
+    return Handler
