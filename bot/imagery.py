@@ -163,8 +163,15 @@ def _host(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
-def _short(exc: BaseException, secrets: Any = None, limit: int = 160) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+def _body(response: Any) -> str:
+    try:
+        return str(response.text)
+    except Exception:  # a streamed body that was not read, or undecodable bytes
+        return ""
+
+
+def _short(exc: BaseException | str, secrets: Any = None, limit: int = 160) -> str:
+    text = " ".join(str(exc).split()) or ("" if isinstance(exc, str) else type(exc).__name__)
     text = secrets.redact(text) if secrets is not None else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -242,7 +249,8 @@ class HFImageMaker:
                 return outcome, ImageError(f"{where} is busy ({status})", "try again later"), wait
             if status == 404:
                 return outcome, ImageError(f"{where} does not serve this model (404)", "check image.model and image.provider"), None
-            return outcome, ImageError(f"{where} answered HTTP {status}: {_short(exc, self.secrets)}", "check the image settings"), None
+            said = _short(_body(exc.response), self.secrets, 120)
+            return outcome, ImageError(f"{where} answered HTTP {status}" + (f": {said}" if said else ""), "check the image settings"), None
         name = type(exc).__name__
         if name == "UnidentifiedImageError":
             return "not an image", ImageError(f"{where} answered something that is not an image", "check image.base_url"), None

@@ -48,7 +48,7 @@ def build(app: GradioApp) -> gr.Blocks:
 
     def infer_fails(prompt: str, negative_prompt: str, seed: float, randomize_seed: bool, width: float,
                     height: float, guidance_scale: float, num_inference_steps: float) -> tuple[Image.Image, int]:
-        raise gr.Error(QUOTA_MESSAGE)
+        raise gr.Error(QUOTA_MESSAGE, print_exception=False)
 
     with gr.Blocks(analytics_enabled=False) as demo:
         prompt = gr.Text(label="Prompt")
