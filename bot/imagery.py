@@ -92,7 +92,7 @@ class ImageChain:
             path = write_image(out_dir, encoded, mime)
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             model_made = name in ("hf", "gradio")
-            return Image(path, alt_for(name, article, alt_text, prompt), prompt if model_made else "",
+            return Image(path, alt_for(name, article, alt_text), prompt if model_made else "",
                          name, mime, width, height, len(encoded))  # type: ignore[arg-type]
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")",
                          "the thread can go out without an image; fix a source or add card to image.chain")
@@ -126,7 +126,7 @@ def clean_alt_text(text: str) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def alt_for(source: str, article: Article, given: str, prompt: str) -> str:
+def alt_for(source: str, article: Article, given: str) -> str:
     """Alt text that describes the image actually posted (the writer's describes the model's picture)."""
     entry = article.entry
     about = entry.title + (f": {entry.subtitle}" if entry.subtitle else "")
@@ -134,17 +134,14 @@ def alt_for(source: str, article: Article, given: str, prompt: str) -> str:
         return clean_alt_text(given or f"Illustration for the article {about}")
     if source == "cover":
         return clean_alt_text(f"Cover image of the article {about}")
-    parts = [f"Title card: {entry.title}"]
-    parts += [entry.subtitle] if entry.subtitle else []
-    parts += [f"by {entry.author}"] if entry.author else []
-    parts += [entry.publication] if entry.publication else []
-    return clean_alt_text(". ".join(p.strip().rstrip(".") for p in parts) + ".")
+    parts = (f"Title card: {entry.title}", entry.subtitle, f"by {entry.author}" if entry.author else "", entry.publication)
+    return clean_alt_text(". ".join(p.strip().rstrip(".") for p in parts if p) + ".")
 
 
 def write_image(out_dir: Path, data: bytes, mime: str) -> Path:
     """Write image.jpg or image.png atomically and remove the other, stale one."""
     name, stale = ("image.png", "image.jpg") if mime == "image/png" else ("image.jpg", "image.png")
-    path = out_dir / name
+    path, tmp = out_dir / name, None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
@@ -153,6 +150,8 @@ def write_image(out_dir: Path, data: bytes, mime: str) -> Path:
         os.replace(tmp, path)
         (out_dir / stale).unlink(missing_ok=True)
     except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}", "check the output folder's permissions and free space") from None
     return path
 
@@ -161,13 +160,6 @@ def _host(url: str) -> str:
     """scheme://host[:port]/path without any user:password."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
-def _body(response: Any) -> str:
-    try:
-        return str(response.text)
-    except Exception:  # a streamed body that was not read, or undecodable bytes
-        return ""
 
 
 def _short(exc: BaseException | str, secrets: Any = None, limit: int = 160) -> str:
@@ -249,7 +241,10 @@ class HFImageMaker:
                 return outcome, ImageError(f"{where} is busy ({status})", "try again later"), wait
             if status == 404:
                 return outcome, ImageError(f"{where} does not serve this model (404)", "check image.model and image.provider"), None
-            said = _short(_body(exc.response), self.secrets, 120)
+            try:
+                said = _short(exc.response.text, self.secrets, 120)
+            except Exception:  # a streamed body that was never read
+                said = ""
             return outcome, ImageError(f"{where} answered HTTP {status}" + (f": {said}" if said else ""), "check the image settings"), None
         name = type(exc).__name__
         if name == "UnidentifiedImageError":
@@ -305,19 +300,16 @@ class GradioImageMaker:
 
         cfg = self.settings.image
         src = cfg.gradio_space.strip()
-        outcome = "ok"
         try:
             job = client.submit(prompt=prompt, negative_prompt=cfg.negative_prompt, seed=max(0, cfg.seed),
                                 randomize_seed=cfg.seed < 0, width=cfg.width, height=cfg.height,
                                 guidance_scale=cfg.guidance_scale, num_inference_steps=cfg.steps,
                                 api_name=cfg.gradio_api_name)
         except (ValueError, TypeError) as exc:  # unknown api_name, or parameters the endpoint does not take
-            outcome = "bad endpoint"
+            self.record(ModelCall("gradio", src, "image", "bad endpoint", _ms(started)))
             raise ImageError(f"{where} cannot run {cfg.gradio_api_name}: {_short(exc)}",
                              "check image.gradio_api_name and that the endpoint takes SD-3.5's /infer inputs") from exc
-        finally:
-            if outcome != "ok":
-                self.record(ModelCall("gradio", src, "image", outcome, _ms(started)))
+        outcome = "ok"
         try:
             result = job.result(timeout=cfg.timeout)
         except AppError as exc:
@@ -355,26 +347,23 @@ class CoverImageMaker:
             raise ImageSkipped("the article has no cover image")
         if not url.startswith(("http://", "https://")):
             raise ImageSkipped(f"the cover {url[:80]!r} is not a web address")
-        feed = self.settings.feed
-        agent = feed.user_agent or f"substack-thread-bot/{__version__} (+https://pypi.org/project/requests)"
+        feed, nxt = self.settings.feed, "the next source will be tried"
+        agent = feed.user_agent or f"substack-thread-bot/{__version__} (python-requests)"
         try:
             with requests.get(url, timeout=(feed.timeout, feed.timeout), stream=True,
                               headers={"User-Agent": agent, "Accept": "image/*"}) as response:
                 if response.status_code != 200:
-                    raise ImageError(f"the cover image answered HTTP {response.status_code}", "the next source will be tried")
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_COVER_BYTES:
-                    raise ImageError(f"the cover image is {int(declared):,} bytes, over {MAX_COVER_BYTES:,}", "the next source will be tried")
+                    raise ImageError(f"the cover image answered HTTP {response.status_code}", nxt)
                 body = bytearray()
                 for chunk in response.iter_content(65536):
                     body += chunk
-                    if len(body) > MAX_COVER_BYTES:
-                        raise ImageError(f"the cover image is over {MAX_COVER_BYTES:,} bytes", "the next source will be tried")
+                    if len(body) > MAX_COVER_BYTES:  # also catches a lying or absent Content-Length
+                        raise ImageError(f"the cover image is over {MAX_COVER_BYTES:,} bytes", nxt)
                 return bytes(body)
         except requests.Timeout as exc:
-            raise ImageError(f"the cover image did not arrive within {feed.timeout:g} s", "the next source will be tried") from exc
+            raise ImageError(f"the cover image did not arrive within {feed.timeout:g} s", nxt) from exc
         except requests.RequestException as exc:
-            raise ImageError(f"cannot download the cover image: {type(exc).__name__}", "the next source will be tried") from exc
+            raise ImageError(f"cannot download the cover image: {type(exc).__name__}", nxt) from exc
 
 
 class CardImageMaker:
