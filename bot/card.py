@@ -46,8 +46,7 @@ _SYSTEM_FONTS: tuple[tuple[str, str], ...] = (
     ("C:/Windows/Fonts/msyhbd.ttc", "C:/Windows/Fonts/msyh.ttc"),
 )
 _BUILTIN = ""  # stands for Pillow's own font in the font pairs
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
-_TOKENS = re.compile(r"\s+|[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
+_TOKENS = re.compile(r"\s+|[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +82,7 @@ def title_card(publication: str, title: str, subtitle: str = "", author: str = "
     """A PNG title card: the publication, a large wrapped title, the subtitle and the author."""
     import io
 
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     layout = layout_card(publication, title, subtitle, author, width, height, font_path=font_path)
     image = _gradient(layout)
@@ -118,7 +117,7 @@ def layout_card(publication: str, title: str, subtitle: str = "", author: str = 
     text_width = right - left
     lines: list[CardText] = []
 
-    head_size = max(14, round(height * 0.042))
+    head_size = max(14, round(height * 0.046))
     if publication:
         lines += _block("publication", [_ellipsize(publication.upper(), regular, head_size, text_width)],
                         regular, head_size, left, right, top, 1.0, accent)
@@ -127,7 +126,7 @@ def layout_card(publication: str, title: str, subtitle: str = "", author: str = 
     bar_x = right - bar_w if _rtl(publication or title) else left
     bar = (bar_x, bar_y, bar_x + bar_w, bar_y + bar_h)
 
-    foot_size = max(12, round(height * 0.036))
+    foot_size = max(12, round(height * 0.04))
     foot_y = bottom - foot_size
     if author:
         lines += _block("author", [_ellipsize(f"by {author}", regular, foot_size, text_width)],
