@@ -2,7 +2,8 @@
 
 `/infer` takes the Space's inputs (prompt, negative_prompt, seed, randomize_seed, width, height,
 guidance_scale, num_inference_steps) and returns (a WEBP image, the seed), as the Space does.
-`/infer_fails` raises gr.Error, which a client sees as AppError (e.g. a ZeroGPU quota message).
+`/infer_fails` raises gr.Error, which a client sees as AppError (e.g. a ZeroGPU quota message);
+`/infer_slow` takes longer than the tests' timeout.
 Launched on 127.0.0.1 with share off, analytics off and no server-side rendering, so nothing leaves
 the machine; every call's request headers are recorded to prove which credentials arrived.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -20,6 +22,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
 import gradio as gr  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
+SLOW_SECONDS = 2.5
 QUOTA_MESSAGE = "You have exceeded your GPU quota (scripted by the test app)."
 
 
@@ -50,6 +53,11 @@ def build(app: GradioApp) -> gr.Blocks:
                     height: float, guidance_scale: float, num_inference_steps: float) -> tuple[Image.Image, int]:
         raise gr.Error(QUOTA_MESSAGE, print_exception=False)
 
+    def infer_slow(prompt: str, negative_prompt: str, seed: float, randomize_seed: bool, width: float,
+                   height: float, guidance_scale: float, num_inference_steps: float) -> tuple[Image.Image, int]:
+        time.sleep(SLOW_SECONDS)  # longer than the client's timeout in the test
+        return Image.new("RGB", (int(width), int(height))), int(seed)
+
     with gr.Blocks(analytics_enabled=False) as demo:
         prompt = gr.Text(label="Prompt")
         negative_prompt = gr.Text(label="Negative prompt")
@@ -60,10 +68,11 @@ def build(app: GradioApp) -> gr.Blocks:
         guidance_scale = gr.Slider(0.0, 10.0, step=0.1, value=4.5, label="Guidance scale")
         steps = gr.Slider(1, 50, step=1, value=40, label="Number of inference steps")
         result = gr.Image(format="webp", label="Result")
-        run, fail = gr.Button("Run"), gr.Button("Fail")
+        run, fail, slow = gr.Button("Run"), gr.Button("Fail"), gr.Button("Slow")
         inputs = [prompt, negative_prompt, seed, randomize_seed, width, height, guidance_scale, steps]
         run.click(infer, inputs, [result, seed], api_name="infer")
         fail.click(infer_fails, inputs, [result, seed], api_name="infer_fails")
+        slow.click(infer_slow, inputs, [result, seed], api_name="infer_slow")
     return demo
 
 

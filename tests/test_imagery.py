@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot import config
+from bot import config, imagery
 from bot.clock import FakeClock
 from bot.errors import ImageError
 from bot.imagery import MAX_ALT_TEXT, ImageChain, clean_alt_text
@@ -87,6 +87,14 @@ def test_cover_404_falls_back_to_the_card(server: ImageServer, tmp_path: Path) -
     assert image.source == "card" and (image.width, image.height) == (1600, 900)
     assert chain.notes == ["image: cover failed: the cover image answered HTTP 404 — the next source will be tried"]
     assert "Why small newsletters win" in image.alt_text and image.prompt == ""
+
+
+def test_cover_over_the_size_limit_is_refused(server: ImageServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imagery, "MAX_COVER_BYTES", 100_000)  # the real limit is 15 MB; same code path
+    server.files["/big.jpg"] = (200, "image/jpeg", png_bytes() + b"\0" * 200_000)
+    chain = ImageChain(make_settings(image__chain=["cover", "card"]), config.Secrets(), FakeClock())
+    assert chain.make(article(f"{server.base}/big.jpg"), "", "", tmp_path).source == "card"
+    assert "over 100,000 bytes" in chain.notes[0]
 
 
 def test_cover_that_is_not_an_image_falls_back(server: ImageServer, tmp_path: Path) -> None:
@@ -269,6 +277,14 @@ def test_gradio_unknown_endpoint_is_one_line(gradio_app: Any, tmp_path: Path) ->
     chain = ImageChain(settings, settings.secrets, FakeClock())
     assert chain.make(article(), "a lighthouse", "", tmp_path).source == "card"
     assert "cannot run /generate" in chain.notes[0] and "image.gradio_api_name" in chain.notes[0]
+
+
+@pytest.mark.slow
+def test_gradio_timeout_is_one_line(gradio_app: Any, tmp_path: Path) -> None:
+    settings = gradio_settings(gradio_app, "/infer_slow", image__timeout="1")
+    chain = ImageChain(settings, settings.secrets, FakeClock())
+    assert chain.make(article(), "a lighthouse", "", tmp_path).source == "card"
+    assert "gave no image within 1 s" in chain.notes[0] and chain.calls[0].outcome == "timeout"
 
 
 def test_gradio_unreachable_url_is_one_line(tmp_path: Path) -> None:
