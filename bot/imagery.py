@@ -91,8 +91,7 @@ class ImageChain:
                 continue
             path = write_image(out_dir, encoded, mime)
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
-            model_made = name in ("hf", "gradio")
-            return Image(path, alt_for(name, article, alt_text), prompt if model_made else "",
+            return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
                          name, mime, width, height, len(encoded))  # type: ignore[arg-type]
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")",
                          "the thread can go out without an image; fix a source or add card to image.chain")
@@ -158,8 +157,8 @@ def write_image(out_dir: Path, data: bytes, mime: str) -> Path:
 
 def _host(url: str) -> str:
     """scheme://host[:port]/path without any user:password."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.hostname or ''}{f':{p.port}' if p.port else ''}{p.path}"
 
 
 def _short(exc: BaseException | str, secrets: Any = None, limit: int = 160) -> str:
@@ -173,8 +172,7 @@ class HFImageMaker:
 
     source = "hf"
 
-    def __init__(self, settings: Any, secrets: Any, clock: Clock, record: Record,
-                 say: Callable[[str], None]) -> None:
+    def __init__(self, settings: Any, secrets: Any, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
         self.settings, self.secrets, self.clock, self.record, self.say = settings, secrets, clock, record, say
 
     def make(self, article: Article, prompt: str) -> bytes | None:
@@ -380,10 +378,8 @@ class CardImageMaker:
 
 
 def _retry_after(value: str | None, default: float) -> float:
-    try:
-        seconds = float(value) if value else default
-    except ValueError:  # an HTTP date: rare for these servers, and the default is close enough
-        seconds = default
+    # Retry-After may also be an HTTP date: rare from these servers, and the default is close enough then.
+    seconds = float(value) if value and value.strip().replace(".", "", 1).isdigit() else default
     return max(0.0, min(MAX_RETRY_WAIT, seconds))
 
 
