@@ -23,15 +23,6 @@ HF_TOKEN = "hf_FAKEtokenThatMustNeverLeave1234"
 IMAGE_KEY = "local-image-key-5678"
 
 
-@pytest.fixture(autouse=True)
-def no_hub_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """huggingface_hub 2.4 fetches an 'agent harness' list from huggingface.co the first time it builds
-    headers; an empty registry keeps every test on 127.0.0.1."""
-    from huggingface_hub.utils import _detect_agent
-
-    monkeypatch.setattr(_detect_agent, "_registry", {"standardEnvVars": [], "harnesses": {}})
-
-
 @pytest.fixture
 def server() -> Iterator[ImageServer]:
     with ImageServer() as running:

@@ -1,0 +1,27 @@
+"""Shared test fixtures: every test stays on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(autouse=True)
+def no_hub_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """huggingface_hub 2.4 fetches an 'agent harness' list from huggingface.co the first time it builds
+    headers; an empty registry keeps every test on 127.0.0.1."""
+    from huggingface_hub.utils import _detect_agent
+
+    monkeypatch.setattr(_detect_agent, "_registry", {"standardEnvVars": [], "harnesses": {}})
+
+
+@pytest.fixture(autouse=True)
+def no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see the developer's own tokens, settings file or .env."""
+    for name in ("HF_TOKEN", "BOT_LLM_API_KEY", "BOT_IMAGE_API_KEY", "X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN",
+                 "X_ACCESS_TOKEN_SECRET", "DATABASE_URL", "BOT_CONFIG", "BOT_FEED_URL", "BOT_LLM_BASE_URL",
+                 "BOT_IMAGE_BASE_URL", "BOT_GRADIO_SPACE", "X_API_BASE_URL", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
