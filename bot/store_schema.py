@@ -1,0 +1,61 @@
+"""The database schema as numbered, append-only migrations, applied when the store opens.
+
+Plain SQL that SQLite (>= 3.35) and PostgreSQL both accept; times are UTC epoch seconds, so
+comparisons are plain arithmetic on either database.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, (
+        """CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            last_poll DOUBLE PRECISION,
+            first_poll_done INTEGER NOT NULL DEFAULT 0)""",
+        """CREATE TABLE entries (
+            feed TEXT NOT NULL,
+            key TEXT NOT NULL,
+            guid TEXT NOT NULL DEFAULT '',
+            link TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            published DOUBLE PRECISION,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt DOUBLE PRECISION,
+            last_error TEXT NOT NULL DEFAULT '',
+            claimed_by TEXT,
+            lease_until DOUBLE PRECISION,
+            plan TEXT,
+            cost DOUBLE PRECISION,
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (feed, key))""",
+        "CREATE INDEX entries_status ON entries (status, next_attempt)",
+        """CREATE TABLE tweets (
+            feed TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            tweet_id TEXT,
+            media_id TEXT NOT NULL DEFAULT '',
+            posted_at DOUBLE PRECISION,
+            pending_at DOUBLE PRECISION,
+            PRIMARY KEY (feed, entry_key, position))""",
+        "CREATE INDEX tweets_posted_at ON tweets (posted_at)",
+        """CREATE TABLE model_calls (
+            feed TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            latency_ms INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            at DOUBLE PRECISION NOT NULL)""",
+    )),
+)
+
+LATEST = MIGRATIONS[-1][0]
