@@ -179,6 +179,15 @@ class Store:
         return bool(won)
 
     @_guard
+    def take_over(self, feed: str, key: str, old_owner: str, owner: str, lease_seconds: float, now: float) -> bool:
+        """Take a claim from an owner known to be dead; only succeeds if that owner still holds it."""
+        won = self._run(
+            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n
+               WHERE feed = :f AND key = :k AND claimed_by = :old RETURNING key""",
+            o=owner, u=now + lease_seconds, n=now, f=feed, k=key, old=old_owner)
+        return bool(won)
+
+    @_guard
     def release(self, feed: str, key: str, owner: str, status: str, now: float, *, error: str = "",
                 next_attempt: float | None = None, count_attempt: bool = True, cost: float | None = None) -> None:
         """Give up the claim and record the outcome."""
@@ -205,7 +214,7 @@ class Store:
         """Entries to work on now: new ones, and failed or partial ones whose retry time has come; oldest first."""
         rows = self._run(
             """SELECT * FROM entries WHERE feed = :f AND attempts < :m AND (status = 'new'
-                   OR (status IN ('failed', 'partial', 'claimed') AND (next_attempt IS NULL OR next_attempt <= :n)))
+                   OR (status = 'failed' AND (next_attempt IS NULL OR next_attempt <= :n)))
                ORDER BY COALESCE(published, created_at), key""", f=feed, m=max_attempts, n=now)
         return [dict(r) for r in rows]
 

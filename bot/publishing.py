@@ -1,0 +1,134 @@
+"""Publishing one entry exactly once: claim it in the store, reuse its saved plan, resume from its ledger."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import article as article_stage
+from . import policy
+from .errors import BotError, DuplicateContent, PublishError
+from .models import Entry, Image, PostedThread, Thread, Tweet, WriterInfo
+from .output import thread_record
+from .pipeline import Deps, prepare
+
+log = logging.getLogger("bot.publishing")
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps, out_dir: Path, need_image: bool) -> Thread:
+    """The thread saved before the first attempt, so a resumed run posts exactly the same text."""
+    article = article_stage.clean(entry)
+    tweets = tuple(Tweet(t["text"], t["weighted_length"]) for t in plan["tweets"])
+    meta = plan["image"]
+    path = out_dir / meta["path"] if meta.get("path") else None
+    image = Image(path, meta.get("alt_text", ""), meta.get("prompt", ""), meta.get("source", "none"))
+    if need_image and meta.get("path") and not (path and path.is_file()):
+        # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
+        image = deps.images.make(article, meta.get("prompt", ""), meta.get("alt_text", ""), out_dir)
+    elif path and path.is_file():
+        from .image_norm import sniff
+
+        data = path.read_bytes()
+        image = Image(path, image.alt_text, image.prompt, image.source, f"image/{sniff(data)}", size=len(data))
+    w = plan.get("writer", {})
+    return Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)))
+
+
+def _budget(deps: Deps) -> Any:
+    from .publisher import Budget
+
+    store, now = deps.store, deps.clock.now()
+    x = deps.settings.x
+    return Budget(used_24h=store.posts_since(deps.clock.time() - policy.DAY),
+                  used_month=store.posts_since(policy.month_start(now)),
+                  per_day=x.posts_per_day, per_month=x.posts_per_month)
+
+
+def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path) -> tuple[Thread, PostedThread]:
+    """Prepare (or reload) the entry's thread and publish what is missing; never posts a tweet twice."""
+    from .publisher import cost
+
+    store, clock, settings = deps.store, deps.clock, deps.settings
+    store.upsert_entries(feed, [entry], "new", clock.time())
+    ledger = store.ledger(feed, entry.key, now=clock.time)
+    if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
+        raise PublishError("another bot process is publishing this entry right now",
+                           f"let it finish; its claim expires within {settings.store.lease_seconds} s", retryable=True)
+    status, error, retry_at = "failed", "", None
+    try:
+        plan = store.load_plan(feed, entry.key)
+        done = ledger.done()
+        if plan:
+            deps.on_status("resuming the saved thread")
+            thread = thread_from_plan(plan, entry, deps, out_dir, need_image=1 not in done)
+        else:
+            thread = prepare(entry, deps, out_dir)
+            store.save_plan(feed, entry.key, thread_record(thread, feed=feed))
+            store.record_calls(feed, entry.key, thread.calls, clock.time())
+        deps.on_status("publishing to X")
+        posted = deps.publisher.publish(thread, ledger, _budget(deps))
+        status = "posted" if posted.complete else "partial"
+        if status == "partial":
+            error = "; ".join(posted.notes)[:500]
+        return thread, posted
+    except DuplicateContent as exc:
+        status, error = "duplicate", str(exc)
+        raise
+    except PublishError as exc:
+        error = str(exc)
+        if not exc.retryable:
+            status = "rejected"
+        attempts = (store.entry(feed, entry.key) or {}).get("attempts", 0) + 1
+        retry_at = _retry_time(exc, attempts, deps)
+        raise
+    except BotError as exc:
+        error = str(exc)
+        attempts = (store.entry(feed, entry.key) or {}).get("attempts", 0) + 1
+        retry_at = policy.next_attempt(attempts, settings.daemon.retry_backoff, clock.time())
+        raise
+    except BaseException as exc:  # even a crash or Ctrl-C releases the claim, so a rerun can finish the thread
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        plan_cost = None
+        if status in ("posted", "partial"):
+            plan_cost = cost(thread, settings)  # noqa: F821 - thread is bound whenever status says posted
+        store.release(feed, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
+                      count_attempt=status != "posted", cost=plan_cost)
+
+
+def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:
+    """Claim the entry; a claim left by a dead process on this machine (killed, crashed) is taken over at once."""
+    if store.claim(feed, key, OWNER, lease, now):
+        return True
+    holder = (store.entry(feed, key) or {}).get("claimed_by") or ""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+        return False
+    log.warning("taking over the claim of a process that is gone (%s)", holder)
+    return store.take_over(feed, key, holder, OWNER, lease, now)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _retry_time(exc: PublishError, attempts: int, deps: Deps) -> float | None:
+    if not exc.retryable:
+        return None
+    reset = getattr(exc, "reset_at", None)
+    if reset:
+        return float(reset)
+    return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
