@@ -30,15 +30,95 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
     out, err = render.console(), render.console(stderr=True)
     if not app.uses_model(settings):
         err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written thread[/dim]")
-    with LiveView(err) as view:
-        deps = app.build(settings, dry_run=dry_run, on_text=view.text, on_status=view.status)
-        if dry_run:
-            thread = pipeline.prepare(entry, deps, out_dir)
-            posted = None
-        else:
-            from .publishing import publish_entry
+    store = None if dry_run else open_store(settings)  # a dry run touches no state at all
+    try:
+        with LiveView(err) as view:
+            deps = app.build(settings, dry_run=dry_run, on_text=view.text, on_status=view.status, store=store)
+            if dry_run:
+                thread = pipeline.prepare(entry, deps, out_dir)
+                posted = None
+            else:
+                from .publishing import publish_entry
 
-            thread, posted = publish_entry(entry, result.url, deps, out_dir)
+                thread, posted = publish_entry(entry, source, deps, out_dir)
+    finally:
+        if store is not None:
+            store.close()
     output.write(out_dir, thread, posted, feed=source)
     render.show_thread(out, thread, out_dir, dry_run=dry_run, posted=posted)
     return 0 if dry_run or (posted is not None and posted.complete) else 1
+
+
+def open_store(settings: Any) -> Any:
+    """The store named by DATABASE_URL, else the SQLite file."""
+    from .store import Store
+
+    return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
+
+
+def run_command(settings: Any, *, once: bool) -> int:
+    """`bot run`: the daemon (or one cycle with --once)."""
+    from . import app, daemon, logs
+    from .clock import SystemClock
+    from .poller import poll_feed
+
+    logs.setup(settings)
+    clock = SystemClock()
+    store = open_store(settings)
+    try:
+        deps = app.build(settings, dry_run=False, clock=clock, store=store)
+        out_root = Path(settings.output.dir)
+
+        def poll(url: str, should_stop: Any) -> None:
+            poll_feed(url, deps, should_stop, out_root)
+
+        return daemon.run(settings, poll, clock, once=once)
+    finally:
+        store.close()
+
+
+def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
+    """`bot history`: what became of each entry seen, with tweet ids."""
+    import json
+    from datetime import datetime, timezone
+
+    store = open_store(settings)
+    try:
+        rows = store.history(limit)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no entries yet: run `bot run --once` or `bot post` first")
+        return 0
+    from rich.table import Table
+
+    from .render import console
+
+    table = Table("when", "status", "title", "tweet ids", "calls", "note", box=None, show_edge=False)
+    for row in rows:
+        when = row["published"] or row["updated_at"]
+        stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
+        ids = " ".join(t["tweet_id"] for t in row["tweets"])
+        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), row["last_error"][:60])
+    console().print(table)
+    return 0
+
+
+def retry_command(settings: Any, ref: str) -> int:
+    """`bot retry ENTRY`: make a failed entry eligible again."""
+    import time
+
+    from .errors import BotError
+
+    store = open_store(settings)
+    try:
+        row = store.retry(ref, time.time())
+    finally:
+        store.close()
+    if row is None:
+        raise BotError(f"no entry matches {ref!r}", "give its key (/p/slug), link or guid; `bot history` lists them")
+    print(f"{row['title'] or row['key']}: was {row['status']}; it will be tried on the next poll (or run `bot post --entry {row['link'] or row['key']}`)")
+    return 0
