@@ -1,0 +1,43 @@
+"""Posting policy: the window, the backoff, the first-run backlog."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot import policy
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 23, hour, minute, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("window,now,expected", [
+    ("", at(3), True),
+    ("08:00-22:00", at(8), True),
+    ("08:00-22:00", at(21, 59), True),
+    ("08:00-22:00", at(22), False),
+    ("08:00-22:00", at(7, 59), False),
+    ("22:00-06:00", at(23), True),
+    ("22:00-06:00", at(5, 30), True),
+    ("22:00-06:00", at(12), False),
+])
+def test_window(window: str, now: datetime, expected: bool) -> None:
+    assert policy.in_window(window, now) is expected
+
+
+@pytest.mark.parametrize("attempts,expected", [(1, 300), (2, 600), (3, 1200), (20, 86_400)])
+def test_backoff_doubles_and_caps_at_a_day(attempts: int, expected: float) -> None:
+    assert policy.next_attempt(attempts, 300, 1000.0) == 1000.0 + expected
+
+
+@pytest.mark.parametrize("mode,count,expected", [("skip", 3, []), ("latest", 1, ["new"]), ("latest", 2, ["new", "mid"])])
+def test_backlog(mode: str, count: int, expected: list[str]) -> None:
+    assert policy.backlog_to_post(["new", "mid", "old"], mode, count) == expected
+
+
+def test_day_and_month_start() -> None:
+    now = at(15, 30)
+    assert policy.day_start(now) == datetime(2026, 11, 23, tzinfo=timezone.utc).timestamp()
+    assert policy.month_start(now) == datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()
