@@ -33,6 +33,10 @@ _HEADING_LINE = re.compile(r"^#{1,6}\s+", re.M)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」", "『": "』"}
 # twitter-text's mention rule: not after a word character or another sign; 1-20 word characters.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
+# Words that only pointed at a link ("Read more: https://..."): they go with the link.
+_LEAD_IN = re.compile(r"(?:\b(?:read(?: more| the (?:full )?(?:post|article|piece|story))?|link|full (?:post|article|story)"
+                      r"|more here|details)\s*)?[:\-–—→👉👇]*\s*$", re.I)
+_ARROWS = re.compile(r"[→👉👇]\s*$")
 _DANGLING = re.compile(r"\s*(?:[:\-–—→]|👉|⬇️?|👇)+\s*$")
 
 
@@ -53,7 +57,9 @@ def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
     text = unicodedata.normalize("NFC", text)
     for start, end in reversed(url_spans(text)):
         if not keep(text[start:end]):
-            text = text[:start] + text[end:]
+            at_end = not text[end:].strip(" \t") or text[end:].lstrip(" \t").startswith("\n")
+            head = _LEAD_IN.sub("", text[:start]) if at_end else _ARROWS.sub("", text[:start])
+            text = head + (" " if head and not head[-1].isspace() else "") + text[end:]
     return text
 
 
@@ -112,7 +118,7 @@ def clean_tweet(text: str, article: Article) -> str:
     text = _MENTION.sub(lambda m: m.group(0) if m.group(1).lower() in mentions else "", text)
     text = normalize_space(text)
     # What pointed at a removed link ("Read more: ", "👇") goes too; a comma left behind by a removed
-    # mention closes up. (Only commas: French puts a space before ; : ! ? on purpose.)
+    # mention closes up, and so does a full stop. (Not ; : ! ? — French spaces those on purpose.)
     text = _DANGLING.sub("", text) or text
-    text = re.sub(r" +,", ",", text)
+    text = re.sub(r" +([,.])(?=\s|$)", r"\1", text)
     return _unquote(normalize_space(text))
