@@ -1,0 +1,91 @@
+"""Output hygiene: scaffolding and markdown off, foreign URLs and @mentions out, the article's own kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.hygiene import clean_tweet, normalize_url
+from bot.models import Article, Entry
+
+ARTICLE = Article(
+    entry=Entry(feed="f", key="/p/post", guid="https://pub.substack.com/p/post",
+                link="https://pub.substack.com/p/post", title="A post"),
+    links=frozenset({"https://www.Example.com/report/", "https://data.gov.uk/set?id=7"}),
+    mentions=frozenset({"alice", "@Carol_X"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("**Tweet 1:** Rates **fell** again", "Rates fell again"),
+        ("### Tweet 2/3\nSecond point", "Second point"),
+        ("Here is your thread:\n\n1/3 The first point", "The first point"),
+        ("Sure! Here's a thread about rates:\nTweet 1: Rates fell", "Rates fell"),
+        ("Thread: 1. Rates fell", "Rates fell"),
+        ("1) Rates fell", "Rates fell"),
+        ("1\ufe0f\u20e3 Rates fell", "Rates fell"),
+        ('"Rates fell, again."', "Rates fell, again."),
+        ("“Rates fell”", "Rates fell"),
+        ("Rates fell (2/3)", "Rates fell"),
+        ("Use `pip install` and __care__", "Use pip install and care"),
+        ("Line one\n\n\n   line   two", "Line one\nline two"),
+        ("bad\x00control\x07chars\ufeff\ufffe", "badcontrolchars"),
+        ("crlf\r\nlines", "crlf\nlines"),
+        ("#AI is a hashtag, not a heading", "#AI is a hashtag, not a heading"),
+        ("2024 was a year", "2024 was a year"),
+        ("'Tis the season and 'quotes'", "'Tis the season and 'quotes'"),
+    ],
+)
+def test_scaffolding_and_markdown_removed(raw: str, clean: str) -> None:
+    assert clean_tweet(raw, ARTICLE) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Full report: https://evil.example.net/x", "Full report"),  # invented link and what pointed at it
+        ("Read more: https://evil.example.net/x", ""),
+        ("Data at http://example.com/report and more", "Data at http://example.com/report and more"),
+        ("Data at example.com/report.", "Data at example.com/report."),  # schemeless, www-less, no slash
+        ("Data at https://data.gov.uk/set?id=7", "Data at https://data.gov.uk/set?id=7"),
+        ("Data at https://data.gov.uk/set?id=8", "Data at"),  # another query is another page
+        ("Post: https://pub.substack.com/p/post", "Post: https://pub.substack.com/p/post"),  # shape places it
+        ("Big news https://evil.example.net. Yes", "Big news. Yes"),
+        ("[the report](https://evil.example.net) says so", "the report says so"),
+    ],
+)
+def test_urls_the_article_does_not_contain_are_removed(raw: str, clean: str) -> None:
+    assert clean_tweet(raw, ARTICLE) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Thanks @alice for this", "Thanks @alice for this"),
+        ("Thanks @Alice for this", "Thanks @Alice for this"),  # handles compare case-insensitively
+        ("Thanks @carol_x!", "Thanks @carol_x!"),  # the article's set may carry the sigil
+        ("Thanks @bob, and @alice", "Thanks, and @alice"),
+        ("@elonmusk look at this", "look at this"),  # a leading mention would also change who sees it
+        ("Mail me@example.org", "Mail me@example.org"),  # an e-mail address is not a mention
+    ],
+)
+def test_mentions_the_article_does_not_contain_are_removed(raw: str, clean: str) -> None:
+    assert clean_tweet(raw, ARTICLE) == clean
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://www.Example.com/report/", "http://example.com/report"),
+        ("example.com/report", "HTTPS://EXAMPLE.COM/report/#section"),
+        ("https://example.com:443/x", "https://example.com/x"),
+    ],
+)
+def test_normalize_url_ignores_scheme_host_case_www_and_trailing_slash(a: str, b: str) -> None:
+    assert normalize_url(a) == normalize_url(b)
+
+
+def test_normalize_url_keeps_path_case_and_query() -> None:
+    assert normalize_url("https://example.com/Report") != normalize_url("https://example.com/report")
+    assert normalize_url("https://example.com/r?a=1") != normalize_url("https://example.com/r?a=2")
