@@ -34,7 +34,7 @@ _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "�
 # twitter-text's mention rule: not after a word character or another sign; 1-20 word characters.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
 # Words that only pointed at a link ("Read more: https://..."): they go with the link.
-_LEAD_IN = re.compile(r"(?:\b(?:read(?: more| the (?:full )?(?:post|article|piece|story))?|link|full (?:post|article|story)"
+_LEAD_IN = re.compile(r"(?:\b(?:read(?: more| it| this| here| the (?:full )?(?:post|article|piece|story))?|check it out|link|full (?:post|article|story)"
                       r"|more here|details)\s*)?[:\-–—→👉👇]*\s*$", re.I)
 _ARROWS = re.compile(r"[→👉👇]\s*$")
 _DANGLING = re.compile(r"\s*(?:[:\-–—→]|👉|⬇️?|👇)+\s*$")
