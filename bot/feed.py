@@ -20,7 +20,7 @@ from .models import Entry, FeedResult
 
 SAMPLE_FEED = Path(__file__).parent / "data" / "sample_feed.xml"
 DEFAULT_USER_AGENT = f"substack-thread-bot/{__version__} (+https://github.com/substack-thread-bot)"
-FEED_HINT = "a Substack feed lives at https://NAME.substack.com/feed (or <custom domain>/feed)"
+FEED_HINT = "a Substack feed lives at https://NAME.substack.com/feed or at <custom domain>/feed"
 _ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 _SLUG = re.compile(r"/p/([^/?#\s]+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -105,6 +105,9 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
     except requests.exceptions.TooManyRedirects as exc:
         raise FeedError(f"{host} redirected too many times", "open the feed URL in a browser to check it") from exc
     except requests.exceptions.ConnectionError as exc:
+        if "timed out" in str(exc).lower():  # a read timeout while streaming the body arrives this way
+            raise FeedError(f"{host} did not answer within {timeout:g} s",
+                            "the server is slow or down; try later or raise feed.timeout") from exc
         raise FeedError(f"could not reach {host}: {_why_unreachable(exc)}",
                         "check the feed URL and your network connection") from exc
     except requests.exceptions.RequestException as exc:
@@ -192,10 +195,11 @@ def parse(data: bytes, source: str, *, content_type: str = "") -> FeedResult:
     feed = parsed.feed
     publication = _plain(feed.get("title", ""))
     language = str(feed.get("language", "") or "").strip()
+    author = str(feed.get("author", "") or "").strip()  # Atom lets entries inherit the feed's author
     entries: list[Entry] = []
     seen: set[str] = set()
     for raw in parsed.entries:
-        entry = _entry(raw, source, publication, language)
+        entry = _entry(raw, source, publication, language, author)
         if entry is None or entry.key in seen:
             continue
         seen.add(entry.key)
@@ -228,12 +232,12 @@ def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> Fee
         parts = urlsplit(source)
         if parts.scheme in ("http", "https"):
             guess = f"; try {parts.scheme}://{parts.netloc}/feed"
-        return FeedError(f"{source} is a web page, not a feed", f"give the feed's address{guess} ({FEED_HINT})")
+        return FeedError(f"{source} is a web page, not a feed", f"give the feed's address{guess}; {FEED_HINT}")
     return FeedError(f"{source} is not an RSS or Atom feed ({_first_line(parsed.get('bozo_exception'))})",
                      FEED_HINT)
 
 
-def _entry(raw: Any, source: str, publication: str, language: str) -> Entry | None:
+def _entry(raw: Any, source: str, publication: str, language: str, feed_author: str) -> Entry | None:
     link = str(raw.get("link", "") or "").strip()
     guid = str(raw.get("id", "") or "").strip() or link
     if not (link or guid):
@@ -251,7 +255,7 @@ def _entry(raw: Any, source: str, publication: str, language: str) -> Entry | No
     if subtitle and subtitle == _plain(html_body):
         subtitle = ""
     title = _plain(raw.get("title", "")) or subtitle or link
-    author = str(raw.get("author", "") or (raw.get("author_detail") or {}).get("name", "") or "").strip()
+    author = str(raw.get("author", "") or (raw.get("author_detail") or {}).get("name", "") or feed_author).strip()
     lang = language or str((contents[0].get("language") if contents else "") or "").strip()
     return Entry(feed=source, key=entry_key(link, guid), guid=guid, link=link, title=title,
                  subtitle=subtitle, author=author, published=_published(raw), html=html_body,

@@ -25,3 +25,12 @@ def no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
                  "X_ACCESS_TOKEN_SECRET", "DATABASE_URL", "BOT_CONFIG", "BOT_FEED_URL", "BOT_LLM_BASE_URL",
                  "BOT_IMAGE_BASE_URL", "BOT_GRADIO_SPACE", "X_API_BASE_URL", "HF_HUB_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def feed_server():  # type: ignore[no-untyped-def]
+    """A real feed server on 127.0.0.1 (tests/feedserver.py), stopped when the test ends."""
+    from feedserver import FeedServer
+
+    with FeedServer() as server:
+        yield server
