@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .models import Article
-from .tweet import sanitize, url_spans
+from .tweet import sanitize, url_spans, urls
 
 # Scaffolding a model writes before or around a tweet; each pattern is tried at the start, repeatedly.
 _KEYCAP = r"(?:[0-9#*]\ufe0f?\u20e3|\U0001f51f)"
@@ -63,6 +64,14 @@ def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
     return text
 
 
+@lru_cache(maxsize=16)
+def _article_urls(article: Article) -> frozenset[str]:
+    """Normalised URLs the article really contains: its links, its own address, and URLs in its text."""
+    found = set(article.links) | {u for u in (article.entry.link, article.entry.guid) if u and "." in u}
+    found |= set(urls(article.text))
+    return frozenset(normalize_url(u) for u in found)
+
+
 def _handles(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.strip().lstrip("@＠").lower() for n in names if n.strip())
 
@@ -111,8 +120,10 @@ def clean_tweet(text: str, article: Article) -> str:
     text = _no_controls(sanitize(text))
     text = _strip_markdown(text)
     text = _unquote(_strip_scaffolding(normalize_space(text)))
-    allowed = {normalize_url(u) for u in article.links}
-    allowed |= {normalize_url(u) for u in (article.entry.link, article.entry.guid) if u and "." in u}
+    try:
+        allowed = _article_urls(article)
+    except TypeError:  # an Article built with unhashable parts (a list for a tuple) is checked uncached
+        allowed = _article_urls.__wrapped__(article)
     text = drop_urls(text, lambda url: normalize_url(url) in allowed)
     mentions = _handles(article.mentions)
     text = _MENTION.sub(lambda m: m.group(0) if m.group(1).lower() in mentions else "", text)

@@ -17,7 +17,7 @@ Rewrite = Callable[[str, int], "str | None"]
 # twitter-text's hashtag: not after a word character or "&", and not digits only.
 _HASHTAG = re.compile(r"(?<![\w&])[#＃]([\w\u200c\u200d]*[^\W\d_][\w\u200c\u200d]*)")
 _ONLY_TAGS_AFTER = re.compile(r"(?:[\s.,;:!?…]|[#＃][\w\u200c\u200d]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])(?=\S)|\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n")
 _LINK_SEPARATOR = "\n\n"
 # Room a merged tail keeps for the link (23 + separator) and a "10/10 " prefix before fit() trims it.
 _MERGE_ROOM = MAX_WEIGHT - 32

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.hygiene import clean_tweet, normalize_url
-from bot.models import Article, Entry
+from bot.models import Article, Block, Entry
 
 ARTICLE = Article(
     entry=Entry(feed="f", key="/p/post", guid="https://pub.substack.com/p/post",
                 link="https://pub.substack.com/p/post", title="A post"),
+    blocks=(Block("paragraph", "The figures are at stats.example.org/rates today."),),
     links=frozenset({"https://www.Example.com/report/", "https://data.gov.uk/set?id=7"}),
     mentions=frozenset({"alice", "@Carol_X"}),
 )
@@ -52,6 +53,7 @@ def test_scaffolding_and_markdown_removed(raw: str, clean: str) -> None:
         ("Data at https://data.gov.uk/set?id=8", "Data at"),  # another query is another page
         ("Post: https://pub.substack.com/p/post", "Post: https://pub.substack.com/p/post"),  # shape places it
         ("Big news https://evil.example.net. Yes", "Big news. Yes"),
+        ("Figures: https://stats.example.org/rates", "Figures: https://stats.example.org/rates"),  # in the text
         ("[the report](https://evil.example.net) says so", "the report says so"),
     ],
 )

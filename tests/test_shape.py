@@ -168,3 +168,9 @@ def test_check_always_gives_valid_distinct_tweets_with_the_link_once(drafts: lis
     assert len(set(texts)) == len(texts)
     assert _link_count(texts) == (0 if spec.link == "none" else 1)
     assert not any("evil.example.net" in t or "@bob" in t for t in texts)
+
+
+def test_japanese_sentences_split_after_the_full_stop() -> None:
+    draft = Draft(tweets=("東京は晴れです。 大阪は雨です。", "京都は曇りです。"))
+    texts = _texts(ThreadSpec(link="none"), draft)
+    assert texts == ["東京は晴れです。", "大阪は雨です。", "京都は曇りです。"]
