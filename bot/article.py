@@ -56,6 +56,9 @@ _FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
 # X handles: 1-15 of [A-Za-z0-9_], not glued to a word (so e-mail addresses do not count).
 _MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@])")
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
+# A thread needs the start of a post, not all of it; a cap keeps a hostile 10 MB body under a second.
+# Real Substack posts are well under this (a long essay with images is ~200 KB of HTML).
+MAX_HTML_CHARS = 2_000_000
 _TEXT_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.IGNORECASE)
 
 
@@ -167,6 +170,8 @@ class _Cleaner(HTMLParser):
                 del self._parts[start:]
 
     def _flush(self) -> None:
+        if not self._parts:
+            return
         text = normalise("".join(self._parts))
         self._parts.clear()
         self._sups = [(0, linked) for _, linked in self._sups]
@@ -196,7 +201,7 @@ def html_to_blocks(html: str, base: str = "") -> list[Block]:
 
 def _parse(html: str, base: str) -> _Cleaner:
     cleaner = _Cleaner(base)
-    cleaner.feed(html or "")
+    cleaner.feed((html or "")[:MAX_HTML_CHARS])
     cleaner.close()
     return cleaner
 

@@ -1,0 +1,193 @@
+"""Article cleaning: Substack HTML to readable blocks, without widgets; links, mentions, hashtags; hostile input."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.article import clean, html_to_blocks
+from bot.feed import SAMPLE_FEED, fetch
+from bot.models import Block, Entry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}
+
+
+def entry(html: str, **fields: object) -> Entry:
+    base: dict[str, object] = {"feed": "f", "key": "/p/a", "guid": "g", "link": "https://x.substack.com/p/a",
+                               "title": "A title", "html": html}
+    base.update(fields)
+    return Entry(**base)  # type: ignore[arg-type]
+
+
+def texts(html: str) -> list[str]:
+    return [b.text for b in html_to_blocks(html)]
+
+
+@pytest.mark.parametrize(("html", "blocks"), [
+    ("<h2>Head</h2><p>Body.</p>", [Block("heading", "Head"), Block("paragraph", "Body.")]),
+    ("<h1>One</h1><h6>Six</h6>", [Block("heading", "One"), Block("heading", "Six")]),
+    ("<blockquote><p>Quoted.</p></blockquote>", [Block("quote", "Quoted.")]),
+    ("<ul><li><p>First</p></li><li>Second</li></ul>", [Block("list", "First"), Block("list", "Second")]),
+    ("<ol><li>Unclosed<li>items</ol>", [Block("list", "Unclosed"), Block("list", "items")]),
+    ("<p>One<p>Two", [Block("paragraph", "One"), Block("paragraph", "Two")]),
+    ("loose text", [Block("paragraph", "loose text")]),
+    ("<p>a <strong>bold</strong> and <em>italic</em> word</p>", [Block("paragraph", "a bold and italic word")]),
+    ("<p>line<br>break</p>", [Block("paragraph", "line break")]),
+    ("<p>before</p><hr><p>after</p>", [Block("paragraph", "before"), Block("paragraph", "after")]),
+])
+def test_structure(html: str, blocks: list[Block]) -> None:
+    assert html_to_blocks(html) == blocks
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ("<p>Tom &amp; Jerry &#8212; &#8220;friends&#8221; &hellip;</p>", "Tom & Jerry — “friends” …"),
+    ("<p>  lots \n\t of   space&nbsp;&nbsp;here </p>", "lots of space here"),
+    ("<p>zero\u200bwidth soft\u00adhyphen</p>", "zerowidth softhyphen"),
+    ("<p>Cafe\u0301</p>", "Café"),  # NFC
+    ("<p>👩\u200d💻 stays whole</p>", "👩\u200d💻 stays whole"),  # ZWJ sequences are not invisible junk
+    ("<p>&lt;script&gt; is text here</p>", "<script> is text here"),
+])
+def test_entities_and_whitespace(html: str, text: str) -> None:
+    assert texts(html) == [text]
+
+
+@pytest.mark.parametrize("junk", [
+    '<div class="subscription-widget-wrap-editor"><div class="subscription-widget show-subscribe"><div class="preamble">'
+    '<p class="cta-caption">Thanks for reading! Subscribe for free.</p></div><form><input type="email">'
+    '<input type="submit" class="button primary" value="Subscribe"></form></div></div>',
+    '<p class="button-wrapper"><a class="button primary" href="https://x.substack.com/subscribe"><span>Subscribe now</span></a></p>',
+    '<p class="button-wrapper"><a class="button primary" href="https://x.substack.com/p/a/comments"><span>Leave a comment</span></a></p>',
+    '<div class="captioned-button-wrap"><div class="preamble"><p class="cta-caption">This post is public so feel free to share it.</p>'
+    '</div><p class="button-wrapper"><a class="button primary" href="https://x.substack.com/p/a?action=share"><span>Share</span></a></p></div>',
+    '<p><a href="https://x.substack.com/subscribe">Subscribe now</a></p>',
+    "<p>Share</p>",
+    '<div class="captioned-image-container"><figure><a class="image-link" href="https://cdn/i.png"><img src="https://cdn/i.png">'
+    '</a><figcaption class="image-caption">A caption nobody should tweet</figcaption></figure></div>',
+    "<figcaption>loose caption</figcaption>",
+    '<img src="x.png" alt="alt text is not prose">',
+    "<script>alert('x')</script><style>p{color:red}</style><iframe src='https://evil'>frame text</iframe>",
+    "<noscript>enable js</noscript><svg><title>icon</title></svg><button>Click</button>",
+    '<div class="footnote"><a class="footnote-number" href="#footnote-anchor-1">1</a>'
+    '<div class="footnote-content"><p>Footnote text.</p></div></div>',
+    "<p>* * *</p>", "<p>&#8212;</p>",
+])
+def test_substack_widgets_and_chrome_are_removed(junk: str) -> None:
+    assert texts(f"<p>Keep me.</p>{junk}<p>Me too.</p>") == ["Keep me.", "Me too."]
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ('<p>Claim<a class="footnote-anchor" id="footnote-anchor-1" href="#footnote-1">1</a>.</p>', "Claim."),
+    ('<p>Claim<sup><a href="#fn1">[1]</a></sup>.</p>', "Claim."),
+    ('<p>Claim<sup><a href="https://x.substack.com/feed#footnote-2">2</a></sup>.</p>', "Claim."),
+    ("<p>Claim<sup>[3]</sup>.</p>", "Claim."),
+    ("<p>E = mc<sup>2</sup></p>", "E = mc2"),  # a real superscript is kept
+])
+def test_footnote_references_are_removed(html: str, text: str) -> None:
+    assert texts(html) == [text]
+
+
+def test_sample_newest_post_cleans_to_prose() -> None:
+    newest = fetch(SAMPLE_FEED, **LIMITS).entries[0]
+    article = clean(newest)
+    text = article.text
+    assert article.headings == ("What went wrong", "Three rules we adopted", "Tools that helped")
+    assert "eleven weeks." in text  # footnote anchor gone, sentence intact
+    for junk in ("Subscribe", "Thanks for reading", "Leave a comment", "Share", "whiteboard",
+                 "compression step", "Type your email"):
+        assert junk not in text, junk
+    assert [b.kind for b in article.blocks].count("list") == 3 and article.blocks[8].kind == "quote"
+    assert "3 a.m." in text and "Boring backups & dull drills" in text
+    assert article.links == {
+        "https://smallsoftware.substack.com/p/the-case-for-boring-backups",
+        "https://www.postgresql.org/docs/current/continuous-archiving.html",
+        "https://restic.net/",
+        "https://sre.google/sre-book/data-integrity/",
+    }
+    assert article.mentions == {"smallsoftware"} and article.hashtags == {"backups"}
+
+
+def test_paywalled_post_loses_its_read_more() -> None:
+    paywalled = fetch(SAMPLE_FEED, **LIMITS).entries[1]
+    assert paywalled.paywalled
+    article = clean(paywalled)
+    assert article.blocks[-1].text.startswith("The customers who stayed")
+    assert "Read more" not in article.text
+
+
+def test_non_english_and_japanese_text_survive() -> None:
+    spanish = clean(fetch(SAMPLE_FEED, **LIMITS).entries[2])
+    assert "¿Y los usuarios?" in spanish.headings and "«simplemente funciona»" in spanish.text
+    japanese = clean(fetch(FIXTURES / "japanese.xml", **LIMITS).entries[0])
+    assert japanese.headings == ("始まりは一枚の表計算シート", "誰も触らないことの強さ")
+    assert "無料で購読" not in japanese.text and japanese.hashtags == {"小さな道具"}
+
+
+def test_emoji_and_links_fixture() -> None:
+    article = clean(fetch(FIXTURES / "emoji_links.xml", **LIMITS).entries[0])
+    assert "🇫🇷 French" in article.text and "👩\u200d💻👨\u200d👩\u200d👧 For teams" in article.headings
+    assert article.mentions == {"mariekondo_dev", "lucas_traduz", "launchweekly"}
+    assert article.hashtags == {"launchweek", "buildinpublic"}
+    assert "https://github.com/launchweekly/bench" in article.links
+    assert "https://play.google.example/store/apps/details?id=com.launchweekly" in article.links
+    assert not any("substackcdn" in link or "/comments" in link or "action=share" in link for link in article.links)
+
+
+@pytest.mark.parametrize(("html", "mentions", "hashtags"), [
+    ("<p>Thanks @Alice_B and @bob!</p>", {"alice_b", "bob"}, set()),
+    ("<p>mail me at me@example.org</p>", set(), set()),
+    ("<p>#Rust and #python3, not #1 or &#35;</p>", set(), {"rust", "python3"}),
+    ('<p><a href="https://x.example/#section">link</a> a#b</p>', set(), set()),
+    ('<div class="subscription-widget"><p>@hidden #hidden</p></div>', set(), set()),
+])
+def test_mentions_and_hashtags(html: str, mentions: set[str], hashtags: set[str]) -> None:
+    article = clean(entry(html))
+    assert article.mentions == mentions and article.hashtags == hashtags
+
+
+def test_links_are_absolute_and_from_kept_content() -> None:
+    html = ('<p><a href="/p/other-post">relative</a> <a href="mailto:a@b.c">mail</a> <a href="#top">top</a> '
+            '<a href="javascript:alert(1)">js</a> see https://bare.example.org/page.</p>'
+            '<p class="button-wrapper"><a class="button" href="https://x.substack.com/subscribe">Subscribe</a></p>')
+    assert clean(entry(html)).links == {"https://x.substack.com/p/a", "https://x.substack.com/p/other-post",
+                                        "https://bare.example.org/page"}
+
+
+def test_empty_body_falls_back_to_the_subtitle() -> None:
+    article = clean(entry("", subtitle="Only a subtitle"))
+    assert article.blocks == (Block("paragraph", "Only a subtitle"),)
+
+
+# --- hostile input --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "html"), [
+    ("10 MB of paragraphs", "<p>word &amp; word <b>bold</b></p>" * 300_000),
+    ("unclosed tags", "<div><p><span><b>" * 100_000 + "text"),
+    ("stray end tags", "</div></span></p>" * 200_000 + "<p>after</p>"),
+    ("deep nesting", "<div>" * 100_000 + "<p>deep</p>" + "</div>" * 100_000),
+    ("unclosed comment", "<p>a</p><!--" + "x" * 2_000_000),
+    ("many lone brackets", "<p>" + "< a " * 300_000 + "</p>"),
+    ("unclosed script", "<p>visible</p><script>" + "var x = '<p>';" * 200_000),
+    ("one huge text node", "<p>" + "word " * 2_000_000 + "</p>"),
+])
+def test_hostile_html_is_fast(name: str, html: str) -> None:
+    started = time.monotonic()
+    blocks = html_to_blocks(html)
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    assert all(b.text and b.text == b.text.strip() for b in blocks)
+    if name == "unclosed script":
+        assert [b.text for b in blocks] == ["visible"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' &;#abpdivlh1scrte\u00a0\u200b🙂")), max_size=300))
+def test_any_input_gives_normalised_blocks(html: str) -> None:
+    for block in html_to_blocks(html):
+        assert block.text == block.text.strip() and "  " not in block.text and "\u200b" not in block.text
+        assert block.kind in ("heading", "paragraph", "quote", "list")
