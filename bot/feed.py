@@ -110,6 +110,8 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
                             "the server is slow or down; try later or raise feed.timeout") from exc
         raise FeedError(f"could not reach {host}: {_why_unreachable(exc)}",
                         "check the feed URL and your network connection") from exc
+    except requests.exceptions.ChunkedEncodingError as exc:
+        raise FeedError(f"the connection to {host} broke off mid-download", "try again later") from exc
     except requests.exceptions.RequestException as exc:
         raise FeedError(f"could not fetch {url}: {type(exc).__name__}", "check the feed URL") from exc
     finally:
@@ -149,6 +151,8 @@ def _check_status(status: int, url: str, host: str) -> None:
 
 
 def _read_body(resp: Any, url: str, timeout: float, max_bytes: int) -> bytes:
+    # Counts (and limits) body bytes after gzip/deflate decoding, so a compressed bomb is refused too;
+    # headers are not counted.
     declared = resp.headers.get("Content-Length", "")
     too_big = FeedError(f"the feed at {url} is over the {max_bytes:,}-byte limit",
                         "raise feed.max_bytes if this really is the feed")

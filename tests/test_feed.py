@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import __version__, feed
 from bot.errors import EntryNotFound, FeedError
@@ -56,6 +58,7 @@ def test_entries_come_newest_first_whatever_the_feed_order() -> None:
     shuffled = items[0] + b"".join(b"<item>" + i for i in reversed(items[1:]))
     shuffled = shuffled.replace(b"</channel></rss><item>", b"<item>")  # the last item carried the tail
     entries = parse(_fix_tail(shuffled), "x").entries
+    assert len(entries) == 4 and _fix_tail(shuffled).index(b"changelog") < _fix_tail(shuffled).index(b"boring")
     dates = [e.published for e in entries]
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
 
@@ -142,6 +145,14 @@ def test_japanese_and_emoji_fixtures_for_the_fitting_checks() -> None:
 ])
 def test_entry_key(link: str, guid: str, key: str) -> None:
     assert entry_key(link, guid) == key
+
+
+@given(slug=st.from_regex(r"[a-z0-9][a-z0-9-]{0,40}", fullmatch=True),
+       host=st.sampled_from(["name.substack.com", "www.custom.blog", "notes.example.dev:8443"]),
+       query=st.sampled_from(["", "?utm_source=x", "#footnote-1", "/"]))
+def test_entry_key_ignores_host_and_decorations(slug: str, host: str, query: str) -> None:
+    url = f"https://{host}/p/{slug}{query}"
+    assert entry_key(url, "") == entry_key("", url) == entry_key(url, f"https://other.host/p/{slug}") == f"/p/{slug}"
 
 
 def test_keys_survive_a_move_to_a_custom_domain() -> None:
