@@ -28,7 +28,7 @@ _DROP_CLASSES = frozenset({
     "subscription-widget", "subscription-widget-wrap", "subscription-widget-wrap-editor", "subscribe-widget",
     "captioned-button-wrap", "button-wrapper", "button", "footnote", "footnotes", "footnote-anchor",
     "footnote-number", "footnote-content", "footnote-hovercard", "captioned-image-container", "image2-inset",
-    "image-link", "image-link-expand", "image-caption", "cta-caption", "preamble", "paywall", "paywall-jump",
+    "image-link", "image-link-expand", "image-caption", "cta-caption", "preamble", "paywall", "paywall-jump", "paywall-title",
     "share-dialog", "post-ufi", "native-video-embed", "youtube-wrap", "install-substack-app-embed",
 })
 _DROP_COMPONENTS = frozenset({
@@ -46,7 +46,7 @@ _KIND: dict[str, BlockKind] = {"li": "list", "dt": "list", "dd": "list", "blockq
 # Whole blocks that are Substack calls to action, not writing.
 _BOILERPLATE = frozenset({
     "subscribe", "subscribe now", "share", "share this post", "leave a comment", "read more", "read more…",
-    "give a gift subscription", "upgrade to paid", "get the app", "start writing", "continue reading",
+    "give a gift subscription", "this post is for paid subscribers", "upgrade to paid", "get the app", "start writing", "continue reading",
     "keep reading with a 7-day free trial", "thanks for reading! subscribe for free to receive new posts and "
     "support my work.",
 })

@@ -30,6 +30,9 @@ _SPACE = re.compile(r"\s+")
 _READ_MORE_TAIL = re.compile(
     r"<a\b[^>]*>\s*(?:<[^>]+>\s*)*read\s+more\s*(?:&#8230;|&hellip;|…|\.\.\.)?\s*(?:</[^>]+>\s*)*$",
     re.IGNORECASE)
+# Some truncated posts carry Substack's paywall box instead ("This post is for paid subscribers"),
+# seen in FreshRSS/FreshRSS#6665.
+_PAYWALL_BOX = re.compile(r"""class=["'][^"']*\bpaywall(?:-title|-jump)?\b""", re.IGNORECASE)
 # requests' read timeout is per socket read; a server trickling bytes could hold us for ever, so the
 # whole download also gets a deadline of a few timeouts.
 _TOTAL_TIMEOUTS = 4
@@ -295,7 +298,7 @@ def _cover(raw: Any) -> str:
 
 def is_paywalled(html_body: str) -> bool:
     """True when a post's HTML ends in Substack's "Read more" link (the feed holds only the start)."""
-    return bool(_READ_MORE_TAIL.search(html_body[-2000:].rstrip()))
+    return bool(_READ_MORE_TAIL.search(html_body[-2000:].rstrip()) or _PAYWALL_BOX.search(html_body))
 
 
 def entry_key(link: str, guid: str) -> str:

@@ -75,6 +75,7 @@ def test_entities_and_whitespace(html: str, text: str) -> None:
     '<div class="footnote"><a class="footnote-number" href="#footnote-anchor-1">1</a>'
     '<div class="footnote-content"><p>Footnote text.</p></div></div>',
     "<p>* * *</p>", "<p>&#8212;</p>",
+    '<div class="paywall"><h2 class="paywall-title">This post is for paid subscribers</h2></div>',
 ])
 def test_substack_widgets_and_chrome_are_removed(junk: str) -> None:
     assert texts(f"<p>Keep me.</p>{junk}<p>Me too.</p>") == ["Keep me.", "Me too."]

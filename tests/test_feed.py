@@ -170,6 +170,8 @@ def test_keys_survive_a_move_to_a_custom_domain() -> None:
     ("<p>Read more about it below:</p><p>The rest.</p>", False),
     ('<p><a href="https://x.substack.com/p/b">Read more</a> of my essays.</p>', False),
     ("<p>Just a post.</p>", False),
+    ('<div class="paywall"><h2 class="paywall-title">This post is for paid subscribers</h2></div>', True),
+    ("<p>Why I dislike paywalls.</p>", False),
 ])
 def test_paywall_detection(tail: str, paywalled: bool) -> None:
     assert feed.is_paywalled("<p>Intro.</p>" + tail) is paywalled
