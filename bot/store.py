@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from .errors import StoreError
 from .models import ModelCall, PublishedTweet
-from .store_schema import LATEST, MIGRATIONS
+from .store_schema import LATEST, MIGRATIONS, RETRYABLE
 
 T = TypeVar("T")
 _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
@@ -33,18 +35,44 @@ def _safe(url: str) -> str:
         return "the database URL"
 
 
+def _make_folder(url: str) -> None:
+    """Create the SQLite file's folder, so `store.sqlite_path = "data/bot.db"` works on a fresh machine."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _password(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).password or ""
+    except Exception:
+        return ""
+
+
+def _reason(exc: BaseException, password: str) -> str:
+    """The first line of the driver's message, at most 200 characters, with the password masked."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+    reason = lines[0][:200]
+    return reason.replace(password, "***") if len(password) >= 3 else reason
+
+
 def _guard(method: Callable[..., T]) -> Callable[..., T]:
     """Turn any database failure into one StoreError line (no password, no traceback)."""
 
     @functools.wraps(method)
-    def wrapper(self: "Store", *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
         from sqlalchemy.exc import SQLAlchemyError
 
+        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
         try:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-            raise StoreError(f"database error on {self.where}: {reason}",
+            # `from None`: the chained driver error would repeat the URL in a traceback
+            raise StoreError(f"database error on {store.where}: {_reason(exc, store.password)}",
                              "check that the database is reachable; the bot retries on the next poll") from None
 
     return wrapper
@@ -53,9 +81,16 @@ def _guard(method: Callable[..., T]) -> Callable[..., T]:
 class Store:
     """The bot's state; every public method commits before it returns."""
 
-    def __init__(self, engine: Any, where: str) -> None:
+    def __init__(self, engine: Any, where: str, password: str = "") -> None:
         self.engine = engine
         self.where = where
+        self.password = password
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def open(cls, url: str | None, settings: Any) -> "Store":
@@ -64,9 +99,10 @@ class Store:
         from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
         full = normalise_url(url, settings.store.sqlite_path)
-        where = _safe(full)
+        where, password = _safe(full), _password(full)
         try:
             if full.startswith("sqlite"):
+                _make_folder(full)
                 engine = create_engine(full, connect_args={"timeout": 30})
 
                 @event.listens_for(engine, "connect")
@@ -75,14 +111,13 @@ class Store:
                     dbapi.execute("PRAGMA busy_timeout=30000")
             else:
                 engine = create_engine(full, pool_pre_ping=True, connect_args={"connect_timeout": 10})
-            store = cls(engine, where)
+            store = cls(engine, where, password)
             store._migrate()
         except ArgumentError:
             raise StoreError(f"DATABASE_URL is not a database URL ({where})",
                              "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
-        except (SQLAlchemyError, ModuleNotFoundError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-            raise StoreError(f"cannot open the database {where}: {reason}",
+        except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
+            raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
                              "check DATABASE_URL, that the server is running, and the file's folder is writable") from None
         return store
 
@@ -219,16 +254,32 @@ class Store:
         return [dict(r) for r in rows]
 
     @_guard
+    def due_retries(self, now: float, max_attempts: int) -> list[dict[str, Any]]:
+        """Failed entries of every feed whose retry time has come and that have attempts left."""
+        rows = self._run("""SELECT * FROM entries WHERE status = 'failed' AND attempts < :m
+                               AND (next_attempt IS NULL OR next_attempt <= :n)
+                            ORDER BY COALESCE(next_attempt, updated_at), key""", m=max_attempts, n=now)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def exhausted(self, max_attempts: int) -> list[dict[str, Any]]:
+        """Failed entries that used up their attempts: they wait for `bot retry ENTRY`."""
+        rows = self._run("SELECT * FROM entries WHERE status = 'failed' AND attempts >= :m ORDER BY updated_at DESC",
+                         m=max_attempts)
+        return [dict(r) for r in rows]
+
+    @_guard
     def retry(self, ref: str, now: float) -> dict[str, Any] | None:
-        """Make an entry eligible again (attempts reset); None when nothing matches."""
+        """Make an entry eligible again (status new, attempts reset) and return its row as it was; None when nothing matches.
+
+        A posted entry is left as it is; a partial one resumes from its ledger, so nothing is posted twice.
+        """
         row = self.find_entry(ref)
         if row is None:
             return None
-        self._exec("""UPDATE entries SET status = CASE WHEN status = 'skipped' THEN 'new' ELSE status END,
-                          attempts = 0, next_attempt = NULL, last_error = '', updated_at = :n
-                      WHERE feed = :f AND key = :k""", n=now, f=row["feed"], k=row["key"])
-        if row["status"] in ("failed", "duplicate", "skipped"):
-            self._exec("UPDATE entries SET status = 'new' WHERE feed = :f AND key = :k", f=row["feed"], k=row["key"])
+        if row["status"] in RETRYABLE:
+            self._exec("""UPDATE entries SET status = 'new', attempts = 0, next_attempt = NULL, last_error = '',
+                              updated_at = :n WHERE feed = :f AND key = :k""", n=now, f=row["feed"], k=row["key"])
         return row
 
     # posts and calls
@@ -247,6 +298,10 @@ class Store:
         """Threads whose first post went out since an epoch second (for the daily cap)."""
         rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE position = 1 AND posted_at >= :t AND tweet_id IS NOT NULL", t=since)
         return int(rows[0]["n"])
+
+    def threads_today(self, now: datetime) -> int:
+        """Threads started since 00:00 UTC of `now`'s day (for daemon.daily_cap)."""
+        return self.threads_since(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
 
     @_guard
     def record_calls(self, feed: str, key: str, calls: Iterable[ModelCall], now: float) -> None:
@@ -288,12 +343,14 @@ class StoreLedger:
     def __init__(self, store: Store, feed: str, key: str, now: Callable[[], float]) -> None:
         self.store, self.feed, self.key, self.now = store, feed, key, now
 
+    @_guard
     def done(self) -> dict[int, PublishedTweet]:
         """Positions already posted, with their tweet and media ids."""
         rows = self.store._run("""SELECT position, tweet_id, media_id FROM tweets
                                   WHERE feed = :f AND entry_key = :k AND tweet_id IS NOT NULL""", f=self.feed, k=self.key)
         return {r["position"]: PublishedTweet(r["position"], r["tweet_id"], r["media_id"] or "") for r in rows}
 
+    @_guard
     def record(self, tweet: PublishedTweet, text: str = "") -> None:
         """Store a posted tweet's id (durable on return)."""
         now = self.now()
@@ -304,6 +361,7 @@ class StoreLedger:
                    pending_at = NULL, text = CASE WHEN :t = '' THEN tweets.text ELSE :t END""",
             f=self.feed, k=self.key, p=tweet.position, t=text, i=tweet.tweet_id, m=tweet.media_id, n=now)
 
+    @_guard
     def pending(self, position: int) -> None:
         """Mark that a request for this position is about to go out."""
         self.store._exec(
@@ -311,6 +369,7 @@ class StoreLedger:
                ON CONFLICT (feed, entry_key, position) DO UPDATE SET pending_at = :n""",
             f=self.feed, k=self.key, p=position, n=self.now())
 
+    @_guard
     def pending_positions(self) -> set[int]:
         """Positions whose request went out with no recorded answer."""
         rows = self.store._run("""SELECT position FROM tweets WHERE feed = :f AND entry_key = :k

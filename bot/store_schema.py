@@ -6,6 +6,20 @@ comparisons are plain arithmetic on either database.
 
 from __future__ import annotations
 
+# An entry's status, as poller.py and publishing.py set it:
+STATUSES = {
+    "new": "seen after the first poll; to be posted",
+    "skipped": "in the feed at its first poll; recorded, not posted (daemon.backlog = skip)",
+    "posted": "the whole thread is on X",
+    "partial": "some tweets are on X, then X refused a reply; reported, resumable with `bot retry`",
+    "failed": "an attempt failed; retried after a backoff until daemon.max_attempts",
+    "duplicate": "X said the text was already posted",
+    "rejected": "X refused the thread for good (not retryable)",
+    "gone": "no longer in the feed when its turn came",
+}
+RETRYABLE = frozenset(STATUSES) - {"new", "posted"}  # what `bot retry ENTRY` resets to new
+
+# Append only: never edit a released migration; add the next number.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, (
         """CREATE TABLE feeds (

@@ -159,3 +159,129 @@ def test_unwritable_sqlite_folder(tmp_path: Path, settings: config.Settings) -> 
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot open the database"):
         Store.open(f"sqlite:///{blocker}/sub/bot.db", settings)
+
+
+OPENER = textwrap.dedent("""
+    import sys
+    from bot import config
+    from bot.store import Store
+    Store.open(sys.argv[1], config.load({}, dotenv=None)).close()
+    print("ok")
+""")
+
+
+def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [o.strip() for o, _ in outs] == ["ok"] * 4, [e for _, e in outs]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(normalise_url(db_url, ""))
+    with engine.connect() as conn:
+        versions = [r[0] for r in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+    engine.dispose()
+    assert versions == [1]
+
+
+def test_two_threads_contest_a_claim_and_one_wins(store: Store) -> None:
+    import threading
+
+    store.upsert_entries("F", [entry("a")], "new", NOW)
+    barrier = threading.Barrier(2)
+    won: list[str] = []
+
+    def contest(owner: str) -> None:
+        barrier.wait()
+        if store.claim("F", "/p/a", owner, 600, NOW):
+            won.append(owner)
+
+    threads = [threading.Thread(target=contest, args=(f"t{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(won) == 1 and store.entry("F", "/p/a")["claimed_by"] == won[0]
+
+
+def test_a_released_claim_can_be_taken_and_only_the_holder_releases(store: Store) -> None:
+    store.upsert_entries("F", [entry("a")], "new", NOW)
+    assert store.claim("F", "/p/a", "one", 60, NOW)
+    store.release("F", "/p/a", "intruder", "posted", NOW)  # not the holder: nothing changes
+    assert store.entry("F", "/p/a")["status"] == "new" and store.entry("F", "/p/a")["claimed_by"] == "one"
+    store.release("F", "/p/a", "one", "failed", NOW, error="HTTP 503", next_attempt=NOW + 60)
+    assert store.claim("F", "/p/a", "two", 60, NOW + 1)
+
+
+def test_retry_resets_failed_and_partial_but_never_posted(store: Store) -> None:
+    store.upsert_entries("F", [entry("a"), entry("b"), entry("c")], "new", NOW)
+    for key, status in (("/p/a", "failed"), ("/p/b", "partial"), ("/p/c", "posted")):
+        store.release("F", key, "me", status, NOW, error="x")
+    for _ in range(4):
+        store.release("F", "/p/a", "me", "failed", NOW, error="HTTP 503")
+    assert [r["key"] for r in store.exhausted(5)] == ["/p/a"]
+    assert store.due_retries(NOW, 5) == []
+    for ref in ("/p/a", "https://a.substack.com/p/b", "/p/c"):
+        store.retry(ref, NOW + 1)
+    assert {k: store.entry("F", k)["status"] for k in ("/p/a", "/p/b", "/p/c")} == \
+        {"/p/a": "new", "/p/b": "new", "/p/c": "posted"}
+    assert store.entry("F", "/p/a")["attempts"] == 0 and store.exhausted(5) == []
+
+
+def test_due_retries_across_feeds(store: Store) -> None:
+    store.upsert_entries("F", [entry("a")], "new", NOW)
+    store.upsert_entries("G", [entry("b")], "new", NOW)
+    store.release("F", "/p/a", "me", "failed", NOW, next_attempt=NOW + 100)
+    store.release("G", "/p/b", "me", "failed", NOW, next_attempt=NOW + 50)
+    assert [r["key"] for r in store.due_retries(NOW + 60, 5)] == ["/p/b"]
+    assert [r["feed"] for r in store.due_retries(NOW + 100, 5)] == ["G", "F"]
+
+
+def test_threads_today_counts_first_posts_since_midnight_utc(store: Store) -> None:
+    midnight = datetime(2027, 1, 15, tzinfo=timezone.utc).timestamp()
+    store.upsert_entries("F", [entry("a"), entry("b")], "new", midnight)
+    store.ledger("F", "/p/a", now=lambda: midnight - 60).record(PublishedTweet(1, "1"))
+    ledger = store.ledger("F", "/p/b", now=lambda: midnight + 60)
+    ledger.record(PublishedTweet(1, "2"))
+    ledger.record(PublishedTweet(2, "3"))
+    assert store.threads_today(datetime(2027, 1, 15, 23, tzinfo=timezone.utc)) == 1
+
+
+def test_feed_state_round_trip(store: Store) -> None:
+    assert store.feed_state("F")["first_poll_done"] == 0
+    store.save_feed_state("F", '"etag-1"', "Mon, 23 Nov 2026 10:00:00 GMT", NOW)
+    state = store.feed_state("F")
+    assert (state["etag"], state["last_modified"], state["last_poll"], state["first_poll_done"]) == \
+        ('"etag-1"', "Mon, 23 Nov 2026 10:00:00 GMT", NOW, 1)
+
+
+def test_sqlite_folder_is_created(tmp_path: Path, settings: config.Settings) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'data' / 'deep' / 'bot.db'}", settings) as s:
+        assert "schema v1" in s.health()
+    assert (tmp_path / "data" / "deep" / "bot.db").is_file()
+
+
+def test_default_is_the_sqlite_file_from_settings(tmp_path: Path, settings: config.Settings) -> None:
+    with Store.open(None, settings) as s:
+        s.upsert_entries("F", [entry("a")], "new", NOW)
+    assert (tmp_path / "default.db").is_file()
+
+
+def test_a_broken_url_is_one_line(settings: config.Settings) -> None:
+    with pytest.raises(StoreError) as info:
+        Store.open("nonsense://x:topsecretpw@host/db", settings)
+    assert "topsecretpw" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_lost_database_is_a_store_error_from_the_ledger_too(tmp_path: Path, settings: config.Settings) -> None:
+    path = tmp_path / "bot.db"
+    s = Store.open(f"sqlite:///{path}", settings)
+    s.upsert_entries("F", [entry("a")], "new", NOW)
+    ledger = s.ledger("F", "/p/a")
+    from sqlalchemy import text
+
+    with s.engine.begin() as conn:
+        conn.execute(text("DROP TABLE tweets"))
+    with pytest.raises(StoreError, match="database error"):
+        ledger.record(PublishedTweet(1, "9"))
+    s.close()
