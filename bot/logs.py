@@ -1,53 +1,103 @@
-"""Logging: one line per event, as text or JSON; every secret value redacted, whatever logged it."""
+"""Logging: one line per event, as text or JSON lines; every secret value redacted, whatever logged it.
+
+The redaction is a filter on the handler that writes the logs, so it covers every logger that
+propagates to the root (ours and the libraries'), the message, its arguments and exception text.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
-from typing import Any
+from typing import Any, Iterable
+from urllib.parse import unquote, urlsplit
+
+NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "requests_oauthlib", "oauthlib",
+         "gradio_client", "huggingface_hub", "filelock", "PIL", "sqlalchemy")
+_MARK = "_bot_handler"  # set on the handler we install, so setup() replaces only its own
+
+
+def secret_values(secrets: Any) -> list[str]:
+    """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is logged reshaped)."""
+    values = [v for v in getattr(secrets, "values", {}).values() if v]
+    url = secrets.get("DATABASE_URL") if hasattr(secrets, "get") else ""
+    if url:
+        try:
+            password = urlsplit(url).password or ""
+        except ValueError:
+            password = ""
+        values += [password, unquote(password)]
+    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
 
 
 class Redact(logging.Filter):
-    """Replaces secret values in the final message, its arguments and any exception text."""
+    """Replaces secret values in the final message (arguments included) and in any exception text."""
 
     def __init__(self, secrets: Any) -> None:
         super().__init__()
-        self.secrets = secrets
+        self.values = secret_values(secrets)
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value replaced by ***."""
+        for value in self.values:
+            text = text.replace(value, "***")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.secrets.redact(record.getMessage())
-        record.args = None
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not raise inside the caller's log call
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.secrets.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line."""
+    """One JSON object per line: time (UTC), level, logger, message, and error when there was an exception."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                "logger": record.name, "message": record.getMessage()}
+        data = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                "message": record.getMessage()}
         if record.exc_text:
             data["error"] = record.exc_text
         return json.dumps(data, ensure_ascii=False)
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        from datetime import datetime, timezone
 
-def setup(settings: Any, stream: Any = None) -> logging.Handler:
-    """Send the bot's logs to stderr in the configured format, with secrets redacted."""
+        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+
+
+class TextFormatter(logging.Formatter):
+    """`2026-11-23T10:00:00Z INFO bot.daemon: message`, times in UTC."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        import time
+
+        self.converter = time.gmtime
+
+
+def setup(settings: Any, secrets: Any = None, *, stream: Any = None, quiet: Iterable[str] = NOISY) -> logging.Handler:
+    """Send all logs to stderr (or `stream`) in log.format at log.level, secrets redacted; return the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(Redact(settings.secrets))
-    if settings.log.format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(Redact(secrets if secrets is not None else settings.secrets))
+    handler.setFormatter(JsonFormatter() if settings.log.format == "json" else TextFormatter())
+    setattr(handler, _MARK, True)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if getattr(old, _MARK, False):
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log.level)
-    for noisy in ("urllib3", "httpx", "httpcore", "apscheduler", "tweepy", "requests_oauthlib", "oauthlib", "gradio_client"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # library warnings go through the same redacting handler
     return handler

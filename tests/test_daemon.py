@@ -10,36 +10,73 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
 
 import pytest
 
 from bot import config, daemon
-from bot.clock import SystemClock
+from bot.clock import FakeClock, SystemClock
+
+A, B = "https://a.example/feed", "https://b.example/feed"
 
 
 def settings(tmp_path: Path, **env: str) -> config.Settings:
-    base = {"BOT_FEED_URL": "https://a.example/feed,https://b.example/feed",
-            "BOT_DAEMON_HEARTBEAT_FILE": str(tmp_path / "hb")}
+    base = {"BOT_FEED_URL": f"{A},{B}", "BOT_DAEMON_HEARTBEAT_FILE": str(tmp_path / "hb")}
     return config.load({**base, **env}, dotenv=None)
+
+
+def fast(tmp_path: Path, feeds: list[str], interval: float = 0.2, stall_after: float = 60) -> Any:
+    """Settings with a sub-second interval, below what the settings file allows, to watch the schedule at work."""
+    return SimpleNamespace(feed=SimpleNamespace(urls=feeds), daemon=SimpleNamespace(
+        interval=interval, jitter=0, misfire_grace=5, heartbeat_file=str(tmp_path / "hb"), stall_after=stall_after))
+
+
+def run_in_thread(s: Any, poll: daemon.Poll, stop: threading.Event) -> tuple[threading.Thread, list[int]]:
+    codes: list[int] = []
+    thread = threading.Thread(target=lambda: codes.append(daemon.run(s, poll, SystemClock(), stop_event=stop)))
+    thread.start()
+    return thread, codes
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def test_once_polls_every_feed_and_writes_the_heartbeat(tmp_path: Path) -> None:
     seen: list[str] = []
     code = daemon.run(settings(tmp_path), lambda url, stop: seen.append(url), SystemClock(), once=True)
-    assert code == 0 and seen == ["https://a.example/feed", "https://b.example/feed"]
+    assert code == 0 and seen == [A, B]
     assert (tmp_path / "hb").read_text().startswith("20")
 
 
-def test_a_failing_feed_does_not_stop_the_others(tmp_path: Path) -> None:
+def test_once_with_a_failing_feed_polls_the_others_and_exits_1(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[str] = []
 
     def poll(url: str, stop: object) -> None:
         seen.append(url)
-        if "a.example" in url:
-            raise RuntimeError("boom")
+        if url == A:
+            raise RuntimeError("boom\nsecond line")
 
     assert daemon.run(settings(tmp_path), poll, SystemClock(), once=True) == 1
-    assert len(seen) == 2
+    assert seen == [A, B]
+    assert f"poll of {A} failed: boom" in caplog.text and "second line" not in caplog.text
+
+
+def test_once_stops_between_feeds_when_asked(tmp_path: Path) -> None:
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def poll(url: str, should_stop: Callable[[], bool]) -> None:
+        seen.append(url)
+        stop.set()
+        assert should_stop()
+
+    assert daemon.run(settings(tmp_path), poll, SystemClock(), once=True, stop_event=stop) == 0
+    assert seen == [A]
 
 
 def test_no_feeds_is_one_clear_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -47,63 +84,144 @@ def test_no_feeds_is_one_clear_line(tmp_path: Path, caplog: pytest.LogCaptureFix
     assert code == 1 and "set BOT_FEED_URL" in caplog.text
 
 
-def test_scheduler_polls_each_feed_and_stops_on_request(tmp_path: Path) -> None:
+def test_the_schedule_polls_every_feed_repeatedly_and_stops_on_request(tmp_path: Path) -> None:
     counts: dict[str, int] = {}
     stop = threading.Event()
 
-    def poll(url: str, should_stop: object) -> None:
+    def poll(url: str, should_stop: Callable[[], bool]) -> None:
         counts[url] = counts.get(url, 0) + 1
-        if sum(counts.values()) >= 4:
-            stop.set()
+        if url == A:
+            raise RuntimeError("A is down")  # failures must not end the schedule
 
-    s = settings(tmp_path, BOT_DAEMON_INTERVAL="30", BOT_DAEMON_JITTER="0")
-    # The interval is 30 s, so the polls seen here are the immediate first runs; stop ends the loop.
-    thread = threading.Thread(target=lambda: daemon.run(s, poll, SystemClock(), stop_event=stop))
-    thread.start()
-    time.sleep(3)
+    thread, codes = run_in_thread(fast(tmp_path, [A, B]), poll, stop)
+    wait_for(lambda: min(counts.get(A, 0), counts.get(B, 0)) >= 4)
     stop.set()
     thread.join(25)
-    assert not thread.is_alive()
-    assert set(counts) == {"https://a.example/feed", "https://b.example/feed"}
+    assert not thread.is_alive() and codes == [0]
+    settled = dict(counts)
+    time.sleep(0.5)
+    assert counts == settled  # nothing polls after the stop
+
+
+def test_a_poll_sees_the_stop_and_checkpoints(tmp_path: Path) -> None:
+    stop = threading.Event()
+    started, checkpointed = threading.Event(), threading.Event()
+
+    def poll(url: str, should_stop: Callable[[], bool]) -> None:
+        started.set()
+        for _ in range(500):
+            if should_stop():
+                checkpointed.set()
+                return
+            time.sleep(0.01)
+
+    thread, codes = run_in_thread(fast(tmp_path, [A], interval=30), poll, stop)
+    assert started.wait(10)
+    stop.set()
+    thread.join(25)
+    assert checkpointed.is_set() and codes == [0]
 
 
 CHILD = textwrap.dedent("""
     import sys, time, logging
+    from types import SimpleNamespace
     logging.basicConfig(level=logging.INFO)
-    from bot import config, daemon
+    from bot import daemon
     from bot.clock import SystemClock
-    s = config.load({"BOT_FEED_URL": "https://a.example/feed", "BOT_DAEMON_INTERVAL": "30",
-                     "BOT_DAEMON_JITTER": "0", "BOT_DAEMON_HEARTBEAT_FILE": sys.argv[1],
-                     "BOT_DAEMON_STALL_AFTER": sys.argv[2]}, dotenv=None)
+    hb, stall, mode, grace, feeds = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5:]
+    s = SimpleNamespace(feed=SimpleNamespace(urls=feeds), daemon=SimpleNamespace(
+        interval=0.3 if mode == "one-hangs" else 30, jitter=0, misfire_grace=5, heartbeat_file=hb, stall_after=stall))
     def poll(url, should_stop):
-        if sys.argv[3] == "hang":
-            time.sleep(60)
-        for _ in range(50):            # a thread being published, checking between tweets
-            if should_stop():
-                print("checkpointed", flush=True)
-                return
-            time.sleep(0.1)
-    sys.exit(daemon.run(s, poll, SystemClock()))
+        print("polling", url, flush=True)
+        if mode == "hang" or (mode == "one-hangs" and url.startswith("hang")):
+            time.sleep(120)             # ignores should_stop
+        if mode == "work":
+            for _ in range(200):        # a thread being published, checking between tweets
+                if should_stop():
+                    print("checkpointed", flush=True)
+                    return
+                time.sleep(0.05)
+        print("polled", url, flush=True)
+    sys.exit(daemon.run(s, poll, SystemClock(), grace=grace))
 """)
 
 
-def test_sigterm_exits_cleanly_within_25_seconds(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "hb"), "0", "work"],
+def child(tmp_path: Path, stall: float, mode: str, grace: float = daemon.STOP_GRACE,
+          feeds: tuple[str, ...] = (A,)) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "hb"), str(stall), mode, str(grace), *feeds],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)  # inside the first poll
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_daemon_cleanly_within_25_seconds(tmp_path: Path, sig: signal.Signals) -> None:
+    proc = child(tmp_path, 0, "work")
+    assert proc.stdout is not None and proc.stdout.readline().startswith("polling")  # inside the first poll
     started = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert time.monotonic() - started < 25
-    assert "checkpointed" in out and "stopped" in err
+    assert "checkpointed" in out and f"{sig.name} received" in err and "stopped" in err
+    assert (tmp_path / "hb").is_file()  # the checkpointed poll still counts as a heartbeat
+
+
+def test_a_poll_that_ignores_the_stop_is_cut_off_after_the_grace(tmp_path: Path) -> None:
+    proc = child(tmp_path, 0, "hang", grace=2)
+    assert proc.stdout is not None and proc.stdout.readline().startswith("polling")
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == daemon.STOP_TIMEOUT_EXIT
+    assert time.monotonic() - started < 10 and "did not finish in 2 s" in err
 
 
 def test_watchdog_exits_non_zero_when_polling_stalls(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "hb"), "3", "hang"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate(timeout=30)
+    proc = child(tmp_path, 2, "hang")
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == daemon.STALL_EXIT
-    assert "watchdog: no poll finished" in err
+    assert f"watchdog: no poll of {A} finished" in err
 
 
+def test_watchdog_catches_one_hung_feed_while_others_poll(tmp_path: Path) -> None:
+    proc = child(tmp_path, 2, "one-hangs", feeds=("hang://feed", B))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == daemon.STALL_EXIT, err
+    assert out.count(f"polled {B}") >= 2 and "watchdog: no poll of hang://feed finished" in err
+
+
+def test_heartbeat_file_and_healthcheck(tmp_path: Path) -> None:
+    s = settings(tmp_path, BOT_DAEMON_INTERVAL="60", BOT_DAEMON_JITTER="0")  # stall limit 180 s
+    clock = FakeClock()
+    assert daemon.healthcheck(s, clock.time())[0] is False  # no poll yet
+    daemon.Heartbeat(str(tmp_path / "hb"), clock, [A]).beat(A, True)
+    assert (tmp_path / "hb").read_text().strip() == clock.now().isoformat()
+    now = time.time()
+    assert daemon.healthcheck(s, now) == (True, "last poll finished 0 s ago")
+    os.utime(tmp_path / "hb", (now - 200, now - 200))
+    healthy, line = daemon.healthcheck(s, now)
+    assert not healthy and "more than 180 s" in line
+
+
+def test_healthcheck_command(tmp_path: Path) -> None:
+    env = {**os.environ, "BOT_DAEMON_HEARTBEAT_FILE": str(tmp_path / "hb")}
+    missing = subprocess.run([sys.executable, "-m", "bot.daemon"], env=env, capture_output=True, text=True, timeout=30)
+    (tmp_path / "hb").write_text("now\n")
+    fresh = subprocess.run([sys.executable, "-m", "bot.daemon"], env=env, capture_output=True, text=True, timeout=30)
+    assert (missing.returncode, fresh.returncode) == (1, 0)
+    assert "no heartbeat file" in missing.stdout
+
+
+@pytest.mark.parametrize("stall_after,interval,jitter,expected", [(0, 900, 60, 2760), (0, 30, 0, 90), (120, 900, 60, 120)])
+def test_stall_limit(stall_after: int, interval: int, jitter: int, expected: float) -> None:
+    d = SimpleNamespace(stall_after=stall_after, interval=interval, jitter=jitter)
+    assert daemon.stall_limit(d) == expected
+
+
+def test_watchdog_table_uses_the_oldest_feed() -> None:
+    clock = FakeClock()
+    beat = daemon.Heartbeat("", clock, [A, B])
+    clock.t += 50
+    beat.beat(A, True)
+    clock.t += 60
+    assert beat.stalled(100) == (B, 110)
+    assert beat.stalled(120) is None
