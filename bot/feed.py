@@ -206,9 +206,13 @@ def parse(data: bytes, source: str, *, content_type: str = "") -> FeedResult:
     author = str(feed.get("author", "") or "").strip()  # Atom lets entries inherit the feed's author
     entries: list[Entry] = []
     seen: set[str] = set()
-    for raw in parsed.entries:
+    for number, raw in enumerate(parsed.entries, 1):
         entry = _entry(raw, source, publication, language, author)
-        if entry is None or entry.key in seen:
+        if entry is None:
+            title = _plain(raw.get("title", ""))[:60] or "untitled"
+            warnings.append(f"skipped entry {number} ({title!r}) in {source}: it has neither a link nor a guid")
+            continue
+        if entry.key in seen:
             continue
         seen.add(entry.key)
         entries.append(entry)

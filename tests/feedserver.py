@@ -4,12 +4,14 @@
         srv.route("/feed", body, etag='"v1"')
         fetch(srv.url("/feed"), ...)
         assert srv.hits("/feed") == 1 and srv.user_agents[-1].startswith("substack-thread-bot/")
+        srv.set_body("/feed", newer_body)  # new ETag too: the next conditional GET gets a 200
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.bytes_sent = 0
+        self._version = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -71,6 +74,27 @@ class FeedServer:
             body = body.encode("utf-8")
         self.routes[path] = Route(body=body, **options)
         return self.routes[path]
+
+    def set_body(self, path: str, body: bytes | str | Path) -> Route:
+        """Change what `path` serves (a feed gaining a post); its ETag / Last-Modified change with it."""
+        if isinstance(body, Path):
+            body = body.read_bytes()
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        with self._lock:
+            route = self.routes.get(path) or Route()
+            self._version += 1
+            # New validators whenever the route had them, so a conditional GET gets a 200, not a 304.
+            etag = f'"v{self._version}-{len(body)}"' if route.etag else ""
+            modified = _http_date(self._version) if route.last_modified else ""
+            self.routes[path] = replace(route, body=body, etag=etag, last_modified=modified)
+            return self.routes[path]
+
+    def reset_counts(self) -> None:
+        """Forget the requests seen and bytes sent so far."""
+        with self._lock:
+            self.requests.clear()
+            self.bytes_sent = 0
 
     def hits(self, path: str | None = None) -> int:
         """How many requests arrived (for one path, or in all)."""
@@ -115,6 +139,11 @@ class FeedServer:
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self._release.wait(min(seconds, MAX_WAIT))
+
+
+def _http_date(version: int) -> str:
+    # A fixed base plus one minute per change: distinct, ordered, and independent of the wall clock.
+    return formatdate(1_767_225_600 + 60 * version, usegmt=True)
 
 
 def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:

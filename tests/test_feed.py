@@ -95,16 +95,25 @@ def test_empty_feed_parses_and_select_explains() -> None:
         select(result.entries)
 
 
-@pytest.mark.parametrize("name", ["windows1252.xml", "latin1.xml"])
+@pytest.mark.parametrize("name", ["cp1252.xml", "latin1.xml"])
 def test_declared_non_utf8_encodings_decode(name: str) -> None:
     result = load(name)
     (entry,) = result.entries
     assert entry.title.startswith("Crème brûlée for ")
     assert entry.author == "Renée François"
     assert "maître d" in entry.html
-    if name == "windows1252.xml":
+    if name == "cp1252.xml":
         assert "€5 – naïve" in entry.title and "“It’s too cheap,”" in entry.html
         assert result.title == "Café Notes — “Le Bistrot”"
+
+
+def test_an_entry_without_link_or_guid_is_skipped_with_a_warning() -> None:
+    data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            b"<item><title>Lost post</title><description>no address</description></item>"
+            b"<item><title>Kept</title><link>https://t.substack.com/p/kept</link></item></channel></rss>")
+    result = parse(data, "t.xml")
+    assert [e.key for e in result.entries] == ["/p/kept"]
+    assert len(result.warnings) == 1 and "'Lost post'" in result.warnings[0] and "neither a link nor a guid" in result.warnings[0]
 
 
 def test_html_page_is_not_a_feed() -> None:
@@ -335,7 +344,19 @@ def test_a_given_session_is_used_and_left_open(feed_server: FeedServer) -> None:
 
 
 def test_charset_from_the_http_header(feed_server: FeedServer) -> None:
-    body = (FIXTURES / "windows1252.xml").read_bytes().replace(b' encoding="windows-1252"', b"")
+    body = (FIXTURES / "cp1252.xml").read_bytes().replace(b' encoding="windows-1252"', b"")
     feed_server.route("/feed", body, content_type="application/rss+xml; charset=windows-1252")
     (entry,) = fetch(feed_server.url("/feed"), **LIMITS).entries
     assert entry.title == "Crème brûlée for €5 – naïve pricing"
+
+
+def test_a_changed_feed_is_fetched_again_after_a_304(feed_server: FeedServer) -> None:
+    feed_server.route("/feed", FIXTURES / "empty.xml", etag='"v0"', last_modified="Tue, 10 Feb 2026 08:31:12 GMT")
+    first = fetch(feed_server.url("/feed"), **LIMITS)
+    assert first.entries == ()
+    assert fetch(feed_server.url("/feed"), **LIMITS, etag=first.etag, last_modified=first.last_modified).not_modified
+    feed_server.set_body("/feed", SAMPLE_FEED)  # the publication posts: new body, new validators
+    later = fetch(feed_server.url("/feed"), **LIMITS, etag=first.etag, last_modified=first.last_modified)
+    assert not later.not_modified and len(later.entries) == 4 and later.etag not in ("", first.etag)
+    assert fetch(feed_server.url("/feed"), **LIMITS, etag=later.etag).not_modified
+    assert feed_server.hits("/feed") == 4
