@@ -30,17 +30,17 @@ def load(name: str) -> feed.FeedResult:
 
 def test_sample_feed_reads_like_substack() -> None:
     result = load("sample")
-    assert result.title == "Field Notes on Small Software"
+    assert result.title == "The Quiet Index"
     assert len(result.entries) == 4 and not result.warnings
     newest = result.entries[0]
-    assert newest.key == "/p/the-case-for-boring-backups"
-    assert newest.link == newest.guid == "https://smallsoftware.substack.com/p/the-case-for-boring-backups"
-    assert newest.title == "The case for boring backups"
-    assert newest.subtitle.startswith("What an empty dump file taught us")
-    assert newest.author == "Mara Okafor"
+    assert newest.key == "/p/why-small-newsletters-win"
+    assert newest.link == newest.guid == "https://quietindex.substack.com/p/why-small-newsletters-win"
+    assert newest.title == "Why small newsletters win"
+    assert newest.subtitle == "The economics of attention favour the tiny, loyal audience"
+    assert newest.author == "Mara Ellison"
     assert newest.published == datetime(2026, 2, 10, 8, 30, tzinfo=timezone.utc)
-    assert newest.cover_url.endswith("cover_1600x900.png")  # declared image/jpeg; the URL is what counts
-    assert newest.publication == "Field Notes on Small Software" and newest.language == "en"
+    assert newest.cover_url.endswith("smallwin_1600x900.png")  # declared image/jpeg; the URL is what counts
+    assert newest.publication == "The Quiet Index" and newest.language == "en"
     assert "subscription-widget" in newest.html  # content:encoded, untouched until article.py
     assert result.bytes_received == SAMPLE_FEED.stat().st_size
 
@@ -58,7 +58,7 @@ def test_entries_come_newest_first_whatever_the_feed_order() -> None:
     shuffled = items[0] + b"".join(b"<item>" + i for i in reversed(items[1:]))
     shuffled = shuffled.replace(b"</channel></rss><item>", b"<item>")  # the last item carried the tail
     entries = parse(_fix_tail(shuffled), "x").entries
-    assert len(entries) == 4 and _fix_tail(shuffled).index(b"changelog") < _fix_tail(shuffled).index(b"boring")
+    assert len(entries) == 4 and _fix_tail(shuffled).index(b"reply-button") < _fix_tail(shuffled).index(b"small-newsletters")
     dates = [e.published for e in entries]
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
 
@@ -83,8 +83,8 @@ def test_atom_feed() -> None:
 
 def test_malformed_feed_yields_what_parsed_with_a_warning() -> None:
     result = load("malformed.xml")
-    assert [e.key for e in result.entries][:2] == ["/p/the-case-for-boring-backups",
-                                                     "/p/pricing-a-tool-nobody-asked-for"]
+    assert [e.key for e in result.entries][:2] == ["/p/why-small-newsletters-win",
+                                                     "/p/what-a-thousand-paying-readers-taught-me"]
     assert len(result.warnings) == 1 and "malformed" in result.warnings[0]
 
 
@@ -166,7 +166,7 @@ def test_entry_key_ignores_host_and_decorations(slug: str, host: str, query: str
 
 def test_keys_survive_a_move_to_a_custom_domain() -> None:
     before = SAMPLE_FEED.read_bytes()
-    after = before.replace(b"https://smallsoftware.substack.com", b"https://notes.smallsoftware.dev")
+    after = before.replace(b"https://quietindex.substack.com", b"https://www.quietindex.news")
     old, new = parse(before, "old").entries, parse(after, "new").entries
     assert [e.guid for e in old] != [e.guid for e in new]
     assert [e.key for e in old] == [e.key for e in new]
@@ -195,19 +195,19 @@ def entries() -> tuple[feed.Entry, ...]:
 
 
 def test_select_latest(entries: tuple[feed.Entry, ...]) -> None:
-    assert select(entries).key == "/p/the-case-for-boring-backups"
-    assert select(tuple(reversed(entries)), "latest").key == "/p/the-case-for-boring-backups"
+    assert select(entries).key == "/p/why-small-newsletters-win"
+    assert select(tuple(reversed(entries)), "latest").key == "/p/why-small-newsletters-win"
 
 
 @pytest.mark.parametrize("which", [
-    "https://smallsoftware.substack.com/p/why-i-keep-a-changelog-by-hand",  # link / guid
-    "https://SmallSoftware.substack.com/p/why-i-keep-a-changelog-by-hand/",  # case and trailing slash
-    "/p/why-i-keep-a-changelog-by-hand",  # key
-    "https://notes.smallsoftware.dev/p/why-i-keep-a-changelog-by-hand",  # same post on a custom domain
-    "why-i-keep-a-changelog-by-hand",  # bare slug
+    "https://quietindex.substack.com/p/the-reply-button-is-the-product",  # link / guid
+    "https://QuietIndex.substack.com/p/the-reply-button-is-the-product/",  # case and trailing slash
+    "/p/the-reply-button-is-the-product",  # key
+    "https://www.quietindex.news/p/the-reply-button-is-the-product",  # same post on a custom domain
+    "the-reply-button-is-the-product",  # bare slug
 ])
 def test_select_by_link_guid_or_key(entries: tuple[feed.Entry, ...], which: str) -> None:
-    assert select(entries, which).title == "Why I keep a changelog by hand"
+    assert select(entries, which).title == "The reply button is the product"
 
 
 def test_select_by_guid_when_guid_differs_from_link() -> None:
@@ -217,14 +217,14 @@ def test_select_by_guid_when_guid_differs_from_link() -> None:
 
 def test_select_unknown_lists_what_there_is(entries: tuple[feed.Entry, ...]) -> None:
     with pytest.raises(EntryNotFound) as info:
-        select(entries, "https://smallsoftware.substack.com/p/no-such-post")
+        select(entries, "https://quietindex.substack.com/p/no-such-post")
     line = str(info.value)
-    assert "no-such-post" in line and "/p/the-case-for-boring-backups" in line and "\n" not in line
+    assert "no-such-post" in line and "/p/why-small-newsletters-win" in line and "\n" not in line
 
 
 def test_select_latest_without_dates_keeps_feed_order(entries: tuple[feed.Entry, ...]) -> None:
     undated = tuple(replace(e, published=None) for e in reversed(entries))
-    assert select(undated).key == "/p/why-i-keep-a-changelog-by-hand"
+    assert select(undated).key == "/p/the-reply-button-is-the-product"
 
 
 # --- files ----------------------------------------------------------------------------------------------
