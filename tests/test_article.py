@@ -181,7 +181,7 @@ def test_hostile_html_is_fast(name: str, html: str) -> None:
     started = time.monotonic()
     blocks = html_to_blocks(html)
     elapsed = time.monotonic() - started
-    assert elapsed < 5, f"{name}: {elapsed:.1f} s"
+    assert elapsed < 2, f"{name}: {elapsed:.1f} s"  # ~0.6 s at worst here; slack for a busy CI runner
     assert all(b.text and b.text == b.text.strip() for b in blocks)
     if name == "unclosed script":
         assert [b.text for b in blocks] == ["visible"]
