@@ -39,6 +39,18 @@ def stall_limit(daemon_settings: Any) -> float:
     return float(d.stall_after or 3 * d.interval + d.jitter)
 
 
+def describe(settings: Any) -> str:
+    """One line on the schedule and posting policy, for `bot check`."""
+    d, feeds = settings.daemon, list(settings.feed.urls)
+    parts = [f"{len(feeds)} feed(s) every {d.interval} s (+ up to {d.jitter} s jitter)",
+             f"first poll: {'skip the backlog' if d.backlog == 'skip' else f'post the newest {d.backlog_count}'}",
+             f"posting window: {d.window + ' UTC' if d.window else 'any time'}",
+             f"daily cap: {d.daily_cap or 'none'}",
+             f"retries: {d.max_attempts} attempts from {d.retry_backoff} s",
+             f"watchdog after {stall_limit(d):.0f} s"]
+    return "; ".join(parts)
+
+
 class Heartbeat:
     """Each feed's last finished poll, in memory for the watchdog and in a file for healthchecks."""
 

@@ -225,3 +225,9 @@ def test_watchdog_table_uses_the_oldest_feed() -> None:
     clock.t += 60
     assert beat.stalled(100) == (B, 110)
     assert beat.stalled(120) is None
+
+
+def test_describe_names_the_schedule_and_policy(tmp_path: Path) -> None:
+    line = daemon.describe(settings(tmp_path, BOT_DAEMON_WINDOW="08:00-22:00", BOT_DAEMON_DAILY_CAP="3"))
+    assert line.startswith("2 feed(s) every 900 s (+ up to 60 s jitter); first poll: skip the backlog")
+    assert "posting window: 08:00-22:00 UTC" in line and "daily cap: 3" in line and "watchdog after 2760 s" in line

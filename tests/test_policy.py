@@ -41,3 +41,22 @@ def test_day_and_month_start() -> None:
     now = at(15, 30)
     assert policy.day_start(now) == datetime(2026, 11, 23, tzinfo=timezone.utc).timestamp()
     assert policy.month_start(now) == datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()
+
+
+from hypothesis import assume, given, strategies as st
+
+
+@given(st.integers(min_value=1, max_value=60), st.integers(min_value=1, max_value=100_000),
+       st.floats(min_value=0, max_value=4e9))
+def test_backoff_never_shrinks_and_never_exceeds_a_day(attempts: int, backoff: int, now: float) -> None:
+    later = policy.next_attempt(attempts + 1, backoff, now)
+    assert now < policy.next_attempt(attempts, backoff, now) <= later <= now + policy.DAY
+
+
+@given(st.integers(min_value=0, max_value=23), st.integers(min_value=0, max_value=59),
+       st.integers(min_value=0, max_value=1439), st.integers(min_value=0, max_value=1439))
+def test_a_window_and_its_complement_cover_every_minute_once(hour: int, minute: int, start: int, end: int) -> None:
+    assume(start != end)
+    fmt = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    now = at(hour, minute)
+    assert policy.in_window(f"{fmt(start)}-{fmt(end)}", now) != policy.in_window(f"{fmt(end)}-{fmt(start)}", now)
