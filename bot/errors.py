@@ -77,6 +77,10 @@ class RateLimited(PublishError):
         self.reset_at = reset_at
 
 
+class NoAnswer(PublishError):
+    """A request went out and no usable answer came back (dropped, timed out, 5xx): it may have taken effect."""
+
+
 class BudgetExceeded(PublishError):
     """The thread does not fit what is left of the daily or monthly post budget."""
 
