@@ -145,7 +145,7 @@ class XServer:
             self.posts, self.media, self.next_id = saved["posts"], saved["media"], saved["next_id"]
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # lifecycle
     def __enter__(self) -> "XServer":
@@ -170,16 +170,8 @@ class XServer:
             self.faults.setdefault(route, []).append({"kind": kind, "reset_in": reset_in, "delay": delay})
 
     def shown_text(self, post: dict[str, Any]) -> str:
-        """A post's text as X answers it: URLs as t.co links, & < > escaped, a t.co link for its media."""
-        from bot.tweet import url_spans
-
-        text = post["text"]
-        for start, end in reversed(url_spans(text)):
-            text = text[:start] + _tco(text[start:end]) + text[end:]
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if post.get("media_ids"):
-            text += " " + _tco("media:" + post["id"])
-        return text
+        """A post's text as X answers it (see x_copy)."""
+        return x_copy(post["text"], post["id"] if post.get("media_ids") else "")
 
     def hits(self, route: str) -> int:
         """Requests received on `route`, faults and drops included."""
@@ -306,6 +298,16 @@ class XServer:
         if "attachments" in fields and post.get("media_ids"):
             out["attachments"] = {"media_keys": [f"3_{m}" for m in post["media_ids"]]}
         return out
+
+
+def x_copy(text: str, media_of: str = "") -> str:
+    """Text as X answers it: URLs as t.co links, & < > escaped, a t.co link appended when it carries media."""
+    from bot.tweet import url_spans
+
+    for start, end in reversed(url_spans(text)):
+        text = text[:start] + _tco(text[start:end]) + text[end:]
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text + " " + _tco("media:" + media_of) if media_of else text
 
 
 def _tco(url: str) -> str:

@@ -1,0 +1,63 @@
+"""A Ledger kept in one JSON file, written atomically and fsynced: durable when record()/pending() return.
+
+The store keeps the real ledger in its database; this one lets the publishing tests (and the crash test's
+child process) run without a database while keeping the same promise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from bot.models import PublishedTweet
+
+
+class JSONLedger:
+    """bot.publisher.Ledger in a JSON file: {"done": {position: {tweet_id, media_id}}, "pending": [positions]}."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"done": {}, "pending": []}
+        return json.loads(self.path.read_text())
+
+    def _write(self, state: dict[str, Any]) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def done(self) -> dict[int, PublishedTweet]:
+        """Positions already posted."""
+        return {int(p): PublishedTweet(int(p), t["tweet_id"], t.get("media_id", ""))
+                for p, t in self._read()["done"].items()}
+
+    def record(self, tweet: PublishedTweet) -> None:
+        """Keep a posted tweet's id (durable on return)."""
+        state = self._read()
+        state["done"][str(tweet.position)] = {"tweet_id": tweet.tweet_id, "media_id": tweet.media_id}
+        state["pending"] = [p for p in state["pending"] if p != tweet.position]
+        self._write(state)
+
+    def pending(self, position: int) -> None:
+        """Mark that a request for this position is about to go out (durable on return)."""
+        state = self._read()
+        if position not in state["pending"]:
+            state["pending"].append(position)
+        self._write(state)
+
+    def pending_positions(self) -> set[int]:
+        """Positions sent with no recorded answer."""
+        state = self._read()
+        return {p for p in state["pending"] if str(p) not in state["done"]}
