@@ -1,0 +1,275 @@
+"""XPublisher over real HTTP against the local X API: a thread exactly once, through faults, resumes and fallbacks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.json_ledger import JSONLedger
+from helpers.xkit import TEXTS, make_thread, png, settings_for
+from hypothesis import given, settings as hsettings, strategies as st
+from xserver import CREDENTIALS, XServer, x_copy
+
+from bot.clock import FakeClock
+from bot.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
+from bot.models import PublishedTweet
+from bot.publisher import Budget, DryRunPublisher, cost, posts_needed, same_text
+from bot.x_api import XClient, XPublisher
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def x(clock: FakeClock) -> Iterator[XServer]:
+    with XServer(clock=clock.time) as server:
+        yield server
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> JSONLedger:
+    return JSONLedger(tmp_path / "ledger.json")
+
+
+@pytest.fixture
+def thread(tmp_path: Path) -> Any:
+    return make_thread(image=png(tmp_path / "card.png"))
+
+
+def publisher(x: XServer, clock: FakeClock, **options: Any) -> XPublisher:
+    settings = settings_for(x.url, CREDENTIALS, **options)
+    return XPublisher(XClient(settings, settings.secrets, clock), settings, clock)
+
+
+def assert_one_thread(x: XServer, texts: tuple[str, ...] = TEXTS, link: str = "reply_to") -> None:
+    """The account holds each text exactly once, each post chained to the one before, the image on the first."""
+    assert [p["text"] for p in x.posts] == list(texts)
+    for before, post in zip(x.posts, x.posts[1:]):
+        assert post[link] == before["id"]
+    assert len(x.posts[0]["media_ids"]) == 1 and all(not p["media_ids"] for p in x.posts[1:])
+    assert x.media[x.posts[0]["media_ids"][0]]["alt_text"] == "A blue title card"
+
+
+def test_a_thread_goes_out_as_replies_with_the_image_and_its_alt_text_on_the_first(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    posted = publisher(x, clock).publish(thread, ledger)
+    assert_one_thread(x)
+    assert posted.complete and posted.mode == "reply" and posted.notes == ()
+    assert [t.tweet_id for t in posted.published] == [p["id"] for p in x.posts]
+    assert ledger.done() == {t.position: t for t in posted.published} and ledger.pending_positions() == set()
+    assert posted.published[0].media_id == x.posts[0]["media_ids"][0]
+
+
+def test_a_rerun_posts_nothing(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    pub = publisher(x, clock)
+    first = pub.publish(thread, ledger)
+    again = pub.publish(thread, ledger)
+    assert again.published == first.published and again.complete
+    assert x.hits("POST /2/tweets") == 3 and x.hits("POST /2/media/upload") == 1
+
+
+def test_a_failed_run_resumes_where_it_stopped_without_uploading_again(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "429", reset_in=7200)
+    with pytest.raises(RateLimited):
+        publisher(x, clock).publish(thread, ledger)
+    assert set(ledger.done()) == {1} and ledger.pending_positions() == {2}
+    posted = publisher(x, clock).publish(thread, ledger)
+    assert posted.complete
+    assert_one_thread(x)
+    assert x.hits("POST /2/media/upload") == 1
+
+
+@pytest.mark.parametrize("position", [1, 2, 3])
+def test_a_post_made_whose_answer_never_came_is_adopted_not_resent(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any, position: int) -> None:
+    for _ in range(position - 1):
+        x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "created_drop")
+    posted = publisher(x, clock).publish(thread, ledger)
+    assert posted.complete
+    assert_one_thread(x)
+    assert x.hits("POST /2/tweets") == 3 and x.hits("GET /2/users/:id/tweets") == 1
+    assert clock.slept == [2.0]
+
+
+@pytest.mark.parametrize("fault", ["500", "503", "drop"])
+def test_a_post_that_failed_is_looked_for_then_sent_again(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any, fault: str) -> None:
+    x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", fault)
+    assert publisher(x, clock).publish(thread, ledger).complete
+    assert_one_thread(x)
+    assert x.hits("POST /2/tweets") == 4 and x.hits("GET /2/users/:id/tweets") == 1
+
+
+def test_retries_of_a_post_are_bounded_and_the_next_run_checks_first(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    for _ in range(3):
+        x.fault("POST /2/tweets", "503")
+    with pytest.raises(PublishError) as err:
+        publisher(x, clock, x__retries=2).publish(thread, ledger)
+    assert err.value.retryable and "3 attempts" in str(err.value)
+    assert x.posts == [] and clock.slept == [2.0, 4.0, 8.0]
+    assert publisher(x, clock).publish(thread, ledger).complete
+    assert_one_thread(x)
+
+
+def test_a_slow_answer_that_lands_late_is_posted_once(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.fault("POST /2/tweets", "slow", delay=0.6)
+    assert publisher(x, clock, x__timeout=0.2).publish(thread, ledger).complete
+    deadline = time.monotonic() + 3
+    while x.hits("POST /2/tweets") < 4 and time.monotonic() < deadline:  # the late request is answered too
+        time.sleep(0.05)
+    assert x.hits("POST /2/tweets") == 4
+    assert_one_thread(x)  # X refused the late copy as a duplicate
+
+
+def test_a_pending_position_already_on_x_is_adopted_without_sending(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    pub = publisher(x, clock)
+    ledger.pending(1)  # a process that died after X made post 1, before it heard back
+    first = pub.client.create_post(TEXTS[0], [pub.client.upload_image(thread.image.path, "image/png", "A blue title card")])
+    posted = pub.publish(thread, ledger)
+    assert posted.published[0].tweet_id == first and posted.complete
+    assert x.hits("POST /2/tweets") == 3 and x.hits("POST /2/media/upload") == 1
+    assert_one_thread(x)
+
+
+def test_duplicate_text_found_on_the_account_is_adopted(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    pub = publisher(x, clock)
+    earlier = pub.client.create_post(TEXTS[2])  # posted by hand, or by a run whose ledger was lost
+    posted = pub.publish(thread, ledger)
+    assert posted.published[2].tweet_id == earlier and len(x.posts) == 3
+
+
+def test_duplicate_text_not_found_is_not_retried(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    pub = publisher(x, clock)
+    pub.client.create_post(TEXTS[1])
+    clock.sleep(30 * 86400)  # long gone from the recent posts the check reads
+    with pytest.raises(DuplicateContent) as err:
+        pub.publish(thread, ledger)
+    assert not err.value.retryable and "post 2" in str(err.value)
+    assert set(ledger.done()) == {1}
+
+
+def test_refused_replies_fall_back_to_quotes_and_the_user_is_told(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.forbid_replies = True
+    posted = publisher(x, clock, x__reply_fallback="quote").publish(thread, ledger)
+    assert posted.complete and posted.mode == "quote"
+    assert_one_thread(x, link="quote_of")
+    assert any("quote" in note and "post 2" in note for note in posted.notes)
+
+
+def test_refused_replies_stop_the_thread_when_configured(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "reply403")
+    posted = publisher(x, clock, x__reply_fallback="stop").publish(thread, ledger)
+    assert not posted.complete and [t.position for t in posted.published] == [1]
+    assert len(x.posts) == 1 and "posts 2–3 were not posted" in posted.notes[0]
+
+
+def test_refused_replies_fail_the_entry_when_configured(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.forbid_replies = True
+    with pytest.raises(ReplyForbidden) as err:
+        publisher(x, clock, x__reply_fallback="fail").publish(thread, ledger)
+    assert not err.value.retryable and "x.reply_fallback" in str(err.value)
+    assert set(ledger.done()) == {1}
+
+
+def test_quote_mode_and_single_mode(x: XServer, clock: FakeClock, tmp_path: Path, thread: Any) -> None:
+    assert publisher(x, clock, x__thread_mode="quote").publish(thread, JSONLedger(tmp_path / "a")).mode == "quote"
+    assert_one_thread(x, link="quote_of")
+    x.posts.clear()
+    posted = publisher(x, clock, x__thread_mode="single").publish(thread, JSONLedger(tmp_path / "b"))
+    assert posted.complete and [p["text"] for p in x.posts] == [TEXTS[0]]
+
+
+def test_a_thread_that_does_not_fit_the_budget_sends_nothing(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    with pytest.raises(BudgetExceeded) as err:
+        publisher(x, clock).publish(thread, ledger, Budget(used_24h=15, per_day=17))
+    assert err.value.retryable and "2 of x.posts_per_day=17" in str(err.value)
+    with pytest.raises(BudgetExceeded):
+        publisher(x, clock).publish(thread, ledger, Budget(used_month=99, per_month=100))
+    assert x.requests == []
+
+
+def test_the_budget_counts_only_what_is_left(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    ledger.record(PublishedTweet(1, "1"))
+    x.posts.append({"id": "1", "text": TEXTS[0], "created": clock.time(), "media_ids": [], "reply_to": None,
+                    "quote_of": None})
+    assert publisher(x, clock).publish(thread, ledger, Budget(used_24h=15, per_day=17)).complete
+
+
+def test_a_shutdown_stops_between_posts(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    settings = settings_for(x.url, CREDENTIALS)
+    asks = iter([False, True])
+    pub = XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=lambda: next(asks))
+    posted = pub.publish(thread, ledger)
+    assert not posted.complete and len(x.posts) == 1 and "post 2" in posted.notes[0]
+
+
+def test_secrets_never_reach_logs_or_errors(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    x.fault("POST /2/tweets", "created_drop")
+    x.forbid_replies = True
+    with pytest.raises(ReplyForbidden) as err:
+        publisher(x, clock, x__reply_fallback="fail").publish(thread, ledger)
+    assert caplog.records
+    for value in CREDENTIALS.values():
+        assert value not in caplog.text and value not in str(err.value)
+
+
+def test_dry_run_publishes_nothing(ledger: JSONLedger, thread: Any) -> None:
+    posted = DryRunPublisher().publish(thread, ledger)
+    assert posted.published == () and not posted.complete and ledger.done() == {}
+
+
+@pytest.mark.parametrize("texts, mode, needed, dollars", [
+    (TEXTS, "reply", 3, 0.015 + 0.015 + 0.20),
+    (TEXTS, "single", 1, 0.015),
+    (("See quietindex.substack.com/p/x", "b", "c"), "quote", 3, 0.20 + 0.015 * 2),
+    (("only one",), "reply", 1, 0.015),
+])
+def test_cost_and_posts_needed(texts: tuple[str, ...], mode: str, needed: int, dollars: float) -> None:
+    settings = settings_for("http://127.0.0.1:9", CREDENTIALS, x__thread_mode=mode)
+    thread = make_thread(texts)
+    assert posts_needed(thread, settings) == needed
+    assert cost(thread, settings) == pytest.approx(dollars)
+
+
+@pytest.mark.parametrize("ours, theirs, same", [
+    ("Read it: https://example.com/p/x", "Read it: https://t.co/abc123DEF0", True),
+    ("Read it: example.com/p/x", "Read it: https://t.co/abc123DEF0", True),
+    ("Fish & chips <3", "Fish &amp; chips &lt;3 https://t.co/media12345", True),
+    ("Café", "Cafe\u0301", True),
+    ("One thing", "Another thing", False),
+    ("Read it: https://example.com/p/x", "Read it now: https://t.co/abc123DEF0", False),
+])
+def test_same_text_sees_through_what_x_changes(ours: str, theirs: str, same: bool) -> None:
+    assert same_text(ours, theirs) is same
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(words=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8)
+                      | st.sampled_from(["https://example.com/a?b=1", "example.org/p/x", "&", "<b>"]),
+                      min_size=1, max_size=12),
+       media=st.booleans())
+def test_xs_copy_of_any_text_matches_the_text(words: list[str], media: bool) -> None:
+    text = " ".join(words)
+    assert same_text(text, x_copy(text, "42" if media else ""))
