@@ -89,7 +89,7 @@ class XPublisher:
         text = run.texts[position - 1]
         prev = run.published[position - 1].tweet_id if position > 1 else None
         if position in run.pending:
-            found = self._find(text, prev)
+            found = self._find(text, prev, run if position == 1 else None)
             if found:
                 log.info("post %d was already on X (tweet %s): adopted, not sent again", position, found)
                 return found
@@ -106,7 +106,7 @@ class XPublisher:
             except NoAnswer as exc:
                 failures += 1
                 self.clock.sleep(_backoff(failures))
-                found = self._find(text, prev)
+                found = self._find(text, prev, run if position == 1 else None)
                 if found:
                     log.info("post %d reached X although its answer was lost (tweet %s)", position, found)
                     return found
@@ -115,7 +115,7 @@ class XPublisher:
                                        f"{exc.message}", "the next run checks X for it before sending it again",
                                        retryable=True) from exc
             except DuplicateContent as exc:
-                found = self._find(text, prev)
+                found = self._find(text, prev, run if position == 1 else None)
                 if found:
                     log.info("post %d was a duplicate of tweet %s: adopted", position, found)
                     return found
@@ -148,8 +148,11 @@ class XPublisher:
         mime = image.mime or mimetypes.guess_type(image.path.name)[0] or ""
         return str(self.client.upload_image(image.path, mime, image.alt_text))
 
-    def _find(self, text: str, prev: str | None) -> str | None:
-        """The id of the account's recent post with this text (X's copy), preferring one chained to `prev`."""
+    def _find(self, text: str, prev: str | None, first: _Run | None = None) -> str | None:
+        """The id of the account's recent post with this text (X's copy), preferring one chained to `prev`.
+
+        For the first post (`first` given) the media id it carries is taken over too, from its media key.
+        """
         try:
             if not self._user_id:
                 self._user_id = str(self.client.me().get("id", ""))
@@ -163,7 +166,12 @@ class XPublisher:
         matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
         chained = [p for p in matches if prev and any(r.get("id") == prev for r in p.get("referenced_tweets") or [])]
         best = (chained or matches or [None])[0]
-        return str(best["id"]) if best else None
+        if best is None:
+            return None
+        keys = (best.get("attachments") or {}).get("media_keys") or []
+        if first is not None and keys:
+            first.media_id = str(keys[0]).partition("_")[2] or first.media_id  # media_key is "3_<media id>"
+        return str(best["id"])
 
 
 def _backoff(attempt: int) -> float:

@@ -140,6 +140,7 @@ def test_a_pending_position_already_on_x_is_adopted_without_sending(
     first = pub.client.create_post(TEXTS[0], [pub.client.upload_image(thread.image.path, "image/png", "A blue title card")])
     posted = pub.publish(thread, ledger)
     assert posted.published[0].tweet_id == first and posted.complete
+    assert posted.published[0].media_id == x.posts[0]["media_ids"][0]
     assert x.hits("POST /2/tweets") == 3 and x.hits("POST /2/media/upload") == 1
     assert_one_thread(x)
 
