@@ -173,3 +173,10 @@ def test_every_answer_carries_rate_limit_headers(x: XServer, clock: FakeClock) -
     c = client(x, clock)
     response = c.session().get(f"{x.url}/2/users/me")
     assert {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"} <= set(response.headers)
+
+
+def test_the_hand_written_upload_is_signed_with_the_same_credentials(x: XServer, clock: FakeClock, tmp_path: Path) -> None:
+    image = png(tmp_path / "card.png")
+    with pytest.raises(AuthError):
+        client(x, clock, {**CREDENTIALS, "X_ACCESS_TOKEN_SECRET": "not-the-secret"}).upload_image(image, "image/png", "alt")
+    assert x.media == {} and x.requests == [("POST /2/media/upload", 401)]

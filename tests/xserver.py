@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
+from helpers.x_shapes import DUPLICATE, REPLY_LIMITED, Validator, invalid, problem, sniff, x_copy
+from oauthlib.oauth1 import ResourceEndpoint
 
 try:
     from bot.tweet import weighted_length
@@ -44,82 +45,7 @@ USER = {"id": "1000", "name": "Quiet Index", "username": "quietindex"}
 WINDOW = 900  # seconds of one rate-limit window
 LIMITS = {"POST /2/tweets": 100, "POST /2/media/upload": 500, "POST /2/media/metadata": 500,
           "GET /2/users/me": 75, "GET /2/users/:id/tweets": 900}
-DUPLICATE = "You are not allowed to create a Tweet with duplicate content."  # X's detail, seen in the wild
-REPLY_LIMITED = ("Reply to this conversation is not allowed because you have not been mentioned or otherwise "
-                 "engaged by the author of the post you are replying to.")
 MAX_DELAY = 5.0
-_URL = re.compile(r"https?://\S+")
-
-
-def problem(status: int, title: str, detail: str) -> dict[str, Any]:
-    """X's v2 error body (RFC 7807 problem), as answered for 403 duplicate content."""
-    return {"title": title, "detail": detail, "type": "about:blank", "status": status}
-
-
-def invalid(message: str, parameter: str, value: Any) -> dict[str, Any]:
-    """X's v2 400 body for an invalid request parameter."""
-    return {"errors": [{"parameters": {parameter: [value]}, "message": message}], "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.twitter.com/2/problems/invalid-request"}
-
-
-def sniff(data: bytes) -> str:
-    """The image type from its first bytes: image/jpeg, png, gif, webp, or ""."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:4] == b"GIF8":
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return ""
-
-
-class _Validator(RequestValidator):
-    """Accepts exactly the server's one consumer key and access token, each nonce once."""
-
-    def __init__(self, server: "XServer") -> None:
-        super().__init__()
-        self.x = server
-        self.nonces: set[tuple[str, str, str]] = set()
-
-    enforce_ssl = False  # type: ignore[assignment]
-    dummy_client = "dummy-client"  # type: ignore[assignment]
-    dummy_access_token = "dummy-token"  # type: ignore[assignment]
-
-    def check_client_key(self, client_key: str) -> bool:
-        return True
-
-    def check_access_token(self, request_token: str) -> bool:
-        return True
-
-    def check_nonce(self, nonce: str) -> bool:
-        return bool(nonce)
-
-    def validate_client_key(self, client_key: str, request: Any) -> bool:
-        return client_key == self.x.keys["X_API_KEY"]
-
-    def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        return token == self.x.keys["X_ACCESS_TOKEN"]
-
-    def get_client_secret(self, client_key: str, request: Any) -> str:
-        return self.x.keys["X_API_SECRET"]
-
-    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        return self.x.keys["X_ACCESS_TOKEN_SECRET"]
-
-    def validate_timestamp_and_nonce(self, client_key: str, timestamp: str, nonce: str, request: Any,
-                                     request_token: str | None = None, access_token: str | None = None) -> bool:
-        with self.x.lock:
-            key = (client_key, timestamp, nonce)
-            if key in self.nonces:
-                return False
-            self.nonces.add(key)
-            return True
-
-    def validate_realms(self, *args: Any, **kwargs: Any) -> bool:
-        return True
 
 
 class XServer:
@@ -138,7 +64,7 @@ class XServer:
         self.media: dict[str, dict[str, Any]] = {}
         self.next_id = 1_900_000_000_000_000_000
         self.calls: dict[str, list[float]] = {}
-        self.endpoint = ResourceEndpoint(_Validator(self))
+        self.endpoint = ResourceEndpoint(Validator(self))
         self.stopping = threading.Event()
         if state_file and state_file.exists():
             saved = json.loads(state_file.read_text())
@@ -298,20 +224,6 @@ class XServer:
         if "attachments" in fields and post.get("media_ids"):
             out["attachments"] = {"media_keys": [f"3_{m}" for m in post["media_ids"]]}
         return out
-
-
-def x_copy(text: str, media_of: str = "") -> str:
-    """Text as X answers it: URLs as t.co links, & < > escaped, a t.co link appended when it carries media."""
-    from bot.tweet import url_spans
-
-    for start, end in reversed(url_spans(text)):
-        text = text[:start] + _tco(text[start:end]) + text[end:]
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text + " " + _tco("media:" + media_of) if media_of else text
-
-
-def _tco(url: str) -> str:
-    return "https://t.co/" + hashlib.sha1(url.encode()).hexdigest()[:10]
 
 
 def _route(method: str, path: str) -> tuple[str, str]:
