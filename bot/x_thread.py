@@ -54,6 +54,7 @@ class XPublisher:
         self.clock = clock
         self.should_stop = should_stop or (lambda: False)
         self._user_id = ""
+        self._lookup_error = ""  # why the last look-up for a post could not read X, if it could not
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Post what the ledger does not hold yet; BudgetExceeded before any request when the rest does not fit.
@@ -70,7 +71,7 @@ class XPublisher:
         run.media_id = run.published[1].media_id if 1 in run.published else ""
         try:
             for position in todo:
-                if self.should_stop():
+                if position != todo[0] and self.should_stop():
                     raise _Stopped(f"stopped before post {position} of {len(texts)} (shutdown); "
                                    "the next run finishes the thread")
                 tweet_id = self._post(run, position)
@@ -119,9 +120,11 @@ class XPublisher:
                 if found:
                     log.info("post %d was a duplicate of tweet %s: adopted", position, found)
                     return found
+                why = (f"reading the account's posts failed ({self._lookup_error})" if self._lookup_error
+                       else "it is not among the account's recent posts")
                 raise DuplicateContent(f"post {position}: {exc.message}",
-                                       "the text is already on the account but was not found among its recent "
-                                       "posts; the entry is not retried") from exc
+                                       f"the text is already on X but its post was not found: {why}; "
+                                       "the entry is not retried") from exc
             except ReplyForbidden as exc:
                 self._fallback(run, position, exc)
 
@@ -153,6 +156,7 @@ class XPublisher:
 
         For the first post (`first` given) the media id it carries is taken over too, from its media key.
         """
+        self._lookup_error = ""
         try:
             if not self._user_id:
                 self._user_id = str(self.client.me().get("id", ""))
@@ -162,6 +166,7 @@ class XPublisher:
         except BotError as exc:
             # Without the check, sending again is still safe from a double post: X refuses duplicate text.
             log.warning("could not read the account's recent posts (%s); relying on X's duplicate check", exc)
+            self._lookup_error = exc.message
             return None
         matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
         chained = [p for p in matches if prev and any(r.get("id") == prev for r in p.get("referenced_tweets") or [])]

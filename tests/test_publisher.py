@@ -218,7 +218,7 @@ def test_the_budget_counts_only_what_is_left(x: XServer, clock: FakeClock, ledge
 
 def test_a_shutdown_stops_between_posts(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
     settings = settings_for(x.url, CREDENTIALS)
-    asks = iter([False, True])
+    asks = iter([True])  # asked only between posts: after post 1
     pub = XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=lambda: next(asks))
     posted = pub.publish(thread, ledger)
     assert not posted.complete and len(x.posts) == 1 and "post 2" in posted.notes[0]
@@ -274,3 +274,14 @@ def test_same_text_sees_through_what_x_changes(ours: str, theirs: str, same: boo
 def test_xs_copy_of_any_text_matches_the_text(words: list[str], media: bool) -> None:
     text = " ".join(words)
     assert same_text(text, x_copy(text, "42" if media else ""))
+
+
+def test_when_x_posts_cannot_be_read_its_duplicate_check_still_prevents_a_second_post(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.fault("POST /2/tweets", "created_drop")
+    for _ in range(2):
+        x.fault("GET /2/users/:id/tweets", "403")  # a tier without reads
+    with pytest.raises(DuplicateContent) as err:
+        publisher(x, clock).publish(thread, ledger)
+    assert len(x.posts) == 1 and "reading the account's posts failed" in str(err.value)
+    x.faults.clear()

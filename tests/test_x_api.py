@@ -180,3 +180,19 @@ def test_the_hand_written_upload_is_signed_with_the_same_credentials(x: XServer,
     with pytest.raises(AuthError):
         client(x, clock, {**CREDENTIALS, "X_ACCESS_TOKEN_SECRET": "not-the-secret"}).upload_image(image, "image/png", "alt")
     assert x.media == {} and x.requests == [("POST /2/media/upload", 401)]
+
+
+def test_a_403_that_is_neither_duplicate_nor_reply_is_final_with_x_message(x: XServer, clock: FakeClock) -> None:
+    x.fault("POST /2/tweets", "403")
+    with pytest.raises(PublishError) as err:
+        client(x, clock).create_post("Hello")
+    assert type(err.value) is PublishError and not err.value.retryable
+    assert "not permitted to perform this action" in str(err.value) and x.hits("POST /2/tweets") == 1
+
+
+def test_the_server_can_keep_its_account_across_restarts(clock: FakeClock, tmp_path: Path) -> None:
+    state = tmp_path / "x.json"
+    with XServer(clock=clock.time, state_file=state) as first:
+        tweet_id = client(first, clock).create_post("Kept")
+    with XServer(clock=clock.time, state_file=state) as second:
+        assert [p["id"] for p in client(second, clock).recent_posts("1000", clock.now())] == [tweet_id]

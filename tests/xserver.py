@@ -10,7 +10,7 @@ GET /2/users/:id/tweets. What X does that matters to the bot: weighted length ov
 refused with X's 403 problem body; replies/quotes/media must reference what exists; the timeline shows X's copy
 of a post (URLs as t.co links, & < > escaped, a t.co link appended for media); x-rate-limit-* headers on every
 answer. Fault kinds, queued per route and used one per request: "ok" (no fault, to skip a request), "429"
-(with reset_in), "500", "503", "drop" (socket closed, no answer), "slow" (answer after `delay`), "reply403",
+(with reset_in), "500", "503", "drop" (socket closed, no answer), "slow" (answer after `delay`), "reply403", "403",
 "created_drop" (the request takes effect, then the socket closes with no answer).
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from helpers.x_shapes import DUPLICATE, REPLY_LIMITED, Validator, invalid, problem, sniff, x_copy
+from helpers.x_shapes import DUPLICATE, FORBIDDEN, REPLY_LIMITED, Validator, invalid, problem, sniff, x_copy
 from oauthlib.oauth1 import ResourceEndpoint
 
 try:
@@ -269,6 +269,8 @@ def _handler(x: XServer) -> type[BaseHTTPRequestHandler]:
                                                                      "Service Unavailable"))
             if kind == "reply403":
                 return self.answer(method, route, 403, problem(403, "Forbidden", REPLY_LIMITED))
+            if kind == "403":  # e.g. an app without write permission
+                return self.answer(method, route, 403, problem(403, "Forbidden", FORBIDDEN))
             with x.lock:
                 status, body = self.route(route, user_id, raw, parse_qs(parts.query))
             if kind == "created_drop":

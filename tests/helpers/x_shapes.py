@@ -8,6 +8,7 @@ from typing import Any
 from oauthlib.oauth1 import RequestValidator
 
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."  # X's detail, seen in the wild
+FORBIDDEN = "You are not permitted to perform this action."
 REPLY_LIMITED = ("Reply to this conversation is not allowed because you have not been mentioned or otherwise "
                  "engaged by the author of the post you are replying to.")
 
