@@ -61,6 +61,7 @@ class Article:
     links: frozenset[str] = frozenset()  # absolute URLs found in the article's HTML
     mentions: frozenset[str] = frozenset()  # @handles written in the article text, lower-case
     hashtags: frozenset[str] = frozenset()  # #tags written in the article text, lower-case
+    notes: tuple[str, ...] = ()  # what cleaning left out that a user should know about
 
     @property
     def title(self) -> str:

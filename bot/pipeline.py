@@ -81,7 +81,7 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     info = draft.writer
     writer_info = WriterInfo(info.backend, info.model, info.calls + len(rewrites), info.fallbacks)
     calls = (*draft.calls, *rewrites, *getattr(deps.images, "calls", ()))
-    return Thread(article, tweets, image, writer_info, calls, (*info.fallbacks, *notes))
+    return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes))
 
 
 def offline_writer() -> Writer:

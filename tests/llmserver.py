@@ -1,0 +1,187 @@
+"""A local OpenAI-compatible chat server on 127.0.0.1 (as TGI, vLLM, llama.cpp or Ollama serve it), in a thread.
+
+POST …/chat/completions answers from a script, one reply per request:
+  a str         the assistant's content (streamed as SSE chunks when the request says "stream": true)
+  an int        that HTTP status, with a JSON error and a Retry-After header (`retry_after`)
+  "hang"        no answer for `hang_seconds` (the client's timeout fires first), then 503
+  "not-json"    a 200 whose body is an HTML page, not a chat completion
+  a callable    called with the request's JSON body; returns one of the above
+When the script runs out, `default` answers: by default a model stand-in that writes a valid thread
+from the article in the prompt (and shortens a tweet when asked to), so the bot can run end to end.
+With `reject_response_format`, a request carrying response_format gets 400, as some servers answer.
+Every request's path, headers and JSON body are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+
+@dataclass
+class Request:
+    """One request the server received."""
+
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+def good_thread(tweets: list[str], prompt: str = "A quiet editorial illustration", alt: str = "An illustration") -> str:
+    """A well-formed JSON answer."""
+    return json.dumps({"tweets": tweets, "image_prompt": prompt, "alt_text": alt}, ensure_ascii=False)
+
+
+def stand_in(body: dict[str, Any]) -> str:
+    """What a cooperative model would answer: a thread drawn from the prompt's article, or a shortened tweet."""
+    messages = body.get("messages") or [{}]
+    last = str(messages[-1].get("content", ""))
+    if last.startswith("Shorten this tweet"):
+        tweet = last.split("Tweet:\n", 1)[-1].strip()
+        budget = int(re.search(r"at most (\d+) characters", last).group(1))  # type: ignore[union-attr]
+        return tweet[: max(1, budget - 1)].rsplit(" ", 1)[0]
+    text = "\n".join(str(m.get("content", "")) for m in messages)
+    title = re.search(r"^Title: (.*)$", text, re.M)
+    name = title.group(1).strip() if title else "this article"
+    count_match = re.search(r"Write exactly (\d+) tweet", text)
+    count = int(count_match.group(1)) if count_match else 3
+    body_text = text.split("<article>", 1)[-1]
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?。])\s*", body_text) if len(s.strip()) > 30][: count + 2]
+    tweets = [f"New essay: {name}"] + [s[:200] for s in sentences[1 : count]]
+    while len(tweets) < count:
+        tweets.append(f"Part {len(tweets) + 1} of the argument in {name}, in the author's words.")
+    return good_thread(tweets, f"An editorial illustration about {name}", f"Illustration for {name}")
+
+
+@dataclass
+class LLMServer:
+    """Start with `with LLMServer() as server:`; `server.base_url` is what BOT_LLM_BASE_URL takes."""
+
+    script: list[Any] = field(default_factory=list)
+    default: Callable[[dict[str, Any]], Any] = stand_in
+    seen: list[Request] = field(default_factory=list)
+    hang_seconds: float = 5.0
+    retry_after: str | None = "2"
+    reject_response_format: bool = False
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT (the client adds /v1/chat/completions)."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def chats(self) -> list[Request]:
+        """The chat requests received so far."""
+        return [r for r in self.seen if r.path.endswith("/chat/completions")]
+
+    def __enter__(self) -> "LLMServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # wakes any handler that is hanging on purpose
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def next_reply(self, body: Any) -> Any:
+        with self._lock:
+            reply = self.script.pop(0) if self.script else self.default
+        while callable(reply):
+            reply = reply(body if isinstance(body, dict) else {})
+        return reply
+
+
+def _completion(content: str, model: str) -> dict[str, Any]:
+    return {"id": "chatcmpl-local", "object": "chat.completion", "created": 1_800_000_000, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": max(1, len(content) // 4), "total_tokens": 900 + len(content) // 4}}
+
+
+def _chunks(content: str, model: str) -> list[bytes]:
+    out = []
+    pieces = [content[i : i + 24] for i in range(0, len(content), 24)] or [""]
+    for piece in pieces:
+        event = {"id": "chatcmpl-local", "object": "chat.completion.chunk", "created": 1_800_000_000, "model": model,
+                 "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}]}
+        out.append(b"data: " + json.dumps(event).encode() + b"\n\n")
+    out.append(b"data: [DONE]\n\n")
+    return out
+
+
+def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in (extra or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                self.close_connection = True
+
+        def _stream(self, parts: list[bytes]) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in parts:
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = raw
+            server.seen.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if not self.path.endswith("/chat/completions"):
+                self._send(404, b'{"error": "not found"}', "application/json")
+                return
+            data = body if isinstance(body, dict) else {}
+            if server.reject_response_format and data.get("response_format"):
+                self._send(400, b'{"error": "response_format is not supported"}', "application/json")
+                return
+            reply = server.next_reply(data)
+            model = str(data.get("model", "local"))
+            if reply == "hang":
+                server._stop.wait(server.hang_seconds)
+                reply = 503
+            if reply == "not-json":
+                self._send(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
+            elif isinstance(reply, int):
+                extra = {"Retry-After": server.retry_after} if server.retry_after is not None else {}
+                self._send(reply, json.dumps({"error": f"scripted {reply}"}).encode(), "application/json", extra)
+            elif data.get("stream"):
+                self._stream(_chunks(str(reply), model))
+            else:
+                self._send(200, json.dumps(_completion(str(reply), model)).encode(), "application/json")
+
+        def do_GET(self) -> None:  # noqa: N802
+            server.seen.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, None))
+            self._send(404, b'{"error": "not found"}', "application/json")
+
+    return Handler
