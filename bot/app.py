@@ -64,7 +64,7 @@ def build(settings: Any, *, dry_run: bool, clock: Clock | None = None,
     return Deps(
         settings=settings,
         writer=writer,
-        images=ImageChain(settings, settings.secrets, clock, on_status=status),
+        images=ImageChain(settings, settings.secrets, clock),  # its lines reach the user through logging
         publisher=build_publisher(settings, clock, dry_run),
         clock=clock,
         fallback_writer=fallback,

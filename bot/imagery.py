@@ -83,8 +83,9 @@ class ImageChain:
                 from .image_norm import normalise
 
                 encoded, mime, width, height = normalise(data, fmt=self.settings.image.format)
-            except ImageSkipped as exc:
-                self._note(f"image: {name} skipped: {exc}")
+            except ImageSkipped as exc:  # expected (no token, no cover): said, but not as a warning
+                self.notes.append(f"image: {name} skipped: {exc}")
+                self._say(f"image: {name} skipped: {exc}")
                 continue
             except BotError as exc:
                 self._note(f"image: {name} failed: {exc}")
@@ -93,8 +94,9 @@ class ImageChain:
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
                          name, mime, width, height, len(encoded))  # type: ignore[arg-type]
-        raise ImageError("no image source worked (" + "; ".join(self.notes) + ")",
-                         "the thread can go out without an image; fix a source or add card to image.chain")
+        hint = ("the thread can go out without an image; fix a source named above" if "card" in self.settings.image.chain
+                else "the thread can go out without an image; fix a source or add card to image.chain")
+        raise ImageError("no image source worked (" + "; ".join(self.notes) + ")", hint)
 
     def _say(self, line: str) -> None:
         log.info(line)
@@ -104,6 +106,7 @@ class ImageChain:
         log.warning(line)
         self.notes.append(line)
         self.on_status(line)
+
 
 
 def default_prompt(article: Article) -> str:
@@ -139,19 +142,15 @@ def alt_for(source: str, article: Article, given: str) -> str:
 
 def write_image(out_dir: Path, data: bytes, mime: str) -> Path:
     """Write image.jpg or image.png atomically and remove the other, stale one."""
+    from .files import write_atomic
+
     name, stale = ("image.png", "image.jpg") if mime == "image/png" else ("image.jpg", "image.png")
-    path, tmp = out_dir / name, None
+    path = out_dir / name
+    write_atomic(path, data)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
         (out_dir / stale).unlink(missing_ok=True)
     except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}", "check the output folder's permissions and free space") from None
+        raise OutputError(f"cannot remove {out_dir / stale}: {exc.strerror or exc}", "check the output folder's permissions") from None
     return path
 
 
@@ -345,6 +344,10 @@ class CoverImageMaker:
             raise ImageSkipped("the article has no cover image")
         if not url.startswith(("http://", "https://")):
             raise ImageSkipped(f"the cover {url[:80]!r} is not a web address")
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        if host.endswith((".invalid", ".example")) or host in ("invalid", "example"):
+            # RFC 2606 reserves these names: they never resolve, so asking DNS is only a wait (the sample feed uses them).
+            raise ImageSkipped(f"the cover's host {host} is a reserved name that never resolves")
         feed, nxt = self.settings.feed, "the next source will be tried"
         agent = feed.user_agent or f"substack-thread-bot/{__version__} (python-requests)"
         try:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .files import write_atomic
 from .models import PostedThread, Thread
 
 
@@ -47,18 +46,6 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
         "writer": {"backend": thread.writer.backend, "model": thread.writer.model, "calls": thread.writer.calls},
         "published": [{"position": p.position, "tweet_id": p.tweet_id} for p in (posted.published if posted else ())],
     }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that a reader never sees half of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}", "check the output folder's permissions and free space") from None
 
 
 def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "") -> Path:

@@ -50,7 +50,6 @@ def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Write
             raise
         reason = f"model writer failed ({exc}); wrote the thread offline from the article instead"
         log.warning(reason)
-        deps.on_status(reason)
         draft = deps.fallback_writer.write(article, spec)
         info = WriterInfo(draft.writer.backend, draft.writer.model, draft.writer.calls,
                           (*getattr(exc, "fallbacks", ()), reason))

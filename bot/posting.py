@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import feed as feed_stage
 from . import output
@@ -32,7 +33,7 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
         err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written thread[/dim]")
     store = None if dry_run else open_store(settings)  # a dry run touches no state at all
     try:
-        with LiveView(err) as view:
+        with LiveView(err) as view, _logs_to(view, settings):
             deps = app.build(settings, dry_run=dry_run, on_text=view.text, on_status=view.status, store=store)
             if dry_run:
                 thread = pipeline.prepare(entry, deps, out_dir)
@@ -47,6 +48,29 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
     output.write(out_dir, thread, posted, feed=source)
     render.show_thread(out, thread, out_dir, dry_run=dry_run, posted=posted)
     return 0 if dry_run or (posted is not None and posted.complete) else 1
+
+
+@contextmanager
+def _logs_to(view: Any, settings: Any) -> Iterator[None]:
+    """While `bot post` runs, log records appear once, in the live view (not also through Python's last resort)."""
+    import logging
+
+    from .logs import NOISY
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    root.handlers[:] = [view.handler(settings.secrets)]
+    root.setLevel(logging.INFO)
+    quiet = [(logging.getLogger(name), logging.getLogger(name).level) for name in NOISY]
+    for logger, _ in quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        for logger, old in quiet:
+            logger.setLevel(old)
 
 
 def open_store(settings: Any) -> Any:
@@ -93,11 +117,13 @@ def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
     if not rows:
         print("no entries yet: run `bot run --once` or `bot post` first")
         return 0
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from .render import console
 
-    table = Table("when", "status", "title", "tweet ids", "calls", "note", box=None, show_edge=False)
+    # Tweet ids are for copying: they fold onto the next line, never end in an ellipsis.
+    table = Table("when", "status", Column("title", ratio=2), Column("tweet ids", overflow="fold", min_width=19),
+                  "calls", Column("note", ratio=1), box=None, show_edge=False)
     for row in rows:
         when = row["published"] or row["updated_at"]
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""

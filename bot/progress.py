@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 
@@ -29,10 +30,39 @@ class LiveView:
         """Show what the pipeline is doing now."""
         self._end_stream()
         if self._status is not None:
-            self._status.update(message)
+            from rich.markup import escape
+
+            self._status.update(escape(message))
             self._status.start()
         else:
-            self.console.print(f"[dim]… {message}[/dim]", highlight=False)
+            self.console.print(f"… {message}", style="dim", markup=False, highlight=False)
+
+    def warn(self, message: str) -> None:
+        """A line that stays on screen: something was skipped or failed, and the user should know."""
+        self._end_stream()
+        if self._status is not None:
+            self._status.stop()
+        self.console.print(f"[yellow]![/yellow] {message}", markup=True, highlight=False)
+        if self._status is not None:
+            self._status.start()
+
+    def handler(self, secrets: Any) -> logging.Handler:
+        """A logging handler that shows the bot's INFO lines as progress and every WARNING as a line, secrets redacted."""
+        from .logs import Redact
+
+        view = self
+
+        class ToView(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                message = record.getMessage()
+                if record.levelno >= logging.WARNING:
+                    view.warn(_escape(message))
+                elif record.name.startswith("bot"):
+                    view.status(message)
+
+        handler = ToView(logging.INFO)
+        handler.addFilter(Redact(secrets))
+        return handler
 
     def text(self, chunk: str) -> None:
         """Print a piece of the model's answer as it arrives."""
@@ -46,3 +76,9 @@ class LiveView:
         if self._streaming:
             self.console.print()
             self._streaming = False
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -13,6 +13,7 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Room left for the link (23), numbering ("10/10 ") and a separator, so most tweets fit without trimming.
 _TARGET = 240
+_CJK_STOPS = ("。", "！", "？")
 
 
 class Writer(Protocol):
@@ -113,7 +114,8 @@ def _pack(chosen: list[str], count: int) -> list[str]:
         group = chosen[i : i + per]
         text = group[0]
         for s in group[1:]:
-            if _weight(f"{text} {s}") <= _TARGET:
-                text = f"{text} {s}"
+            joined = f"{text}{s}" if text.endswith(_CJK_STOPS) else f"{text} {s}"  # CJK needs no space after 。
+            if _weight(joined) <= _TARGET:
+                text = joined
         tweets.append(text)
     return tweets[:count]
