@@ -1,0 +1,66 @@
+"""The fault suite's register: each fault test declares what it tries and what must happen, and the README's
+"Reliability" table is rendered from this register (`python tests/faults.py` rewrites it; a test checks it).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
+AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One thing the suite does to the bot, and what the bot is shown to do about it."""
+
+    area: str
+    tried: str
+    happened: str
+    cases: int = 1
+
+
+FAULTS: list[Fault] = []
+
+
+def fault(area: str, tried: str, happened: str, cases: int = 1) -> Callable[[Any], Any]:
+    """Register a fault test (decorator); `cases` is the number of parametrised cases it runs."""
+    assert area in AREAS, area
+
+    def register(test: Any) -> Any:
+        FAULTS.append(Fault(area, tried, happened, cases))
+        return test
+
+    return register
+
+
+def table(faults: list[Fault]) -> str:
+    """The markdown table: one row per fault, grouped by area in a fixed order."""
+    rows = ["| area | what was tried | cases | what happened |", "|---|---|---|---|"]
+    for fault_ in sorted(faults, key=lambda f: AREAS.index(f.area)):
+        rows.append(f"| {fault_.area} | {fault_.tried} | {fault_.cases} | {fault_.happened} |")
+    total = sum(f.cases for f in faults)
+    rows.append(f"\n{total} cases in `tests/test_faults.py`, run by CI on every change.")
+    return "\n".join(rows)
+
+
+def readme_with_table(readme: str, faults: list[Fault]) -> str:
+    """The README with the text between the reliability markers replaced by the table."""
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(readme):
+        raise SystemExit(f"README.md lacks the markers {START} … {END}")
+    return pattern.sub(lambda m: f"{START}\n{table(faults)}\n{END}", readme)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    import faults as registry  # this file run as __main__ is a different module from the one the tests fill
+    import test_faults  # noqa: F401  (registers every fault)
+
+    README.write_text(readme_with_table(README.read_text(encoding="utf-8"), registry.FAULTS), encoding="utf-8")
+    print(f"README.md: reliability table with {len(registry.FAULTS)} rows")
