@@ -111,6 +111,7 @@ def upload_image(session: requests.Session, base: str, auth: Any, path: Path, mi
     docs.x.com MediaUploadRequestOneShot: `media` (the bytes, multipart) and `media_category`; the answer is
     {"data": {"id": "...", "media_key": "3_...", ...}}. Multipart bodies are not part of the OAuth1 signature.
     """
+    mime = media_type(mime)
     if mime not in IMAGE_TYPES:
         raise PublishError(f"X does not take {mime or 'this kind of'} images", "use JPG, PNG, GIF or WEBP",
                            retryable=False)
@@ -126,6 +127,12 @@ def upload_image(session: requests.Session, base: str, auth: Any, path: Path, mi
     if not media_id:
         raise NoAnswer("X's answer to the image upload had no media id", "a later attempt may work")
     return str(media_id)
+
+
+def media_type(mime: str) -> str:
+    """A MIME type as X expects it: lower case (types are case-insensitive, RFC 2045), image/jpg as image/jpeg."""
+    mime = (mime or "").strip().lower()
+    return "image/jpeg" if mime in ("image/jpg", "image/pjpeg") else mime
 
 
 def set_alt_text(session: requests.Session, base: str, auth: Any, media_id: str, alt_text: str) -> None:
