@@ -1,7 +1,8 @@
 """Kill the publishing process with SIGKILL at every step of a thread, restart it: the thread completes, nothing twice.
 
-The local X API runs in this test process, so it outlives the killed child; the child (tests/helpers/publish_one.py)
-keeps its progress in a fsynced JSON ledger, as the store keeps it in the database.
+The local X API runs in this test process, so it outlives the killed child. Two children: tests/helpers/publish_one.py
+(XPublisher alone, its progress in a fsynced JSON ledger, paused on cue between any two steps), and the real
+`bot post` (CLI, SQLite store, ledger and claim), stopped while X holds one of its requests.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot
 from helpers.json_ledger import JSONLedger
+from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
 from xserver import CREDENTIALS, XServer
 
@@ -111,3 +114,107 @@ def test_killed_at_every_step_in_turn(x: XServer, tmp_path: Path) -> None:
     report = finish(x, tmp_path)
     assert_one_thread(x, tmp_path, report)
     assert x.hits("POST /2/tweets") == 3
+
+
+# --- The real path: `bot post` as a user runs it (CLI, SQLite store and its ledger, the entry's claim) -------------
+#
+# The child is `python -m bot post`, unchanged. The local X API holds one chosen request (tests/helpers/xhold.py) and
+# says so; the test then SIGKILLs the child, lets the request go, and runs `bot post` again on the same store and
+# output folder. A request held before its effect never reaches the account; one held after it made the post and its
+# answer is never delivered.
+
+REAL_STEPS = {
+    # name: holds, in turn, one per killed run: (X server call, nth call from now, held after its effect)
+    "after the media upload": [("create", 1, False)],
+    "after the image upload, its alt text's answer lost": [("metadata", 1, True)],
+    "after post 1": [("create", 2, False)],
+    "after post 2": [("create", 3, False)],
+    "post 1 made, its answer lost": [("create", 1, True)],
+    "post 2 made, its answer lost": [("create", 2, True)],
+    "post 3 made, its answer lost": [("create", 3, True)],
+    "every step in turn": [("create", 1, False), ("create", 1, True), ("create", 2, False), ("create", 1, True)],
+}
+
+
+@pytest.fixture
+def xh() -> Iterator[HoldingXServer]:
+    with HoldingXServer() as server:
+        yield server
+
+
+@pytest.fixture
+def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
+    feed_server.route("/feed", SAMPLE_FEED)
+    return str(feed_server.url("/feed"))
+
+
+def post_args(feed_url: str, tmp: Path) -> list[str]:
+    return ["post", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp / "out")]
+
+
+def kill_when_held(x: HoldingXServer, args: list[str], env: dict[str, str], tmp: Path, run: int) -> None:
+    """Start `bot post`, wait until X holds the planned request, SIGKILL the bot, then let the request go."""
+    with BotProcess(args, env, tmp, name=f"run{run}") as bot:
+        x.wait_held(bot)
+        assert bot.kill() == -signal.SIGKILL
+    x.release()
+
+
+def assert_real_thread(x: HoldingXServer, tmp: Path, stdout: str) -> None:
+    """One thread on the account: 3 posts, chained, the image (with alt text) on the first; thread.json agrees."""
+    record = json.loads((tmp / "out" / "thread.json").read_text())
+    texts = [t["text"] for t in record["tweets"]]
+    assert len(texts) == 3
+    assert [p["text"] for p in x.posts] == texts  # each text once, in order: no post was made twice
+    ids = [p["id"] for p in x.posts]
+    assert [p["reply_to"] for p in x.posts] == [None, ids[0], ids[1]]
+    assert [len(p["media_ids"]) for p in x.posts] == [1, 0, 0]
+    assert x.media[x.posts[0]["media_ids"][0]]["alt_text"] == record["image"]["alt_text"] != ""
+    assert record["published"] == [{"position": n, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert all(i in stdout for i in ids)
+    sent = [status for route, status in x.requests if route == "POST /2/tweets"]
+    assert 403 not in sent  # no text was even sent twice to be refused as a duplicate
+    # every POST /2/tweets is accounted for: the 3 posts, plus those held before they took effect
+    assert len(sent) == 3 + x.never_applied.count("create")
+
+
+@pytest.mark.parametrize("step", list(REAL_STEPS))
+def test_bot_post_killed_then_rerun_completes_the_thread_once(xh: HoldingXServer, feed_url: str, tmp_path: Path,
+                                                              step: str) -> None:
+    env = bot_env(tmp_path, xh.url, CREDENTIALS)
+    args = post_args(feed_url, tmp_path)
+    for run, (call, nth, after) in enumerate(REAL_STEPS[step], 1):
+        xh.hold(call, nth, after=after)
+        kill_when_held(xh, args, env, tmp_path, run)
+    # The rerun needs no wait: the dead process's claim on the entry is taken over at once (same machine).
+    started = time.monotonic()
+    done = run_bot(args, env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert time.monotonic() - started < 30
+    assert "taking over the claim of a process that is gone" in done.stderr
+    assert "thread complete" in done.stdout
+    assert_real_thread(xh, tmp_path, done.stdout)
+    uploads_lost = step in ("after the media upload", "after the image upload, its alt text's answer lost",
+                            "every step in turn")
+    # The media id is kept with post 1 only: killed before post 1 exists, the rerun uploads again.
+    assert xh.hits("POST /2/media/upload") == (2 if uploads_lost else 1)
+
+
+def test_bot_post_killed_while_looking_for_a_post_whose_answer_was_dropped(xh: HoldingXServer, feed_url: str,
+                                                                        tmp_path: Path) -> None:
+    """Post 2 is made but the connection drops; the bot goes to look for it on X and is killed there. The rerun
+    finds it among the account's posts and adopts it instead of posting it again."""
+    env = bot_env(tmp_path, xh.url, CREDENTIALS)
+    args = post_args(feed_url, tmp_path)
+    xh.fault("POST /2/tweets", "ok")
+    xh.fault("POST /2/tweets", "created_drop")
+    xh.hold("timeline", 1)
+    kill_when_held(xh, args, env, tmp_path, 1)
+    assert len(xh.posts) == 2  # post 2 exists on X; the killed bot never learned its id
+    done = run_bot(args, env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert_real_thread(xh, tmp_path, done.stdout)
+    history = run_bot(["history", "--json"], env, tmp_path)
+    (row,) = json.loads(history.stdout)
+    assert row["status"] == "posted"
+    assert [t["tweet_id"] for t in row["tweets"]] == [p["id"] for p in xh.posts]
