@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from .errors import StoreError
 from .models import ModelCall, PublishedTweet
-from .store_schema import LATEST, MIGRATIONS, RETRYABLE
+from .store_schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 
 T = TypeVar("T")
 _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
@@ -246,10 +246,11 @@ class Store:
 
     @_guard
     def due(self, feed: str, now: float, max_attempts: int) -> list[dict[str, Any]]:
-        """Entries to work on now: new ones, and failed or partial ones whose retry time has come; oldest first."""
+        """Entries to work on now, oldest first: new ones, and failed, partial (stopped half-way) or waiting
+        (post budget, rate limit) ones whose retry time has come, while they have attempts left."""
         rows = self._run(
-            """SELECT * FROM entries WHERE feed = :f AND attempts < :m AND (status = 'new'
-                   OR (status = 'failed' AND (next_attempt IS NULL OR next_attempt <= :n)))
+            f"""SELECT * FROM entries WHERE feed = :f AND attempts < :m AND (status = 'new'
+                   OR (status IN ({_quoted(RESUMABLE)}) AND (next_attempt IS NULL OR next_attempt <= :n)))
                ORDER BY COALESCE(published, created_at), key""", f=feed, m=max_attempts, n=now)
         return [dict(r) for r in rows]
 
@@ -292,6 +293,13 @@ class Store:
         """Posts made since an epoch second (for the X post budget)."""
         rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL", t=since)
         return int(rows[0]["n"])
+
+    @_guard
+    def post_times_since(self, since: float) -> list[float]:
+        """When each post since an epoch second was made, oldest first (when the post budget frees)."""
+        rows = self._run("""SELECT posted_at FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL
+                            ORDER BY posted_at""", t=since)
+        return [float(r["posted_at"]) for r in rows]
 
     @_guard
     def threads_since(self, since: float) -> int:
@@ -375,6 +383,11 @@ class StoreLedger:
         rows = self.store._run("""SELECT position FROM tweets WHERE feed = :f AND entry_key = :k
                                   AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
         return {r["position"] for r in rows}
+
+
+def _quoted(words: Iterable[str]) -> str:
+    """Fixed status names as an SQL list ('a', 'b'); never user input."""
+    return ", ".join(f"'{w}'" for w in words)
 
 
 def _now() -> float:

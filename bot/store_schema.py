@@ -11,13 +11,17 @@ STATUSES = {
     "new": "seen after the first poll; to be posted",
     "skipped": "in the feed at its first poll; recorded, not posted (daemon.backlog = skip)",
     "posted": "the whole thread is on X",
-    "partial": "some tweets are on X, then X refused a reply; reported, resumable with `bot retry`",
+    "partial": "some tweets are on X, the rest not yet (a shutdown stopped it): finished on the next poll",
+    "waiting": "X's post budget or rate limit is used up: tried again when it frees, no attempt used",
+    "truncated": "X refused a reply and x.reply_fallback = stop: reported, resumable with `bot retry`",
     "failed": "an attempt failed; retried after a backoff until daemon.max_attempts",
     "duplicate": "X said the text was already posted",
     "rejected": "X refused the thread for good (not retryable)",
     "gone": "no longer in the feed when its turn came",
 }
 RETRYABLE = frozenset(STATUSES) - {"new", "posted"}  # what `bot retry ENTRY` resets to new
+# What the poller takes up again by itself once next_attempt has come (and attempts are left).
+RESUMABLE = ("failed", "partial", "waiting")
 
 # Append only: never edit a released migration; add the next number.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (

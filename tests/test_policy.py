@@ -43,6 +43,24 @@ def test_day_and_month_start() -> None:
     assert policy.month_start(now) == datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()
 
 
+def test_next_month_start_rolls_over_the_year() -> None:
+    assert policy.next_month_start(at(15)) == datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()
+    december = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
+    assert policy.next_month_start(december) == datetime(2027, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def test_budget_frees_when_enough_posts_leave_the_24_hour_window() -> None:
+    now = at(12)
+    t = now.timestamp()
+    recent = [t - 3600, t - 7200, t - 60]  # any order
+    assert policy.budget_frees_at(recent, 3, 17, 0, 3, now) == t  # fits now
+    # 3 used of 4, 3 needed: the two oldest must leave; the second oldest left an hour ago + 1 s.
+    assert policy.budget_frees_at(recent, 3, 4, 0, 3, now) == t - 3600 + policy.DAY + 1
+    assert policy.budget_frees_at(recent, 3, 4, 0, 5, now) is None  # longer than the daily limit
+    assert policy.budget_frees_at([], 10, 0, 10, 1, now) == policy.next_month_start(now)
+    assert policy.budget_frees_at([], 10, 0, 10, 11, now) is None
+
+
 from hypothesis import assume, given, strategies as st
 
 

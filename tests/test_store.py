@@ -109,6 +109,27 @@ def test_due_retries_back_off_and_stop_at_max_attempts(store: Store) -> None:
     assert store.retry("/p/nothing", NOW) is None
 
 
+def test_due_resumes_partial_and_waiting_entries_when_their_time_comes(store: Store) -> None:
+    store.upsert_entries("F", [entry("a", 1), entry("b", 2), entry("c", 3), entry("d", 4)], "new", NOW)
+    for key, status, at in (("/p/a", "partial", None), ("/p/b", "waiting", NOW + 600),
+                            ("/p/c", "truncated", None), ("/p/d", "posted", None)):
+        store.claim("F", key, "me", 60, NOW)
+        store.release("F", key, "me", status, NOW, next_attempt=at, count_attempt=False)
+    assert [r["key"] for r in store.due("F", NOW, 1)] == ["/p/a"]  # a thread stopped half-way: at once
+    assert [r["key"] for r in store.due("F", NOW + 600, 1)] == ["/p/a", "/p/b"]  # the budget has freed
+    assert store.entry("F", "/p/b")["attempts"] == 0  # waiting used no attempt
+
+
+def test_post_times_since_are_oldest_first(store: Store) -> None:
+    store.upsert_entries("F", [entry("a")], "new", NOW)
+    ledger = store.ledger("F", "/p/a", now=lambda: NOW)
+    for position, t in ((1, NOW + 5), (2, NOW + 1), (3, NOW + 9)):
+        ledger.now = lambda t=t: t
+        ledger.record(PublishedTweet(position, str(position)))
+    ledger.pending(4)  # sent, no answer: not a post we know of
+    assert store.post_times_since(NOW + 2) == [NOW + 5, NOW + 9]
+
+
 def test_history_lists_tweet_ids_and_calls(store: Store) -> None:
     store.upsert_entries("F", [entry("a", 1), entry("b", 2)], "new", NOW)
     store.ledger("F", "/p/a").record(PublishedTweet(1, "42"))
