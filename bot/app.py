@@ -39,8 +39,13 @@ def require_x_credentials(settings: Any) -> None:
                           "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
-def build_publisher(settings: Any, clock: Clock, dry_run: bool) -> Any:
-    """The dry-run publisher, or the X publisher with checked credentials."""
+def build_publisher(settings: Any, clock: Clock, dry_run: bool,
+                    should_stop: Callable[[], bool] | None = None) -> Any:
+    """The dry-run publisher, or the X publisher with checked credentials.
+
+    `should_stop` is the daemon's shutdown probe: the X publisher checks it between tweets, so SIGTERM
+    ends a thread at a checkpoint the next poll resumes from.
+    """
     from .publisher import DryRunPublisher
 
     if dry_run:
@@ -48,13 +53,14 @@ def build_publisher(settings: Any, clock: Clock, dry_run: bool) -> Any:
     require_x_credentials(settings)
     from .x_api import XClient, XPublisher
 
-    return XPublisher(XClient(settings, settings.secrets, clock), settings, clock)
+    return XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=should_stop)
 
 
 def build(settings: Any, *, dry_run: bool, clock: Clock | None = None,
           on_text: Callable[[str], None] | None = None,
-          on_status: Callable[[str], None] | None = None, store: Any = None) -> Deps:
-    """All the pipeline's dependencies for these settings."""
+          on_status: Callable[[str], None] | None = None, store: Any = None,
+          should_stop: Callable[[], bool] | None = None) -> Deps:
+    """All the pipeline's dependencies for these settings (`should_stop`: see build_publisher)."""
     from .imagery import ImageChain
 
     clock = clock or SystemClock()
@@ -65,7 +71,7 @@ def build(settings: Any, *, dry_run: bool, clock: Clock | None = None,
         settings=settings,
         writer=writer,
         images=ImageChain(settings, settings.secrets, clock),  # its lines reach the user through logging
-        publisher=build_publisher(settings, clock, dry_run),
+        publisher=build_publisher(settings, clock, dry_run, should_stop),
         clock=clock,
         fallback_writer=fallback,
         store=store,

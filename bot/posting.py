@@ -90,10 +90,13 @@ def run_command(settings: Any, *, once: bool) -> int:
     clock = SystemClock()
     store = open_store(settings)
     try:
-        deps = app.build(settings, dry_run=False, clock=clock, store=store)
+        app.build(settings, dry_run=False, clock=clock, store=store)  # a settings or credential problem stops us here
         out_root = Path(settings.output.dir)
 
         def poll(url: str, should_stop: Any) -> None:
+            # Each poll wires its own deps: its publisher checks this poll's should_stop between tweets, and
+            # feeds polled at the same time in the scheduler's threads share no client or writer state.
+            deps = app.build(settings, dry_run=False, clock=clock, store=store, should_stop=should_stop)
             poll_feed(url, deps, should_stop, out_root)
 
         return daemon.run(settings, poll, clock, once=once)

@@ -7,11 +7,11 @@ import os
 import socket
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import article as article_stage
 from . import policy
-from .errors import BotError, DuplicateContent, PublishError
+from .errors import BotError, BudgetExceeded, DuplicateContent, PublishError, RateLimited
 from .models import Entry, Image, PostedThread, Thread, Tweet, WriterInfo
 from .output import thread_record
 from .pipeline import Deps, prepare
@@ -49,17 +49,28 @@ def _budget(deps: Deps) -> Any:
                   per_day=x.posts_per_day, per_month=x.posts_per_month)
 
 
-def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path) -> tuple[Thread, PostedThread]:
-    """Prepare (or reload) the entry's thread and publish what is missing; never posts a tweet twice."""
+class ClaimHeld(PublishError):
+    """Another bot process holds the entry's claim: normal when two workers overlap, nothing failed."""
+
+
+def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
+                  should_stop: Callable[[], bool] | None = None) -> tuple[Thread, PostedThread]:
+    """Prepare (or reload) the entry's thread and publish what is missing; never posts a tweet twice.
+
+    `should_stop` is the daemon's shutdown probe (the publisher checks the same probe between tweets): a thread
+    it stopped half-way is left "partial", to be finished on the next poll. Waiting for X's post budget or rate
+    limit leaves the entry "waiting" until it frees and uses none of its daemon.max_attempts.
+    """
     from .publisher import cost
 
     store, clock, settings = deps.store, deps.clock, deps.settings
     store.upsert_entries(feed, [entry], "new", clock.time())
     ledger = store.ledger(feed, entry.key, now=clock.time)
     if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
-        raise PublishError("another bot process is publishing this entry right now",
-                           f"let it finish; its claim expires within {settings.store.lease_seconds} s", retryable=True)
-    status, error, retry_at = "failed", "", None
+        raise ClaimHeld("another bot process is publishing this entry right now",
+                        f"let it finish; its claim expires within {settings.store.lease_seconds} s", retryable=True)
+    status, error, retry_at, counts = "failed", "", None, True
+    thread: Thread | None = None
     try:
         plan = store.load_plan(feed, entry.key)
         done = ledger.done()
@@ -72,34 +83,44 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path) -> tuple[T
             store.record_calls(feed, entry.key, thread.calls, clock.time())
         deps.on_status("publishing to X")
         posted = deps.publisher.publish(thread, ledger, _budget(deps))
-        status = "posted" if posted.complete else "partial"
-        if status == "partial":
+        if posted.complete:
+            status, counts = "posted", False
+        elif should_stop is not None and should_stop():
+            status, counts = "partial", False  # a shutdown, not a failure: the next poll finishes it
+        else:
+            status = "truncated"  # x.reply_fallback = stop: ends here until `bot retry`
+        if not posted.complete:
             error = "; ".join(posted.notes)[:500]
         return thread, posted
+    except (BudgetExceeded, RateLimited) as exc:
+        error = str(exc)
+        retry_at = _wait_until(exc, thread, ledger, deps)
+        if retry_at is not None:
+            status, counts = "waiting", False
+        else:  # the thread is longer than a limit allows: waiting cannot help
+            retry_at = _backoff(store, feed, entry.key, deps)
+        raise
     except DuplicateContent as exc:
         status, error = "duplicate", str(exc)
         raise
     except PublishError as exc:
         error = str(exc)
-        if not exc.retryable:
+        if exc.retryable:
+            retry_at = _backoff(store, feed, entry.key, deps)
+        else:
             status = "rejected"
-        attempts = (store.entry(feed, entry.key) or {}).get("attempts", 0) + 1
-        retry_at = _retry_time(exc, attempts, deps)
         raise
     except BotError as exc:
         error = str(exc)
-        attempts = (store.entry(feed, entry.key) or {}).get("attempts", 0) + 1
-        retry_at = policy.next_attempt(attempts, settings.daemon.retry_backoff, clock.time())
+        retry_at = _backoff(store, feed, entry.key, deps)
         raise
     except BaseException as exc:  # even a crash or Ctrl-C releases the claim, so a rerun can finish the thread
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        plan_cost = None
-        if status in ("posted", "partial"):
-            plan_cost = cost(thread, settings)  # noqa: F821 - thread is bound whenever status says posted
+        plan_cost = cost(thread, settings) if thread is not None and status in ("posted", "partial", "truncated") else None
         store.release(feed, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
-                      count_attempt=status != "posted", cost=plan_cost)
+                      count_attempt=counts, cost=plan_cost)
 
 
 def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:
@@ -125,10 +146,25 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _retry_time(exc: PublishError, attempts: int, deps: Deps) -> float | None:
-    if not exc.retryable:
-        return None
-    reset = getattr(exc, "reset_at", None)
-    if reset:
-        return float(reset)
+def _backoff(store: Any, feed: str, key: str, deps: Deps) -> float:
+    """When to try a failed entry again: the backoff doubles with each attempt it has used."""
+    attempts = (store.entry(feed, key) or {}).get("attempts", 0) + 1
     return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
+
+
+def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Deps) -> float | None:
+    """When X will take the rest of the thread: the rate limit's reset, or when the post budget frees.
+
+    None when waiting cannot help (the thread needs more posts than a limit allows).
+    """
+    now = deps.clock.time()
+    if isinstance(exc, RateLimited):
+        # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
+        return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
+    from .publisher import posts_needed
+
+    x = deps.settings.x
+    needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None else 1
+    return policy.budget_frees_at(deps.store.post_times_since(now - policy.DAY),
+                                  deps.store.posts_since(policy.month_start(deps.clock.now())),
+                                  x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())

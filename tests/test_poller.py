@@ -1,0 +1,262 @@
+"""One poll at a time, for real: a feed server and an X API on 127.0.0.1, the store on SQLite, the offline writer.
+
+Covers the first-run policy, new entries, the 304 path, the posting window and daily cap, retries with backoff
+until they are reported, waiting for X's post budget and rate limit (no attempt used), a thread stopped
+between tweets and finished by the next poll, and a claim held by another process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from feedserver import FeedServer
+from xserver import CREDENTIALS, XServer
+
+from bot import app, config
+from bot.clock import FakeClock
+from bot.poller import poll_feed
+from bot.store import Store
+
+DAY = 86_400.0
+START = 1_800_000_000.0  # 2027-01-15 08:00 UTC
+HOST = "https://quietindex.substack.com"
+
+
+def item(slug: str, days_ago: int) -> str:
+    """One Substack-like entry with its own text (so no two threads share a tweet)."""
+    when = format_datetime(datetime.fromtimestamp(START, timezone.utc) - timedelta(days=days_ago))
+    words = slug.replace("-", " ")
+    body = "".join(f"<p>Part {n} of the post on {words}: readers of {words} stay for the voice, and "
+                   f"number {n} is the reason they open every issue.</p>" for n in range(1, 5))
+    return (f"<item><title>{words.title()}</title><link>{HOST}/p/{slug}</link>"
+            f"<guid isPermaLink=\"true\">{HOST}/p/{slug}</guid><pubDate>{when}</pubDate>"
+            f"<description>Why {words} matters</description><dc:creator>Ana</dc:creator>"
+            f"<content:encoded><![CDATA[{body}]]></content:encoded></item>")
+
+
+def rss(*items: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>The Quiet Index</title><link>{HOST}</link>{''.join(items)}</channel></rss>")
+
+
+OLD = [item("first-steps", 30), item("second-thoughts", 20), item("third-way", 10)]
+
+
+class Bot:
+    """The wiring `bot run` uses (app.build, poll_feed), on a fake clock; `poll()` runs one poll."""
+
+    def __init__(self, tmp: Path, feeds: FeedServer, x: XServer, clock: FakeClock, **env: str) -> None:
+        base = {**CREDENTIALS, "X_API_BASE_URL": x.url, "BOT_IMAGE_CHAIN": "card", "BOT_WRITER_BACKEND": "extractive",
+                "BOT_STORE_SQLITE_PATH": str(tmp / "bot.db"), "BOT_FEED_URL": feeds.url("/feed")}
+        self.settings = config.load({**base, **env}, dotenv=None)
+        self.store = Store.open(None, self.settings)
+        self.clock, self.url, self.out = clock, feeds.url("/feed"), tmp / "out"
+
+    def poll(self, should_stop: Callable[[], bool] = lambda: False) -> int:
+        deps = app.build(self.settings, dry_run=False, clock=self.clock, store=self.store, should_stop=should_stop)
+        return poll_feed(self.url, deps, should_stop, self.out)
+
+    def row(self, slug: str) -> dict[str, Any]:
+        row = self.store.entry(self.url, f"/p/{slug}")
+        assert row is not None
+        return row
+
+    def statuses(self) -> dict[str, str]:
+        return {r["key"]: r["status"] for r in self.store.history()}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def x(clock: FakeClock) -> Iterator[XServer]:
+    with XServer(clock=clock.time) as server:
+        yield server
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.route("/feed", rss(*OLD), etag='"v0"')
+        yield server
+
+
+@pytest.fixture
+def make(tmp_path: Path, feeds: FeedServer, x: XServer, clock: FakeClock) -> Iterator[Callable[..., Bot]]:
+    bots: list[Bot] = []
+
+    def build(**env: str) -> Bot:
+        bots.append(Bot(tmp_path, feeds, x, clock, **env))
+        return bots[-1]
+
+    yield build
+    for bot in bots:
+        bot.store.close()
+
+
+def assert_chained(x: XServer, per_thread: int = 3) -> None:
+    """Every thread is one first post with its image and replies to the post before; no text twice."""
+    texts = [p["text"] for p in x.posts]
+    assert len(texts) == len(set(texts)) and len(texts) % per_thread == 0
+    for start in range(0, len(x.posts), per_thread):
+        chunk = x.posts[start:start + per_thread]
+        assert chunk[0]["reply_to"] is None and len(chunk[0]["media_ids"]) == 1
+        assert all(b["reply_to"] == a["id"] for a, b in zip(chunk, chunk[1:]))
+
+
+def test_first_poll_skips_the_backlog_then_a_new_entry_is_posted(make: Callable[..., Bot], feeds: FeedServer,
+                                                                 x: XServer) -> None:
+    bot = make()
+    assert bot.poll() == 0
+    assert x.posts == [] and set(bot.statuses().values()) == {"skipped"} and len(bot.statuses()) == 3
+    feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+    assert bot.poll() == 1
+    assert_chained(x)
+    assert x.posts[-1]["text"].endswith(f"{HOST}/p/fresh-news")
+    history = {r["key"]: r for r in bot.store.history()}
+    assert history["/p/fresh-news"]["status"] == "posted"
+    assert [t["tweet_id"] for t in history["/p/fresh-news"]["tweets"]] == [p["id"] for p in x.posts]
+    assert bot.poll() == 0 and len(x.posts) == 3  # nothing twice
+
+
+def test_backlog_latest_posts_the_newest_n(make: Callable[..., Bot], x: XServer) -> None:
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_DAEMON_BACKLOG_COUNT="2")
+    assert bot.poll() == 2
+    assert bot.statuses() == {"/p/third-way": "posted", "/p/second-thoughts": "posted", "/p/first-steps": "skipped"}
+    assert_chained(x)
+    assert [p["text"].split()[-1] for p in x.posts[2::3]] == [f"{HOST}/p/second-thoughts", f"{HOST}/p/third-way"]
+
+
+def test_a_304_posts_nothing_and_receives_no_body(make: Callable[..., Bot], feeds: FeedServer, x: XServer) -> None:
+    bot = make()
+    bot.poll()
+    feeds.reset_counts()
+    assert bot.poll() == 0
+    assert feeds.hits("/feed") == 1 and feeds.bytes_sent == 0 and x.posts == []
+    assert feeds.requests[0].headers.get("if-none-match") == '"v0"'
+
+
+def test_the_posting_window_defers_new_entries_until_it_opens(make: Callable[..., Bot], feeds: FeedServer, x: XServer,
+                                                               clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    bot = make(BOT_DAEMON_WINDOW="12:00-14:00")  # START is 08:00 UTC
+    bot.poll()
+    feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+    assert bot.poll() == 0 and x.posts == [] and bot.row("fresh-news")["status"] == "new"
+    assert "outside the posting window 12:00-14:00 UTC: entries wait" in caplog.text
+    clock.t += 4 * 3600 + 60  # 12:01
+    assert bot.poll() == 1 and len(x.posts) == 3
+
+
+def test_the_daily_cap_defers_the_rest_until_the_next_utc_day(make: Callable[..., Bot], feeds: FeedServer,
+                                                              x: XServer, clock: FakeClock,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    bot = make(BOT_DAEMON_DAILY_CAP="1")
+    bot.poll()
+    feeds.set_body("/feed", rss(item("news-two", 0), item("news-one", 1), *OLD))
+    assert bot.poll() == 1 and len(x.posts) == 3
+    assert bot.row("news-one")["status"] == "posted" and bot.row("news-two")["status"] == "new"  # oldest first
+    assert "daily cap of 1 threads reached" in caplog.text
+    clock.t += 3600
+    assert bot.poll() == 0 and len(x.posts) == 3
+    clock.t += DAY
+    assert bot.poll() == 1 and len(x.posts) == 6 and bot.row("news-two")["status"] == "posted"
+
+
+def test_failures_are_retried_with_backoff_then_reported(make: Callable[..., Bot], x: XServer, clock: FakeClock,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_DAEMON_MAX_ATTEMPTS="3", BOT_DAEMON_RETRY_BACKOFF="100",
+               BOT_X_RETRIES="0")
+    for _ in range(3):
+        x.fault("POST /2/media/upload", "503")
+    assert bot.poll() == 0
+    row = bot.row("third-way")
+    assert (row["status"], row["attempts"], row["next_attempt"]) == ("failed", 1, START + 100)
+    assert "(attempt 1 of 3; next try at" in caplog.text
+    clock.t = START + 50
+    bot.poll()
+    assert x.hits("POST /2/media/upload") == 1  # not due yet: X is not asked
+    clock.t = START + 100
+    bot.poll()
+    assert (bot.row("third-way")["attempts"], bot.row("third-way")["next_attempt"]) == (2, START + 300)
+    clock.t = START + 300
+    bot.poll()
+    assert bot.row("third-way")["attempts"] == 3 and x.hits("POST /2/media/upload") == 3
+    assert "gave up on Third Way after 3 attempts" in caplog.text and "`bot retry /p/third-way`" in caplog.text
+    clock.t = START + 10 * DAY
+    bot.poll()
+    assert x.hits("POST /2/media/upload") == 3 and x.posts == []
+    assert [r["key"] for r in bot.store.exhausted(3)] == ["/p/third-way"]
+
+
+def test_waiting_for_the_post_budget_uses_no_attempt(make: Callable[..., Bot], feeds: FeedServer, x: XServer,
+                                                     clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    bot = make(BOT_X_POSTS_PER_DAY="4", BOT_DAEMON_MAX_ATTEMPTS="2")
+    bot.poll()
+    feeds.set_body("/feed", rss(item("news-one", 1), *OLD))
+    assert bot.poll() == 1
+    clock.t += 3600
+    feeds.set_body("/feed", rss(item("news-two", 0), item("news-one", 1), *OLD))
+    caplog.clear()
+    assert bot.poll() == 0 and len(x.posts) == 3
+    row = bot.row("news-two")
+    frees = START + DAY + 1  # the first thread's posts leave the 24-hour window
+    assert (row["status"], row["attempts"], row["next_attempt"]) == ("waiting", 0, frees)
+    waits = [r for r in caplog.records if "waits for X" in r.getMessage()]
+    assert len(waits) == 1 and waits[0].levelno == logging.INFO and "2027-01-16 08:00:01 UTC" in waits[0].getMessage()
+    for _ in range(4):  # more polls than max_attempts before the budget frees: still waiting, X not asked
+        clock.t += 3600
+        bot.poll()
+    assert bot.row("news-two")["status"] == "waiting" and x.hits("POST /2/tweets") == 3
+    clock.t = frees
+    assert bot.poll() == 1 and len(x.posts) == 6 and bot.row("news-two")["attempts"] == 0
+
+
+def test_a_long_rate_limit_is_waited_out_without_using_an_attempt(make: Callable[..., Bot], x: XServer,
+                                                                  clock: FakeClock) -> None:
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_DAEMON_MAX_ATTEMPTS="1")
+    x.fault("POST /2/tweets", "429", reset_in=3600)  # longer than the client waits inside a poll
+    assert bot.poll() == 0
+    row = bot.row("third-way")
+    assert (row["status"], row["attempts"]) == ("waiting", 0) and row["next_attempt"] >= START + 3600
+    bot.poll()
+    assert x.hits("POST /2/tweets") == 1
+    clock.t = row["next_attempt"]
+    assert bot.poll() == 1 and len(x.posts) == 3 and bot.row("third-way")["status"] == "posted"
+
+
+def test_a_thread_stopped_between_tweets_is_finished_by_the_next_poll(make: Callable[..., Bot], x: XServer) -> None:
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_DAEMON_MAX_ATTEMPTS="1")
+    assert bot.poll(should_stop=lambda: len(x.posts) >= 1) == 0  # SIGTERM arrives once the first post is out
+    row = bot.row("third-way")
+    assert len(x.posts) == 1 and (row["status"], row["attempts"]) == ("partial", 0)
+    assert bot.poll() == 1
+    assert_chained(x)
+    assert bot.row("third-way")["status"] == "posted" and x.hits("POST /2/media/upload") == 1
+
+
+def test_a_claim_held_by_another_process_is_normal(make: Callable[..., Bot], x: XServer, clock: FakeClock,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_STORE_LEASE_SECONDS="60")
+    bot.poll(should_stop=lambda: True)  # records the feed's entries, publishes nothing
+    assert bot.store.claim(bot.url, "/p/third-way", "another-host:4242:cafe", 60, clock.time())
+    caplog.clear()
+    assert bot.poll() == 0 and x.posts == []
+    assert "another bot process is publishing it" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert bot.row("third-way")["attempts"] == 0
+    clock.t += 61  # the other process died without releasing: its lease runs out
+    assert bot.poll() == 1 and len(x.posts) == 3
