@@ -1,4 +1,5 @@
-"""`bot check`: is the bot ready? Settings, feeds, credentials (tried, where set), database and schedule."""
+"""`bot check`: is the bot ready? Settings, feeds, the writer (a self-hosted model server is asked), credentials
+(tried, where set: X `GET /2/users/me`, Hugging Face `whoami`), database and schedule (daemon.describe)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,87 @@ def _hf_whoami(settings: Any) -> str:
     return f"Hugging Face token of {info.get('name', '?')}"
 
 
+def _model_server(settings: Any) -> str:
+    """GET {base}/v1/models (or {base}/models when the base ends in /v1) on the OpenAI-compatible server.
+
+    Tolerant, since servers differ: any answer but a refused key (401/403) or a server error (5xx) counts as up
+    (llama.cpp, vLLM, Ollama and recent TGI list their models there; others may answer 404). Only
+    BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (DESIGN.md).
+    """
+    import requests
+
+    from .errors import AuthError, BotError
+
+    base = settings.writer.base_url.rstrip("/")
+    path = "/models" if base.endswith("/v1") else "/v1/models"
+    key = settings.secrets.get("BOT_LLM_API_KEY")
+    headers = {"Accept": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    timeout = min(10.0, float(settings.writer.timeout))
+    hint = "check BOT_LLM_BASE_URL and that the server is running"
+    try:
+        response = requests.get(base + path, headers=headers, timeout=timeout)
+    except requests.Timeout:
+        raise BotError(f"the model server at {base} did not answer within {timeout:g} s", hint) from None
+    except requests.RequestException as exc:
+        raise BotError(f"cannot reach the model server at {base} ({type(exc).__name__})", hint) from None
+    status = response.status_code
+    if status in (401, 403):
+        raise AuthError(f"the model server at {base} refused the request ({status})",
+                        "set BOT_LLM_API_KEY to a key it accepts" if not key else "check BOT_LLM_API_KEY")
+    if status >= 500:
+        raise BotError(f"the model server at {base} answered {status} to GET {path}",
+                       "it may still be loading the model; check its logs")
+    models: list[str] = []
+    if status == 200:
+        try:
+            models = [str(m.get("id")) for m in response.json().get("data", []) if isinstance(m, dict) and m.get("id")]
+        except (ValueError, AttributeError):
+            models = []
+    if not models:
+        return f"OpenAI-compatible server at {base} answers (HTTP {status} on GET {path})"
+    model = settings.writer.model
+    if model in models:
+        return f"OpenAI-compatible server at {base} serves {model}"
+    shown = ", ".join(models[:3]) + (f" and {len(models) - 3} more" if len(models) > 3 else "")
+    return (f"OpenAI-compatible server at {base} serves {shown} (writer.model {model} is not among them; "
+            "servers that run one model ignore the name)")
+
+
+def _writer(settings: Any, problems: list[str]) -> None:
+    """Which writer `bot post` will use, and (for a self-hosted server) whether it answers."""
+    from .app import uses_model
+
+    if not uses_model(settings):
+        why = "writer.backend = extractive" if settings.writer.backend == "extractive" else \
+            "set HF_TOKEN or BOT_LLM_BASE_URL for a model"
+        click.echo(f"ok: writer: offline extractive writer ({why})")
+    elif settings.writer.base_url:
+        _try("writer", lambda: _model_server(settings), problems)
+    elif not settings.secrets.get("HF_TOKEN"):
+        problems.append("writer: writer.backend is hf but neither HF_TOKEN nor BOT_LLM_BASE_URL is set — set one, "
+                        "or use writer.backend = \"extractive\"")
+    # else: the model is on Hugging Face, and the whoami line below checks the token
+
+
+def _uses_hf(settings: Any) -> bool:
+    """True when Hugging Face itself gets HF_TOKEN: the model writer without a base_url, or HF images without one.
+
+    With BOT_LLM_BASE_URL (and no HF images) whoami is skipped: it needs huggingface.co, and nothing would use it.
+    """
+    from .app import uses_model
+
+    writer = uses_model(settings) and not settings.writer.base_url
+    images = "hf" in settings.image.chain and not settings.image.base_url
+    return writer or images
+
+
 def _x_me(settings: Any) -> str:
     from .clock import SystemClock
     from .x_api import XClient
 
-    me = XClient(settings, settings.secrets, SystemClock()).me()
+    # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
+    quick = settings.replace(x__retries=min(1, settings.x.retries))
+    me = XClient(quick, settings.secrets, SystemClock()).me()
     return f"X account @{me.get('username', '?')} (id {me.get('id', '?')})"
 
 
@@ -56,6 +133,8 @@ def _store(settings: Any) -> str:
 
 def check_command(settings: Any) -> int:
     """Print one ok line per thing that works and one line per problem; 0 when ready to post."""
+    from .daemon import describe
+
     problems: list[str] = []
     where = settings.config_file or "defaults (no config/bot.toml)"
     click.echo(f"ok: settings: valid ({where})")
@@ -66,21 +145,16 @@ def check_command(settings: Any) -> int:
         problems.append("feeds: none configured — set BOT_FEED_URL (comma-separated) or feed.urls; "
                         "until then `bot post --dry-run` uses the bundled sample")
     secrets = settings.secrets
-    if secrets.get("HF_TOKEN"):
+    _writer(settings, problems)
+    if secrets.get("HF_TOKEN") and _uses_hf(settings):
         _try("hugging face", lambda: _hf_whoami(settings), problems)
-    elif settings.writer.base_url:
-        click.echo(f"ok: writer: OpenAI-compatible server at {settings.writer.base_url}")
-    else:
-        click.echo("ok: writer: offline extractive writer (set HF_TOKEN or BOT_LLM_BASE_URL for a model)")
     missing = [name for name in X_CREDENTIALS if not secrets.get(name)]
     if missing:
         problems.append(f"x: missing {', '.join(missing)} — set them in the environment or .env to publish")
     else:
         _try("x", lambda: _x_me(settings), problems)
     _try("database", lambda: _store(settings), problems)
-    d = settings.daemon
-    click.echo(f"ok: schedule: every {d.interval}s (+ up to {d.jitter}s jitter) per feed; first poll: {d.backlog}"
-               f"{'; window ' + d.window + ' UTC' if d.window else ''}")
+    click.echo(f"ok: schedule: {describe(settings)}")
     for problem in problems:
         click.echo(f"problem: {settings.secrets.redact(problem)}", err=True)
     click.echo("ready." if not problems else f"not ready: {len(problems)} problem(s).", err=bool(problems))
