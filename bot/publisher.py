@@ -51,7 +51,16 @@ class Budget:
         return cls(used_24h, used_month, settings.x.posts_per_day, settings.x.posts_per_month)
 
     def check(self, needed: int) -> None:
-        """Raise BudgetExceeded (retryable) unless `needed` more posts fit both limits."""
+        """Raise BudgetExceeded unless `needed` more posts fit both limits.
+
+        Retryable when the posts will fit once older ones leave the window; not when they exceed a limit outright
+        (waiting cannot help, and the message says what to change instead).
+        """
+        for limit, name in ((self.per_day, "x.posts_per_day"), (self.per_month, "x.posts_per_month")):
+            if limit and needed > limit:
+                raise BudgetExceeded(
+                    f"the thread needs {needed} post(s) but {name} is {limit}, so it can never fit",
+                    f"raise {name}, or lower thread.tweets (x.thread_mode = single posts one)", retryable=False)
         if self.per_day and self.used_24h + needed > self.per_day:
             raise BudgetExceeded(
                 f"the thread needs {needed} post(s) but only {max(0, self.per_day - self.used_24h)} of "
