@@ -92,7 +92,8 @@ def title_card(publication: str, title: str, subtitle: str = "", author: str = "
         draw.text((line.x, line.y), line.text, font=_font(line.font, line.size), fill=line.fill, anchor="la",
                   stroke_width=line.stroke, stroke_fill=line.fill)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    # Fast, light compression: this PNG is an intermediate that image_norm decodes and re-encodes at once.
+    image.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 

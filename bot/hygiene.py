@@ -47,7 +47,11 @@ def normalize_url(url: str) -> str:
     parts = urlsplit(raw if "://" in raw else f"https://{raw}")
     host = (parts.hostname or "").lower()
     host = host[4:] if host.startswith("www.") else host
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    try:
+        number = parts.port
+    except ValueError:  # not a URL at all (an Atom id such as tag:example.org,2026:post): no port to compare
+        number = None
+    port = f":{number}" if number and number not in (80, 443) else ""
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{port}{path}{query}"

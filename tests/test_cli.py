@@ -71,7 +71,7 @@ def test_python_m_bot_help_lists_the_commands(tmp_path: Path) -> None:
         assert re.search(rf"^\s+{command}\s", result.stdout, re.M), command
 
 
-@pytest.mark.parametrize("fixture", ["japanese.xml", "emoji_links.xml"])
+@pytest.mark.parametrize("fixture", ["japanese.xml", "emoji_links.xml", "atom.xml", "malformed.xml", "cp1252.xml"])
 def test_dry_run_on_hard_scripts_shows_only_valid_tweets(tmp_path: Path, fixture: str) -> None:
     result = bot("post", "--dry-run", "--feed", str(FIXTURES / fixture), "--out", str(tmp_path / "o"), cwd=tmp_path,
                  env={"BOT_IMAGE_CHAIN": "card"})

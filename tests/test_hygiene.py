@@ -91,3 +91,9 @@ def test_normalize_url_ignores_scheme_host_case_www_and_trailing_slash(a: str, b
 def test_normalize_url_keeps_path_case_and_query() -> None:
     assert normalize_url("https://example.com/Report") != normalize_url("https://example.com/report")
     assert normalize_url("https://example.com/r?a=1") != normalize_url("https://example.com/r?a=2")
+
+
+def test_an_atom_id_is_not_a_url_and_does_not_crash() -> None:
+    from bot.hygiene import normalize_url
+
+    assert normalize_url("tag:atom.example.org,2026:newest") == normalize_url("tag:atom.example.org,2026:newest")
