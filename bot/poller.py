@@ -57,19 +57,21 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     by_key = {e.key: e for e in result.entries}
     if any(row["key"] not in by_key for row in due):
         by_key = {e.key: e for e in _fetch(url, deps).entries}  # a 304 carries no entries: fetch them in full
-    posted, held = 0, ""
+    posted, said_why = 0, False
     for row in due:
         if should_stop():
             log.info("stop requested: leaving the remaining entries for the next start")
             break
         # A thread already on X in part is finished whatever the window or cap: half a thread is worse.
-        if not deps.store.ledger(url, row["key"]).done():
+        if not store.ledger(url, row["key"]).done():
             why = _why_not_now(deps)  # again for each entry: the thread just posted may have reached the cap
             if why:
-                if not held:
+                if not said_why:
                     log.info("%s: %s", url, why)
-                held = why
+                said_why = True
                 continue
+        if (store.entry(url, row["key"]) or {}).get("status") == "posted":
+            continue  # another process (an overlapping deploy, cron) finished it since `due` was read
         entry = by_key.get(row["key"])
         if entry is None:
             log.warning("%s: entry %s is no longer in the feed; skipped", url, row["key"])

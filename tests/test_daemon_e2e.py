@@ -1,0 +1,224 @@
+"""The daemon end to end, as subprocesses: a local feed server and a local X API on 127.0.0.1, a real store.
+
+(a) Two `bot run --once` started together on one PostgreSQL database make one thread.
+(b) `bot run` posts a new entry, stops cleanly on SIGTERM with nothing lost, and posts nothing again after a restart.
+(c) SIGTERM in the middle of a thread stops it between tweets; the restarted daemon finishes it, nothing twice.
+
+`bot run` is started through bot.cli with one change: daemon.interval is 1 s, below the 30 s the settings allow,
+so that a test sees several polls in a few seconds. Every wait is a bounded deadline loop; every server and
+process is stopped in `finally` blocks or fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from feedserver import FeedServer
+from test_poller import HOST, OLD, item, rss
+from xserver import CREDENTIALS, XServer
+
+from dbs import fresh_postgres
+
+pytestmark = pytest.mark.slow
+EXIT_WITHIN = 25.0  # SIGTERM to exit (DESIGN.md: Heroku kills after 30 s)
+
+# `bot run` with a 1-second interval: the CLI's own settings loader, with daemon.interval lowered.
+FAST_RUN = textwrap.dedent("""
+    import sys
+    from types import MappingProxyType
+    from bot import cli, config
+
+    def fast_settings():
+        s = config.load()
+        values = dict(s.values)
+        values["daemon.interval"] = 1
+        return config.Settings(MappingProxyType(values), s.sources, s.secrets, s.config_file)
+
+    cli._settings = fast_settings
+    cli.main(["run"])
+""")
+
+
+def bot_env(tmp: Path, feed_url: str, x_url: str, name: str, **extra: str) -> dict[str, str]:
+    """The environment of one bot process: only fake credentials, everything local, its own files in tmp."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("X_", "BOT_", "HF_")) and k not in ("DATABASE_URL",)}
+    env.update(CREDENTIALS, X_API_BASE_URL=x_url, BOT_FEED_URL=feed_url, BOT_IMAGE_CHAIN="card",
+               BOT_WRITER_BACKEND="extractive", BOT_STORE_SQLITE_PATH=str(tmp / "bot.db"),
+               BOT_OUTPUT_DIR=str(tmp / f"out-{name}"), BOT_DAEMON_HEARTBEAT_FILE=str(tmp / f"hb-{name}"),
+               BOT_DAEMON_JITTER="0", BOT_DAEMON_STALL_AFTER="60", BOT_LOG_LEVEL="INFO",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env.update(extra)
+    return env
+
+
+class Proc:
+    """A bot subprocess whose stdout and stderr go to files in tmp (read while it runs, never a full pipe)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], tmp: Path, name: str) -> None:
+        self.out, self.err = tmp / f"{name}.out", tmp / f"{name}.err"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            # cwd = tmp: no config/bot.toml and no .env of the developer's checkout is read
+            self.popen = subprocess.Popen([sys.executable, *args], env=env, cwd=tmp, stdout=out, stderr=err)
+
+    def text(self) -> str:
+        return self.out.read_text() + self.err.read_text()
+
+    def heartbeats(self) -> int:
+        return self.err.read_text().count("heartbeat: polled")
+
+    def stop(self, timeout: float = EXIT_WITHIN) -> int:
+        """SIGTERM, then the exit code within `timeout` (SIGKILL and a failure if it does not exit)."""
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(10)
+            pytest.fail(f"no exit within {timeout} s of SIGTERM:\n{self.text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+
+def wait_for(what: str, condition: Callable[[], bool], procs: list[Proc], timeout: float = 30) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds or when a process ended early."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        for proc in procs:
+            assert proc.popen.poll() is None, f"the bot exited ({proc.popen.returncode}) before {what}:\n{proc.text()[-3000:]}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n" + "\n".join(p.text()[-3000:] for p in procs)
+        time.sleep(0.05)
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for value in CREDENTIALS.values():
+        assert all(value not in text for text in texts), "a credential reached the output"
+
+
+def assert_one_thread(x: XServer, slug: str) -> None:
+    """Three posts, each text once, chained by replies, the image on the first, ending with the entry's link."""
+    texts = [p["text"] for p in x.posts]
+    assert len(texts) == 3 and len(set(texts)) == 3, texts
+    assert x.posts[0]["reply_to"] is None and len(x.posts[0]["media_ids"]) == 1
+    assert [p["reply_to"] for p in x.posts[1:]] == [p["id"] for p in x.posts[:2]]
+    assert texts[-1].split()[-1] == f"{HOST}/p/{slug}"
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.route("/feed", rss(*OLD), etag='"v0"')
+        yield server
+
+
+@pytest.fixture
+def x() -> Iterator[XServer]:
+    with XServer() as server:
+        yield server
+
+
+@pytest.fixture
+def procs() -> Iterator[list[Proc]]:
+    """Every process a test starts; any still running at the end is killed."""
+    started: list[Proc] = []
+    yield started
+    for proc in started:
+        proc.kill()
+
+
+def test_two_once_runs_on_one_postgres_make_one_thread(tmp_path: Path, feeds: FeedServer, x: XServer,
+                                                       procs: list[Proc]) -> None:
+    database = fresh_postgres()  # skips with its reason when BOT_TEST_DATABASE_URL is unset
+    url = next(database)
+    try:
+        feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+        # The first upload answers after 1.5 s, so the winner holds its claim while the other process arrives.
+        x.fault("POST /2/media/upload", "slow", delay=1.5)
+        for name in ("one", "two"):
+            env = bot_env(tmp_path, feeds.url("/feed"), x.url, name, DATABASE_URL=url, BOT_DAEMON_BACKLOG="latest")
+            procs.append(Proc(["-m", "bot", "run", "--once"], env, tmp_path, name))
+        codes = []
+        for proc in procs:
+            try:
+                codes.append(proc.popen.wait(60))
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"`bot run --once` did not finish in 60 s:\n{proc.text()[-3000:]}")
+        logs = [proc.text() for proc in procs]
+        assert codes == [0, 0], "\n".join(logs)  # losing the claim is normal, not a failure
+        assert_one_thread(x, "fresh-news")
+        assert sum(log.count("posted Fresh News") for log in logs) == 1
+        assert all(" ERROR " not in log for log in logs), "\n".join(logs)
+        assert_no_secrets(*logs)
+    finally:
+        next(database, None)  # drops the database
+
+
+def history(tmp: Path, env: dict[str, str]) -> list[dict]:
+    done = subprocess.run([sys.executable, "-m", "bot", "history", "--json"], env=env, cwd=tmp,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert_no_secrets(done.stdout, done.stderr)
+    return json.loads(done.stdout)
+
+
+def test_the_daemon_posts_a_new_entry_stops_cleanly_and_posts_nothing_after_a_restart(
+        tmp_path: Path, feeds: FeedServer, x: XServer, procs: list[Proc]) -> None:
+    env = bot_env(tmp_path, feeds.url("/feed"), x.url, "daemon")
+    first = Proc(["-c", FAST_RUN], env, tmp_path, "first")
+    procs.append(first)
+    wait_for("the first poll", lambda: first.heartbeats() >= 1, [first])
+    assert x.posts == [] and "3 existing entries recorded, not posted" in first.text()
+    feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+    wait_for("the thread", lambda: "posted Fresh News" in first.text(), [first])
+    assert first.stop() == 0, first.text()
+    assert "SIGTERM received" in first.text() and "stopped" in first.text()
+    assert_one_thread(x, "fresh-news")
+    rows = {row["key"]: row for row in history(tmp_path, env)}
+    assert rows["/p/fresh-news"]["status"] == "posted"
+    assert [t["tweet_id"] for t in rows["/p/fresh-news"]["tweets"]] == [p["id"] for p in x.posts]
+    assert {rows[k]["status"] for k in rows if k != "/p/fresh-news"} == {"skipped"}
+
+    second = Proc(["-c", FAST_RUN], env, tmp_path, "second")
+    procs.append(second)
+    wait_for("three polls after the restart", lambda: second.heartbeats() >= 3, [second])
+    assert second.stop() == 0, second.text()
+    assert len(x.posts) == 3 and not [line for line in second.err.read_text().splitlines() if "posted" in line]
+    assert_no_secrets(first.text(), second.text())
+
+
+def test_sigterm_between_tweets_leaves_a_partial_thread_that_the_restart_finishes(
+        tmp_path: Path, feeds: FeedServer, x: XServer, procs: list[Proc]) -> None:
+    env = bot_env(tmp_path, feeds.url("/feed"), x.url, "daemon")
+    first = Proc(["-c", FAST_RUN], env, tmp_path, "first")
+    procs.append(first)
+    wait_for("the first poll", lambda: first.heartbeats() >= 1, [first])
+    x.fault("POST /2/tweets", "slow", delay=2)  # post 1 is still in flight when SIGTERM comes
+    feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+    wait_for("the image upload (publishing has begun)", lambda: len(x.media) >= 1, [first])
+    started = time.monotonic()
+    assert first.stop() == 0, first.text()
+    assert time.monotonic() - started < EXIT_WITHIN
+    assert len(x.posts) == 1  # the post in flight was finished; the next one was not sent
+    assert "stopped Fresh News after 1 of its posts" in first.text()
+    assert history(tmp_path, env)[0]["status"] == "partial"
+
+    second = Proc(["-c", FAST_RUN], env, tmp_path, "second")
+    procs.append(second)
+    wait_for("the rest of the thread", lambda: "posted Fresh News" in second.text(), [second])
+    assert second.stop() == 0, second.text()
+    assert_one_thread(x, "fresh-news")
+    assert x.hits("POST /2/media/upload") == 1 and x.hits("POST /2/tweets") == 3
+    assert_no_secrets(first.text(), second.text())
