@@ -82,6 +82,14 @@ def title_card(publication: str, title: str, subtitle: str = "", author: str = "
     """A PNG title card: the publication, a large wrapped title, the subtitle and the author."""
     import io
 
+    buffer = io.BytesIO()
+    title_card_image(publication, title, subtitle, author, width, height, font_path=font_path).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def title_card_image(publication: str, title: str, subtitle: str = "", author: str = "",
+                     width: int = 1600, height: int = 900, *, font_path: str | Path | None = None) -> Any:
+    """The title card as a Pillow image (the image stage encodes it once, as it posts it)."""
     from PIL import ImageDraw
 
     layout = layout_card(publication, title, subtitle, author, width, height, font_path=font_path)
@@ -91,10 +99,7 @@ def title_card(publication: str, title: str, subtitle: str = "", author: str = "
     for line in layout.lines:
         draw.text((line.x, line.y), line.text, font=_font(line.font, line.size), fill=line.fill, anchor="la",
                   stroke_width=line.stroke, stroke_fill=line.fill)
-    buffer = io.BytesIO()
-    # Fast, light compression: this PNG is an intermediate that image_norm decodes and re-encodes at once.
-    image.save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+    return image
 
 
 def layout_card(publication: str, title: str, subtitle: str = "", author: str = "",
@@ -130,8 +135,9 @@ def layout_card(publication: str, title: str, subtitle: str = "", author: str = 
     foot_size = max(12, round(height * 0.04))
     foot_y = bottom - foot_size
     if author:
+        # At the end of the line: X draws its ALT badge over the image's bottom-left corner.
         lines += _block("author", [_ellipsize(f"by {author}", regular, foot_size, text_width)],
-                        regular, foot_size, left, right, foot_y, 1.0, soft)
+                        regular, foot_size, left, right, foot_y, 1.0, soft, end=True)
 
     area_top = bar[3] + round(height * 0.06)
     area_bottom = (foot_y if author else bottom) - round(height * 0.05)
@@ -223,14 +229,14 @@ def _block_height(count: int, size: int, leading: float) -> int:
 
 
 def _block(role: Role, texts: list[str], font: str, size: int, left: int, right: int, y: int,
-           leading: float, fill: tuple[int, int, int], stroke: int = 0) -> list[CardText]:
-    """Lines placed top-down from y; right-aligned when the text reads right to left."""
+           leading: float, fill: tuple[int, int, int], stroke: int = 0, end: bool = False) -> list[CardText]:
+    """Lines placed top-down from y; right-aligned when the text reads right to left (left-aligned, with `end`)."""
     placed = []
     face = _font(font, size)
     for i, text in enumerate(texts):
         top = y + round(i * size * leading)
         x0, y0, x1, y1 = face.getbbox(text, anchor="la", stroke_width=stroke)
-        x = right - x1 if _rtl(text) else left
+        x = right - x1 if _rtl(text) != end else left
         placed.append(CardText(role, text, size, x, top, (x + x0, top + y0, x + x1, top + y1), font, fill, stroke))
     return placed
 
@@ -343,9 +349,10 @@ def _gradient(layout: CardLayout) -> Any:
     from PIL import Image, ImageChops
 
     w, h = layout.width, layout.height
-    across = Image.linear_gradient("L").rotate(90).resize((w, h), Image.Resampling.BILINEAR)
-    down = Image.linear_gradient("L").resize((w, h), Image.Resampling.BILINEAR)
+    # Made at a tenth of the size and scaled up: a linear ramp loses nothing, and it costs a tenth as much.
+    sw, sh = max(2, w // 10), max(2, h // 10)
+    across = Image.linear_gradient("L").rotate(90).resize((sw, sh), Image.Resampling.BILINEAR)
+    down = Image.linear_gradient("L").resize((sw, sh), Image.Resampling.BILINEAR)
     ramp = ImageChops.add(across, down, scale=2.0)  # 0 at the top left, 255 at the bottom right
-    start = Image.new("RGB", (w, h), layout.background)
-    end = Image.new("RGB", (w, h), layout.background_end)
-    return Image.composite(end, start, ramp)
+    small = Image.composite(Image.new("RGB", (sw, sh), layout.background_end), Image.new("RGB", (sw, sh), layout.background), ramp)
+    return small.resize((w, h), Image.Resampling.BILINEAR)

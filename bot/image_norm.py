@@ -27,13 +27,13 @@ _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 _HINT = "the next image source will be tried"
 
 
-def normalise(data: bytes, fmt: str = "jpeg", max_bytes: int = 5_000_000,
+def normalise(data: "bytes | PILImage", fmt: str = "jpeg", max_bytes: int = 5_000_000,
               max_side: int = 4096) -> tuple[bytes, str, int, int]:
-    """Re-encode image bytes as JPEG or PNG within max_bytes and max_side; return (bytes, mime, width, height)."""
+    """Re-encode image bytes (or an image made here) as JPEG or PNG within max_bytes and max_side; (bytes, mime, w, h)."""
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in ("jpeg", "png"):
         raise ImageError(f"image format {fmt!r} is not supported", "use jpeg or png")
-    image = _decode(data)
+    image = data if not isinstance(data, (bytes, bytearray)) else _decode(bytes(data))
     image = _upright_srgb(image)
     if max(image.size) > max_side:
         from PIL import Image

@@ -35,11 +35,11 @@ class ImageSkipped(ImageError):
 
 
 class ImageMaker(Protocol):
-    """One image source: image bytes in any format, None for nothing to offer, or a BotError."""
+    """One image source: image bytes in any format (or a Pillow image), None for nothing to offer, or a BotError."""
 
     source: str
 
-    def make(self, article: Article, prompt: str) -> bytes | None: ...
+    def make(self, article: Article, prompt: str) -> Any: ...
 
 
 Record = Callable[[ModelCall], None]
@@ -372,12 +372,12 @@ class CardImageMaker:
 
     source = "card"
 
-    def make(self, article: Article, prompt: str) -> bytes | None:
-        """A 1600x900 PNG with the publication, title, subtitle and author."""
-        from .card import title_card
+    def make(self, article: Article, prompt: str) -> Any:
+        """A 1600x900 image with the publication, title, subtitle and author (a Pillow image: encoded once, later)."""
+        from .card import title_card_image
 
         entry = article.entry
-        return title_card(entry.publication, entry.title, entry.subtitle, entry.author)
+        return title_card_image(entry.publication, entry.title, entry.subtitle, entry.author)
 
 
 def _retry_after(value: str | None, default: float) -> float:

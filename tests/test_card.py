@@ -62,6 +62,8 @@ def test_sample_card_layout() -> None:
     assert " ".join(line.text for line in title) == "Why small newsletters win"
     assert title[0].size >= 90  # a short title is drawn large: about 30 px tall on a phone
     assert_inside(layout)
+    author = next(line for line in layout.lines if line.role == "author")
+    assert author.box[0] > layout.width * 0.5  # clear of the ALT badge X draws in the bottom-left corner
 
 
 @pytest.mark.parametrize("title", [
