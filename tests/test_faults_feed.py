@@ -1,0 +1,94 @@
+"""Feed faults, through `bot run --once` (the daemon's cycle): a broken feed is reported in one line, the other
+feeds are still posted, and a second cycle posts nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from faults import fault
+from feedserver import FeedServer
+from helpers.world import ESSAY, World, item, no_leaks, rss
+from xserver import XServer
+
+GOOD = rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with FeedServer() as feeds, XServer() as x:
+        feeds.route("/good", GOOD)
+        yield World(tmp_path, feeds, x)
+
+
+def cycle_twice(world: World, bad: str) -> tuple[Any, Any]:
+    """Two daemon cycles over [bad, good]; the good feed's thread is posted once, whatever the bad one does."""
+    feeds = [world.feeds.url(bad), world.feeds.url("/good")]
+    first = world.once(feeds)
+    posted = len(world.x.posts)
+    second = world.once(feeds)
+    no_leaks(first.stdout, first.stderr, second.stdout, second.stderr)
+    good = [p for p in world.x.posts if "readers" in p["text"] or "newsletters" in p["text"].lower()]
+    assert len(good) >= 3, first.stderr[-2000:]
+    assert len(world.x.posts) == posted  # the second cycle posted nothing again
+    return first, second
+
+
+BROKEN = [
+    ("404", dict(status=404, body=b"<html>Not found</html>", content_type="text/html")),
+    ("500", dict(status=500, body=b"<html>Internal error</html>", content_type="text/html")),
+    ("timeout", dict(body=GOOD, delay=5.0)),
+    ("hang", dict(body=GOOD, hang=5.0)),
+]
+
+
+@fault("Feed", "a feed answering 404 or 500, one that times out, one that sends headers and hangs (beside a good feed)",
+       "one log line naming the feed and the problem, the cycle exits 1, the good feed's thread is posted once; "
+       "the next cycle tries the broken feed again and posts nothing twice", cases=len(BROKEN))
+@pytest.mark.parametrize(("name", "route"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_feed_does_not_stop_the_others(world: World, name: str, route: dict[str, Any]) -> None:
+    world.feeds.route("/bad", **route)
+    first, second = cycle_twice(world, "/bad")
+    assert first.returncode == 1 and second.returncode == 1
+    lines = [line for line in first.stderr.splitlines() if "/bad" in line]
+    assert lines, first.stderr[-2000:]
+    assert len(world.feeds.requests) >= 4  # both feeds, both cycles
+
+
+@fault("Feed", "truncated XML (the download breaks off mid-item)",
+       "the entries that parsed are posted, with a warning; nothing is posted twice")
+def test_truncated_xml_posts_what_parsed(world: World) -> None:
+    body = rss(item("first-post", "A first post about small lists", ESSAY),
+               item("second-post", "A second post", ESSAY, days_ago=2))
+    world.feeds.route("/cut", body[: body.index(b"A second post") + 40])
+    first, _second = cycle_twice(world, "/cut")
+    assert "warning" in first.stderr.lower() and first.returncode in (0, 1)
+    assert any("first post about small lists" in p["text"].lower() for p in world.x.posts)
+
+
+@fault("Feed", "an entry of 10 MB of HTML", "the thread is posted from the start of the article; every tweet valid")
+def test_a_ten_megabyte_entry(world: World) -> None:
+    from bot.tweet import is_valid
+
+    huge = ESSAY + "<p>" + "Another long sentence about why small lists matter to their readers. " * 150_000 + "</p>"
+    world.feeds.route("/huge", rss(item("huge", "A very long essay", huge)))
+    first, _second = cycle_twice(world, "/huge")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert any("very long essay" in p["text"].lower() for p in world.x.posts)
+    assert all(is_valid(p["text"]) for p in world.x.posts)
+
+
+@fault("Feed", "an article with `<script>`, `<style>`, iframes and inline event handlers",
+       "none of that code reaches a tweet or the image; the thread is posted")
+def test_scripts_and_styles_never_reach_a_tweet(world: World) -> None:
+    html = ("<style>body{color:red}</style><script>alert('pwned')</script>"
+            "<p onclick=\"steal()\">Small newsletters win because readers chose them on purpose.</p>"
+            "<iframe src=\"https://evil-prize.com/frame\"></iframe><noscript>enable javascript</noscript>" + ESSAY)
+    world.feeds.route("/scripts", rss(item("scripts", "Scripts in a post", html)))
+    first, _second = cycle_twice(world, "/scripts")
+    assert first.returncode == 0, first.stderr[-2000:]
+    text = "\n".join(world.texts())
+    for code in ("alert", "color:red", "steal()", "evil-prize", "enable javascript"):
+        assert code not in text

@@ -1,0 +1,113 @@
+"""Database and output-folder faults: a database that is unreachable at start or lost mid-run, an output folder
+that cannot be written. The CLI says so in one line; the daemon keeps polling and loses nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from faults import fault
+from feedserver import FeedServer
+from helpers.tcpproxy import TcpProxy
+from helpers.world import ESSAY, World, item, no_leaks, rss
+from test_daemon_e2e import FAST_RUN, Proc, bot_env, wait_for
+from test_poller import OLD
+from test_poller import item as old_item
+from test_poller import rss as old_rss
+from xserver import XServer
+
+from dbs import fresh_postgres
+
+UNREACHABLE = "postgresql://bot:SeCrEt-pass-4321@127.0.0.1:9/bot"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with FeedServer() as feeds, XServer() as x:
+        feeds.route("/feed", rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY)))
+        yield World(tmp_path, feeds, x)
+
+
+START = [
+    (["run", "--once"], {"DATABASE_URL": UNREACHABLE}),
+    (["history"], {"DATABASE_URL": UNREACHABLE}),
+    (["post"], {"DATABASE_URL": UNREACHABLE}),
+    (["run", "--once"], {"DATABASE_URL": "mysql://root@127.0.0.1/bot"}),
+    (["run", "--once"], {"BOT_STORE_SQLITE_PATH": "/proc/no-such-place/bot.db"}),
+]
+
+
+@fault("Database", "unreachable at start (nothing listens), a database URL of an unsupported kind, a SQLite file "
+       "that cannot be created", "one line that names the database (password masked) and what to check; non-zero "
+       "exit; nothing posted; `bot post --dry-run` still works", cases=len(START))
+@pytest.mark.parametrize(("args", "env"), START, ids=["run", "history", "post", "mysql", "sqlite"])
+def test_a_database_that_cannot_be_opened(world: World, args: list[str], env: dict[str, str]) -> None:
+    result = world.cli(args, [world.feeds.url("/feed")], **env)
+    no_leaks(result.stdout, result.stderr)
+    assert result.returncode != 0 and "SeCrEt-pass-4321" not in result.stdout + result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("bot: error:") and ("database" in line.lower() or "sqlite" in line.lower()), result.stderr
+    assert world.x.posts == []
+    dry = world.cli(["post", "--dry-run"], [world.feeds.url("/feed")], **env)
+    assert dry.returncode == 0, dry.stderr
+
+
+@fault("Database", "PostgreSQL lost mid-run (every connection cut, new ones refused) while `bot run` polls, then back",
+       "each poll in the outage fails with one log line and the daemon keeps running; once the database is back the "
+       "new entry is posted once; SIGTERM exits 0")
+def test_the_database_goes_away_and_comes_back(tmp_path: Path) -> None:
+    database = fresh_postgres()  # skips with its reason when BOT_TEST_DATABASE_URL is unset
+    url = next(database)
+    procs: list[Proc] = []
+    try:
+        from sqlalchemy.engine import make_url
+
+        real = make_url(url)
+        with FeedServer() as feeds, XServer() as x, TcpProxy((real.host or "127.0.0.1", real.port or 5432)) as proxy:
+            feeds.route("/feed", old_rss(*OLD), etag='"v0"')
+            proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+            env = bot_env(tmp_path, feeds.url("/feed"), x.url, "daemon", DATABASE_URL=proxied)
+            daemon = Proc(["-c", FAST_RUN], env, tmp_path, "daemon")
+            procs.append(daemon)
+            wait_for("the first poll", lambda: daemon.heartbeats() >= 1, [daemon])
+            proxy.cut()
+            before = daemon.heartbeats()
+            wait_for("two polls during the outage", lambda: daemon.heartbeats() >= before + 2, [daemon], timeout=60)
+            feeds.set_body("/feed", old_rss(old_item("back-online", 0), *OLD))
+            proxy.restore()
+            wait_for("the new entry's thread", lambda: "posted Back Online" in daemon.text(), [daemon], timeout=60)
+            assert daemon.stop() == 0, daemon.text()[-3000:]
+            log = daemon.text()
+            assert len(x.posts) == 3 and len({p["text"] for p in x.posts}) == 3
+            assert "Traceback" not in log and "SeCrEt" not in log
+            failed = [line for line in log.splitlines() if "(failed)" in line or "ERROR" in line]
+            assert failed, log[-3000:]  # the outage was reported, one line per failed poll
+    finally:
+        for proc in procs:
+            proc.kill()
+        next(database, None)
+
+
+@fault("Output folder", "`bot post --dry-run --out` naming a file; the daemon's output.dir not writable",
+       "the CLI exits 1 with one line naming the folder; the daemon reports the entry, posts nothing, and posts it "
+       "once the folder is fixed", cases=2)
+def test_an_output_folder_that_cannot_be_written(world: World) -> None:
+    blocker = world.tmp / "not-a-folder"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    feeds = [world.feeds.url("/feed")]
+    cli = world.cli(["post", "--dry-run", "--out", str(blocker / "out")], feeds)
+    assert cli.returncode == 1 and "not-a-folder" in cli.stderr.strip().splitlines()[-1], cli.stderr
+    first = world.once(feeds, BOT_OUTPUT_DIR=str(blocker / "out"))
+    no_leaks(first.stdout, first.stderr)
+    assert world.x.posts == [] and "not-a-folder" in first.stderr, first.stderr[-2000:]
+    blocker.unlink()
+    os.sync()
+    import time
+
+    time.sleep(1.2)  # daemon.retry_backoff is 1 s here
+    second = world.once(feeds, BOT_OUTPUT_DIR=str(blocker / "out"))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert len(world.x.posts) == 3

@@ -1,0 +1,125 @@
+"""X API faults, through `bot run --once` against the local X API: every thread ends complete (or reported), its
+posts chained, and no post is ever sent twice — even when X took a post and the answer was lost."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from faults import fault
+from feedserver import FeedServer
+from helpers.world import ESSAY, World, item, no_leaks, rss
+from xserver import XServer
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with FeedServer() as feeds, XServer() as x:
+        feeds.route("/feed", rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY)))
+        yield World(tmp_path, feeds, x)
+
+
+def run(world: World, **extra: str) -> Any:
+    result = world.once([world.feeds.url("/feed")], **extra)
+    no_leaks(result.stdout, result.stderr)
+    return result
+
+
+def assert_one_thread(world: World, link: str = "reply") -> None:
+    """Three posts, each text once, the first with the image, each next one linked to the one before."""
+    posts = world.x.posts
+    assert len(posts) == 3, [p["text"][:40] for p in posts]
+    assert len({p["text"] for p in posts}) == 3
+    assert posts[0]["media_ids"] and world.x.media[posts[0]["media_ids"][0]]["alt_text"]
+    for before, after in zip(posts, posts[1:]):
+        assert after["reply_to" if link == "reply" else "quote_of"] == before["id"]
+
+
+RECOVERED = [
+    ("500 on a post", "POST /2/tweets", "500", {}),
+    ("a dropped connection on a post", "POST /2/tweets", "drop", {}),
+    ("a post X took whose answer never came", "POST /2/tweets", "created_drop", {}),
+    ("an answer slower than the timeout, the post taken", "POST /2/tweets", "slow", {"delay": 4.5}),
+    ("a slow answer within the timeout", "POST /2/tweets", "slow", {"delay": 1.0}),
+    ("500 on the media upload", "POST /2/media/upload", "500", {}),
+    ("429 with x-rate-limit-reset in 2 s", "POST /2/tweets", "429", {"reset_in": 2}),
+]
+
+
+@fault("X API", "500 or a dropped connection on a post or the upload; a post taken whose answer was lost; an answer slower "
+       "than the timeout; a slow answer; 429 with a reset",
+       "bounded retries, waits until the reset; a post whose answer was lost is found on the timeline, not sent again; "
+       "one complete thread", cases=len(RECOVERED))
+@pytest.mark.parametrize(("name", "route", "kind", "options"), RECOVERED, ids=[r[0] for r in RECOVERED])
+def test_the_thread_completes_once(world: World, name: str, route: str, kind: str, options: dict[str, Any]) -> None:
+    # The second post meets the fault (the first, for the upload), so a resumed thread is what is tested.
+    if route == "POST /2/tweets":
+        world.x.fault(route, "ok")
+    world.x.fault(route, kind, **options)
+    first = run(world)
+    if len(world.x.posts) < 3:  # a cycle may stop and leave the rest to the next one; it must not double anything
+        time.sleep(1.2)
+        run(world)
+    assert_one_thread(world)
+    assert run(world).returncode == 0 and len(world.x.posts) == 3
+    assert first.returncode in (0, 1)
+
+
+@fault("X API", "403 on replies (reply restrictions since Feb 2026), with x.reply_fallback quote and stop",
+       "quote: the rest of the thread goes out as quote posts and the log says so; stop: the first post only, "
+       "recorded as truncated and not retried", cases=2)
+@pytest.mark.parametrize("fallback", ["quote", "stop"])
+def test_replies_forbidden(world: World, fallback: str) -> None:
+    world.x.forbid_replies = True
+    result = run(world, BOT_X_REPLY_FALLBACK=fallback)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if fallback == "quote":
+        assert_one_thread(world, link="quote")
+        assert "quote" in result.stderr.lower()
+        return
+    assert len(world.x.posts) == 1 and world.x.posts[0]["media_ids"]
+    status = world.history([world.feeds.url("/feed")])[0]["status"]
+    assert status == "truncated", result.stderr[-2000:]
+    time.sleep(1.2)
+    run(world, BOT_X_REPLY_FALLBACK=fallback)
+    assert len(world.x.posts) == 1
+
+
+@fault("X API", "403 duplicate content: the thread is already on the account (another install posted it), recently "
+       "or beyond the timeline the bot reads",
+       "a recent one is found and adopted (recorded as posted, nothing sent again); an old one marks the entry "
+       "duplicate with one log line, never retried", cases=2)
+@pytest.mark.parametrize("age_days", [0, 30])
+def test_duplicate_content(world: World, tmp_path: Path, age_days: int) -> None:
+    other = World(tmp_path / "other", world.feeds, world.x)
+    other.tmp.mkdir()
+    assert run(other).returncode == 0 and len(world.x.posts) == 3  # another install posted it already
+    for post in world.x.posts:
+        post["created"] -= age_days * 86400
+    sent = world.x.hits("POST /2/tweets")
+    first = run(world)
+    assert world.x.hits("POST /2/tweets") <= sent + 3, first.stderr[-2000:]  # at most one try per post
+    status = world.history([world.feeds.url("/feed")])[0]["status"]
+    if age_days == 0:
+        assert "adopted" in first.stderr and status == "posted"
+    else:
+        assert "duplicate" in first.stderr.lower() and status == "duplicate", first.stderr[-2000:]
+    tried = world.x.hits("POST /2/tweets")
+    time.sleep(1.2)
+    run(world)
+    assert len(world.x.posts) == 3 and world.x.hits("POST /2/tweets") == tried  # never retried
+
+
+@fault("X API", "401 (a wrong secret)",
+       "one log line about the X credentials, nothing posted, secrets never printed; with the right secret the "
+       "entry is retried and posted once")
+def test_wrong_credentials(world: World) -> None:
+    first = run(world, X_API_SECRET="a-wrong-secret-9999")
+    assert world.x.posts == [] and "a-wrong-secret-9999" not in first.stderr + first.stdout
+    assert "401" in first.stderr or "credential" in first.stderr.lower(), first.stderr[-2000:]
+    time.sleep(1.2)
+    assert run(world).returncode == 0
+    assert_one_thread(world)
