@@ -1,6 +1,6 @@
 """Image normalisation: any image a source gives → a JPEG or PNG that X accepts, metadata stripped.
 
-Pure: bytes in, bytes out, no I/O. X takes JPG, PNG, GIF and WEBP up to 5 MB (DESIGN.md, X API v2
+Pure (bytes in, bytes out) but for describe_file, which reads a file this stage wrote. X takes JPG, PNG, GIF and WEBP up to 5 MB (DESIGN.md, X API v2
 media); we always send JPEG or PNG so that what we checked is what X shows. Sources disagree about
 formats: the Gradio Space answers WEBP, Substack covers are PNG, GIF or HEIC behind a declared
 image/jpeg, so the real format is always read from the bytes.
@@ -9,6 +9,7 @@ image/jpeg, so the real format is always read from the bytes.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ImageError
@@ -47,6 +48,18 @@ def normalise(data: "bytes | PILImage", fmt: str = "jpeg", max_bytes: int = 5_00
     image = _flatten(image)
     encoded, image = _fit_jpeg(image, max_bytes)
     return encoded, "image/jpeg", image.width, image.height
+
+
+def describe_file(path: "Path") -> tuple[str, int, int, int]:
+    """(mime type, width, height, bytes) of an image file this stage wrote; ("", 0, 0, size) when unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = path.stat().st_size
+    try:
+        with Image.open(path, formats=_formats()) as image:
+            return Image.MIME.get(str(image.format), ""), image.width, image.height, size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return "", 0, 0, size
 
 
 def sniff(data: bytes) -> str:

@@ -31,10 +31,10 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps, out_dir: Pa
         # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
         image = deps.images.make(article, meta.get("prompt", ""), meta.get("alt_text", ""), out_dir)
     elif path and path.is_file():
-        from .image_norm import sniff
+        from .image_norm import describe_file
 
-        data = path.read_bytes()
-        image = Image(path, image.alt_text, image.prompt, image.source, f"image/{sniff(data)}", size=len(data))
+        mime, width, height, size = describe_file(path)
+        image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
     return Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)))
 
@@ -67,8 +67,12 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     store.upsert_entries(feed, [entry], "new", clock.time())
     ledger = store.ledger(feed, entry.key, now=clock.time)
     if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
-        raise ClaimHeld("another bot process is publishing this entry right now",
-                        f"let it finish; its claim expires within {settings.store.lease_seconds} s", retryable=True)
+        row = store.entry(feed, entry.key) or {}
+        left = max(0, round(float(row.get("lease_until") or 0) - clock.time()))
+        raise ClaimHeld(f"another bot process ({row.get('claimed_by') or 'unknown'}) is publishing this entry",
+                        f"let it finish; if it is gone for good its claim runs out in {left} s "
+                        "(store.lease_seconds), and then any run finishes the thread without posting anything twice",
+                        retryable=True)
     status, error, retry_at, counts = "failed", "", None, True
     thread: Thread | None = None
     try:
@@ -97,8 +101,10 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         retry_at = _wait_until(exc, thread, ledger, deps)
         if retry_at is not None:
             status, counts = "waiting", False
-        else:  # the thread is longer than a limit allows: waiting cannot help
+        elif exc.retryable:
             retry_at = _backoff(store, feed, entry.key, deps)
+        else:  # the thread is longer than a limit allows: waiting cannot help, retrying neither
+            status = "rejected"
         raise
     except DuplicateContent as exc:
         status, error = "duplicate", str(exc)
@@ -130,7 +136,11 @@ def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:
     holder = (store.entry(feed, key) or {}).get("claimed_by") or ""
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: only its lease running out says it is gone
+    # A holder with this very process's pid but another owner is an earlier process whose pid was reused
+    # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
+    if int(pid) != os.getpid() and _alive(int(pid)):
         return False
     log.warning("taking over the claim of a process that is gone (%s)", holder)
     return store.take_over(feed, key, holder, OWNER, lease, now)

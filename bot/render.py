@@ -50,5 +50,11 @@ def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, poste
     if dry_run:
         out.print("[bold]dry run:[/bold] nothing was published and nothing was marked as posted.")
     elif posted is not None:
-        state = "complete" if posted.complete else "NOT complete — run `bot post` again on this entry to finish it"
+        if posted.complete:
+            state = "complete"
+        elif any("x.reply_fallback = stop" in note for note in posted.notes):
+            state = ("NOT complete — X refuses replies here: set x.reply_fallback = quote (or x.thread_mode = quote), "
+                     "then `bot retry` this entry and run `bot post` again to finish it")
+        else:
+            state = "NOT complete — run `bot post` again on this entry to finish it"
         out.print(f"[bold]published:[/bold] {len(posted.published)}/{total} tweets, thread {state}.")

@@ -260,3 +260,27 @@ def test_a_claim_held_by_another_process_is_normal(make: Callable[..., Bot], x: 
     assert bot.row("third-way")["attempts"] == 0
     clock.t += 61  # the other process died without releasing: its lease runs out
     assert bot.poll() == 1 and len(x.posts) == 3
+
+
+def test_a_claim_left_by_an_earlier_process_with_this_pid_is_taken_over_at_once(make: Callable[..., Bot], x: XServer) -> None:
+    """A container restarts its bot as the same pid (often 1): the old claim's owner cannot be alive."""
+    import os
+    import socket
+
+    bot = make(BOT_DAEMON_BACKLOG="latest")
+    bot.poll(should_stop=lambda: True)
+    stale = f"{socket.gethostname()}:{os.getpid()}:0ldc1a1m"
+    assert bot.store.claim(bot.url, "/p/third-way", stale, 600, bot.clock.time())
+    assert bot.poll() == 1 and len(x.posts) == 3  # no 10-minute wait for the lease
+
+
+def test_a_thread_that_can_never_fit_the_budget_is_rejected_not_retried(make: Callable[..., Bot], x: XServer,
+                                                                       clock: FakeClock) -> None:
+    bot = make(BOT_DAEMON_BACKLOG="latest", BOT_X_POSTS_PER_DAY="2")
+    assert bot.poll() == 0 and x.posts == []
+    row = bot.row("third-way")
+    assert row["status"] == "rejected" and "can never fit" in row["last_error"]
+    requests = len(x.requests)
+    clock.t += 7 * 86400
+    bot.poll()
+    assert x.posts == [] and bot.row("third-way")["status"] == "rejected" and len(x.requests) == requests
