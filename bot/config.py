@@ -110,7 +110,7 @@ def parse_value(option: Option, raw: Any, where: str) -> Any:
     except ValueError:
         kind = {"bool": "true or false", "list": "a list of strings (comma-separated in the environment)",
                 "int": "a whole number", "float": "a number", "str": "a string"}[option.type]
-        raise ConfigError(f"{what} is {raw!r}, not {kind}", f"fix it in the settings file or the environment") from None
+        raise ConfigError(f"{what} is {raw!r}, not {kind}", "fix it in the settings file or the environment") from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from localhttp import QuietHandler, Served
 
 from PIL import Image, ImageDraw
 
@@ -30,7 +31,7 @@ class Seen:
 
 
 @dataclass
-class ImageServer:
+class ImageServer(Served):
     """Start with `with ImageServer() as server:`; `server.url` is the text-to-image endpoint."""
 
     script: list[Any] = field(default_factory=list)  # "ok" | int status | "hang" | "garbage"
@@ -40,17 +41,7 @@ class ImageServer:
     retry_after: str = "2"
 
     def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def base(self) -> str:
-        """http://127.0.0.1:PORT"""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        self._serve(_handler(self))
 
     @property
     def url(self) -> str:
@@ -60,16 +51,6 @@ class ImageServer:
     def posts(self) -> list[Seen]:
         """The text-to-image requests received so far."""
         return [s for s in self.seen if s.method == "POST"]
-
-    def __enter__(self) -> "ImageServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()  # wakes any handler that is hanging on purpose
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def next_reply(self) -> Any:
         with self._lock:
@@ -87,49 +68,28 @@ def generated_png(prompt: str, width: int, height: int) -> bytes:
 
 
 def _handler(server: ImageServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (extra or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-                self.close_connection = True
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
-            server.seen.append(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+            server.seen.append(Seen("GET", self.path, self.header_map()))
             status, content_type, body = server.files.get(self.path, (404, "text/html", b"<html>not found</html>"))
-            self._send(status, body, content_type)
+            self.send(status, body, content_type)
 
         def do_POST(self) -> None:  # noqa: N802
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
-            try:
-                body = json.loads(raw or b"null")
-            except ValueError:
-                body = raw
-            server.seen.append(Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            body = self.read_json()
+            server.seen.append(Seen("POST", self.path, self.header_map(), body))
             reply = server.next_reply()
             if reply == "hang":
                 server._stop.wait(server.hang_seconds)
                 reply = 503
             if reply == "garbage":
-                self._send(200, b"<html>this is not an image</html>", "image/png")
+                self.send(200, b"<html>this is not an image</html>", "image/png")
             elif isinstance(reply, int):
                 message = json.dumps({"error": f"scripted {reply}"}).encode()
-                self._send(reply, message, "application/json", {"Retry-After": server.retry_after})
+                self.send(reply, message, "application/json", {"Retry-After": server.retry_after})
             else:
                 params = (body or {}).get("parameters", {}) if isinstance(body, dict) else {}
                 prompt = body.get("inputs", "") if isinstance(body, dict) else ""
                 png = generated_png(prompt, int(params.get("width") or 512), int(params.get("height") or 512))
-                self._send(200, png, "image/png")
+                self.send(200, png, "image/png")
 
     return Handler

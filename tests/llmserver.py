@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+from localhttp import QuietHandler, Served
 
 
 @dataclass
@@ -58,7 +59,7 @@ def stand_in(body: dict[str, Any]) -> str:
 
 
 @dataclass
-class LLMServer:
+class LLMServer(Served):
     """Start with `with LLMServer() as server:`; `server.base_url` is what BOT_LLM_BASE_URL takes."""
 
     script: list[Any] = field(default_factory=list)
@@ -69,31 +70,16 @@ class LLMServer:
     reject_response_format: bool = False
 
     def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(_handler(self))
 
     @property
     def base_url(self) -> str:
         """http://127.0.0.1:PORT (the client adds /v1/chat/completions)."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base
 
     def chats(self) -> list[Request]:
         """The chat requests received so far."""
         return [r for r in self.seen if r.path.endswith("/chat/completions")]
-
-    def __enter__(self) -> "LLMServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()  # wakes any handler that is hanging on purpose
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def next_reply(self, body: Any) -> Any:
         with self._lock:
@@ -121,24 +107,7 @@ def _chunks(content: str, model: str) -> list[bytes]:
 
 
 def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (extra or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-                self.close_connection = True
-
+    class Handler(QuietHandler):
         def _stream(self, parts: list[bytes]) -> None:
             try:
                 self.send_response(200)
@@ -152,18 +121,14 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def do_POST(self) -> None:  # noqa: N802
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
-            try:
-                body = json.loads(raw or b"null")
-            except ValueError:
-                body = raw
-            server.seen.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            body = self.read_json()
+            server.seen.append(Request(self.path, self.header_map(), body))
             if not self.path.endswith("/chat/completions"):
-                self._send(404, b'{"error": "not found"}', "application/json")
+                self.send(404, b'{"error": "not found"}', "application/json")
                 return
             data = body if isinstance(body, dict) else {}
             if server.reject_response_format and data.get("response_format"):
-                self._send(400, b'{"error": "response_format is not supported"}', "application/json")
+                self.send(400, b'{"error": "response_format is not supported"}', "application/json")
                 return
             reply = server.next_reply(data)
             model = str(data.get("model", "local"))
@@ -171,17 +136,17 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 server._stop.wait(server.hang_seconds)
                 reply = 503
             if reply == "not-json":
-                self._send(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
+                self.send(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
             elif isinstance(reply, int):
                 extra = {"Retry-After": server.retry_after} if server.retry_after is not None else {}
-                self._send(reply, json.dumps({"error": f"scripted {reply}"}).encode(), "application/json", extra)
+                self.send(reply, json.dumps({"error": f"scripted {reply}"}).encode(), "application/json", extra)
             elif data.get("stream"):
                 self._stream(_chunks(str(reply), model))
             else:
-                self._send(200, json.dumps(_completion(str(reply), model)).encode(), "application/json")
+                self.send(200, json.dumps(_completion(str(reply), model)).encode(), "application/json")
 
         def do_GET(self) -> None:  # noqa: N802
-            server.seen.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, None))
-            self._send(404, b'{"error": "not found"}', "application/json")
+            server.seen.append(Request(self.path, self.header_map(), None))
+            self.send(404, b'{"error": "not found"}', "application/json")
 
     return Handler

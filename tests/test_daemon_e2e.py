@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 from feedserver import FeedServer
-from test_poller import HOST, OLD, item, rss
+from test_poller import HOST, OLD, feeds, item, rss  # noqa: F401  (feeds: the same fixture)
 from xserver import CREDENTIALS, XServer
 
 from dbs import fresh_postgres
@@ -115,13 +115,6 @@ def assert_one_thread(x: XServer, slug: str) -> None:
     assert x.posts[0]["reply_to"] is None and len(x.posts[0]["media_ids"]) == 1
     assert [p["reply_to"] for p in x.posts[1:]] == [p["id"] for p in x.posts[:2]]
     assert texts[-1].split()[-1] == f"{HOST}/p/{slug}"
-
-
-@pytest.fixture
-def feeds() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        server.route("/feed", rss(*OLD), etag='"v0"')
-        yield server
 
 
 @pytest.fixture
