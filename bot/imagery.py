@@ -136,7 +136,7 @@ def alt_for(source: str, article: Article, given: str) -> str:
         return clean_alt_text(given or f"Illustration for the article {about}")
     if source == "cover":
         return clean_alt_text(f"Cover image of the article {about}")
-    parts = (f"Title card: {entry.title}", entry.subtitle, f"by {entry.author}" if entry.author else "", entry.publication)
+    parts = (f"Title card: {entry.title}", entry.subtitle, f"By {entry.author}" if entry.author else "", entry.publication)
     return clean_alt_text(". ".join(p.strip().rstrip(".") for p in parts if p) + ".")
 
 

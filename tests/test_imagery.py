@@ -187,7 +187,7 @@ def test_png_setting_writes_png_and_removes_a_stale_jpeg(server: ImageServer, tm
 def test_card_alt_text_describes_the_card_not_the_model_picture(tmp_path: Path) -> None:
     chain = ImageChain(make_settings(image__chain=["card"]), config.Secrets(), FakeClock())
     image = chain.make(article(), "a lighthouse", "A lighthouse in a storm.", tmp_path)
-    assert image.alt_text == "Title card: Why small newsletters win. A field guide. by Mara Ellison. The Quiet Index."
+    assert image.alt_text == "Title card: Why small newsletters win. A field guide. By Mara Ellison. The Quiet Index."
 
 
 @pytest.mark.parametrize("text, expected", [
