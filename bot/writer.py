@@ -14,6 +14,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Room left for the link (23), numbering ("10/10 ") and a separator, so most tweets fit without trimming.
 _TARGET = 240
 _CJK_STOPS = ("。", "！", "？")
+_ENDS = (".", "!", "?", "…", *_CJK_STOPS)
 
 
 class Writer(Protocol):
@@ -78,6 +79,11 @@ class ExtractiveWriter:
     def _body(self, article: Article, count: int, exclude: str) -> list[str]:
         body = [b.text for b in article.blocks if b.kind in ("paragraph", "quote", "list")]
         pool = [s for s in sentences("\n".join(body)) if s not in exclude and len(_WORD.findall(s)) >= 4]
+        # Whole sentences read well side by side; fragments ("- Sub-second queries", a bold label) run into the
+        # next sentence when packed, so they are used only when the article has too few whole ones.
+        whole = [s for s in pool if s.rstrip("\"'”’»)").endswith(_ENDS)]
+        if len(whole) >= count:
+            pool = whole
         if not pool:
             pool = [s for s in sentences("\n".join(body)) if s not in exclude]
         if not pool:

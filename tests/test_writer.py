@@ -63,3 +63,14 @@ def test_rewrite_drops_trailing_sentences_or_gives_up() -> None:
     shorter = writer.rewrite(long.strip(), 60, article)
     assert shorter == "One short sentence here."
     assert writer.rewrite("x" * 300, 100, article) is None
+
+
+def test_fragments_do_not_run_into_sentences() -> None:
+    paragraphs = ["Blockchain Integration:", "- Single-transaction building graph minting",
+                  "During design, architects mint the initial graph from BIM data.",
+                  "Smart contracts enforce approval workflows and track design changes.",
+                  "- On-chain graph traversal via adjacency lists", "Owners can sell individual rooms later on."]
+    draft = ExtractiveWriter().write(make_article(paragraphs), ThreadSpec(tweets=3))
+    body = " ".join(draft.tweets[1:])
+    assert "minting During" not in body and "adjacency lists" not in body
+    assert "During design, architects mint the initial graph from BIM data." in body
