@@ -11,6 +11,7 @@ the pipeline may write offline instead (writer.offline_fallback).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -23,6 +24,9 @@ from .prompts import THREAD_SCHEMA, Messages, Prompts
 
 log = logging.getLogger(__name__)
 
+# How TGI, vLLM, llama.cpp and OpenAI word "the prompt is over the context window" (400/422).
+_CONTEXT = re.compile(r"context|too (?:many|long)|maximum|max_?(?:new_)?tokens|inputs? (?:length|tokens)|tokens? limit",
+                      re.IGNORECASE)
 MAX_RETRY_WAIT = 60.0  # a longer Retry-After is not worth holding a poll for: the next model, or offline
 BACKOFF = 2.0  # seconds before the first retry without Retry-After; doubles each time
 
@@ -40,7 +44,11 @@ class _NextModel(WriterError):
 
 
 class _Rejected(WriterError):
-    """The server refused the request as malformed (400/422): perhaps the response_format."""
+    """The server refused the request as malformed (400): perhaps the response_format."""
+
+
+class _TooLong(WriterError):
+    """The prompt is over what the model takes (413, or a 400/422 about tokens or context length)."""
 
 
 class HFWriter:
@@ -60,6 +68,10 @@ class HFWriter:
             raise ConfigError("writer.model is empty", "name a chat model, e.g. Qwen/Qwen2.5-72B-Instruct")
         self.backend = "openai-compatible" if self.cfg.base_url else "hf"
         self.json_mode = self.cfg.json_mode
+        self.max_tokens = self.cfg.max_tokens
+        self.context_tokens = self.cfg.context_tokens
+        self._cut_off = False  # the last answer stopped at max_tokens
+        self._streams = 0
         self._client: Any = None
         self._spec = ThreadSpec()
         self._answered_by = ""
@@ -71,11 +83,11 @@ class HFWriter:
         self._spec = spec
         start = len(self.calls)
         reasons: list[str] = []
-        messages = self.prompts.thread(article, spec, self.cfg.context_tokens)
+        messages = self.prompts.thread(article, spec, self.context_tokens)
         for model in self.models:
             try:
-                parsed = self._thread_from(model, messages, spec)
-            except (_NextModel, CreditsExhausted, _Retry, _Rejected) as exc:
+                parsed = self._thread_from(model, messages, spec, article)
+            except (_NextModel, CreditsExhausted, _Retry, _Rejected, _TooLong) as exc:
                 reasons.append(f"{model}: {exc}")
                 log.warning("writer: %s: %s", model, exc)
                 continue
@@ -107,13 +119,25 @@ class HFWriter:
 
     # --- one model -------------------------------------------------------------------------------------
 
-    def _thread_from(self, model: str, messages: Messages, spec: ThreadSpec) -> Parsed | None:
+    def _thread_from(self, model: str, messages: Messages, spec: ThreadSpec, article: Article) -> Parsed | None:
         """Ask `model` for the thread; ask once more when the answer cannot be read."""
-        answer = self._ask_json(model, messages, "thread")
+        try:
+            answer = self._ask_json(model, messages, "thread")
+        except _TooLong:
+            # The prompt is over the model's context: the article again, with half the budget, once.
+            self.context_tokens = max(500, self.context_tokens // 2)
+            log.warning("writer: %s: the prompt is over the model's context; retrying with writer.context_tokens = %d",
+                        model, self.context_tokens)
+            messages = self.prompts.thread(article, spec, self.context_tokens)
+            answer = self._ask_json(model, messages, "thread")
         parsed = parse_thread(answer)
         if parsed is not None:
             return parsed
-        self._mark_last("unparseable")
+        self._mark_last("cut off" if self._cut_off else "unparseable")
+        if self._cut_off:
+            log.warning("writer: %s stopped at writer.max_tokens (%d) mid-answer; asking again with room for more",
+                        model, self.max_tokens)
+            self.max_tokens = min(32768, self.max_tokens * 2)
         repair = messages.then(answer[:4000], self.prompts.repair(spec))
         answer = self._ask_json(model, repair, "repair")
         parsed = parse_thread(answer)
@@ -132,7 +156,7 @@ class HFWriter:
             return self._request(model, messages, purpose, json_form=form)
         except _Rejected as exc:
             if self.json_mode != "auto" or form is None:
-                raise
+                raise _NextModel(str(exc)) from exc
             # Some servers refuse response_format they do not know; the prompt alone asks for JSON too.
             log.info("writer: %s refused response_format (%s); asking without it from now on", model, exc)
             self.json_mode = "off"
@@ -147,7 +171,9 @@ class HFWriter:
             except _Retry as exc:
                 if attempt + 1 >= attempts:
                     raise
-                wait = min(MAX_RETRY_WAIT, exc.wait if exc.wait >= 0 else BACKOFF * 2 ** attempt)
+                if exc.wait > MAX_RETRY_WAIT:  # not worth holding the poll for: the next model, or offline
+                    raise _NextModel(f"{exc.message}; it asks to wait {exc.wait:g} s") from exc
+                wait = exc.wait if exc.wait >= 0 else min(MAX_RETRY_WAIT, BACKOFF * 2 ** attempt)
                 log.warning("writer: %s %s; retry %d/%d in %g s", model, exc, attempt + 1, attempts - 1, wait)
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -156,18 +182,24 @@ class HFWriter:
         client = self._get_client()
         params: dict[str, Any] = {
             "model": model, "temperature": self.cfg.temperature, "top_p": self.cfg.top_p,
-            "max_tokens": self.cfg.max_tokens, "stop": list(self.cfg.stop) or None,
+            "max_tokens": self.max_tokens, "stop": list(self.cfg.stop) or None,
             "seed": self.cfg.seed if self.cfg.seed >= 0 else None, "response_format": json_form,
         }
         stream = self.on_text is not None
         started = time.perf_counter()
         usage: Any = None
+        finish = ""
         try:
             if stream:
+                if self._streams:
+                    self.on_text("\n")  # type: ignore[misc]  # each answer on its own line
+                self._streams += 1
                 pieces: list[str] = []
                 for chunk in client.chat_completion(messages.as_list(), stream=True, **params):
                     usage = getattr(chunk, "usage", None) or usage
-                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    choice = chunk.choices[0] if chunk.choices else None
+                    finish = (getattr(choice, "finish_reason", None) or finish) if choice else finish
+                    delta = choice.delta.content if choice else None
                     if delta:
                         pieces.append(delta)
                         self.on_text(delta)  # type: ignore[misc]
@@ -175,11 +207,14 @@ class HFWriter:
             else:
                 out = client.chat_completion(messages.as_list(), stream=False, **params)
                 usage = out.usage
-                text = (out.choices[0].message.content or "") if out.choices else ""
+                choice = out.choices[0] if out.choices else None
+                finish = (getattr(choice, "finish_reason", None) or "") if choice else ""
+                text = (choice.message.content or "") if choice else ""
         except Exception as exc:  # every library error becomes one of ours, below
             outcome, error = self._classify(exc, model)
             self._record(model, purpose, outcome, started, None)
             raise error from exc
+        self._cut_off = finish == "length"
         self._record(model, purpose, "ok", started, usage)
         return text
 
@@ -230,15 +265,24 @@ class HFWriter:
                 return outcome, AuthError(f"{where} refused the credentials ({status})",
                                           f"check {key}" + ("" if self.cfg.base_url else " (a token with Inference permission)"))
             if status == 402:
-                return outcome, CreditsExhausted("the account's credits are spent (402)", "add credits or set writer.fallback_models")
+                return outcome, CreditsExhausted("the account's credits are spent (402)",
+                                                 "add credits" + ("" if self.cfg.fallback_models else " or set writer.fallback_models"))
             if status in (429, 503) or status >= 500:
                 wait = _retry_after(exc.response.headers.get("retry-after"))
                 return outcome, _Retry(f"busy ({status})", wait)
             if status == 404:
-                return outcome, _NextModel(f"{where} does not serve {model} (404)", "check writer.model and writer.provider")
-            if status in (400, 413, 422):
-                return outcome, _Rejected(f"refused the request ({status}): {_said(exc)}")
-            return outcome, _NextModel(f"{where} answered HTTP {status}: {_said(exc)}")
+                return outcome, _NextModel(f"{where} does not serve {model} (404)",
+                                           "check writer.model" + ("" if self.cfg.base_url else " and writer.provider"))
+            said = _said(exc)
+            if status == 413 or (status in (400, 422) and _CONTEXT.search(said)):
+                return outcome, _TooLong(f"the prompt is too long for the model ({status}): {said}")
+            if status in (400, 422):
+                return outcome, _Rejected(f"refused the request ({status}): {said}")
+            return outcome, _NextModel(f"{where} answered HTTP {status}: {said}")
+        if name in ("OverloadedError", "IncompleteGenerationError"):  # TGI, inside a stream: busy, worth a retry
+            return "busy", _Retry(f"busy ({name})", -1)
+        if name in ("ValidationError", "GenerationError"):
+            return "refused", _NextModel(f"{where} refused the request: {self.secrets.redact(str(exc))[:160]}")
         if "Connect" in name or isinstance(exc, ConnectionError):
             return "unreachable", _NextModel(f"cannot reach {where}", "check BOT_LLM_BASE_URL and the network")
         if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):  # a body that is not a chat answer

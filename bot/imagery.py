@@ -297,10 +297,11 @@ class GradioImageMaker:
 
         cfg = self.settings.image
         src = cfg.gradio_space.strip()
+        ours = {"prompt": prompt, "negative_prompt": cfg.negative_prompt, "seed": max(0, cfg.seed),
+                "randomize_seed": cfg.seed < 0, "width": cfg.width, "height": cfg.height,
+                "guidance_scale": cfg.guidance_scale, "num_inference_steps": cfg.steps}
         try:
-            job = client.submit(prompt=prompt, negative_prompt=cfg.negative_prompt, seed=max(0, cfg.seed),
-                                randomize_seed=cfg.seed < 0, width=cfg.width, height=cfg.height,
-                                guidance_scale=cfg.guidance_scale, num_inference_steps=cfg.steps,
+            job = client.submit(**space_inputs(client, cfg.gradio_api_name, ours, cfg.gradio_inputs),
                                 api_name=cfg.gradio_api_name)
         except (ValueError, TypeError) as exc:  # unknown api_name, or parameters the endpoint does not take
             self.record(ModelCall("gradio", src, "image", "bad endpoint", _ms(started)))
@@ -325,6 +326,34 @@ class GradioImageMaker:
         finally:
             self.record(ModelCall("gradio", src, "image", outcome, _ms(started)))
         return result
+
+
+def space_inputs(client: Any, api_name: str, ours: dict[str, Any], renames: list[str]) -> dict[str, Any]:
+    """Our parameters under the names the endpoint takes (image.gradio_inputs renames), without those it lacks.
+
+    Spaces differ: SD 3.5's /infer takes all eight, FLUX Spaces have no negative prompt or guidance and call the
+    steps num_steps. The endpoint's own parameter list (client.view_api) decides what is sent.
+    """
+    mapping = {}
+    for pair in renames:
+        theirs, _, our = pair.partition("=")
+        if not theirs.strip() or our.strip() not in ours:
+            raise ImageError(f"image.gradio_inputs has {pair!r}", f"write space_name=our_name; our names: {', '.join(ours)}")
+        mapping[our.strip()] = theirs.strip()
+    named = {mapping.get(name, name): value for name, value in ours.items()}
+    try:
+        info = client.view_api(print_info=False, return_format="dict") or {}
+        params = info.get("named_endpoints", {}).get(api_name, {}).get("parameters", [])
+        accepted = {p.get("parameter_name") for p in params if isinstance(p, dict)}
+    except Exception:  # an app that does not describe its API: send everything and let it say what it refuses
+        accepted = set()
+    if not accepted:
+        return named
+    if mapping.get("prompt", "prompt") not in accepted:
+        raise ImageError(f"the endpoint {api_name} has no input named {mapping.get('prompt', 'prompt')!r} "
+                         f"(it takes {', '.join(sorted(a for a in accepted if a))})",
+                         "map it with image.gradio_inputs, e.g. text=prompt")
+    return {name: value for name, value in named.items() if name in accepted}
 
 
 class CoverImageMaker:

@@ -23,7 +23,11 @@ _LABELLED = re.compile(r"^\s*(?:#+\s*)?(?:\*\*|__)?\s*(?:tweet|post)\s*(\d{1,2})
 # "1.", "1)", "1/3", "1/" at the start of a line.
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\s*(?:[.)]|/\s*\d{0,2}|:)\s+(.*)$")
 _FIELD = re.compile(r"^\s*(?:\*\*|__)?\s*(image[ _]prompt|alt[ _]text)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(.*)$", re.I)
-_LEAD_IN = re.compile(r"^\s*(?:here(?:'s| is)[^:\n]{0,60}|shortened(?: tweet)?|rewritten(?: tweet)?|tweet)\s*:\s*", re.I)
+_LEAD_IN = re.compile(r"^\s*(?:\*\*|__)?\s*(?:here(?:'s| is)[^:\n]{0,60}|(?:shortened|shorter|rewritten|revised|new|final)"
+                      r"(?: (?:tweet|version|text))?(?: \([^)\n]{0,40}\))?|tweet)\s*:\s*(?:\*\*|__)?\s*", re.I)
+# A paragraph after the tweet in which the model talks about its edit ("I removed the examples…").
+_COMMENTARY = re.compile(r"^\s*(?:\(|\*|I\b|I've\b|I'm\b|Note\b|This (?:version|keeps|removes|cuts|shortens)\b|"
+                         r"Changes\b|Explanation\b|Character count\b|\d+ characters\b|—)", re.I)
 _QUOTES = ("\"\"", "''", "“”", "‘’", "«»", "「」")
 
 
@@ -38,8 +42,12 @@ class Parsed:
 
 
 def strip_reasoning(text: str) -> str:
-    """The answer without <think>…</think> blocks that reasoning models put first."""
-    return _THINK.sub("", text or "").strip()
+    """The answer without the reasoning that models put first: <think>…</think>, or all before a lone </think>."""
+    text = text or ""
+    end = text.lower().rfind("</think>")
+    if end >= 0:  # servers often drop the opening tag; whatever precedes the last closing one is reasoning
+        text = text[end + len("</think>"):]
+    return _THINK.sub("", text).strip()
 
 
 def parse_thread(text: str) -> Parsed | None:
@@ -68,7 +76,10 @@ def parse_rewrite(text: str) -> str:
         if isinstance(value, str) and value.strip():
             return _unquote(value)
     text = _LEAD_IN.sub("", text.strip(), count=1)
-    return _unquote(text)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    while len(paragraphs) > 1 and _COMMENTARY.match(paragraphs[-1]):
+        paragraphs.pop()
+    return _unquote("\n\n".join(paragraphs))
 
 
 def _unquote(text: str) -> str:

@@ -74,6 +74,7 @@ OPTIONS: tuple[Option, ...] = (
     O("image", "base_url", "str", "", "A self-hosted text-to-image server speaking Hugging Face's task API.", env_name="BOT_IMAGE_BASE_URL"),
     O("image", "gradio_space", "str", "stabilityai/stable-diffusion-3.5-large", "Gradio Space id or URL of a Gradio app for the gradio source.", env_name="BOT_GRADIO_SPACE"),
     O("image", "gradio_api_name", "str", "/infer", "The Space's endpoint."),
+    O("image", "gradio_inputs", "list", [], "For a Space whose inputs are named differently from SD 3.5's /infer: space_name=our_name pairs, e.g. num_steps=num_inference_steps (inputs the endpoint lacks are left out)."),
     O("image", "negative_prompt", "str", "text, words, letters, watermark, logo, blurry", "What the image must not show."),
     O("image", "width", "int", 1344, "Image width in pixels (X crops previews to 16:9).", minimum=256, maximum=4096),
     O("image", "height", "int", 768, "Image height in pixels.", minimum=256, maximum=4096),

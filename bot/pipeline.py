@@ -51,9 +51,9 @@ def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Write
         reason = f"model writer failed ({exc}); wrote the thread offline from the article instead"
         log.warning(reason)
         draft = deps.fallback_writer.write(article, spec)
-        info = WriterInfo(draft.writer.backend, draft.writer.model, draft.writer.calls,
-                          (*getattr(exc, "fallbacks", ()), reason))
         calls = tuple(getattr(exc, "calls", ()))
+        info = WriterInfo(draft.writer.backend, draft.writer.model, draft.writer.calls + len(calls),
+                          (*getattr(exc, "fallbacks", ()), reason))
         return Draft(draft.tweets, draft.image_prompt, draft.alt_text, info, calls), deps.fallback_writer
 
 

@@ -62,6 +62,26 @@ def estimate_tokens(text: str) -> int:
     return (len(text) - wide + 3) // 4 + wide
 
 
+def wide_share(text: str) -> float:
+    """The share of letters that X counts double (CJK and other scripts outside its light ranges)."""
+    from .tweet import weighted_length
+
+    letters = [c for c in text if c.isalnum()]
+    if not letters:
+        return 0.0
+    sample = "".join(letters[:2000])
+    return (weighted_length(sample) - len(sample)) / len(sample)
+
+
+def characters_for(weight: int, text: str) -> int:
+    """How many characters to ask a model for so that the text weighs about `weight` as X counts it.
+
+    Models count characters, X counts Chinese, Japanese, Korean (and most non-Latin scripts) double: asking for
+    240 characters of Japanese gets 480 weighted, and every tweet would need a rewrite.
+    """
+    return round(weight / (1 + wide_share(text)))
+
+
 def language_of(article: Article, spec: ThreadSpec) -> str:
     """The language to write in: the setting, else the feed's declared language, else the article's own."""
     if spec.language.strip():
@@ -148,8 +168,9 @@ class Prompts:
             "body": _neutral(budget_body(article, context_tokens)),
         }
         language = language_of(article, spec)
-        system = self._render("system.j2", spec=spec, language=language, tweet_budget=TWEET_BUDGET,
-                              publication=entry.publication)
+        sample = f"{entry.title} {entry.subtitle} {article.text[:4000]}"
+        system = self._render("system.j2", spec=spec, language=language,
+                              tweet_budget=characters_for(TWEET_BUDGET, sample), publication=entry.publication)
         user = self._render("thread.j2", article=view, spec=spec, language=language)
         return Messages(({"role": "system", "content": system}, {"role": "user", "content": user}))
 
@@ -159,6 +180,6 @@ class Prompts:
 
     def rewrite(self, text: str, budget: int, article: Article, spec: ThreadSpec) -> Messages:
         """One message asking to shorten a tweet to `budget` weighted characters."""
-        ask = self._render("rewrite.j2", text=text, budget=budget, language=language_of(article, spec),
+        ask = self._render("rewrite.j2", text=text, budget=characters_for(budget, text), language=language_of(article, spec),
                            title=_neutral(article.title))
         return Messages(({"role": "user", "content": ask},))

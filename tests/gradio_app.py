@@ -3,7 +3,8 @@
 `/infer` takes the Space's inputs (prompt, negative_prompt, seed, randomize_seed, width, height,
 guidance_scale, num_inference_steps) and returns (a WEBP image, the seed), as the Space does.
 `/infer_fails` raises gr.Error, which a client sees as AppError (e.g. a ZeroGPU quota message);
-`/infer_slow` takes longer than the tests' timeout.
+`/infer_slow` takes longer than the tests' timeout. `/flux` is shaped like a FLUX Space instead: (prompt, seed,
+randomize_seed, width, height, num_steps), no negative prompt, no guidance.
 Launched on 127.0.0.1 with share off, analytics off and no server-side rendering, so nothing leaves
 the machine; every call's request headers are recorded to prove which credentials arrived.
 """
@@ -58,6 +59,12 @@ def build(app: GradioApp) -> gr.Blocks:
         time.sleep(SLOW_SECONDS)  # longer than the client's timeout in the test
         return Image.new("RGB", (int(width), int(height))), int(seed)
 
+    def flux(prompt: str, seed: float, randomize_seed: bool, width: float, height: float,
+             num_steps: float) -> tuple[Image.Image, int]:
+        app.calls.append({"prompt": prompt, "seed": seed, "randomize_seed": randomize_seed, "width": width,
+                          "height": height, "num_steps": num_steps})
+        return Image.new("RGB", (int(width), int(height)), (90, 30, 60)), int(seed)
+
     with gr.Blocks(analytics_enabled=False) as demo:
         prompt = gr.Text(label="Prompt")
         negative_prompt = gr.Text(label="Negative prompt")
@@ -73,6 +80,9 @@ def build(app: GradioApp) -> gr.Blocks:
         run.click(infer, inputs, [result, seed], api_name="infer")
         fail.click(infer_fails, inputs, [result, seed], api_name="infer_fails")
         slow.click(infer_slow, inputs, [result, seed], api_name="infer_slow")
+        num_steps = gr.Slider(1, 50, step=1, value=4, label="Steps")
+        gr.Button("Flux").click(flux, [prompt, seed, randomize_seed, width, height, num_steps], [result, seed],
+                                api_name="flux")
     return demo
 
 

@@ -3,6 +3,7 @@
 POST …/chat/completions answers from a script, one reply per request:
   a str         the assistant's content (streamed as SSE chunks when the request says "stream": true)
   an int        that HTTP status, with a JSON error and a Retry-After header (`retry_after`)
+  (int, str)    that HTTP status with that error message
   "hang"        no answer for `hang_seconds` (the client's timeout fires first), then 503
   "not-json"    a 200 whose body is an HTML page, not a chat completion
   a callable    called with the request's JSON body; returns one of the above
@@ -50,7 +51,7 @@ def stand_in(body: dict[str, Any]) -> str:
     name = title.group(1).strip() if title else "this article"
     count_match = re.search(r"Write exactly (\d+) tweet", text)
     count = int(count_match.group(1)) if count_match else 3
-    body_text = text.split("<article>", 1)[-1]
+    body_text = str(messages[-1].get("content", "")).split("<article>", 1)[-1]
     sentences = [s.strip() for s in re.split(r"(?<=[.!?。])\s*", body_text) if len(s.strip()) > 30][: count + 2]
     tweets = [f"New essay: {name}"] + [s[:200] for s in sentences[1 : count]]
     while len(tweets) < count:
@@ -68,6 +69,7 @@ class LLMServer(Served):
     hang_seconds: float = 5.0
     retry_after: str | None = "2"
     reject_response_format: bool = False
+    finish_reason: str = "stop"  # "length": as if every answer stopped at max_tokens
 
     def __post_init__(self) -> None:
         self._serve(_handler(self))
@@ -89,9 +91,9 @@ class LLMServer(Served):
         return reply
 
 
-def _completion(content: str, model: str) -> dict[str, Any]:
+def _completion(content: str, model: str, finish: str = "stop") -> dict[str, Any]:
     return {"id": "chatcmpl-local", "object": "chat.completion", "created": 1_800_000_000, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
             "usage": {"prompt_tokens": 900, "completion_tokens": max(1, len(content) // 4), "total_tokens": 900 + len(content) // 4}}
 
 
@@ -137,13 +139,14 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 reply = 503
             if reply == "not-json":
                 self.send(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
-            elif isinstance(reply, int):
+            elif isinstance(reply, (int, tuple)):
+                status, message = reply if isinstance(reply, tuple) else (reply, f"scripted {reply}")
                 extra = {"Retry-After": server.retry_after} if server.retry_after is not None else {}
-                self.send(reply, json.dumps({"error": f"scripted {reply}"}).encode(), "application/json", extra)
+                self.send(status, json.dumps({"error": message}).encode(), "application/json", extra)
             elif data.get("stream"):
                 self._stream(_chunks(str(reply), model))
             else:
-                self.send(200, json.dumps(_completion(str(reply), model)).encode(), "application/json")
+                self.send(200, json.dumps(_completion(str(reply), model, server.finish_reason)).encode(), "application/json")
 
         def do_GET(self) -> None:  # noqa: N802
             server.seen.append(Request(self.path, self.header_map(), None))

@@ -135,11 +135,37 @@ def test_503_without_retry_after_backs_off_and_gives_up_after_the_retries() -> N
     assert "busy (503)" in str(caught.value) and len(caught.value.calls) == 4  # type: ignore[attr-defined]
 
 
-def test_a_retry_after_longer_than_a_minute_is_capped() -> None:
+def test_a_retry_after_over_a_minute_moves_to_the_next_model_at_once() -> None:
     clock = FakeClock()
     with LLMServer(script=[429, good_thread(THREE)], retry_after="3600") as server:
-        writer(server, clock).write(article(), ThreadSpec())
-    assert clock.slept == [60.0]
+        draft = writer(server, clock, writer__fallback_models=["backup/model"]).write(article(), ThreadSpec())
+    assert clock.slept == [] and draft.writer.model == "backup/model"
+    assert "it asks to wait 3600 s" in draft.writer.fallbacks[0]
+
+
+def test_an_answer_cut_off_at_max_tokens_is_asked_again_with_more_room() -> None:
+    whole = good_thread(THREE)
+    with LLMServer(script=[whole[: len(whole) // 2], whole]) as server:
+        server.finish_reason = "length"
+        w = writer(server, writer__max_tokens=300)
+        draft = w.write(article(), ThreadSpec())
+        bodies = [r.body for r in server.chats()]
+    assert list(draft.tweets) == THREE and [c.outcome for c in w.calls] == ["cut off", "ok"]
+    assert (bodies[0]["max_tokens"], bodies[1]["max_tokens"]) == (300, 600)
+
+
+@pytest.mark.parametrize(("status", "said"), [(413, "payload too large"), (422, "Input validation error: inputs tokens + "
+                                                                            "max_new_tokens must be <= 4096"),
+                                              (400, "This model's maximum context length is 8192 tokens")])
+def test_a_prompt_over_the_context_is_sent_again_with_half_the_article(status: int, said: str) -> None:
+    long_article = article(tuple(f"Paragraph {i}: " + "readers trust a single steady voice. " * 40 for i in range(40)))
+    with LLMServer(script=[(status, said), good_thread(THREE)]) as server:
+        w = writer(server, writer__context_tokens=4000)
+        draft = w.write(long_article, ThreadSpec())
+        sizes = [len(r.body["messages"][1]["content"]) for r in server.chats()]
+        formats = ["response_format" in r.body for r in server.chats()]
+    assert list(draft.tweets) == THREE and sizes[1] < sizes[0] * 0.7
+    assert formats == [True, True]  # a context error is not a refused response_format
 
 
 def test_402_moves_to_the_next_model() -> None:

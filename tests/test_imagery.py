@@ -285,3 +285,21 @@ def test_gradio_unreachable_url_is_one_line(tmp_path: Path) -> None:
     chain = ImageChain(settings, settings.secrets, FakeClock())
     assert chain.make(article(), "a lighthouse", "", tmp_path).source == "card"
     assert chain.notes[0].startswith("image: gradio failed: cannot open the Gradio app http://127.0.0.1")
+
+
+@pytest.mark.slow
+def test_gradio_space_with_other_inputs_gets_only_what_it_takes(gradio_app: Any, tmp_path: Path) -> None:
+    settings = gradio_settings(gradio_app, "/flux", image__width="512", image__height="288", image__steps="6",
+                               image__gradio_inputs=["num_steps=num_inference_steps"])
+    image = ImageChain(settings, settings.secrets, FakeClock()).make(article(), "a lighthouse", "alt", tmp_path)
+    assert image.source == "gradio" and read(image.path).size == (512, 288)
+    call = gradio_app.calls[-1]
+    assert call["prompt"] == "a lighthouse" and call["num_steps"] == 6 and "negative_prompt" not in call
+
+
+@pytest.mark.slow
+def test_gradio_space_without_a_prompt_input_says_how_to_map_it(gradio_app: Any, tmp_path: Path) -> None:
+    settings = gradio_settings(gradio_app, "/flux", image__gradio_inputs=["text=prompt"])
+    chain = ImageChain(settings, settings.secrets, FakeClock())
+    assert chain.make(article(), "a lighthouse", "alt", tmp_path).source == "card"
+    assert "no input named 'text'" in chain.notes[0] and "image.gradio_inputs" in chain.notes[0]

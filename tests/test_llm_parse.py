@@ -104,3 +104,18 @@ def test_any_text_gives_none_or_non_empty_tweets(answer: str) -> None:
 ])
 def test_parse_rewrite(answer: str, expected: str) -> None:
     assert parse_rewrite(answer) == expected
+
+
+def test_reasoning_without_its_opening_tag_is_ignored() -> None:
+    answer = ('Okay, the user wants JSON, maybe like {"tweets": ["Newsletters are over?"]} but longer.\n</think>\n' + JSON)
+    parsed = parse_thread(answer)
+    assert parsed is not None and list(parsed.tweets) == THREE
+
+
+@pytest.mark.parametrize("answer", [
+    "**Shortened version (98 characters):** Trust compounds.\n\nI removed the examples to save space.",
+    "Revised tweet: Trust compounds.\n\n(Character count: 16)",
+    "Trust compounds.\n\nThis version keeps the main idea.",
+])
+def test_a_rewrite_loses_the_models_notes(answer: str) -> None:
+    assert parse_rewrite(answer) == "Trust compounds."

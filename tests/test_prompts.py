@@ -84,3 +84,14 @@ def test_a_template_naming_an_unknown_variable_is_one_line(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         Prompts(str(tmp_path)).thread(article([]), ThreadSpec(), 1000)
     assert "system.j2 failed" in str(caught.value)
+
+
+def test_japanese_asks_for_half_the_characters_since_x_counts_them_double() -> None:
+    japanese = Article(Entry(feed="f", key="/p/j", guid="g", link="https://kobu.substack.com/p/j", title="信頼の話",
+                             language="ja"), (Block("paragraph", "小さなニュースレターは信頼で勝つ。" * 20),))
+    system = Prompts().thread(japanese, ThreadSpec(), 1000).as_list()[0]["content"]
+    assert "at most 120 characters" in system
+    english = Prompts().thread(article([Block("paragraph", "Readers trust one voice.")]), ThreadSpec(), 1000)
+    assert "at most 240 characters" in english.as_list()[0]["content"]
+    ask = Prompts().rewrite("小さなニュースレターは信頼で勝つ。" * 10, 280, japanese, ThreadSpec()).as_list()[0]["content"]
+    assert "at most 140 characters" in ask
