@@ -16,7 +16,7 @@ from bot.tweet import is_valid, weighted_length
 from llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAKE_HF = "hf_FAKEcliTokenThatMustNotLeak9876"
+FAKE_HF = "fake-hf-token-cli-test-9876"
 
 
 def bot(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -184,6 +184,6 @@ def test_when_the_model_has_no_credits_the_thread_is_written_offline_and_the_use
 def test_a_refused_model_key_is_one_line(tmp_path: Path) -> None:
     with LLMServer(script=[401]) as server:
         result = bot("post", "--dry-run", cwd=tmp_path,
-                     env={"BOT_LLM_BASE_URL": server.base_url, "BOT_LLM_API_KEY": "sk-local-FAKE-1234", "BOT_IMAGE_CHAIN": "card"})
+                     env={"BOT_LLM_BASE_URL": server.base_url, "BOT_LLM_API_KEY": "fake-llm-key-cli-1234", "BOT_IMAGE_CHAIN": "card"})
     line = one_line_error(result, 1, "refused the credentials (401)", "BOT_LLM_API_KEY")
-    assert "sk-local-FAKE-1234" not in result.stderr + result.stdout and line
+    assert "fake-llm-key-cli-1234" not in result.stderr + result.stdout and line

@@ -83,15 +83,15 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_dotenv_supplies_secrets_but_environment_wins(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("HF_TOKEN=hf_from_dotenv\nX_API_KEY=from_dotenv\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("HF_TOKEN=fake-hf-token-from-dotenv\nX_API_KEY=from_dotenv\n", encoding="utf-8")
     s = load(tmp_path, {"X_API_KEY": "from_env"})
-    assert s.secrets.get("HF_TOKEN") == "hf_from_dotenv" and s.secrets.get("X_API_KEY") == "from_env"
+    assert s.secrets.get("HF_TOKEN") == "fake-hf-token-from-dotenv" and s.secrets.get("X_API_KEY") == "from_env"
 
 
 def test_secrets_never_shown_by_repr_and_are_redacted(tmp_path: Path) -> None:
-    s = load(tmp_path, {"HF_TOKEN": "hf_supersecretvalue", "X_API_SECRET": "xsecretvalue"})
-    assert "hf_supersecretvalue" not in repr(s) and "xsecretvalue" not in repr(s.secrets)
-    assert s.secrets.redact("token hf_supersecretvalue and xsecretvalue") == "token *** and ***"
+    s = load(tmp_path, {"HF_TOKEN": "fake-hf-token-config-test", "X_API_SECRET": "xsecretvalue"})
+    assert "fake-hf-token-config-test" not in repr(s) and "xsecretvalue" not in repr(s.secrets)
+    assert s.secrets.redact("token fake-hf-token-config-test and xsecretvalue") == "token *** and ***"
 
 
 def test_bundled_settings_file_is_current_and_loads() -> None:

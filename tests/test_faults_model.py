@@ -24,13 +24,13 @@ MODEL_TWEETS = ["Model-written: small newsletters win because readers chose them
 def world(tmp_path: Path) -> Iterator[tuple[World, LLMServer]]:
     with FeedServer() as feeds, XServer() as x, LLMServer(retry_after="1", hang_seconds=4) as llm:
         feeds.route("/feed", rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY)))
-        yield World(tmp_path, feeds, x, env={"BOT_LLM_BASE_URL": llm.base_url, "BOT_LLM_API_KEY": "sk-local-FAKE-7777"}), llm
+        yield World(tmp_path, feeds, x, env={"BOT_LLM_BASE_URL": llm.base_url, "BOT_LLM_API_KEY": "fake-llm-key-faults-7777"}), llm
 
 
 def run(world: World, **extra: str) -> Any:
     result = world.once([world.feeds.url("/feed")], **extra)
     no_leaks(result.stdout, result.stderr)
-    assert "sk-local-FAKE-7777" not in result.stdout + result.stderr
+    assert "fake-llm-key-faults-7777" not in result.stdout + result.stderr
     return result
 
 

@@ -17,7 +17,7 @@ from bot.models import Article, Block, Entry, ThreadSpec
 from bot.tweet import is_valid, weighted_length
 from llmserver import LLMServer, good_thread
 
-HF_TOKEN = "hf_FAKEtokenThatMustNeverLeave1234"
+HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 THREE = ["Small newsletters win because readers trust one voice.", "Two hundred paying readers can sustain a writer.",
          "Replies from readers become the next essay."]
 

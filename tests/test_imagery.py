@@ -19,7 +19,7 @@ from bot.imagery import MAX_ALT_TEXT, ImageChain, clean_alt_text
 from bot.models import Article, Entry
 from imageserver import ImageServer, generated_png
 
-HF_TOKEN = "hf_FAKEtokenThatMustNeverLeave1234"
+HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 IMAGE_KEY = "local-image-key-5678"
 
 

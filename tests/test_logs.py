@@ -11,7 +11,7 @@ import pytest
 
 from bot import config, logs
 
-HF = "hf_abcdefghijklmnop"
+HF = "fake-hf-token-logs-test"
 XS = "xsecret-9876"
 DB_PASSWORD = "pg-pa55word"
 
