@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot import config, imagery
+from bot import config, image_sources
 from bot.clock import FakeClock
 from bot.errors import ImageError
 from bot.imagery import MAX_ALT_TEXT, ImageChain, clean_alt_text
@@ -81,7 +81,7 @@ def test_cover_404_falls_back_to_the_card(server: ImageServer, tmp_path: Path) -
 
 
 def test_cover_over_the_size_limit_is_refused(server: ImageServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imagery, "MAX_COVER_BYTES", 100_000)  # the real limit is 15 MB; same code path
+    monkeypatch.setattr(image_sources, "MAX_COVER_BYTES", 100_000)  # the real limit is 15 MB; same code path
     server.files["/big.jpg"] = (200, "image/jpeg", png_bytes() + b"\0" * 200_000)
     chain = ImageChain(make_settings(image__chain=["cover", "card"]), config.Secrets(), FakeClock())
     assert chain.make(article(f"{server.base}/big.jpg"), "", "", tmp_path).source == "card"
