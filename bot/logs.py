@@ -85,9 +85,10 @@ class TextFormatter(logging.Formatter):
         self.converter = time.gmtime
 
 
-def setup(settings: Any, secrets: Any = None, *, stream: Any = None, quiet: Iterable[str] = NOISY) -> logging.Handler:
-    """Send all logs to stderr (or `stream`) in log.format at log.level, secrets redacted; return the handler."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+def setup(settings: Any, secrets: Any = None, *, stream: Any = None, quiet: Iterable[str] = NOISY,
+          handler: logging.Handler | None = None) -> logging.Handler:
+    """Send all logs to stderr (or `stream`, or `handler`) in log.format at log.level, secrets redacted; return the handler."""
+    handler = handler or logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(Redact(secrets if secrets is not None else settings.secrets))
     handler.setFormatter(JsonFormatter() if settings.log.format == "json" else TextFormatter())
     setattr(handler, _MARK, True)

@@ -52,25 +52,18 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
 
 @contextmanager
 def _logs_to(view: Any, settings: Any) -> Iterator[None]:
-    """While `bot post` runs, log records appear once, in the live view (not also through Python's last resort)."""
+    """While `bot post` runs, log lines appear once, in the live view (redacted, at log.level, as `bot run` logs)."""
     import logging
 
-    from .logs import NOISY
+    from . import logs
 
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    root.handlers[:] = [view.handler(settings.secrets)]
-    root.setLevel(logging.INFO)
-    quiet = [(logging.getLogger(name), logging.getLogger(name).level) for name in NOISY]
-    for logger, _ in quiet:
-        logger.setLevel(logging.WARNING)
+    saved = root.handlers[:]
+    logs.setup(settings, handler=view.handler())
     try:
         yield
     finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-        for logger, old in quiet:
-            logger.setLevel(old)
+        root.handlers[:] = saved  # the view is closed: nothing may print through it any more
 
 
 def open_store(settings: Any) -> Any:

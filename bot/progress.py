@@ -39,30 +39,28 @@ class LiveView:
 
     def warn(self, message: str) -> None:
         """A line that stays on screen: something was skipped or failed, and the user should know."""
+        from rich.markup import escape
+
         self._end_stream()
         if self._status is not None:
             self._status.stop()
-        self.console.print(f"[yellow]![/yellow] {message}", markup=True, highlight=False)
+        self.console.print(f"[yellow]![/yellow] {escape(message)}", highlight=False)
         if self._status is not None:
             self._status.start()
 
-    def handler(self, secrets: Any) -> logging.Handler:
-        """A logging handler that shows the bot's INFO lines as progress and every WARNING as a line, secrets redacted."""
-        from .logs import Redact
-
+    def handler(self) -> logging.Handler:
+        """A logging handler: the bot's INFO lines become progress, every WARNING a line that stays."""
         view = self
 
         class ToView(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
-                message = record.getMessage()
+                message = record.getMessage()  # logs.setup's filter has redacted it already
                 if record.levelno >= logging.WARNING:
-                    view.warn(_escape(message))
+                    view.warn(message)
                 elif record.name.startswith("bot"):
                     view.status(message)
 
-        handler = ToView(logging.INFO)
-        handler.addFilter(Redact(secrets))
-        return handler
+        return ToView()
 
     def text(self, chunk: str) -> None:
         """Print a piece of the model's answer as it arrives."""
@@ -77,8 +75,3 @@ class LiveView:
             self.console.print()
             self._streaming = False
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
