@@ -83,11 +83,13 @@ class HFWriter:
         self._spec = spec
         start = len(self.calls)
         reasons: list[str] = []
+        spent = 0  # models that answered 402
         messages = self.prompts.thread(article, spec, self.context_tokens)
         for model in self.models:
             try:
                 parsed = self._thread_from(model, messages, spec, article)
             except (_NextModel, CreditsExhausted, _Retry, _Rejected, _TooLong) as exc:
+                spent += isinstance(exc, CreditsExhausted)
                 reasons.append(f"{model}: {exc}")
                 log.warning("writer: %s: %s", model, exc)
                 continue
@@ -99,7 +101,7 @@ class HFWriter:
             made = tuple(self.calls[start:])
             info = WriterInfo("hf", model, len(made), tuple(reasons))
             return Draft(parsed.tweets, parsed.image_prompt, parsed.alt_text, info, made)
-        error_type = CreditsExhausted if reasons and all("(402)" in r for r in reasons) else WriterError
+        error_type = CreditsExhausted if spent == len(self.models) else WriterError
         error = error_type("no model wrote the thread (" + "; ".join(reasons) + ")",
                            "check writer.model and writer.fallback_models, or try later")
         error.calls = tuple(self.calls[start:])  # type: ignore[attr-defined]

@@ -98,11 +98,8 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         return thread, posted
     except (BudgetExceeded, RateLimited) as exc:
         error = str(exc)
-        retry_at = _wait_until(exc, thread, ledger, deps)
-        if retry_at is not None:
-            status, counts = "waiting", False
-        elif exc.retryable:
-            retry_at = _backoff(store, feed, entry.key, deps)
+        if exc.retryable:
+            status, counts, retry_at = "waiting", False, _wait_until(exc, thread, ledger, deps)
         else:  # the thread is longer than a limit allows: waiting cannot help, retrying neither
             status = "rejected"
         raise
@@ -162,11 +159,8 @@ def _backoff(store: Any, feed: str, key: str, deps: Deps) -> float:
     return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
 
 
-def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Deps) -> float | None:
-    """When X will take the rest of the thread: the rate limit's reset, or when the post budget frees.
-
-    None when waiting cannot help (the thread needs more posts than a limit allows).
-    """
+def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Deps) -> float:
+    """When X will take the rest of the thread: the rate limit's reset, or when the post budget frees."""
     now = deps.clock.time()
     if isinstance(exc, RateLimited):
         # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
@@ -175,6 +169,7 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
 
     x = deps.settings.x
     needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None else 1
-    return policy.budget_frees_at(deps.store.post_times_since(now - policy.DAY),
-                                  deps.store.posts_since(policy.month_start(deps.clock.now())),
-                                  x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())
+    at = policy.budget_frees_at(deps.store.post_times_since(now - policy.DAY),
+                                deps.store.posts_since(policy.month_start(deps.clock.now())),
+                                x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())
+    return at if at is not None else now + deps.settings.daemon.retry_backoff
