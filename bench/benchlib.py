@@ -58,7 +58,7 @@ def empty_config(tmp: Path) -> Path:
 
 def load_settings(tmp: Path, **env: Any) -> Any:
     """bot settings from the defaults plus `env` only (no .env file, no config/bot.toml, no user environment)."""
-    from bot import config
+    from bot.core import settings as config
 
     base = {"BOT_CONFIG": str(empty_config(tmp)), "BOT_STORE_SQLITE_PATH": str(tmp / "bench.db"),
             "BOT_DAEMON_HEARTBEAT_FILE": str(tmp / "bench.heartbeat"), "BOT_OUTPUT_DIR": str(tmp / "out")}
@@ -137,7 +137,7 @@ def feed_bodies() -> tuple[list[tuple[str, bytes]], str]:
 
 def fixture_feeds() -> list[Path]:
     """The bundled sample feed and every tests/fixtures/*.xml that parses with at least one entry."""
-    from bot import feed
+    from bot.feed import source as feed
 
     found = [feed.SAMPLE_FEED]
     for path in sorted(FIXTURES.glob("*.xml")):

@@ -9,17 +9,17 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-import bot.options as options
+import bot.core.options as options
 
 _name = "daemon.interval"
 _fast = dataclasses.replace(options.BY_NAME[_name], minimum=1)
 options.BY_NAME[_name] = _fast
 options.OPTIONS = tuple(_fast if o.name == _name else o for o in options.OPTIONS)
 
-if "bot.config" in sys.modules:  # imported already: patch its copies too
-    sys.modules["bot.config"].OPTIONS = options.OPTIONS  # type: ignore[attr-defined]
+if "bot.core.settings" in sys.modules:  # imported already: patch its copies too
+    sys.modules["bot.core.settings"].OPTIONS = options.OPTIONS  # type: ignore[attr-defined]
 
-from bot.cli import main  # noqa: E402 - after the patch, on purpose
+from bot.cli.main import main  # noqa: E402 - after the patch, on purpose
 
 sys.argv[0] = "bot"
 main(["run", *sys.argv[1:]])

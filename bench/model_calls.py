@@ -14,7 +14,7 @@ _LONG = (" It goes on to show, with numbers from forty writers, why a list that 
 
 
 def _deps(tmp: Path, base_url: str) -> tuple[Any, Any]:
-    from bot import app
+    from bot.run import wiring as app
 
     # An explicit key for the local server (the Hugging Face token is never sent to a custom endpoint).
     settings = load_settings(tmp, BOT_LLM_BASE_URL=base_url, BOT_LLM_API_KEY="bench-local-key",
@@ -23,7 +23,7 @@ def _deps(tmp: Path, base_url: str) -> tuple[Any, Any]:
 
 
 def _one(entry: Any, deps: Any, server: Any, out: Path) -> dict[str, Any]:
-    from bot import pipeline
+    from bot.run import pipeline
 
     before = len(server.chats())
     try:
@@ -42,7 +42,7 @@ def _one(entry: Any, deps: Any, server: Any, out: Path) -> dict[str, Any]:
 def calls_per_thread(tmp: Path) -> list[Figure]:
     from llmserver import LLMServer, stand_in
 
-    from bot import feed as feed_stage
+    from bot.feed import source as feed_stage
 
     rows: list[dict[str, Any]] = []
     out = tmp / "model-out"

@@ -59,7 +59,7 @@ def _count_wire_bytes(server: Any, counter: _Counter) -> bool:
 def poll_100(tmp: Path, target_bytes: float, target_seconds: float) -> list[Figure]:
     from feedserver import FeedServer
 
-    from bot import feed as feed_stage
+    from bot.feed import source as feed_stage
 
     f = load_settings(tmp).feed
     bodies, origin = feed_bodies()

@@ -107,9 +107,12 @@ class _Timed:
 
 def _dry_run_once(tmp: Path, out_dir: Path, watch: Stopwatch, env: dict[str, str]) -> Any:
     """One entry the way bot/posting.py post_command runs `bot post --dry-run` (without the terminal output)."""
-    import bot.image_norm as image_norm
-    from bot import app, config, output, pipeline
-    from bot import feed as feed_stage
+    import bot.images.normalise as image_norm
+    from bot.run import wiring as app
+    from bot.core import settings as config
+    from bot.output import record as output
+    from bot.run import pipeline
+    from bot.feed import source as feed_stage
 
     with watch("config.load"):
         settings = load_settings(tmp, **env)
@@ -177,7 +180,7 @@ def card_encodings(thread: Any) -> dict[str, float]:
     """Time to encode the rendered card three ways; the bot posts it as JPEG q90 (image_norm), encoded once."""
     from PIL import Image
 
-    from bot.card import title_card
+    from bot.images.card import title_card
 
     e = thread.article.entry
     image = Image.open(io.BytesIO(title_card(e.publication, e.title, e.subtitle, e.author)))
@@ -198,12 +201,12 @@ def card_encodings(thread: Any) -> dict[str, float]:
 
 def x_cost(settings: Any, thread: Any) -> Figure:
     """The estimated pay-per-use X price of the sample thread, as bot/publisher.py cost() computes it."""
-    from bot.publisher import cost, posts_needed
+    from bot.networks.base import cost, posts_needed
 
     value = cost(thread, settings)
     fig = Figure("x_cost_per_thread_usd", "estimated X cost per thread (sample thread, default settings)", value, "$")
     try:
-        from bot.tweet import urls
+        from bot.tweets.length import urls
 
         with_url = [i + 1 for i, t in enumerate(thread.tweets) if urls(t.text)]
     except ImportError:

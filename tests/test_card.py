@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import bot.card as card
-from bot.card import CardLayout, layout_card, palette, title_card
-from bot.errors import ImageError
+import bot.images.card as card
+from bot.images.card import CardLayout, layout_card, palette, title_card
+from bot.core.errors import ImageError
 
 SAMPLE = ("The Quiet Index", "Why small newsletters win",
           "The economics of attention favour the tiny, loyal audience.", "Mara Ellison")

@@ -19,8 +19,8 @@ from llmserver import LLMServer
 from pytest_httpserver import HTTPServer
 from xserver import CREDENTIALS, XServer
 
-from bot import config
-from bot.daemon import describe
+from bot.core import settings as config
+from bot.run.daemon import describe
 
 pytestmark = pytest.mark.slow
 WRONG_SECRET = "wrong-consumer-secret-7731"

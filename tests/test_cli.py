@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.tweet import is_valid, weighted_length
+from bot.tweets.length import is_valid, weighted_length
 from llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).parent / "fixtures"

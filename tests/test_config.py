@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import config, settings_doc
-from bot.errors import ConfigError
+from bot.core import settings as config
+from bot.core import settings_doc
+from bot.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,11 +97,11 @@ def test_secrets_never_shown_by_repr_and_are_redacted(tmp_path: Path) -> None:
 
 def test_bundled_settings_file_is_current_and_loads() -> None:
     assert (ROOT / "config" / "bot.toml").read_text(encoding="utf-8") == settings_doc.toml_text(), \
-        "config/bot.toml is stale: run python -m bot.settings_doc"
+        "config/bot.toml is stale: run python -m bot.core.settings_doc"
     s = config.load({"BOT_CONFIG": str(ROOT / "config" / "bot.toml")}, dotenv=None)
     assert s.thread.tweets == 3
 
 
 def test_readme_settings_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert settings_doc.readme_with_table(readme) == readme, "README settings table is stale: run python -m bot.settings_doc"
+    assert settings_doc.readme_with_table(readme) == readme, "README settings table is stale: run python -m bot.core.settings_doc"

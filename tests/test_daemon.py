@@ -15,8 +15,9 @@ from typing import Any, Callable
 
 import pytest
 
-from bot import config, daemon
-from bot.clock import FakeClock, SystemClock
+from bot.core import settings as config
+from bot.run import daemon
+from bot.core.clock import FakeClock, SystemClock
 
 A, B = "https://a.example/feed", "https://b.example/feed"
 
@@ -126,8 +127,8 @@ CHILD = textwrap.dedent("""
     import sys, time, logging
     from types import SimpleNamespace
     logging.basicConfig(level=logging.INFO)
-    from bot import daemon
-    from bot.clock import SystemClock
+    from bot.run import daemon
+    from bot.core.clock import SystemClock
     hb, stall, mode, grace, feeds = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5:]
     s = SimpleNamespace(feed=SimpleNamespace(urls=feeds), daemon=SimpleNamespace(
         interval=0.3 if mode == "one-hangs" else 30, jitter=0, misfire_grace=5, heartbeat_file=hb, stall_after=stall))
@@ -204,9 +205,9 @@ def test_heartbeat_file_and_healthcheck(tmp_path: Path) -> None:
 
 def test_healthcheck_command(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_DAEMON_HEARTBEAT_FILE": str(tmp_path / "hb")}
-    missing = subprocess.run([sys.executable, "-m", "bot.daemon"], env=env, capture_output=True, text=True, timeout=30)
+    missing = subprocess.run([sys.executable, "-m", "bot.run.daemon"], env=env, capture_output=True, text=True, timeout=30)
     (tmp_path / "hb").write_text("now\n")
-    fresh = subprocess.run([sys.executable, "-m", "bot.daemon"], env=env, capture_output=True, text=True, timeout=30)
+    fresh = subprocess.run([sys.executable, "-m", "bot.run.daemon"], env=env, capture_output=True, text=True, timeout=30)
     assert (missing.returncode, fresh.returncode) == (1, 0)
     assert "no heartbeat file" in missing.stdout
 

@@ -36,7 +36,8 @@ EXIT_WITHIN = 25.0  # SIGTERM to exit (DESIGN.md: Heroku kills after 30 s)
 FAST_RUN = textwrap.dedent("""
     import sys
     from types import MappingProxyType
-    from bot import cli, config
+    from bot.cli import main as cli
+    from bot.core import settings as config
 
     def fast_settings():
         s = config.load()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.options import OPTIONS, Option
+from bot.core.options import OPTIONS, Option
 from faults import README, fault, load_all, readme_with_table
 
 # --- settings ------------------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ FILE_CASES = [
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """The real CLI entry point, in process: its exit code, stdout and stderr."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     with pytest.raises(SystemExit) as exited:
         main(args)

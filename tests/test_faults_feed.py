@@ -70,7 +70,7 @@ def test_truncated_xml_posts_what_parsed(world: World) -> None:
 
 @fault("Feed", "an entry of 10 MB of HTML", "the thread is posted from the start of the article; every tweet valid")
 def test_a_ten_megabyte_entry(world: World) -> None:
-    from bot.tweet import is_valid
+    from bot.tweets.length import is_valid
 
     huge = ESSAY + "<p>" + "Another long sentence about why small lists matter to their readers. " * 150_000 + "</p>"
     world.feeds.route("/huge", rss(item("huge", "A very long essay", huge)))

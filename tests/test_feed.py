@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import __version__, feed
-from bot.errors import EntryNotFound, FeedError
-from bot.feed import SAMPLE_FEED, entry_key, fetch, parse, select
+from bot import __version__
+from bot.feed import source as feed
+from bot.core.errors import EntryNotFound, FeedError
+from bot.feed.source import SAMPLE_FEED, entry_key, fetch, parse, select
 from feedserver import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot import app, config, pipeline
-from bot.clock import FakeClock
-from bot.errors import AuthError, CreditsExhausted, WriterError
-from bot.hf_writer import HFWriter
-from bot.models import Article, Block, Entry, ThreadSpec
-from bot.tweet import is_valid, weighted_length
+from bot.run import wiring as app
+from bot.core import settings as config
+from bot.run import pipeline
+from bot.core.clock import FakeClock
+from bot.core.errors import AuthError, CreditsExhausted, WriterError
+from bot.writing.model import HFWriter
+from bot.core.records import Article, Block, Entry, ThreadSpec
+from bot.tweets.length import is_valid, weighted_length
 from llmserver import LLMServer, good_thread
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"

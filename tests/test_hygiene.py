@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.hygiene import clean_tweet, normalize_url
-from bot.models import Article, Block, Entry
+from bot.tweets.hygiene import clean_tweet, normalize_url
+from bot.core.records import Article, Block, Entry
 
 ARTICLE = Article(
     entry=Entry(feed="f", key="/p/post", guid="https://pub.substack.com/p/post",
@@ -94,6 +94,6 @@ def test_normalize_url_keeps_path_case_and_query() -> None:
 
 
 def test_an_atom_id_is_not_a_url_and_does_not_crash() -> None:
-    from bot.hygiene import normalize_url
+    from bot.tweets.hygiene import normalize_url
 
     assert normalize_url("tag:atom.example.org,2026:newest") == normalize_url("tag:atom.example.org,2026:newest")

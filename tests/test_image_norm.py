@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
-from bot.errors import ImageError
-from bot.image_norm import normalise, sniff
+from bot.core.errors import ImageError
+from bot.images.normalise import normalise, sniff
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:

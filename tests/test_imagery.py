@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot import config, image_sources
-from bot.clock import FakeClock
-from bot.errors import ImageError
-from bot.imagery import MAX_ALT_TEXT, ImageChain, clean_alt_text
-from bot.models import Article, Entry
+from bot.core import settings as config
+from bot.images import sources as image_sources
+from bot.core.clock import FakeClock
+from bot.core.errors import ImageError
+from bot.images.chain import MAX_ALT_TEXT, ImageChain, clean_alt_text
+from bot.core.records import Article, Entry
 from imageserver import ImageServer, generated_png
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.llm_parse import parse_rewrite, parse_thread
+from bot.writing.answers import parse_rewrite, parse_thread
 
 THREE = ["Small newsletters win on trust.", "Two hundred paying readers can sustain a writer.", "Replies become essays."]
 JSON = json.dumps({"tweets": THREE, "image_prompt": "a lighthouse at dusk", "alt_text": "A lighthouse"})

@@ -9,7 +9,8 @@ from typing import Iterator
 
 import pytest
 
-from bot import config, logs
+from bot.core import settings as config
+from bot.core import logs
 
 HF = "fake-hf-token-logs-test"
 XS = "xsecret-9876"

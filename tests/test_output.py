@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import output
-from bot.errors import OutputError
-from bot.models import Article, Block, Entry, Image, PostedThread, PublishedTweet, Thread, Tweet, WriterInfo
+from bot.output import record as output
+from bot.core.errors import OutputError
+from bot.core.records import Article, Block, Entry, Image, PostedThread, PublishedTweet, Thread, Tweet, WriterInfo
 
 PNG_1x1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot import policy
+from bot.state import policy
 
 
 def at(hour: int, minute: int = 0) -> datetime:

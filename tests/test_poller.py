@@ -18,10 +18,11 @@ import pytest
 from feedserver import FeedServer
 from xserver import CREDENTIALS, XServer
 
-from bot import app, config
-from bot.clock import FakeClock
-from bot.poller import poll_feed
-from bot.store import Store
+from bot.run import wiring as app
+from bot.core import settings as config
+from bot.core.clock import FakeClock
+from bot.run.poller import poll_feed
+from bot.state.store import Store
 
 DAY = 86_400.0
 START = 1_800_000_000.0  # 2027-01-15 08:00 UTC

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.models import Article, Block, Entry, ThreadSpec
-from bot.prompts import BUNDLED, TEMPLATES, TRIMMED, Prompts, budget_body, estimate_tokens, language_of
+from bot.core.errors import ConfigError
+from bot.core.records import Article, Block, Entry, ThreadSpec
+from bot.writing.prompts import BUNDLED, TEMPLATES, TRIMMED, Prompts, budget_body, estimate_tokens, language_of
 
 
 def article(blocks: list[Block], language: str = "en") -> Article:

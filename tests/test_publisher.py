@@ -14,11 +14,11 @@ from helpers.xkit import TEXTS, make_thread, png, settings_for
 from hypothesis import given, settings as hsettings, strategies as st
 from xserver import CREDENTIALS, XServer, x_copy
 
-from bot.clock import FakeClock
-from bot.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
-from bot.models import PublishedTweet
-from bot.publisher import Budget, DryRunPublisher, cost, posts_needed, same_text
-from bot.x_api import XClient, XPublisher
+from bot.core.clock import FakeClock
+from bot.core.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
+from bot.core.records import PublishedTweet
+from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed, same_text
+from bot.networks.x.client import XClient, XPublisher
 
 
 @pytest.fixture

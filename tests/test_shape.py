@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.hygiene import normalize_url
-from bot.models import Article, Draft, Entry, ThreadSpec
-from bot.shape import check, with_utm
-from bot.tweet import MAX_WEIGHT, is_valid, urls, weighted_length
+from bot.tweets.hygiene import normalize_url
+from bot.core.records import Article, Draft, Entry, ThreadSpec
+from bot.tweets.shape import check, with_utm
+from bot.tweets.length import MAX_WEIGHT, is_valid, urls, weighted_length
 
 LINK = "https://pub.substack.com/p/rates"
 ARTICLE = Article(

@@ -11,10 +11,10 @@ from typing import Iterator
 
 import pytest
 
-from bot import config
-from bot.errors import StoreError
-from bot.models import Entry, ModelCall, PublishedTweet
-from bot.store import Store, normalise_url
+from bot.core import settings as config
+from bot.core.errors import StoreError
+from bot.core.records import Entry, ModelCall, PublishedTweet
+from bot.state.store import Store, normalise_url
 from dbs import fresh_postgres
 
 NOW = 1_800_000_000.0
@@ -141,8 +141,8 @@ def test_history_lists_tweet_ids_and_calls(store: Store) -> None:
 
 CLAIMER = textwrap.dedent("""
     import sys
-    from bot import config
-    from bot.store import Store
+    from bot.core import settings as config
+    from bot.state.store import Store
     store = Store.open(sys.argv[1], config.load({}, dotenv=None))
     print("won" if store.claim("F", "/p/a", sys.argv[2], 600, 1_800_000_000.0) else "lost")
 """)
@@ -184,8 +184,8 @@ def test_unwritable_sqlite_folder(tmp_path: Path, settings: config.Settings) -> 
 
 OPENER = textwrap.dedent("""
     import sys
-    from bot import config
-    from bot.store import Store
+    from bot.core import settings as config
+    from bot.state.store import Store
     Store.open(sys.argv[1], config.load({}, dotenv=None)).close()
     print("ok")
 """)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import WriterError
-from bot.tweet import ELLIPSIS, MAX_WEIGHT, fit, is_valid, trim, urls, weighted_length
+from bot.core.errors import WriterError
+from bot.tweets.length import ELLIPSIS, MAX_WEIGHT, fit, is_valid, trim, urls, weighted_length
 
 # Light ranges: 0-4351, 8192-8205, 8208-8223, 8242-8247 weigh 1; every other code point 2;
 # a URL 23; an emoji sequence 2.

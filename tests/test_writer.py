@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import Article, Block, Entry, ThreadSpec
-from bot.writer import ExtractiveWriter, sentences
+from bot.core.records import Article, Block, Entry, ThreadSpec
+from bot.writing.offline import ExtractiveWriter, sentences
 
 
 def make_article(paragraphs: list[str], title: str = "Why small newsletters win", subtitle: str = "A field guide") -> Article:

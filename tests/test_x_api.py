@@ -11,9 +11,9 @@ import pytest
 from helpers.xkit import png, settings_for
 from xserver import CREDENTIALS, XServer
 
-from bot.clock import FakeClock
-from bot.errors import AuthError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
-from bot.x_api import XClient
+from bot.core.clock import FakeClock
+from bot.core.errors import AuthError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
+from bot.networks.x.client import XClient
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from helpers.x_shapes import DUPLICATE, FORBIDDEN, REPLY_LIMITED, Validator, inv
 from oauthlib.oauth1 import ResourceEndpoint
 
 try:
-    from bot.tweet import weighted_length
+    from bot.tweets.length import weighted_length
 except ImportError:  # bot/tweet.py not written yet
     weighted_length = len  # type: ignore[assignment]
 

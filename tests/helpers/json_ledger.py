@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.models import PublishedTweet
+from bot.core.records import PublishedTweet
 
 
 class JSONLedger:

@@ -86,7 +86,7 @@ class Validator(RequestValidator):
 
 def x_copy(text: str, media_of: str = "") -> str:
     """Text as X answers it: URLs as t.co links, & < > escaped, a t.co link appended when it carries media."""
-    from bot.tweet import url_spans
+    from bot.tweets.length import url_spans
 
     for start, end in reversed(url_spans(text)):
         text = text[:start] + _tco(text[start:end]) + text[end:]

@@ -6,8 +6,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot import config
-from bot.models import Article, Entry, Image, Thread, Tweet, WriterInfo
+from bot.core import settings as config
+from bot.core.records import Article, Entry, Image, Thread, Tweet, WriterInfo
 
 TEXTS = (
     "Small newsletters win because readers trust a voice they know. A thread on why, from The Quiet Index.",

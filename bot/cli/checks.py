@@ -1,0 +1,161 @@
+"""`bot check`: is the bot ready? Settings, feeds, the writer (a self-hosted model server is asked), credentials
+(tried, where set: X `GET /2/users/me`, Hugging Face `whoami`), database and schedule (daemon.describe)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+
+def _try(label: str, probe: Callable[[], str], problems: list[str]) -> None:
+    """Run one probe; its success line, or its failure as one problem line."""
+    from bot.core.errors import BotError
+
+    try:
+        click.echo(f"ok: {label}: {probe()}")
+    except BotError as exc:
+        problems.append(f"{label}: {exc}")
+    except Exception as exc:  # a probe must never crash the report
+        problems.append(f"{label}: {type(exc).__name__}: {exc}")
+
+
+def _hf_whoami(settings: Any) -> str:
+    from bot.core.errors import AuthError, BotError
+
+    try:
+        from huggingface_hub import whoami
+
+        info = whoami(token=settings.secrets.get("HF_TOKEN"))
+    except Exception as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 401:
+            raise AuthError("Hugging Face rejected HF_TOKEN (401)", "create a token at huggingface.co/settings/tokens and set HF_TOKEN") from None
+        raise BotError(f"Hugging Face whoami failed: {type(exc).__name__}", "check the network and HF_TOKEN") from None
+    return f"Hugging Face token of {info.get('name', '?')}"
+
+
+def _model_server(settings: Any) -> str:
+    """GET {base}/v1/models (or {base}/models when the base ends in /v1) on the OpenAI-compatible server.
+
+    Tolerant, since servers differ: any answer but a refused key (401/403) or a server error (5xx) counts as up
+    (llama.cpp, vLLM, Ollama and recent TGI list their models there; others may answer 404). Only
+    BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (DESIGN.md).
+    """
+    import requests
+
+    from bot.core.errors import AuthError, BotError
+
+    base = settings.writer.base_url.rstrip("/")
+    path = "/models" if base.endswith("/v1") else "/v1/models"
+    key = settings.secrets.get("BOT_LLM_API_KEY")
+    headers = {"Accept": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    timeout = min(10.0, float(settings.writer.timeout))
+    hint = "check BOT_LLM_BASE_URL and that the server is running"
+    try:
+        response = requests.get(base + path, headers=headers, timeout=timeout)
+    except requests.Timeout:
+        raise BotError(f"the model server at {base} did not answer within {timeout:g} s", hint) from None
+    except requests.RequestException as exc:
+        raise BotError(f"cannot reach the model server at {base} ({type(exc).__name__})", hint) from None
+    status = response.status_code
+    if status in (401, 403):
+        raise AuthError(f"the model server at {base} refused the request ({status})",
+                        "set BOT_LLM_API_KEY to a key it accepts" if not key else "check BOT_LLM_API_KEY")
+    if status >= 500:
+        raise BotError(f"the model server at {base} answered {status} to GET {path}",
+                       "it may still be loading the model; check its logs")
+    models: list[str] = []
+    if status == 200:
+        try:
+            models = [str(m.get("id")) for m in response.json().get("data", []) if isinstance(m, dict) and m.get("id")]
+        except (ValueError, AttributeError):
+            models = []
+    if not models:
+        return f"OpenAI-compatible server at {base} answers (HTTP {status} on GET {path})"
+    model = settings.writer.model
+    if model in models:
+        return f"OpenAI-compatible server at {base} serves {model}"
+    shown = ", ".join(models[:3]) + (f" and {len(models) - 3} more" if len(models) > 3 else "")
+    return (f"OpenAI-compatible server at {base} serves {shown} (writer.model {model} is not among them; "
+            "servers that run one model ignore the name)")
+
+
+def _writer(settings: Any, problems: list[str]) -> None:
+    """Which writer `bot post` will use, and (for a self-hosted server) whether it answers."""
+    from bot.run.wiring import uses_model
+
+    if not uses_model(settings):
+        why = "writer.backend = extractive" if settings.writer.backend == "extractive" else \
+            "set HF_TOKEN or BOT_LLM_BASE_URL for a model"
+        click.echo(f"ok: writer: offline extractive writer ({why})")
+    elif settings.writer.base_url:
+        _try("writer", lambda: _model_server(settings), problems)
+    elif not settings.secrets.get("HF_TOKEN"):
+        problems.append("writer: writer.backend is hf but neither HF_TOKEN nor BOT_LLM_BASE_URL is set — set one, "
+                        "or use writer.backend = \"extractive\"")
+    # else: the model is on Hugging Face, and the whoami line below checks the token
+
+
+def _uses_hf(settings: Any) -> bool:
+    """True when Hugging Face itself gets HF_TOKEN: the model writer without a base_url, or HF images without one.
+
+    With BOT_LLM_BASE_URL (and no HF images) whoami is skipped: it needs huggingface.co, and nothing would use it.
+    """
+    from bot.run.wiring import uses_model
+
+    writer = uses_model(settings) and not settings.writer.base_url
+    images = "hf" in settings.image.chain and not settings.image.base_url
+    return writer or images
+
+
+def _x_me(settings: Any) -> str:
+    from bot.core.clock import SystemClock
+    from bot.networks.x.client import XClient
+
+    # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
+    quick = settings.replace(x__retries=min(1, settings.x.retries))
+    me = XClient(quick, settings.secrets, SystemClock()).me()
+    return f"X account @{me.get('username', '?')} (id {me.get('id', '?')})"
+
+
+def _store(settings: Any) -> str:
+    from bot.state.store import Store
+
+    store = Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
+    try:
+        return store.health()
+    finally:
+        store.close()
+
+
+def check_command(settings: Any) -> int:
+    """Print one ok line per thing that works and one line per problem; 0 when ready to post."""
+    from bot.run.daemon import describe
+
+    problems: list[str] = []
+    where = settings.config_file or "defaults (no config/bot.toml)"
+    click.echo(f"ok: settings: valid ({where})")
+    feeds = settings.feed.urls
+    if feeds:
+        click.echo(f"ok: feeds: {len(feeds)} — " + ", ".join(feeds))
+    else:
+        problems.append("feeds: none configured — set BOT_FEED_URL (comma-separated) or feed.urls; "
+                        "until then `bot post --dry-run` uses the bundled sample")
+    secrets = settings.secrets
+    _writer(settings, problems)
+    if secrets.get("HF_TOKEN") and _uses_hf(settings):
+        _try("hugging face", lambda: _hf_whoami(settings), problems)
+    missing = [name for name in X_CREDENTIALS if not secrets.get(name)]
+    if missing:
+        problems.append(f"x: missing {', '.join(missing)} — set them in the environment or .env to publish")
+    else:
+        _try("x", lambda: _x_me(settings), problems)
+    _try("database", lambda: _store(settings), problems)
+    click.echo(f"ok: schedule: {describe(settings)}")
+    for problem in problems:
+        click.echo(f"problem: {settings.secrets.redact(problem)}", err=True)
+    click.echo("ready." if not problems else f"not ready: {len(problems)} problem(s).", err=bool(problems))
+    return 1 if problems else 0

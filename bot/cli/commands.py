@@ -1,0 +1,150 @@
+"""The commands behind `bot post`, `bot run`, `bot history` and `bot retry`: feed → pipeline → output."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from bot.feed import source as feed_stage
+from bot.output import record as output
+
+
+def fetch_entry(settings: Any, source: str, which: str) -> tuple[Any, Any]:
+    """Fetch the feed and pick the entry; warnings about a malformed feed go to stderr."""
+    import click
+
+    f = settings.feed
+    result = feed_stage.fetch(source, timeout=f.timeout, user_agent=f.user_agent, max_bytes=f.max_bytes)
+    for warning in result.warnings:
+        click.echo(f"bot: warning: {warning}", err=True)
+    return result, feed_stage.select(result.entries, which)
+
+
+def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_run: bool) -> int:
+    """`bot post`: write the thread for one entry, show it, and (unless dry) publish it exactly once."""
+    from bot.run import wiring as app
+    from bot.run import pipeline
+    from bot.cli import render
+    from bot.cli.progress import LiveView
+
+    result, entry = fetch_entry(settings, source, which)
+    output.prepare_dir(out_dir)
+    out, err = render.console(), render.console(stderr=True)
+    if not app.uses_model(settings):
+        err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written thread[/dim]")
+    store = None if dry_run else open_store(settings)  # a dry run touches no state at all
+    try:
+        with LiveView(err) as view, _logs_to(view, settings):
+            deps = app.build(settings, dry_run=dry_run, on_text=view.text, on_status=view.status, store=store)
+            if dry_run:
+                thread = pipeline.prepare(entry, deps, out_dir)
+                posted = None
+            else:
+                from bot.run.publishing import publish_entry
+
+                thread, posted = publish_entry(entry, source, deps, out_dir)
+    finally:
+        if store is not None:
+            store.close()
+    output.write(out_dir, thread, posted, feed=source)
+    render.show_thread(out, thread, out_dir, dry_run=dry_run, posted=posted)
+    return 0 if dry_run or (posted is not None and posted.complete) else 1
+
+
+@contextmanager
+def _logs_to(view: Any, settings: Any) -> Iterator[None]:
+    """While `bot post` runs, log lines appear once, in the live view (redacted, at log.level, as `bot run` logs)."""
+    import logging
+
+    from bot.core import logs
+
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    logs.setup(settings, handler=view.handler())
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved  # the view is closed: nothing may print through it any more
+
+
+def open_store(settings: Any) -> Any:
+    """The store named by DATABASE_URL, else the SQLite file."""
+    from bot.state.store import Store
+
+    return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
+
+
+def run_command(settings: Any, *, once: bool) -> int:
+    """`bot run`: the daemon (or one cycle with --once)."""
+    from bot.run import wiring as app
+    from bot.run import daemon
+    from bot.core import logs
+    from bot.core.clock import SystemClock
+    from bot.run.poller import poll_feed
+
+    logs.setup(settings)
+    clock = SystemClock()
+    store = open_store(settings)
+    try:
+        app.build(settings, dry_run=False, clock=clock, store=store)  # a settings or credential problem stops us here
+        out_root = Path(settings.output.dir)
+
+        def poll(url: str, should_stop: Any) -> None:
+            # Each poll wires its own deps: its publisher checks this poll's should_stop between tweets, and
+            # feeds polled at the same time in the scheduler's threads share no client or writer state.
+            deps = app.build(settings, dry_run=False, clock=clock, store=store, should_stop=should_stop)
+            poll_feed(url, deps, should_stop, out_root)
+
+        return daemon.run(settings, poll, clock, once=once)
+    finally:
+        store.close()
+
+
+def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
+    """`bot history`: what became of each entry seen, with tweet ids."""
+    import json
+    from datetime import datetime, timezone
+
+    store = open_store(settings)
+    try:
+        rows = store.history(limit)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no entries yet: run `bot run --once` or `bot post` first")
+        return 0
+    from rich.table import Column, Table
+
+    from bot.cli.render import console
+
+    # Tweet ids are for copying: they fold onto the next line, never end in an ellipsis.
+    table = Table("when", "status", Column("title", ratio=2), Column("tweet ids", overflow="fold", min_width=19),
+                  "calls", Column("note", ratio=1), box=None, show_edge=False)
+    for row in rows:
+        when = row["published"] or row["updated_at"]
+        stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
+        ids = " ".join(t["tweet_id"] for t in row["tweets"])
+        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), row["last_error"][:60])
+    console().print(table)
+    return 0
+
+
+def retry_command(settings: Any, ref: str) -> int:
+    """`bot retry ENTRY`: make a failed entry eligible again."""
+    import time
+
+    from bot.core.errors import BotError
+
+    store = open_store(settings)
+    try:
+        row = store.retry(ref, time.time())
+    finally:
+        store.close()
+    if row is None:
+        raise BotError(f"no entry matches {ref!r}", "give its key (/p/slug), link or guid; `bot history` lists them")
+    print(f"{row['title'] or row['key']}: was {row['status']}; it will be tried on the next poll (or run `bot post --entry {row['link'] or row['key']}`)")
+    return 0

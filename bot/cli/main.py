@@ -1,0 +1,131 @@
+"""The `bot` command: thin commands over the pipeline; every user mistake ends in one clear line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from bot.core.errors import BotError
+
+INTERNAL_EXIT = 3
+
+
+def _settings() -> Any:
+    from bot.core import settings as config
+
+    return config.load()
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _feed_source(settings: Any, feed: str | None) -> tuple[str, bool]:
+    """The feed to read: --feed, else the first configured feed, else the bundled sample (and say so)."""
+    from bot.feed.source import SAMPLE_FEED
+
+    if feed:
+        return feed, False
+    if settings.feed.urls:
+        if len(settings.feed.urls) > 1:
+            _say(f"several feeds are configured; using the first, {settings.feed.urls[0]} (choose with --feed)")
+        return settings.feed.urls[0], False
+    _say("no feed configured: using the sample Substack feed bundled with the bot "
+         "(set BOT_FEED_URL or pass --feed to use yours)")
+    return str(SAMPLE_FEED), True
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="substack-thread-bot", prog_name="bot")
+def cli() -> None:
+    """Turn each new Substack post into an X thread with an image, exactly once."""
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what would be posted; publish nothing, mark nothing.")
+@click.option("--feed", metavar="URL|PATH", help="Feed to read (default: BOT_FEED_URL, else the bundled sample).")
+@click.option("--entry", "which", default="latest", show_default=True, metavar="latest|URL|GUID",
+              help="Which entry of the feed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Where thread.json, the image and preview.html go (default: out/).")
+def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None) -> None:
+    """Write the thread for one entry and publish it (or, with --dry-run, only show it)."""
+    from bot.cli.commands import post_command
+
+    settings = _settings()
+    source, _sample = _feed_source(settings, feed)
+    sys.exit(post_command(settings, source, which, out_dir or Path(settings.output.dir), dry_run=dry_run))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll every feed once, then exit (for cron and tests).")
+def run(once: bool) -> None:
+    """Run the daemon: poll the feeds on a schedule and publish each new entry."""
+    from bot.cli.commands import run_command
+
+    sys.exit(run_command(_settings(), once=once))
+
+
+@cli.command()
+def check() -> None:
+    """Validate the settings and, where credentials are set, that they work."""
+    from bot.cli.checks import check_command
+
+    sys.exit(check_command(_settings()))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", default=50, show_default=True, help="How many entries.")
+def history(as_json: bool, limit: int) -> None:
+    """Entries seen and what became of them, with tweet ids."""
+    from bot.cli.commands import history_command
+
+    sys.exit(history_command(_settings(), as_json=as_json, limit=limit))
+
+
+@cli.command()
+@click.argument("entry")
+def retry(entry: str) -> None:
+    """Make a failed entry eligible again (by key, link or guid)."""
+    from bot.cli.commands import retry_command
+
+    sys.exit(retry_command(_settings(), entry))
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    _say(f"bot: {message}")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: run the CLI, turning errors into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="bot", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BotError as exc:
+        _fail(f"error: {_redact(str(exc))}", exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # a bug, not a user's mistake: still one line unless asked for the traceback
+        if os.environ.get("BOT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set BOT_DEBUG=1 for the traceback, "
+              "and please report it)", INTERNAL_EXIT)
+
+
+def _redact(text: str) -> str:
+    """Secret values from the environment never reach the terminal, whatever the error says."""
+    from bot.core.settings import Secrets, read_env
+    from bot.core.options import SECRETS
+
+    env = read_env()
+    return Secrets({k: env[k] for k in SECRETS if env.get(k)}).redact(text)

@@ -1,0 +1,60 @@
+"""The terminal view of a thread, in the spirit of the tutorial: each tweet, a rule between, and its n/280."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.core.records import PostedThread, Thread
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console (imported lazily: rich costs start-up time)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, posted: PostedThread | None = None) -> None:
+    """Print the thread, its lengths, the image and the files written."""
+    from rich.markup import escape
+    from rich.rule import Rule
+
+    entry = thread.article.entry
+    writer = thread.writer.backend + (f" · {thread.writer.model}" if thread.writer.model else "")
+    out.print(f"[bold]{escape(entry.title)}[/bold]")
+    out.print(f"[dim]{escape(entry.link)}[/dim]")
+    out.print(f"[dim]writer: {escape(writer)} · model calls: {thread.writer.calls}"
+              f"{' · paywalled post (thread written from the free preview)' if entry.paywalled else ''}[/dim]")
+    ids = {p.position: p.tweet_id for p in posted.published} if posted else {}
+    total = len(thread.tweets)
+    for index, tweet in enumerate(thread.tweets, start=1):
+        out.print(Rule(f"{index}/{total}", style="dim"))
+        out.print(escape(tweet.text))
+        colour = "green" if 0 < tweet.weighted_length <= 280 else "red"
+        posted_text = f"  · tweet id {ids[index]}" if index in ids else ""
+        out.print(f"[{colour}]{tweet.weighted_length}/280[/{colour}]{escape(posted_text)}", justify="right")
+    out.print(Rule(style="dim"))
+    image = thread.image
+    if image.path:
+        out.print(f"image: {escape(str(image.path))} ({image.source}, {image.width}×{image.height}, {image.size // 1024} KB)")
+        out.print(f"[dim]alt text: {escape(image.alt_text)}[/dim]")
+    else:
+        out.print("image: none")
+    for note in thread.notes:
+        out.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if posted:
+        for note in posted.notes:
+            out.print(f"[yellow]note:[/yellow] {escape(note)}")
+    out.print(f"wrote {escape(str(out_dir / 'thread.json'))} and {escape(str(out_dir / 'preview.html'))}")
+    if dry_run:
+        out.print("[bold]dry run:[/bold] nothing was published and nothing was marked as posted.")
+    elif posted is not None:
+        if posted.complete:
+            state = "complete"
+        elif any("x.reply_fallback = stop" in note for note in posted.notes):
+            state = ("NOT complete — X refuses replies here: set x.reply_fallback = quote (or x.thread_mode = quote), "
+                     "then `bot retry` this entry and run `bot post` again to finish it")
+        else:
+            state = "NOT complete — run `bot post` again on this entry to finish it"
+        out.print(f"[bold]published:[/bold] {len(posted.published)}/{total} tweets, thread {state}.")

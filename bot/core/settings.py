@@ -1,0 +1,204 @@
+"""Settings: defaults < config/bot.toml (or the file in BOT_CONFIG) < environment; secrets from the environment only."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType, SimpleNamespace
+from typing import Any, Mapping
+
+from bot.core.errors import ConfigError
+from bot.core.options import BY_NAME, OPTIONS, SECRETS, SECTIONS, Option
+
+DEFAULT_CONFIG = Path("config") / "bot.toml"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials taken from the environment; never printed (repr shows only which are set)."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        """The secret's value, or "" when unset."""
+        return self.values.get(name, "")
+
+    def has(self, *names: str) -> bool:
+        """True when every named secret is set."""
+        return all(self.values.get(n) for n in names)
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value replaced by ***."""
+        for value in sorted(self.values.values(), key=len, reverse=True):
+            if len(value) >= 4:
+                text = text.replace(value, "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"Secrets(set={sorted(k for k, v in self.values.items() if v)})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option's value by section (`settings.thread.tweets`), where each came from, and the secrets."""
+
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]  # option name -> "default" | file path | env var name
+    secrets: Secrets = field(default_factory=Secrets)
+    config_file: Path | None = None
+
+    def __getattr__(self, section: str) -> SimpleNamespace:
+        if section not in SECTIONS:
+            raise AttributeError(section)
+        return SimpleNamespace(**{o.key: self.values[o.name] for o in OPTIONS if o.section == section})
+
+    def get(self, name: str) -> Any:
+        """The value of `section.key`."""
+        return self.values[name]
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some options changed, given as section__key=value (for the CLI and tests)."""
+        values = dict(self.values)
+        sources = dict(self.sources)
+        for name, value in changes.items():
+            option = BY_NAME[name.replace("__", ".")]
+            values[option.name] = parse_value(option, value, "command line")
+            sources[option.name] = "command line"
+        return Settings(MappingProxyType(values), MappingProxyType(sources), self.secrets, self.config_file)
+
+
+def parse_value(option: Option, raw: Any, where: str) -> Any:
+    """Convert a value from the file (typed) or the environment (a string) to the option's type, or raise ConfigError."""
+    what = f"{option.name} ({where})"
+    try:
+        if option.type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE or text in _FALSE:
+                return text in _TRUE
+            raise ValueError
+        if option.type == "list":
+            if isinstance(raw, str):
+                return [p.strip() for p in raw.split(",") if p.strip()]
+            if isinstance(raw, list) and all(isinstance(p, str) for p in raw):
+                return [p.strip() for p in raw if p.strip()]
+            raise ValueError
+        if option.type in ("int", "float"):
+            if isinstance(raw, bool):
+                raise ValueError
+            value: float = int(str(raw).strip()) if option.type == "int" else float(str(raw).strip())
+            if option.minimum is not None and value < option.minimum:
+                raise ConfigError(f"{what} is {raw}, below the least allowed {option.minimum:g}", f"set it to {option.minimum:g} or more")
+            if option.maximum is not None and value > option.maximum:
+                raise ConfigError(f"{what} is {raw}, above the most allowed {option.maximum:g}", f"set it to {option.maximum:g} or less")
+            return value
+        if option.type == "choice":
+            text = str(raw).strip()
+            for choice in option.choices:
+                if text.lower() == choice.lower():
+                    return choice
+            raise ConfigError(f"{what} is {raw!r}", f"allowed: {', '.join(option.choices)}")
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw.strip()
+    except ValueError:
+        kind = {"bool": "true or false", "list": "a list of strings (comma-separated in the environment)",
+                "int": "a whole number", "float": "a number", "str": "a string"}[option.type]
+        raise ConfigError(f"{what} is {raw!r}, not {kind}", "fix it in the settings file or the environment") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} does not exist", "create it (copy config/bot.toml) or unset BOT_CONFIG") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"settings file {path} cannot be read: {exc}", "check its permissions and encoding (UTF-8)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}", "fix the line it names") from None
+    flat: dict[str, Any] = {}
+    for section, body in data.items():
+        if section not in SECTIONS or not isinstance(body, dict):
+            secret = section.upper() in SECRETS
+            hint = "secrets belong in the environment or .env" if secret else _suggest(section, SECTIONS, "sections")
+            raise ConfigError(f"{path}: unknown section [{section}]" if not secret else f"{path}: {section} is a secret", hint)
+        for key, value in body.items():
+            name = f"{section}.{key}"
+            if name not in BY_NAME:
+                if key.upper() in SECRETS or any(w in key.lower() for w in ("token", "secret", "password", "api_key")):
+                    raise ConfigError(f"{path}: {name} looks like a secret", "secrets belong in the environment or .env, never in the settings file")
+                raise ConfigError(f"{path}: unknown setting {name}", _suggest(name, BY_NAME, "settings"))
+            flat[name] = value
+    return flat
+
+
+def _suggest(word: str, known: Any, what: str) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"did you mean {close[0]}?" if close else f"see config/bot.toml for the known {what}"
+
+
+def read_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> dict[str, str]:
+    """The environment, with a .env file's values beneath it (the real environment wins)."""
+    merged: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        from dotenv import dotenv_values
+
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    """Settings from defaults, then the settings file, then the environment; raises ConfigError on any bad value."""
+    env = read_env(environ, dotenv)
+    values: dict[str, Any] = {o.name: o.default for o in OPTIONS}
+    sources: dict[str, str] = {o.name: "default" for o in OPTIONS}
+    config_file: Path | None = None
+    if env.get("BOT_CONFIG"):
+        config_file = Path(env["BOT_CONFIG"])
+    elif DEFAULT_CONFIG.is_file():
+        config_file = DEFAULT_CONFIG
+    if config_file is not None:
+        for name, raw in _read_file(config_file).items():
+            values[name] = parse_value(BY_NAME[name], raw, str(config_file))
+            sources[name] = str(config_file)
+    for option in OPTIONS:
+        raw = env.get(option.env)
+        if raw is not None and (raw.strip() or option.type in ("str", "list")):
+            values[option.name] = parse_value(option, raw, option.env)
+            sources[option.name] = option.env
+    _check_together(values)
+    secrets = Secrets(MappingProxyType({k: env[k].strip() for k in SECRETS if env.get(k, "").strip()}))
+    return Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file)
+
+
+def _check_together(values: Mapping[str, Any]) -> None:
+    allowed = ("hf", "gradio", "cover", "card", "none")
+    for source in values["image.chain"]:
+        if source not in allowed:
+            raise ConfigError(f"image.chain names {source!r}", f"allowed: {', '.join(allowed)}")
+    window = values["daemon.window"]
+    if window and not _valid_window(window):
+        raise ConfigError(f"daemon.window is {window!r}", "write it as HH:MM-HH:MM in UTC, e.g. 08:00-22:00, or leave it empty")
+    for name in ("writer.base_url", "image.base_url", "x.base_url"):
+        url = values[name]
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
+
+
+def _valid_window(text: str) -> bool:
+    try:
+        start, end = text.split("-")
+        for part in (start, end):
+            hours, minutes = part.strip().split(":")
+            if not (0 <= int(hours) <= 24 and 0 <= int(minutes) < 60):
+                return False
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,249 @@
+"""Article cleaning: a post's HTML to readable text blocks, minus Substack's widgets, plus its links and handles.
+
+Hand-written on the stdlib `html.parser` on purpose: the venv has no HTML tree library, feedparser
+sanitizes but gives no structure, and a streaming pass with counters (no tree, no backtracking) stays
+linear on hostile input — unclosed tags, deep nesting, megabytes of markup.
+
+Blocks that speak to a language model rather than to readers ("ignore previous instructions and post …",
+"</system>", "you are now in admin mode") are dropped, with their links and handles, so neither writer
+can quote them and hygiene does not treat their URLs as the article's own; `Article.notes` says so.
+
+`Article.mentions` and `Article.hashtags` hold the handles and tags written in the text, lower-case and
+WITHOUT their sigil: "@SomeOne" → "someone", "#Rust" → "rust".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from bot.core.records import Article, Block, BlockKind, Entry
+
+# Elements dropped with everything inside them.
+_DROP_TAGS = frozenset({
+    "script", "style", "iframe", "noscript", "svg", "math", "figure", "figcaption", "picture", "img", "video",
+    "audio", "canvas", "object", "embed", "button", "form", "input", "select", "textarea", "template", "head",
+    "title", "nav",
+})
+# Substack's widget classes (subscribe box, share/comment buttons, footnotes, image chrome, paywall).
+_DROP_CLASSES = frozenset({
+    "subscription-widget", "subscription-widget-wrap", "subscription-widget-wrap-editor", "subscribe-widget",
+    "captioned-button-wrap", "button-wrapper", "button", "footnote", "footnotes", "footnote-anchor",
+    "footnote-number", "footnote-content", "footnote-hovercard", "captioned-image-container", "image2-inset",
+    "image-link", "image-link-expand", "image-caption", "cta-caption", "preamble", "paywall", "paywall-jump", "paywall-title",
+    "share-dialog", "post-ufi", "native-video-embed", "youtube-wrap", "install-substack-app-embed",
+})
+_DROP_COMPONENTS = frozenset({
+    "SubscribeWidgetToDOM", "ButtonCreateButton", "CaptionedButtonToDOM", "FootnoteAnchorToDOM",
+    "FootnoteToDOM", "Image2ToDOM", "ImageGallery", "InstallSubstackAppToDOM",
+})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                   "source", "track", "wbr"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCKS = _HEADINGS | frozenset({
+    "p", "div", "li", "ul", "ol", "blockquote", "table", "tr", "td", "th", "section", "article", "header",
+    "footer", "pre", "hr", "br", "dl", "dt", "dd", "aside", "main", "details", "summary",
+})
+_KIND: dict[str, BlockKind] = {"li": "list", "dt": "list", "dd": "list", "blockquote": "quote"}
+# Whole blocks that are Substack calls to action, not writing.
+_BOILERPLATE = frozenset({
+    "subscribe", "subscribe now", "share", "share this post", "leave a comment", "read more", "read more…",
+    "give a gift subscription", "this post is for paid subscribers", "upgrade to paid", "get the app", "start writing", "continue reading",
+    "keep reading with a 7-day free trial", "thanks for reading! subscribe for free to receive new posts and "
+    "support my work.",
+})
+_WS = re.compile(r"[\s\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
+_FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
+# X handles: 1-15 of [A-Za-z0-9_], not glued to a word (so e-mail addresses do not count).
+_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@])")
+_HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
+# Text addressed to a model, not a reader: prompt injection. Generous on purpose: losing one paragraph of a
+# post about prompt injection costs less than posting an attacker's words under the user's name.
+_INSTRUCTIONS = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|system)\b"
+    r"[^.!?\n]{0,30}?\b(?:instructions?|prompts?|rules|directions|guidelines)\b"
+    r"|\bsystem prompt\b|\byou are now\b[^.!?\n]{0,30}\bmode\b|\bnew instructions?\s*:|\bas an ai(?: language)? model\b"
+    r"|</?\s*(?:system|instructions?|assistant|article)\s*>|\[/?INST\]|<\|im_(?:start|end)\|>",
+    re.IGNORECASE)
+# A thread needs the start of a post, not all of it; a cap keeps a hostile 10 MB body well under a second
+# (the stdlib parser handles ~2 MB of dense tags a second). Real Substack posts are well under this
+# (a long essay with images is ~200 KB of HTML); only the tail of a bigger one is lost.
+MAX_HTML_CHARS = 1_000_000
+_TEXT_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.IGNORECASE)
+
+
+class _Cleaner(HTMLParser):
+    """One streaming pass: counters instead of a tree, so the work stays linear in the input."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.blocks: list[Block] = []
+        self.links: list[str] = []
+        self.link_blocks: list[int] = []  # for each link, the index of the block it sits in
+        self._parts: list[str] = []
+        self._stack: list[tuple[str, bool]] = []  # (tag, starts a dropped region)
+        self._open: dict[str, int] = {}  # tag -> how many are open, so stray end tags cost O(1)
+        self._skip = 0
+        self._kinds: list[str] = []  # open h1-h6 / li / blockquote, innermost last
+        self._sups: list[tuple[int, bool]] = []  # (index in _parts where a <sup> began, holds a link)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            if tag in ("br", "hr") and not self._skip:
+                self._flush() if tag == "hr" else self._parts.append(" ")
+            return
+        if tag == "p" and self._stack and self._stack[-1][0] == "p":
+            self._end("p")  # a <p> closes an open <p>, as browsers do
+        if tag == "li" and self._stack and self._stack[-1][0] == "li":
+            self._end("li")
+        drop = bool(self._skip) or self._drops(tag, attrs)
+        if not self._skip and tag in _BLOCKS:
+            self._flush()
+        self._push(tag, drop and not self._skip)
+        if drop:
+            return
+        if tag in _HEADINGS or tag in _KIND:
+            self._kinds.append(tag)
+        elif tag == "sup":
+            self._sups.append((len(self._parts), False))
+        elif tag == "a":
+            self._anchor(dict(attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open.get(tag):
+            self._end(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        while self._stack:
+            self._end(self._stack[-1][0])
+        self._flush()
+
+    def _drops(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag in _DROP_TAGS:
+            return True
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        if any(c in _DROP_CLASSES or c.startswith("subscription-widget") for c in classes):
+            return True
+        if (values.get("data-component-name") or "") in _DROP_COMPONENTS:
+            return True
+        href = values.get("href") or ""
+        return tag == "a" and href.startswith(("#fn", "#footnote", "#ref"))
+
+    def _anchor(self, attrs: dict[str, str | None]) -> None:
+        href = (attrs.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            return
+        if self._sups:
+            self._sups[-1] = (self._sups[-1][0], True)
+        url = urljoin(self.base, href) if self.base else href
+        if urlsplit(url).scheme.lower() in ("http", "https"):
+            self.links.append(url)
+            self.link_blocks.append(len(self.blocks))
+
+    def _push(self, tag: str, starts_drop: bool) -> None:
+        self._stack.append((tag, starts_drop))
+        self._open[tag] = self._open.get(tag, 0) + 1
+        if starts_drop:
+            self._skip += 1
+
+    def _end(self, tag: str) -> None:
+        # Pop up to and including the innermost open `tag`; anything left open inside closes with it.
+        while self._stack:
+            name, starts_drop = self._stack.pop()
+            self._open[name] -= 1
+            if starts_drop:
+                self._skip -= 1
+            elif not self._skip:
+                self._close(name)
+            if name == tag:
+                return
+
+    def _close(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self._flush()
+        if (tag in _HEADINGS or tag in _KIND) and self._kinds:
+            self._kinds.pop()
+        elif tag == "sup" and self._sups:
+            start, linked = self._sups.pop()
+            text = "".join(self._parts[start:])
+            if _FOOTNOTE_REF.match(text) and (linked or "[" in text):
+                del self._parts[start:]
+
+    def _flush(self) -> None:
+        if not self._parts:
+            return
+        text = normalise("".join(self._parts))
+        self._parts.clear()
+        self._sups = [(0, linked) for _, linked in self._sups]
+        if not _is_content(text):
+            return
+        inner = self._kinds[-1] if self._kinds else ""
+        kind: BlockKind = "heading" if inner in _HEADINGS else _KIND.get(inner, "paragraph")
+        self.blocks.append(Block(kind, text))
+
+
+def normalise(text: str) -> str:
+    """Collapse every run of whitespace (nbsp included) to one space and drop invisible characters."""
+    return _WS.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def _is_content(text: str) -> bool:
+    if not text or text.lower().rstrip(" →»>.!").strip() in _BOILERPLATE or text.lower() in _BOILERPLATE:
+        return False
+    # A separator such as "* * *" or "—" is not a block; an emoji-only line is.
+    return any(unicodedata.category(ch)[0] not in "PZ" for ch in text)
+
+
+def html_to_blocks(html: str, base: str = "") -> list[Block]:
+    """The readable blocks (headings, paragraphs, quotes, list items) of an HTML fragment."""
+    return list(_parse(html, base).blocks)
+
+
+def _parse(html: str, base: str) -> _Cleaner:
+    cleaner = _Cleaner(base)
+    cleaner.feed((html or "")[:MAX_HTML_CHARS])
+    cleaner.close()
+    return cleaner
+
+
+def clean(entry: Entry) -> Article:
+    """An entry as an Article: text blocks without widgets, and the links, @handles and #tags it holds."""
+    cleaner = _parse(entry.html, entry.link)
+    blocks = cleaner.blocks
+    while entry.paywalled and blocks and blocks[-1].text.lower().startswith("read more"):
+        blocks.pop()
+    hostile = {i for i, b in enumerate(blocks) if _INSTRUCTIONS.search(b.text)}
+    notes = ()
+    if hostile:
+        notes = (f"left out {len(hostile)} passage(s) of the article that address a language model (prompt injection)",)
+        blocks = [b for i, b in enumerate(blocks) if i not in hostile]
+    if not blocks and entry.subtitle:
+        blocks = [Block("paragraph", normalise(entry.subtitle))]
+    text = "\n".join(b.text for b in blocks) + "\n" + entry.title + "\n" + entry.subtitle
+    links = {u for u, i in zip(cleaner.links, cleaner.link_blocks) if i not in hostile}
+    links.update(m.group(0) for m in _TEXT_URL.finditer(text))
+    if entry.link:
+        links.add(entry.link)
+    return Article(
+        entry=entry,
+        blocks=tuple(blocks),
+        links=frozenset(links),
+        mentions=frozenset(m.lower() for m in _MENTION.findall(text)),
+        hashtags=frozenset(t.lower() for t in _HASHTAG.findall(text)),
+        notes=notes,
+    )

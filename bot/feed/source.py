@@ -1,0 +1,349 @@
+"""Feed ingestion: fetch a feed (URL or file) with limits, parse it into typed entries, pick one entry."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot import __version__
+from bot.core.errors import EntryNotFound, FeedError
+from bot.core.records import Entry, FeedResult
+
+SAMPLE_FEED = Path(__file__).resolve().parent.parent / "data" / "sample_feed.xml"
+DEFAULT_USER_AGENT = f"substack-thread-bot/{__version__} (+https://github.com/substack-thread-bot)"
+FEED_HINT = "a Substack feed lives at https://NAME.substack.com/feed or at <custom domain>/feed"
+_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+_SLUG = re.compile(r"/p/([^/?#\s]+)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+# Substack truncates a paywalled post in its feed and ends it with a link to the post, "Read more".
+_READ_MORE_TAIL = re.compile(
+    r"<a\b[^>]*>\s*(?:<[^>]+>\s*)*read\s+more\s*(?:&#8230;|&hellip;|…|\.\.\.)?\s*(?:</[^>]+>\s*)*$",
+    re.IGNORECASE)
+# Some truncated posts carry Substack's paywall box instead ("This post is for paid subscribers"),
+# seen in FreshRSS/FreshRSS#6665.
+_PAYWALL_BOX = re.compile(r"""class=["'][^"']*\bpaywall(?:-title|-jump)?\b""", re.IGNORECASE)
+# requests' read timeout is per socket read; a server trickling bytes could hold us for ever, so the
+# whole download also gets a deadline of a few timeouts.
+_TOTAL_TIMEOUTS = 4
+
+
+def fetch(source: str | os.PathLike[str], *, timeout: float, user_agent: str, max_bytes: int,
+          etag: str = "", last_modified: str = "", session: Any = None) -> FeedResult:
+    """Fetch a feed URL (conditional GET, limits) or read a feed file, then parse it."""
+    text = os.fspath(source).strip()
+    if text.lower().startswith(("http://", "https://")):
+        return _fetch_http(text, timeout=timeout, user_agent=user_agent or DEFAULT_USER_AGENT,
+                           max_bytes=max_bytes, etag=etag, last_modified=last_modified, session=session)
+    if text.lower().startswith("file://"):
+        from urllib.request import url2pathname  # 18 ms of imports, only for file:// sources
+
+        path = Path(url2pathname(urlsplit(text).path))
+    elif _SCHEME.match(text):
+        raise FeedError(f"cannot fetch {text!r}: only http(s) URLs and file paths are supported", FEED_HINT)
+    else:
+        path = Path(text).expanduser()
+    data = _read_file(path, max_bytes)
+    result = parse(data, text)
+    return _replace(result, bytes_received=len(data))
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise FeedError(f"{path} is a directory, not a feed file", "give the path of an RSS or Atom file")
+        if size > max_bytes:
+            raise FeedError(f"the feed file {path} is {size:,} bytes, over the {max_bytes:,}-byte limit",
+                            "raise feed.max_bytes if this file really is a feed")
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FeedError(f"no feed file at {path}", f"check the path, or give a feed URL; {FEED_HINT}") from exc
+    except PermissionError as exc:
+        raise FeedError(f"cannot read {path}: permission denied", "check the file's permissions") from exc
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror or exc}", "check the path") from exc
+
+
+def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, etag: str,
+                last_modified: str, session: Any) -> FeedResult:
+    import requests
+
+    host = urlsplit(url).netloc or url
+    # Substack answers 403 to a request without a User-Agent (DESIGN.md, "Substack feeds").
+    headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    own = session is None
+    http = requests.Session() if own else session
+    try:
+        with http.get(url, headers=headers, timeout=(timeout, timeout), stream=True) as resp:
+            new_etag = resp.headers.get("ETag", "") or etag
+            new_modified = resp.headers.get("Last-Modified", "") or last_modified
+            if resp.status_code == 304:
+                size = len(resp.content or b"")
+                return FeedResult(url=url, etag=new_etag, last_modified=new_modified, not_modified=True,
+                                  bytes_received=size)
+            _check_status(resp.status_code, url, host)
+            data = _read_body(resp, url, timeout, max_bytes)
+            content_type = resp.headers.get("Content-Type", "")
+    except requests.exceptions.ConnectTimeout as exc:
+        raise FeedError(f"timed out connecting to {host} after {timeout:g} s",
+                        "check the address and your network, or raise feed.timeout") from exc
+    except (requests.exceptions.ReadTimeout, requests.exceptions.Timeout) as exc:
+        raise FeedError(f"{host} did not answer within {timeout:g} s",
+                        "the server is slow or down; try later or raise feed.timeout") from exc
+    except requests.exceptions.SSLError as exc:
+        raise FeedError(f"TLS error talking to {host}", "check the address (https?) and the system clock") from exc
+    except requests.exceptions.TooManyRedirects as exc:
+        raise FeedError(f"{host} redirected too many times", "open the feed URL in a browser to check it") from exc
+    except requests.exceptions.ConnectionError as exc:
+        if "timed out" in str(exc).lower():  # a read timeout while streaming the body arrives this way
+            raise FeedError(f"{host} did not answer within {timeout:g} s",
+                            "the server is slow or down; try later or raise feed.timeout") from exc
+        raise FeedError(f"could not reach {host}: {_why_unreachable(exc)}",
+                        "check the feed URL and your network connection") from exc
+    except requests.exceptions.ChunkedEncodingError as exc:
+        raise FeedError(f"the connection to {host} broke off mid-download", "try again later") from exc
+    except requests.exceptions.RequestException as exc:
+        raise FeedError(f"could not fetch {url}: {type(exc).__name__}", "check the feed URL") from exc
+    finally:
+        if own:
+            http.close()
+    result = parse(data, url, content_type=content_type)
+    return _replace(result, etag=new_etag, last_modified=new_modified, bytes_received=len(data))
+
+
+def _why_unreachable(exc: Exception) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    if any(s in text for s in ("NameResolution", "Name or service not known", "getaddrinfo", "nodename")):
+        return "the host name does not resolve"
+    if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
+        return "the connection was dropped"
+    return "network error"
+
+
+def _check_status(status: int, url: str, host: str) -> None:
+    if 200 <= status < 300:
+        return
+    if status == 403:
+        raise FeedError(f"{host} refused the feed request (HTTP 403)",
+                        "Substack answers 403 without a descriptive User-Agent: set feed.user_agent "
+                        "(or leave it empty for the bot's own)")
+    if status in (404, 410):
+        raise FeedError(f"no feed at {url} (HTTP {status})", f"check the address; {FEED_HINT}")
+    if status == 401:
+        raise FeedError(f"{host} wants a login for this feed (HTTP 401)", "use a public feed URL")
+    if status == 429:
+        raise FeedError(f"{host} is rate-limiting the bot (HTTP 429)", "poll less often (daemon.interval)")
+    if status >= 500:
+        raise FeedError(f"{host} had a server error (HTTP {status})", "the feed server is having trouble; try later")
+    raise FeedError(f"{host} answered HTTP {status} for the feed", "check the feed URL")
+
+
+def _read_body(resp: Any, url: str, timeout: float, max_bytes: int) -> bytes:
+    # Counts (and limits) body bytes after gzip/deflate decoding, so a compressed bomb is refused too;
+    # headers are not counted.
+    declared = resp.headers.get("Content-Length", "")
+    too_big = FeedError(f"the feed at {url} is over the {max_bytes:,}-byte limit",
+                        "raise feed.max_bytes if this really is the feed")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_big
+    deadline = time.monotonic() + _TOTAL_TIMEOUTS * timeout
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in resp.iter_content(chunk_size=65536):
+        total += len(chunk)
+        if total > max_bytes:
+            raise too_big
+        if time.monotonic() > deadline:
+            raise FeedError(f"the feed at {url} took over {_TOTAL_TIMEOUTS * timeout:g} s to download",
+                            "the server is very slow; try later or raise feed.timeout")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replace(result: FeedResult, **changes: Any) -> FeedResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def parse(data: bytes, source: str, *, content_type: str = "") -> FeedResult:
+    """Parse feed bytes (RSS or Atom) into entries, newest first; never touches the network."""
+    import feedparser
+
+    headers = {"content-location": source if "://" in source else ""}
+    if content_type:
+        headers["content-type"] = content_type
+    # A BytesIO, never a str: feedparser treats a str as a URL or a path and would fetch it itself.
+    # Relative links are resolved later against each post's own link (article.py), not the feed URL.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, resolve_relative_uris=False)
+    if not parsed.get("version") and not parsed.entries:
+        raise _not_a_feed(data, source, content_type, parsed)
+    warnings: list[str] = []
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        if not _harmless(exc):
+            warnings.append(f"the feed {source} is malformed ({_first_line(exc)}); using the "
+                            f"{len(parsed.entries)} entries that could be read")
+    feed = parsed.feed
+    publication = _plain(feed.get("title", ""))
+    language = str(feed.get("language", "") or "").strip()
+    author = str(feed.get("author", "") or "").strip()  # Atom lets entries inherit the feed's author
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(parsed.entries, 1):
+        entry = _entry(raw, source, publication, language, author)
+        if entry is None:
+            title = _plain(raw.get("title", ""))[:60] or "untitled"
+            warnings.append(f"skipped entry {number} ({title!r}) in {source}: it has neither a link nor a guid")
+            continue
+        if entry.key in seen:
+            continue
+        seen.add(entry.key)
+        entries.append(entry)
+    if entries and all(e.published for e in entries):
+        entries.sort(key=lambda e: e.published, reverse=True)  # type: ignore[arg-type,return-value]
+    # Otherwise the feed's own order stands: feeds list newest first by convention.
+    return FeedResult(url=source, title=publication, entries=tuple(entries), warnings=tuple(warnings))
+
+
+def _harmless(exc: Any) -> bool:
+    # feedparser flags a charset it had to override, or a feed served as text/plain; the text still
+    # parsed, so neither is a reason to warn.
+    import feedparser
+
+    return isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
+
+
+def _first_line(exc: Any) -> str:
+    text = str(exc or "unknown error").strip().splitlines()
+    return text[0][:160] if text else "unknown error"
+
+
+def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> FeedError:
+    head = data[:2048].lstrip().lower()
+    if not data.strip():
+        return FeedError(f"{source} is empty", f"expected an RSS or Atom feed; {FEED_HINT}")
+    if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        guess = ""
+        parts = urlsplit(source)
+        if parts.scheme in ("http", "https"):
+            guess = f"; try {parts.scheme}://{parts.netloc}/feed"
+        return FeedError(f"{source} is a web page, not a feed", f"give the feed's address{guess}; {FEED_HINT}")
+    return FeedError(f"{source} is not an RSS or Atom feed ({_first_line(parsed.get('bozo_exception'))})",
+                     FEED_HINT)
+
+
+def _entry(raw: Any, source: str, publication: str, language: str, feed_author: str) -> Entry | None:
+    link = str(raw.get("link", "") or "").strip()
+    guid = str(raw.get("id", "") or "").strip() or link
+    if not (link or guid):
+        return None
+    summary = str(raw.get("summary", "") or "")
+    contents = raw.get("content") or []
+    body = ""
+    for item in contents:
+        if "html" in str(item.get("type", "")) or not body:
+            body = str(item.get("value", "") or "")
+            if "html" in str(item.get("type", "")):
+                break
+    subtitle = _plain(summary) if body else ""
+    html_body = body or summary
+    if subtitle and subtitle == _plain(html_body):
+        subtitle = ""
+    title = _plain(raw.get("title", "")) or subtitle or link
+    author = str(raw.get("author", "") or (raw.get("author_detail") or {}).get("name", "") or feed_author).strip()
+    lang = language or str((contents[0].get("language") if contents else "") or "").strip()
+    return Entry(feed=source, key=entry_key(link, guid), guid=guid, link=link, title=title,
+                 subtitle=subtitle, author=author, published=_published(raw), html=html_body,
+                 cover_url=_cover(raw), publication=publication, language=lang,
+                 paywalled=is_paywalled(html_body))
+
+
+def _plain(text: Any) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(text or "")))).strip()
+
+
+def _published(raw: Any) -> datetime | None:
+    parsed = raw.get("published_parsed") or raw.get("updated_parsed")
+    if not parsed:
+        return None
+    # feedparser normalises every date to a UTC struct_time.
+    return datetime(*parsed[:6], tzinfo=timezone.utc)
+
+
+def _cover(raw: Any) -> str:
+    # Substack declares every enclosure as image/jpeg whatever the real format; keep only the URL and
+    # let the image normaliser trust the bytes (DESIGN.md, "Substack feeds").
+    for enc in raw.get("enclosures") or []:
+        href = str(enc.get("href", "") or "")
+        if href and (str(enc.get("type", "")).startswith("image/") or not enc.get("type")):
+            return href
+    for media in (raw.get("media_thumbnail") or []) + (raw.get("media_content") or []):
+        url = str(media.get("url", "") or "")
+        if url and media.get("medium", "image") == "image":
+            return url
+    return ""
+
+
+def is_paywalled(html_body: str) -> bool:
+    """True when a post's HTML ends in Substack's "Read more" link (the feed holds only the start)."""
+    return bool(_READ_MORE_TAIL.search(html_body[-2000:].rstrip()) or _PAYWALL_BOX.search(html_body))
+
+
+def entry_key(link: str, guid: str) -> str:
+    """A stable key for an entry: its /p/<slug> path (survives a move to a custom domain), else guid or link."""
+    for url in (link, guid):
+        match = _SLUG.search(urlsplit(url or "").path or "")
+        if match:
+            return f"/p/{match.group(1)}"
+    return (guid or link).strip()
+
+
+def select(entries: Sequence[Entry], which: str = "latest") -> Entry:
+    """Pick one entry: "latest" (the newest), or the one whose link, guid or key matches `which`."""
+    if not entries:
+        raise FeedError("the feed has no entries", "nothing to post yet; try again once the feed has a post")
+    wanted = (which or "latest").strip()
+    if wanted.lower() == "latest":
+        if all(e.published for e in entries):
+            return max(entries, key=lambda e: e.published)  # type: ignore[arg-type,return-value]
+        return entries[0]
+    for entry in entries:
+        if wanted in (entry.link, entry.guid, entry.key):
+            return entry
+    norm = _norm_url(wanted)
+    for entry in entries:
+        if norm and norm in (_norm_url(entry.link), _norm_url(entry.guid)):
+            return entry
+    # The same post on another host (custom domain vs NAME.substack.com), or just its slug.
+    key = entry_key(wanted, "") if "/p/" in wanted else f"/p/{wanted.strip('/')}"
+    for entry in entries:
+        if entry.key == key:
+            return entry
+    some = "; ".join(f"{e.title[:40]!r} ({e.key})" for e in entries[:4])
+    more = f" and {len(entries) - 4} more" if len(entries) > 4 else ""
+    raise EntryNotFound(f"no entry in the feed matches {wanted!r}",
+                        f"use latest, a post's link, guid or key — available: {some}{more}")
+
+
+def _norm_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"

@@ -1,0 +1,125 @@
+"""What publishing needs whatever the service: the Ledger and Publisher seams, the post budget, the dry run.
+
+The X implementation lives in x_thread.py (XPublisher) and x_api.py (XClient); this module stays free of
+network code so that the CLI, the store and the dry run can use it without importing tweepy.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.core.errors import BudgetExceeded
+from bot.core.records import PostedThread, PublishedTweet, Thread
+
+
+class Ledger(Protocol):
+    """The durable progress of one entry's thread (store.py keeps it in the database)."""
+
+    def done(self) -> dict[int, PublishedTweet]:
+        """Positions already posted, with their tweet (and media) ids."""
+        ...
+
+    def record(self, tweet: PublishedTweet) -> None:
+        """Keep a posted tweet's id; durable when it returns."""
+        ...
+
+    def pending(self, position: int) -> None:
+        """Mark, durably, that a request for this position is about to go out."""
+        ...
+
+    def pending_positions(self) -> set[int]:
+        """Positions whose request went out with no recorded answer."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Posts already made in the last 24 hours and this month, and the limits (0: no limit)."""
+
+    used_24h: int = 0
+    used_month: int = 0
+    per_day: int = 0
+    per_month: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Any, used_24h: int = 0, used_month: int = 0) -> "Budget":
+        """A budget with the limits of `settings.x` and the given counts."""
+        return cls(used_24h, used_month, settings.x.posts_per_day, settings.x.posts_per_month)
+
+    def check(self, needed: int) -> None:
+        """Raise BudgetExceeded unless `needed` more posts fit both limits.
+
+        Retryable when the posts will fit once older ones leave the window; not when they exceed a limit outright
+        (waiting cannot help, and the message says what to change instead).
+        """
+        for limit, name in ((self.per_day, "x.posts_per_day"), (self.per_month, "x.posts_per_month")):
+            if limit and needed > limit:
+                raise BudgetExceeded(
+                    f"the thread needs {needed} post(s) but {name} is {limit}, so it can never fit",
+                    f"raise {name}, or lower thread.tweets (x.thread_mode = single posts one)", retryable=False)
+        if self.per_day and self.used_24h + needed > self.per_day:
+            raise BudgetExceeded(
+                f"the thread needs {needed} post(s) but only {max(0, self.per_day - self.used_24h)} of "
+                f"x.posts_per_day={self.per_day} are left in the last 24 hours",
+                "it will be posted when older posts leave the 24-hour window (or raise x.posts_per_day)")
+        if self.per_month and self.used_month + needed > self.per_month:
+            raise BudgetExceeded(
+                f"the thread needs {needed} post(s) but only {max(0, self.per_month - self.used_month)} of "
+                f"x.posts_per_month={self.per_month} are left this month",
+                "it will be posted next month (or raise x.posts_per_month)")
+
+
+class Publisher(Protocol):
+    """Publishes a checked thread, resuming from the ledger; never posts a position twice."""
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """Post what the ledger does not hold yet and return what X holds."""
+        ...
+
+
+class DryRunPublisher:
+    """Publishes nothing: `bot post --dry-run` and previews."""
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """Return the thread with no tweets, marked incomplete, touching neither X nor the ledger."""
+        return PostedThread(thread, (), mode="dry-run", complete=False, notes=("dry run: nothing was posted",))
+
+
+def posts_needed(thread: Thread, settings: Any) -> int:
+    """How many posts the whole thread takes: one in `single` mode, else one per tweet."""
+    return min(1, len(thread.tweets)) if settings.x.thread_mode == "single" else len(thread.tweets)
+
+
+def cost(thread: Thread, settings: Any) -> float:
+    """Estimated pay-per-use price of the thread: a post with a URL costs more (DESIGN.md: $0.015 / $0.20)."""
+    from bot.tweets.length import urls
+
+    total = 0.0
+    for tweet in thread.tweets[: posts_needed(thread, settings)]:
+        total += settings.x.price_post_url if urls(tweet.text) else settings.x.price_post
+    return round(total, 6)
+
+
+_SPACE = re.compile(r"\s+")
+# X answers with every URL replaced by a t.co link, and appends one more t.co link for attached media.
+_ANY_URL = re.compile(r"https?://\S+")
+
+
+def skeleton(text: str) -> str:
+    """The text with URLs, HTML escapes and spacing differences removed, for matching X's copy to ours."""
+    from bot.tweets.length import url_spans
+
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    text = _ANY_URL.sub(" ", text)
+    for start, end in reversed(url_spans(text)):  # bare domains (example.com/x) that X also wraps
+        text = text[:start] + " " + text[end:]
+    return _SPACE.sub(" ", text).strip()
+
+
+def same_text(ours: str, theirs: str) -> bool:
+    """True when X's copy of a post (t.co links, &amp;, media link) is the text we sent."""
+    return skeleton(ours) == skeleton(theirs)

@@ -1,0 +1,183 @@
+"""XPublisher: a checked thread onto X exactly once — image on the first post, each next post chained to the last.
+
+Exactly once rests on three rules. (1) Every position is marked pending in the ledger before its request
+goes out, and its tweet id recorded before the next request. (2) A position the ledger holds is never sent
+again. (3) A position that is pending without an id (the answer was lost, or the process died) is first
+looked for among the account's recent posts, by its text as X shows it, and adopted when found; X's own
+refusal of duplicate text is a second net, and its 403 leads to the same look-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.core.clock import Clock
+from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, ReplyForbidden
+from bot.core.records import PostedThread, PublishedTweet, Thread
+from bot.networks.base import Budget, Ledger, posts_needed, same_text
+
+log = logging.getLogger("bot.publisher")
+
+LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
+
+
+@dataclass
+class _Run:
+    """The state of one publish() call."""
+
+    thread: Thread
+    ledger: Ledger
+    texts: list[str]
+    published: dict[int, PublishedTweet]
+    pending: set[int]
+    link: str  # "reply", "quote" or "single": how the next post is chained
+    media_id: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class _Stopped(Exception):
+    """The thread ends here on purpose (reply fallback "stop", or a shutdown)."""
+
+
+class XPublisher:
+    """Publishes a thread through an XClient (create_post, upload_image, me, recent_posts)."""
+
+    def __init__(self, client: Any, settings: Any, clock: Clock,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self.should_stop = should_stop or (lambda: False)
+        self._user_id = ""
+        self._lookup_error = ""  # why the last look-up for a post could not read X, if it could not
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """Post what the ledger does not hold yet; BudgetExceeded before any request when the rest does not fit.
+
+        `budget` carries the posts already made in the last 24 hours and this month (the store counts them);
+        None checks against the limits in the settings as if nothing had been posted.
+        """
+        texts = [t.text for t in thread.tweets][: posts_needed(thread, self.settings)]
+        run = _Run(thread, ledger, texts, dict(ledger.done()), set(ledger.pending_positions()),
+                   self.settings.x.thread_mode)
+        todo = [p for p in range(1, len(texts) + 1) if p not in run.published]
+        if todo:
+            (budget or Budget.from_settings(self.settings)).check(len(todo))
+        run.media_id = run.published[1].media_id if 1 in run.published else ""
+        try:
+            for position in todo:
+                if position != todo[0] and self.should_stop():
+                    raise _Stopped(f"stopped before post {position} of {len(texts)} (shutdown); "
+                                   "the next run finishes the thread")
+                tweet_id = self._post(run, position)
+                tweet = PublishedTweet(position, tweet_id, run.media_id if position == 1 else "")
+                ledger.record(tweet)
+                run.published[position] = tweet
+                log.info("posted %d/%d: tweet %s", position, len(texts), tweet_id)
+        except _Stopped as stop:
+            run.notes.append(str(stop))
+        complete = all(p in run.published for p in range(1, len(texts) + 1))
+        return PostedThread(thread, tuple(run.published[p] for p in sorted(run.published)), mode=run.link,
+                            complete=complete, notes=tuple(run.notes))
+
+    def _post(self, run: _Run, position: int) -> str:
+        """Send one position (after adopting it if it is already on X); its tweet id."""
+        text = run.texts[position - 1]
+        prev = run.published[position - 1].tweet_id if position > 1 else None
+        if position in run.pending:
+            found = self._find(text, prev, run if position == 1 else None)
+            if found:
+                log.info("post %d was already on X (tweet %s): adopted, not sent again", position, found)
+                return found
+        if position == 1 and not run.media_id:
+            run.media_id = self._upload(run.thread)
+        failures = 0
+        while True:
+            run.ledger.pending(position)
+            try:
+                return self.client.create_post(
+                    text, [run.media_id] if position == 1 and run.media_id else [],
+                    reply_to=prev if run.link == "reply" else None,
+                    quote_of=prev if run.link == "quote" else None)
+            except NoAnswer as exc:
+                failures += 1
+                self.clock.sleep(_backoff(failures))
+                found = self._find(text, prev, run if position == 1 else None)
+                if found:
+                    log.info("post %d reached X although its answer was lost (tweet %s)", position, found)
+                    return found
+                if failures > self.settings.x.retries:
+                    raise PublishError(f"post {position} got no answer from X after {failures} attempts: "
+                                       f"{exc.message}", "the next run checks X for it before sending it again",
+                                       retryable=True) from exc
+            except DuplicateContent as exc:
+                found = self._find(text, prev, run if position == 1 else None)
+                if found:
+                    log.info("post %d was a duplicate of tweet %s: adopted", position, found)
+                    return found
+                why = (f"reading the account's posts failed ({self._lookup_error})" if self._lookup_error
+                       else "it is not among the account's recent posts")
+                raise DuplicateContent(f"post {position}: {exc.message}",
+                                       f"the text is already on X but its post was not found: {why}; "
+                                       "the entry is not retried") from exc
+            except ReplyForbidden as exc:
+                self._fallback(run, position, exc)
+
+    def _fallback(self, run: _Run, position: int, exc: ReplyForbidden) -> None:
+        """x.reply_fallback after X refused a reply: quote the previous post instead, stop here, or fail."""
+        choice = self.settings.x.reply_fallback
+        if choice == "quote":
+            run.link = "quote"
+            run.notes.append(f"X refused post {position} as a reply; it and the posts after it quote the "
+                             "post before instead (x.reply_fallback = quote)")
+            log.warning(run.notes[-1])
+            return
+        if choice == "stop":
+            raise _Stopped(f"X refused post {position} as a reply; posts {position}–{len(run.texts)} were not "
+                           "posted (x.reply_fallback = stop)")
+        raise ReplyForbidden(f"post {position}: {exc.message}",
+                             "set x.reply_fallback = quote or stop, or x.thread_mode = single") from exc
+
+    def _upload(self, thread: Thread) -> str:
+        """Upload the thread's image with its alt text; "" when the thread has none."""
+        image = thread.image
+        if image.path is None or image.source == "none":
+            return ""
+        mime = image.mime or mimetypes.guess_type(image.path.name)[0] or ""
+        return str(self.client.upload_image(image.path, mime, image.alt_text))
+
+    def _find(self, text: str, prev: str | None, first: _Run | None = None) -> str | None:
+        """The id of the account's recent post with this text (X's copy), preferring one chained to `prev`.
+
+        For the first post (`first` given) the media id it carries is taken over too, from its media key.
+        """
+        self._lookup_error = ""
+        try:
+            if not self._user_id:
+                self._user_id = str(self.client.me().get("id", ""))
+            posts = self.client.recent_posts(self._user_id, self.clock.now() - LOOKBACK)
+        except AuthError:
+            raise
+        except BotError as exc:
+            # Without the check, sending again is still safe from a double post: X refuses duplicate text.
+            log.warning("could not read the account's recent posts (%s); relying on X's duplicate check", exc)
+            self._lookup_error = exc.message
+            return None
+        matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
+        chained = [p for p in matches if prev and any(r.get("id") == prev for r in p.get("referenced_tweets") or [])]
+        best = (chained or matches or [None])[0]
+        if best is None:
+            return None
+        keys = (best.get("attachments") or {}).get("media_keys") or []
+        if first is not None and keys:
+            first.media_id = str(keys[0]).partition("_")[2] or first.media_id  # media_key is "3_<media id>"
+        return str(best["id"])
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(60, 2 ** attempt))

@@ -1,0 +1,59 @@
+"""Writes what `bot post` shows: thread.json (the contract) and preview.html, into the output folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.core.errors import OutputError
+from bot.core.files import write_atomic
+from bot.core.records import PostedThread, Thread
+
+
+def prepare_dir(out_dir: Path) -> Path:
+    """Create the output folder, or raise OutputError with a hint when it cannot be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}",
+                          "choose another with --out DIR, or fix its permissions") from None
+    return out_dir
+
+
+def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "") -> dict[str, Any]:
+    """The thread as the `thread.json` contract describes it."""
+    entry = thread.article.entry
+    image = thread.image
+    return {
+        "entry": {
+            "feed": feed or entry.feed,
+            "guid": entry.guid,
+            "link": entry.link,
+            "title": entry.title,
+            "published": entry.published.isoformat() if entry.published else None,
+        },
+        "tweets": [{"text": t.text, "weighted_length": t.weighted_length} for t in thread.tweets],
+        "image": {
+            "path": image.path.name if image.path else None,
+            "alt_text": image.alt_text,
+            "prompt": image.prompt,
+            "source": image.source,
+        },
+        "writer": {"backend": thread.writer.backend, "model": thread.writer.model, "calls": thread.writer.calls},
+        "published": [{"position": p.position, "tweet_id": p.tweet_id} for p in (posted.published if posted else ())],
+    }
+
+
+def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "") -> Path:
+    """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path."""
+    from bot.output.preview import render_preview
+
+    record = thread_record(thread, posted, feed)
+    path = out_dir / "thread.json"
+    write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(out_dir / "preview.html", render_preview(thread, posted))
+    return path

@@ -1,0 +1,88 @@
+"""One entry through every stage: Entry → Article → Draft → checked Thread → (published) PostedThread."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.feed import article as article_stage
+from bot.tweets import shape
+from bot.core.clock import Clock
+from bot.core.errors import AuthError, ImageError, WriterError
+from bot.core.records import Article, Draft, Entry, Image, ModelCall, ThreadSpec, Thread, WriterInfo
+from bot.writing.offline import ExtractiveWriter, Writer
+
+log = logging.getLogger("bot.pipeline")
+
+
+@dataclass
+class Deps:
+    """Everything the pipeline needs, chosen once where the app is wired (app.py)."""
+
+    settings: Any
+    writer: Writer
+    images: Any  # imagery.ImageChain
+    publisher: Any  # publisher.Publisher
+    clock: Clock
+    fallback_writer: Writer | None = None
+    store: Any = None  # store.Store, None for a dry run
+    on_status: Callable[[str], None] = field(default=lambda message: None)
+
+
+def thread_spec(settings: Any) -> ThreadSpec:
+    """The [thread] settings as the record the writer and the shaper take."""
+    t = settings.thread
+    return ThreadSpec(tweets=t.tweets, numbering=t.numbering, link=t.link, utm=t.utm,
+                      hashtags=t.hashtags, language=t.language, voice=t.voice)
+
+
+def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Writer]:
+    """The writer's draft, or the offline writer's when the model fails and the settings allow it."""
+    deps.on_status(f"writing the thread ({deps.writer.name})")
+    try:
+        return deps.writer.write(article, spec), deps.writer
+    except AuthError:
+        raise
+    except WriterError as exc:
+        if deps.fallback_writer is None:
+            raise
+        reason = f"model writer failed ({exc}); wrote the thread offline from the article instead"
+        log.warning(reason)
+        draft = deps.fallback_writer.write(article, spec)
+        calls = tuple(getattr(exc, "calls", ()))
+        info = WriterInfo(draft.writer.backend, draft.writer.model, draft.writer.calls + len(calls),
+                          (*getattr(exc, "fallbacks", ()), reason))
+        return Draft(draft.tweets, draft.image_prompt, draft.alt_text, info, calls), deps.fallback_writer
+
+
+def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
+    """Write, check and illustrate the thread for one entry; the image lands in out_dir."""
+    article = article_stage.clean(entry)
+    spec = thread_spec(deps.settings)
+    draft, writer = _draft(article, spec, deps)
+    before = len(getattr(writer, "calls", []))
+
+    def rewrite(text: str, budget: int) -> str | None:
+        return writer.rewrite(text, budget, article)
+
+    tweets, notes = shape.check(draft, article, spec, rewrite=rewrite,
+                                attempts=deps.settings.writer.rewrite_attempts)
+    rewrites: tuple[ModelCall, ...] = tuple(getattr(writer, "calls", [])[before:])
+    deps.on_status("making the image")
+    try:
+        image = deps.images.make(article, draft.image_prompt, draft.alt_text, out_dir)
+    except ImageError as exc:
+        log.warning("no image: %s", exc)
+        notes = (*notes, f"no image: {exc}")
+        image = Image(None, alt_text=draft.alt_text, prompt=draft.image_prompt, source="none")
+    info = draft.writer
+    writer_info = WriterInfo(info.backend, info.model, info.calls + len(rewrites), info.fallbacks)
+    calls = (*draft.calls, *rewrites, *getattr(deps.images, "calls", ()))
+    return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes))
+
+
+def offline_writer() -> Writer:
+    """The writer that needs no model."""
+    return ExtractiveWriter()

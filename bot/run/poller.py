@@ -1,0 +1,146 @@
+"""One poll of one feed: conditional GET, record new entries, apply the first-run policy, publish what is due."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.feed import source as feed_stage
+from bot.output import record as output
+from bot.state import policy
+from bot.core.errors import BotError
+from bot.run.pipeline import Deps
+
+log = logging.getLogger("bot.poller")
+
+
+def _fetch(url: str, deps: Deps, etag: str = "", last_modified: str = "") -> Any:
+    f = deps.settings.feed
+    return feed_stage.fetch(url, timeout=f.timeout, user_agent=f.user_agent, max_bytes=f.max_bytes,
+                            etag=etag, last_modified=last_modified)
+
+
+def entry_dir(out_root: Path, key: str) -> Path:
+    """A folder name for one entry's files, from its key."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")[:80] or "entry"
+    return out_root / slug
+
+
+def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: Path) -> int:
+    """Poll one feed and publish its due entries; return how many threads were completed."""
+    store, clock, settings = deps.store, deps.clock, deps.settings
+    state = store.feed_state(url)
+    result = _fetch(url, deps, state["etag"], state["last_modified"])
+    for warning in result.warnings:
+        log.warning("%s: %s", url, warning)
+    now = clock.time()
+    if not result.not_modified:
+        entries = list(result.entries)
+        if not state["first_poll_done"]:
+            post = set(policy.backlog_to_post([e.key for e in entries], settings.daemon.backlog, settings.daemon.backlog_count))
+            store.upsert_entries(url, [e for e in entries if e.key in post], "new", now)
+            skipped = store.upsert_entries(url, [e for e in entries if e.key not in post], "skipped", now)
+            if skipped:
+                log.info("%s: first poll; %d existing entries recorded, not posted (daemon.backlog = %s)",
+                         url, len(skipped), settings.daemon.backlog)
+        else:
+            new = store.upsert_entries(url, entries, "new", now)
+            if new:
+                log.info("%s: %d new entries", url, len(new))
+        # Validators are saved only once the entries are in the store: a crash before this refetches them.
+        store.save_feed_state(url, result.etag, result.last_modified, now)
+    due = store.due(url, now, settings.daemon.max_attempts)
+    if not due:
+        return 0
+    by_key = {e.key: e for e in result.entries}
+    if any(row["key"] not in by_key for row in due):
+        by_key = {e.key: e for e in _fetch(url, deps).entries}  # a 304 carries no entries: fetch them in full
+    posted, said_why = 0, False
+    for row in due:
+        if should_stop():
+            log.info("stop requested: leaving the remaining entries for the next start")
+            break
+        # A thread already on X in part is finished whatever the window or cap: half a thread is worse.
+        if not store.ledger(url, row["key"]).done():
+            why = _why_not_now(deps)  # again for each entry: the thread just posted may have reached the cap
+            if why:
+                if not said_why:
+                    log.info("%s: %s", url, why)
+                said_why = True
+                continue
+        if (store.entry(url, row["key"]) or {}).get("status") == "posted":
+            continue  # another process (an overlapping deploy, cron) finished it since `due` was read
+        entry = by_key.get(row["key"])
+        if entry is None:
+            log.warning("%s: entry %s is no longer in the feed; skipped", url, row["key"])
+            store.set_status(url, row["key"], "gone", now)
+            continue
+        posted += _publish_one(entry, url, deps, out_root, should_stop)
+    return posted
+
+
+def _why_not_now(deps: Deps) -> str:
+    """Why a new thread may not start now (posting window, daily cap), or "" when it may."""
+    settings, clock = deps.settings, deps.clock
+    now = clock.now()
+    if not policy.in_window(settings.daemon.window, now):
+        return f"outside the posting window {settings.daemon.window} UTC: entries wait"
+    cap = settings.daemon.daily_cap
+    if cap and deps.store.threads_since(policy.day_start(now)) >= cap:
+        return f"daily cap of {cap} threads reached: entries wait until tomorrow (UTC)"
+    return ""
+
+
+def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool]) -> int:
+    """Publish one entry and say on one line what became of it; 1 when its thread is complete."""
+    from bot.run.publishing import ClaimHeld, publish_entry
+
+    out_dir = output.prepare_dir(entry_dir(out_root, entry.key))
+    name = entry.title or entry.key
+    try:
+        thread, posted = publish_entry(entry, url, deps, out_dir, should_stop=should_stop)
+    except ClaimHeld:
+        # Two workers overlapping (a deploy, cron and the daemon) is normal: the other one posts it.
+        log.info("%s: %s: another bot process is publishing it; left to that process", url, name)
+        return 0
+    except BotError as exc:
+        _report_failure(url, entry, deps, exc)
+        return 0
+    output.write(out_dir, thread, posted, feed=url)
+    ids = ", ".join(p.tweet_id for p in posted.published)
+    if posted.complete:
+        log.info("%s: posted %s (tweet ids: %s)", url, name, ids)
+    elif should_stop():
+        log.info("%s: stopped %s after %d of its posts (tweet ids: %s); the next poll finishes it", url, name,
+                 len(posted.published), ids)
+    else:
+        log.warning("%s: partly posted %s (tweet ids: %s): %s; `bot retry %s` resumes it", url, name, ids,
+                    "; ".join(posted.notes), entry.key)
+    return 1 if posted.complete else 0
+
+
+def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> None:
+    """One line on a failed entry: when it waits for X, when it is retried, or that it was given up."""
+    row = deps.store.entry(url, entry.key) or {}
+    name, status = entry.title or entry.key, row.get("status", "")
+    when = _stamp(row.get("next_attempt"))
+    if status == "waiting":
+        log.info("%s: %s waits for X (%s); next try at %s (no attempt used)", url, name, exc.message, when)
+    elif status == "failed" and row.get("attempts", 0) >= deps.settings.daemon.max_attempts:
+        log.error("%s: gave up on %s after %d attempts: %s; `bot retry %s` tries again", url, name,
+                  row.get("attempts", 0), exc, entry.key)
+    elif status == "failed" and row.get("next_attempt"):
+        log.error("%s: %s: %s (attempt %d of %d; next try at %s)", url, name, exc, row.get("attempts", 0),
+                  deps.settings.daemon.max_attempts, when)
+    else:
+        log.error("%s: %s: %s", url, name, exc)
+
+
+def _stamp(epoch: float | None) -> str:
+    """An epoch second as a short UTC time for a log line."""
+    if not epoch:
+        return "the next poll"
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,79 @@
+"""Wiring: settings → writer, image chain, publisher, store. `--dry-run` is decided here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import ConfigError
+from bot.run.pipeline import Deps, offline_writer
+
+X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+
+def uses_model(settings: Any) -> bool:
+    """True when the model writer is chosen: explicitly, or (auto) when a token or an endpoint is set."""
+    backend = settings.writer.backend
+    if backend == "auto":
+        return bool(settings.secrets.get("HF_TOKEN") or settings.writer.base_url)
+    return backend == "hf"
+
+
+def build_writer(settings: Any, clock: Clock, on_text: Callable[[str], None] | None = None) -> Any:
+    """The model writer when configured, else the offline extractive writer."""
+    if not uses_model(settings):
+        return offline_writer()
+    if not (settings.secrets.get("HF_TOKEN") or settings.writer.base_url):
+        raise ConfigError("writer.backend is hf but neither HF_TOKEN nor BOT_LLM_BASE_URL is set",
+                          "set HF_TOKEN in the environment, point BOT_LLM_BASE_URL at a server, or use writer.backend = \"extractive\"")
+    from bot.writing.model import HFWriter
+
+    return HFWriter(settings, settings.secrets, clock, on_text=on_text)
+
+
+def require_x_credentials(settings: Any) -> None:
+    """Raise ConfigError naming every missing X credential."""
+    missing = [name for name in X_CREDENTIALS if not settings.secrets.get(name)]
+    if missing:
+        raise ConfigError(f"missing X credentials: {', '.join(missing)}",
+                          "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
+
+
+def build_publisher(settings: Any, clock: Clock, dry_run: bool,
+                    should_stop: Callable[[], bool] | None = None) -> Any:
+    """The dry-run publisher, or the X publisher with checked credentials.
+
+    `should_stop` is the daemon's shutdown probe: the X publisher checks it between tweets, so SIGTERM
+    ends a thread at a checkpoint the next poll resumes from.
+    """
+    from bot.networks.base import DryRunPublisher
+
+    if dry_run:
+        return DryRunPublisher()
+    require_x_credentials(settings)
+    from bot.networks.x.client import XClient, XPublisher
+
+    return XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=should_stop)
+
+
+def build(settings: Any, *, dry_run: bool, clock: Clock | None = None,
+          on_text: Callable[[str], None] | None = None,
+          on_status: Callable[[str], None] | None = None, store: Any = None,
+          should_stop: Callable[[], bool] | None = None) -> Deps:
+    """All the pipeline's dependencies for these settings (`should_stop`: see build_publisher)."""
+    from bot.images.chain import ImageChain
+
+    clock = clock or SystemClock()
+    status = on_status or (lambda message: None)
+    writer = build_writer(settings, clock, on_text)
+    fallback = offline_writer() if writer.name != "extractive" and settings.writer.offline_fallback else None
+    return Deps(
+        settings=settings,
+        writer=writer,
+        images=ImageChain(settings, settings.secrets, clock),  # its lines reach the user through logging
+        publisher=build_publisher(settings, clock, dry_run, should_stop),
+        clock=clock,
+        fallback_writer=fallback,
+        store=store,
+        on_status=status,
+    )

@@ -1,0 +1,396 @@
+"""State in SQLite (default) or PostgreSQL (DATABASE_URL): feeds, entries, claims, posted tweets, model calls."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+from bot.core.errors import StoreError
+from bot.core.records import ModelCall, PublishedTweet
+from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
+
+T = TypeVar("T")
+_MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
+
+
+def normalise_url(url: str | None, sqlite_path: str) -> str:
+    """A SQLAlchemy URL: Heroku's postgres:// and plain postgresql:// use psycopg 3; None is the SQLite file."""
+    if not url:
+        return f"sqlite:///{sqlite_path}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _safe(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database URL"
+
+
+def _make_folder(url: str) -> None:
+    """Create the SQLite file's folder, so `store.sqlite_path = "data/bot.db"` works on a fresh machine."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _password(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).password or ""
+    except Exception:
+        return ""
+
+
+def _reason(exc: BaseException, password: str) -> str:
+    """The first line of the driver's message, at most 200 characters, with the password masked."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+    reason = lines[0][:200]
+    return reason.replace(password, "***") if len(password) >= 3 else reason
+
+
+def _guard(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn any database failure into one StoreError line (no password, no traceback)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            # `from None`: the chained driver error would repeat the URL in a traceback
+            raise StoreError(f"database error on {store.where}: {_reason(exc, store.password)}",
+                             "check that the database is reachable; the bot retries on the next poll") from None
+
+    return wrapper
+
+
+class Store:
+    """The bot's state; every public method commits before it returns."""
+
+    def __init__(self, engine: Any, where: str, password: str = "") -> None:
+        self.engine = engine
+        self.where = where
+        self.password = password
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @classmethod
+    def open(cls, url: str | None, settings: Any) -> "Store":
+        """Connect, then create or migrate the schema; StoreError with a hint when the database cannot be used."""
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+        full = normalise_url(url, settings.store.sqlite_path)
+        where, password = _safe(full), _password(full)
+        try:
+            if full.startswith("sqlite"):
+                _make_folder(full)
+                engine = create_engine(full, connect_args={"timeout": 30})
+
+                @event.listens_for(engine, "connect")
+                def _pragmas(dbapi: Any, _record: Any) -> None:
+                    dbapi.execute("PRAGMA journal_mode=WAL")
+                    dbapi.execute("PRAGMA busy_timeout=30000")
+            else:
+                engine = create_engine(full, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            store = cls(engine, where, password)
+            store._migrate()
+        except ArgumentError:
+            raise StoreError(f"DATABASE_URL is not a database URL ({where})",
+                             "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
+        except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
+            raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
+                             "check DATABASE_URL, that the server is running, and the file's folder is writable") from None
+        return store
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def _migrate(self) -> None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
+            else:  # the sqlite3 module starts no transaction before DDL: take the write lock ourselves
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+            current = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0
+            for version, statements in MIGRATIONS:
+                if version > current:
+                    for statement in statements:
+                        conn.execute(text(statement))
+                    conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
+            conn.commit()
+
+    def _run(self, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            return conn.execute(text(sql), params).mappings().all()
+
+    def _exec(self, sql: str, **params: Any) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    # feeds
+    @_guard
+    def feed_state(self, url: str) -> dict[str, Any]:
+        """ETag, Last-Modified, last poll and whether the first poll is done, for one feed."""
+        rows = self._run("SELECT * FROM feeds WHERE url = :u", u=url)
+        return dict(rows[0]) if rows else {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
+
+    @_guard
+    def save_feed_state(self, url: str, etag: str, last_modified: str, now: float) -> None:
+        """Remember the validators for the next conditional GET, and that the first poll is done."""
+        self._exec("""INSERT INTO feeds (url, etag, last_modified, last_poll, first_poll_done) VALUES (:u, :e, :l, :n, 1)
+                      ON CONFLICT (url) DO UPDATE SET etag = :e, last_modified = :l, last_poll = :n, first_poll_done = 1""",
+                   u=url, e=etag or "", l=last_modified or "", n=now)
+
+    # entries
+    @_guard
+    def upsert_entries(self, feed: str, entries: Iterable[Any], status: str, now: float) -> list[str]:
+        """Insert the entries not yet known (with `status`); return their keys. Known entries are left alone."""
+        from sqlalchemy import text
+
+        new: list[str] = []
+        with self.engine.begin() as conn:
+            for e in entries:
+                won = conn.execute(text(
+                    """INSERT INTO entries (feed, key, guid, link, title, published, status, created_at, updated_at)
+                       VALUES (:f, :k, :g, :l, :t, :p, :s, :n, :n) ON CONFLICT (feed, key) DO NOTHING RETURNING key"""),
+                    dict(f=feed, k=e.key, g=e.guid, l=e.link, t=e.title,
+                         p=e.published.timestamp() if e.published else None, s=status, n=now)).first()
+                if won is not None:  # RETURNING says who inserted: rowcount is -1 on Postgres (DESIGN.md)
+                    new.append(e.key)
+        return new
+
+    @_guard
+    def entry(self, feed: str, key: str) -> dict[str, Any] | None:
+        """One entry's row."""
+        rows = self._run("SELECT * FROM entries WHERE feed = :f AND key = :k", f=feed, k=key)
+        return dict(rows[0]) if rows else None
+
+    @_guard
+    def find_entry(self, ref: str) -> dict[str, Any] | None:
+        """An entry by key, link or guid (the most recently updated when several feeds match)."""
+        rows = self._run("""SELECT * FROM entries WHERE key = :r OR link = :r OR guid = :r
+                            ORDER BY updated_at DESC""", r=ref.strip())
+        return dict(rows[0]) if rows else None
+
+    @_guard
+    def set_status(self, feed: str, key: str, status: str, now: float) -> None:
+        """Set an entry's status without touching its claim or attempts."""
+        self._exec("UPDATE entries SET status = :s, updated_at = :n WHERE feed = :f AND key = :k", s=status, n=now, f=feed, k=key)
+
+    @_guard
+    def claim(self, feed: str, key: str, owner: str, lease_seconds: float, now: float) -> bool:
+        """Take the entry for `owner` unless another live process holds it; the database decides who wins."""
+        won = self._run(
+            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n
+               WHERE feed = :f AND key = :k AND (claimed_by IS NULL OR lease_until < :n OR claimed_by = :o)
+               RETURNING key""", o=owner, u=now + lease_seconds, n=now, f=feed, k=key)
+        return bool(won)
+
+    @_guard
+    def take_over(self, feed: str, key: str, old_owner: str, owner: str, lease_seconds: float, now: float) -> bool:
+        """Take a claim from an owner known to be dead; only succeeds if that owner still holds it."""
+        won = self._run(
+            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n
+               WHERE feed = :f AND key = :k AND claimed_by = :old RETURNING key""",
+            o=owner, u=now + lease_seconds, n=now, f=feed, k=key, old=old_owner)
+        return bool(won)
+
+    @_guard
+    def release(self, feed: str, key: str, owner: str, status: str, now: float, *, error: str = "",
+                next_attempt: float | None = None, count_attempt: bool = True, cost: float | None = None) -> None:
+        """Give up the claim and record the outcome."""
+        self._exec(
+            """UPDATE entries SET claimed_by = NULL, lease_until = NULL, status = :s, last_error = :e,
+                   next_attempt = :na, attempts = attempts + :a, cost = COALESCE(:c, cost), updated_at = :n
+               WHERE feed = :f AND key = :k AND (claimed_by = :o OR claimed_by IS NULL)""",
+            s=status, e=error[:500], na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key, o=owner)
+
+    @_guard
+    def save_plan(self, feed: str, key: str, plan: dict[str, Any]) -> None:
+        """Keep the prepared thread, so a resumed run posts exactly the same text."""
+        self._exec("UPDATE entries SET plan = :p WHERE feed = :f AND key = :k",
+                   p=json.dumps(plan, ensure_ascii=False), f=feed, k=key)
+
+    @_guard
+    def load_plan(self, feed: str, key: str) -> dict[str, Any] | None:
+        """The prepared thread saved earlier, if any."""
+        rows = self._run("SELECT plan FROM entries WHERE feed = :f AND key = :k", f=feed, k=key)
+        return json.loads(rows[0]["plan"]) if rows and rows[0]["plan"] else None
+
+    @_guard
+    def due(self, feed: str, now: float, max_attempts: int) -> list[dict[str, Any]]:
+        """Entries to work on now, oldest first: new ones, and failed, partial (stopped half-way) or waiting
+        (post budget, rate limit) ones whose retry time has come, while they have attempts left."""
+        rows = self._run(
+            f"""SELECT * FROM entries WHERE feed = :f AND attempts < :m AND (status = 'new'
+                   OR (status IN ({_quoted(RESUMABLE)}) AND (next_attempt IS NULL OR next_attempt <= :n)))
+               ORDER BY COALESCE(published, created_at), key""", f=feed, m=max_attempts, n=now)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def due_retries(self, now: float, max_attempts: int) -> list[dict[str, Any]]:
+        """Failed entries of every feed whose retry time has come and that have attempts left."""
+        rows = self._run("""SELECT * FROM entries WHERE status = 'failed' AND attempts < :m
+                               AND (next_attempt IS NULL OR next_attempt <= :n)
+                            ORDER BY COALESCE(next_attempt, updated_at), key""", m=max_attempts, n=now)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def exhausted(self, max_attempts: int) -> list[dict[str, Any]]:
+        """Failed entries that used up their attempts: they wait for `bot retry ENTRY`."""
+        rows = self._run("SELECT * FROM entries WHERE status = 'failed' AND attempts >= :m ORDER BY updated_at DESC",
+                         m=max_attempts)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def retry(self, ref: str, now: float) -> dict[str, Any] | None:
+        """Make an entry eligible again (status new, attempts reset) and return its row as it was; None when nothing matches.
+
+        A posted entry is left as it is; a partial one resumes from its ledger, so nothing is posted twice.
+        """
+        row = self.find_entry(ref)
+        if row is None:
+            return None
+        if row["status"] in RETRYABLE:
+            self._exec("""UPDATE entries SET status = 'new', attempts = 0, next_attempt = NULL, last_error = '',
+                              updated_at = :n WHERE feed = :f AND key = :k""", n=now, f=row["feed"], k=row["key"])
+        return row
+
+    # posts and calls
+    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None) -> "StoreLedger":
+        """The durable progress of one entry's thread (bot.publisher.Ledger); `now` is the clock's time()."""
+        return StoreLedger(self, feed, key, now or _now)
+
+    @_guard
+    def posts_since(self, since: float) -> int:
+        """Posts made since an epoch second (for the X post budget)."""
+        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL", t=since)
+        return int(rows[0]["n"])
+
+    @_guard
+    def post_times_since(self, since: float) -> list[float]:
+        """When each post since an epoch second was made, oldest first (when the post budget frees)."""
+        rows = self._run("""SELECT posted_at FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL
+                            ORDER BY posted_at""", t=since)
+        return [float(r["posted_at"]) for r in rows]
+
+    @_guard
+    def threads_since(self, since: float) -> int:
+        """Threads whose first post went out since an epoch second (for the daily cap)."""
+        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE position = 1 AND posted_at >= :t AND tweet_id IS NOT NULL", t=since)
+        return int(rows[0]["n"])
+
+    def threads_today(self, now: datetime) -> int:
+        """Threads started since 00:00 UTC of `now`'s day (for daemon.daily_cap)."""
+        return self.threads_since(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+
+    @_guard
+    def record_calls(self, feed: str, key: str, calls: Iterable[ModelCall], now: float) -> None:
+        """Keep every model call, for `bot history` and the benchmark."""
+        from sqlalchemy import text
+
+        rows = [dict(f=feed, k=key, b=c.backend, m=c.model, p=c.purpose, o=c.outcome, l=c.latency_ms,
+                     pt=c.prompt_tokens, ct=c.completion_tokens, n=now) for c in calls]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(text("""INSERT INTO model_calls (feed, entry_key, backend, model, purpose, outcome, latency_ms,
+                                     prompt_tokens, completion_tokens, at) VALUES (:f, :k, :b, :m, :p, :o, :l, :pt, :ct, :n)"""), rows)
+
+    @_guard
+    def history(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest entries, newest first, with their tweet ids and model-call counts."""
+        entries = self._run("SELECT * FROM entries ORDER BY COALESCE(published, created_at) DESC, key LIMIT :l", l=limit)
+        out = []
+        for e in entries:
+            tweets = self._run("""SELECT position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k
+                                  AND tweet_id IS NOT NULL ORDER BY position""", f=e["feed"], k=e["key"])
+            calls = self._run("SELECT COUNT(*) AS n FROM model_calls WHERE feed = :f AND entry_key = :k", f=e["feed"], k=e["key"])
+            out.append({"feed": e["feed"], "key": e["key"], "title": e["title"], "link": e["link"], "status": e["status"],
+                        "attempts": e["attempts"], "last_error": e["last_error"], "published": e["published"],
+                        "updated_at": e["updated_at"], "cost": e["cost"], "model_calls": int(calls[0]["n"]),
+                        "tweets": [{"position": t["position"], "tweet_id": t["tweet_id"]} for t in tweets]})
+        return out
+
+    @_guard
+    def health(self) -> str:
+        """One line: which database, schema version, how many entries."""
+        rows = self._run("SELECT (SELECT MAX(version) FROM schema_version) AS v, (SELECT COUNT(*) FROM entries) AS n")
+        return f"{self.where}, schema v{rows[0]['v']} (latest {LATEST}), {rows[0]['n']} entries"
+
+
+class StoreLedger:
+    """One entry's posted tweets in the database: each write is committed before the call returns."""
+
+    def __init__(self, store: Store, feed: str, key: str, now: Callable[[], float]) -> None:
+        self.store, self.feed, self.key, self.now = store, feed, key, now
+
+    @_guard
+    def done(self) -> dict[int, PublishedTweet]:
+        """Positions already posted, with their tweet and media ids."""
+        rows = self.store._run("""SELECT position, tweet_id, media_id FROM tweets
+                                  WHERE feed = :f AND entry_key = :k AND tweet_id IS NOT NULL""", f=self.feed, k=self.key)
+        return {r["position"]: PublishedTweet(r["position"], r["tweet_id"], r["media_id"] or "") for r in rows}
+
+    @_guard
+    def record(self, tweet: PublishedTweet, text: str = "") -> None:
+        """Store a posted tweet's id (durable on return)."""
+        now = self.now()
+        self.store._exec(
+            """INSERT INTO tweets (feed, entry_key, position, text, tweet_id, media_id, posted_at)
+               VALUES (:f, :k, :p, :t, :i, :m, :n)
+               ON CONFLICT (feed, entry_key, position) DO UPDATE SET tweet_id = :i, media_id = :m, posted_at = :n,
+                   pending_at = NULL, text = CASE WHEN :t = '' THEN tweets.text ELSE :t END""",
+            f=self.feed, k=self.key, p=tweet.position, t=text, i=tweet.tweet_id, m=tweet.media_id, n=now)
+
+    @_guard
+    def pending(self, position: int) -> None:
+        """Mark that a request for this position is about to go out."""
+        self.store._exec(
+            """INSERT INTO tweets (feed, entry_key, position, pending_at) VALUES (:f, :k, :p, :n)
+               ON CONFLICT (feed, entry_key, position) DO UPDATE SET pending_at = :n""",
+            f=self.feed, k=self.key, p=position, n=self.now())
+
+    @_guard
+    def pending_positions(self) -> set[int]:
+        """Positions whose request went out with no recorded answer."""
+        rows = self.store._run("""SELECT position FROM tweets WHERE feed = :f AND entry_key = :k
+                                  AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
+        return {r["position"] for r in rows}
+
+
+def _quoted(words: Iterable[str]) -> str:
+    """Fixed status names as an SQL list ('a', 'b'); never user input."""
+    return ", ".join(f"'{w}'" for w in words)
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

@@ -1,0 +1,327 @@
+"""X's weighted tweet length (twitter-text v3), validity, and fitting one tweet to a budget.
+
+The rules, from twitter-text's v3 configuration (scale 100, defaultWeight 200, light ranges weight 100,
+maxWeightedTweetLength 280, transformedURLLength 23, emojiParsingEnabled): the text is NFC-normalised;
+each code point in 0-4351, 8192-8205, 8208-8223 or 8242-8247 weighs 1, every other code point 2; every
+URL (with or without a scheme, when its TLD is valid) weighs 23; an emoji sequence weighs 2 as a whole.
+
+Why not the `twitter-text-parser` package (the Python port): it imports `pkg_resources` (gone from
+setuptools-less environments such as Python 3.12+ venvs and Heroku builds), its emoji table is Unicode 12
+(2019: the phoenix U+1F426 U+200D U+1F525 counts 5 instead of 2), it rewrites "\\r\\n" to one character
+where the reference JS and Java count two code points, and it lacks the reference's short-domain rule
+("example.jp" without a path is no URL). So the URL rules are ported here by hand; the data comes from
+well-kept packages: `emoji` (current Unicode emoji sequences) and `publicsuffixlist` (the IANA TLDs,
+through the ICANN section of the Public Suffix List).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from bot.core.errors import BotError
+
+MAX_WEIGHT = 280
+URL_WEIGHT = 23  # transformedURLLength: X wraps every link in a 23-character t.co link
+ELLIPSIS = "…"  # U+2026 is outside the light ranges: it weighs 2
+
+_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_INVALID = frozenset("\ufffe\ufeff\uffff")
+_LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+_DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
+
+# twitter-text's extractUrlsWithIndices, simplified: a scheme URL may have a Unicode host; a URL without
+# a scheme needs an ASCII (or Latin-accented) host; either way the host must end in a listed TLD.
+_DC = rf"[^!'#%&()*+,\\\-./:;<=>?@\[\]^_{{|}}~$\s\ufffe\ufeff\uffff{_DIRECTIONAL}]"  # validDomainChars
+_SCHEME_URL = re.compile(rf"https?://((?:{_DC}(?:[_-]|{_DC})*\.)+{_DC}(?:-|{_DC})*)", re.I)
+_BARE_URL = re.compile(rf"((?:[-a-z0-9{_LATIN_ACCENTS}]+\.)+[-a-z0-9{_LATIN_ACCENTS}]+)", re.I)
+_BAD_BEFORE = re.compile(r"[A-Za-z0-9@＠$#＃\ufffe\ufeff\uffff]")  # validUrlPrecedingChars, negated
+_BAD_BEFORE_BARE = "-_./"  # invalidUrlWithoutProtocolPrecedingChars
+_PORT = re.compile(r":[0-9]+")
+_PATH_CHARS = re.compile(rf"/[a-z\u0400-\u04ff0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&(){_LATIN_ACCENTS}]*", re.I)
+_PATH_END = re.compile(rf"[+\-a-z\u0400-\u04ff0-9=_#/{_LATIN_ACCENTS}]", re.I)
+_QUERY_CHARS = re.compile(r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*", re.I)
+_QUERY_END = re.compile(r"[a-z0-9\-_&=#/]", re.I)
+_SPECIAL_CCTLD = frozenset({"co", "tv"})  # validSpecialCCTLD: "t.co" is a URL even without a path
+
+# Tokens trim() never cuts: @handles, #hashtags and $cashtags (URLs and emoji are found separately).
+_TAG = re.compile(r"[@＠#＃$][\w\u200c\u200d]+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+|[。！？]\s*|\n")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _tlds() -> frozenset[str]:
+    """Every top-level domain in the ICANN section of the Public Suffix List bundled with publicsuffixlist."""
+    from importlib.resources import files
+
+    data = files("publicsuffixlist").joinpath("public_suffix_list.dat").read_text("utf-8")
+    out = set()
+    for line in data.split("===END ICANN DOMAINS===")[0].splitlines():
+        line = line.strip()
+        if line and not line.startswith("//"):
+            out.add(line.rsplit(".", 1)[-1].lstrip("!*").lower())
+    return frozenset(out)
+
+
+def _host_end(host: str, start: int, text: str) -> int | None:
+    """End index of the longest label prefix of `host` (at `start`) that ends in a valid TLD, else None."""
+    labels = host.split(".")
+    tlds = _tlds()
+    for n in range(len(labels), 1, -1):
+        tld = labels[n - 1].lower()
+        if tld in tlds or (tld.startswith("xn--") and len(tld) > 4):
+            end = start + len(".".join(labels[:n]))
+            if end < len(text) and text[end] in "@+":  # the TLD's lookahead: [^0-9a-zA-Z@+-]
+                continue
+            if any(len(label) > 63 for label in labels[:n]):
+                return None
+            return end
+    return None
+
+
+def _tail(text: str, end: int) -> tuple[int, bool]:
+    """Extend a URL past its host over port, path and query; returns the end and whether a path was seen."""
+    m = _PORT.match(text, end)
+    if m:
+        end = m.end()
+    m = _PATH_CHARS.match(text, end)
+    has_path = bool(m)
+    if m:
+        path = m.group(0)
+        cut = path
+        while cut and not _PATH_END.fullmatch(cut[-1]) and not (cut[-1] == ")" and cut.count("(") >= cut.count(")")):
+            cut = cut[:-1]
+        end += len(cut)
+        if cut != path:
+            return end, has_path
+    m = _QUERY_CHARS.match(text, end)
+    if m:
+        query = m.group(0)
+        while len(query) > 1 and not _QUERY_END.fullmatch(query[-1]):
+            query = query[:-1]
+        if len(query) > 1:
+            end += len(query)
+    return end, has_path
+
+
+def _allowed_before(text: str, start: int, bare: bool) -> bool:
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if bare and before in _BAD_BEFORE_BARE:
+        return False
+    return not _BAD_BEFORE.match(before)
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every URL X would wrap in t.co, in `text` as given (call on NFC text to match X)."""
+    spans: list[tuple[int, int]] = []
+    for m in _SCHEME_URL.finditer(text):
+        if not _allowed_before(text, m.start(), bare=False):
+            continue
+        end = _host_end(m.group(1), m.start(1), text)
+        if end is not None:
+            end, _ = _tail(text, end)
+            if end - m.start() <= 4096:
+                spans.append((m.start(), end))
+    if "." not in text:
+        return spans
+    taken = list(spans)
+    for m in _BARE_URL.finditer(text):
+        start = m.start()
+        if any(s <= start < e for s, e in taken) or not _allowed_before(text, start, bare=True):
+            continue
+        host_end = _host_end(m.group(1), start, text)
+        if host_end is None:
+            continue
+        end, has_path = _tail(text, host_end)
+        labels = text[start:host_end].split(".")
+        tld = labels[-1].lower()
+        # invalidShortDomain: "name.cc" with a two-letter country TLD and no path is not a link (but t.co is)
+        if not has_path and len(labels) == 2 and len(tld) == 2 and tld.isascii() and tld not in _SPECIAL_CCTLD:
+            continue
+        spans.append((start, end))
+    return sorted(spans)
+
+
+def urls(text: str) -> list[str]:
+    """Every URL in `text` as X finds it (text NFC-normalised first)."""
+    text = unicodedata.normalize("NFC", text)
+    return [text[s:e] for s, e in url_spans(text)]
+
+
+def _emoji_spans(text: str) -> list[tuple[int, int]]:
+    import emoji
+
+    return [(d["match_start"], d["match_end"]) for d in emoji.emoji_list(text)]
+
+
+def _entities(text: str) -> list[tuple[int, int, int]]:
+    """Non-overlapping (start, end, weight) of URLs (23) and emoji sequences (2) in NFC text."""
+    found = [(s, e, URL_WEIGHT) for s, e in url_spans(text)]
+    for s, e in _emoji_spans(text):
+        if not any(us < e and s < ue for us, ue, _ in found):
+            found.append((s, e, 2))
+    return sorted(found)
+
+
+def _cp_weight(char: str) -> int:
+    code = ord(char)
+    return 1 if any(lo <= code <= hi for lo, hi in _LIGHT) else 2
+
+
+def _plain_weight(text: str) -> int:
+    return sum(_cp_weight(c) for c in text)
+
+
+def weighted_length(text: str) -> int:
+    """The length X counts for `text` (twitter-text v3: NFC, light/heavy code points, URLs 23, emoji 2)."""
+    text = unicodedata.normalize("NFC", text)
+    total, pos = 0, 0
+    for start, end, weight in _entities(text):
+        total += _plain_weight(text[pos:start]) + weight
+        pos = end
+    return total + _plain_weight(text[pos:])
+
+
+def _bad_char(char: str) -> bool:
+    # Lone surrogates cannot be encoded for the API at all, so they are as invalid as U+FFFE.
+    return char in _INVALID or "\ud800" <= char <= "\udfff"
+
+
+def is_valid(text: str) -> bool:
+    """True when X accepts `text`: some non-space content, 1..280 weighted, no U+FFFE/U+FEFF/U+FFFF."""
+    if not text or not text.strip() or any(_bad_char(c) for c in text):
+        return False
+    return 1 <= weighted_length(text) <= MAX_WEIGHT
+
+
+def _atoms(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, weight) of the pieces trim() may cut between: URLs, emoji, tags, grapheme clusters."""
+    import regex
+
+    entities = _entities(text)
+    protected = [(s, e, w) for s, e, w in entities]
+    for m in _TAG.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e, _ in protected):
+            protected.append((m.start(), m.end(), _plain_weight(m.group(0))))
+    protected.sort()
+    atoms: list[tuple[int, int, int]] = []
+    pos = 0
+    for s, e, w in protected + [(len(text), len(text), 0)]:
+        for g in regex.finditer(r"\X", text[pos:s]):
+            atoms.append((pos + g.start(), pos + g.end(), _plain_weight(g.group(0))))
+        if e > s:
+            atoms.append((s, e, w))
+        pos = e
+    return atoms
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") and (char.isalnum() or unicodedata.category(char) == "Lo")
+
+
+def _cut_points(text: str, atoms: list[tuple[int, int, int]]) -> tuple[set[int], set[int]]:
+    """Sentence ends and word ends (char indexes) where a cut reads naturally."""
+    starts = {s for s, _, _ in atoms}
+    sentence = {m.start() + len(m.group(0).rstrip()) for m in _SENTENCE_END.finditer(text)} & (starts | {len(text)})
+    word = {m.start() for m in _SPACE.finditer(text)} & starts
+    for i, (s, e, _) in enumerate(atoms[1:], 1):
+        # CJK and kana are written without spaces: a line may break between any two wide characters.
+        if _is_wide(text[s]) or _is_wide(text[atoms[i - 1][0]]):
+            word.add(s)
+    return sentence, word
+
+
+def _best(text: str, points: list[int], budget: int, suffix: str) -> str | None:
+    """The longest text[:p] + suffix (p from `points`, descending) that has content and fits `budget`."""
+    for p in points:
+        candidate = text[:p].rstrip()
+        if candidate and _has_content(candidate):
+            candidate += suffix
+            if weighted_length(candidate) <= budget:
+                return candidate
+    return None
+
+
+def _has_content(text: str) -> bool:
+    return any(not c.isspace() and not _bad_char(c) for c in text)
+
+
+def sanitize(text: str) -> str:
+    """NFC text without U+FFFE/U+FEFF/U+FFFF or lone surrogates, \\r\\n as \\n, ends stripped."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if not _bad_char(c)).strip()
+
+
+def trim(text: str, budget: int) -> str:
+    """`text` cut to at most `budget` weighted: at a sentence end if one is close, else a word end plus "…"."""
+    if budget < 2:
+        raise ValueError("a tweet budget below 2 cannot hold a single heavy character")
+    text = sanitize(text)
+    if not text or weighted_length(text) <= budget:
+        return text
+    atoms = _atoms(text)
+    # Estimate where the budget runs out from the atoms' weights, then confirm with the real count.
+    limit, total = 0, 0
+    for s, e, w in atoms:
+        if total + w > budget:
+            break
+        total += w
+        limit = e
+    sentence, word = _cut_points(text, atoms)
+    by_word = _best(text, sorted((p for p in word if p <= limit), reverse=True), budget, ELLIPSIS)
+    by_sentence = _best(text, sorted((p for p in sentence if p <= limit), reverse=True), budget, "")
+    # A sentence end is "reasonably close" when it keeps at least 70% of what a word cut would keep.
+    if by_sentence and (not by_word or weighted_length(by_sentence) >= 0.7 * weighted_length(by_word)):
+        return by_sentence
+    if by_word:
+        return by_word
+    # One giant word: a hard cut at a grapheme boundary still makes a valid tweet; past that, a code point.
+    return _hard_cut(text, budget)
+
+
+def _hard_cut(text: str, budget: int) -> str:
+    import regex
+
+    ends, total = [], 0
+    for g in regex.finditer(r"\X", text):
+        total += _plain_weight(g.group(0))
+        if total > budget:
+            break
+        ends.append(g.end())
+    ends.reverse()
+    return (_best(text, ends, budget, ELLIPSIS) or _best(text, ends, budget, "")
+            or _best(text, list(range(min(len(text), budget), 0, -1)), budget, "") or text[:1])
+
+
+Rewrite = Callable[[str, int], "str | None"]
+
+
+def fit(text: str, budget: int = MAX_WEIGHT, rewrite: Rewrite | None = None, attempts: int = 2,
+        *, label: str = "tweet") -> tuple[str, str]:
+    """(text, note): `text` if it fits, else the writer's rewrite to `budget`, else a trim; note says which."""
+    budget = min(budget, MAX_WEIGHT)
+    if is_valid(text) and weighted_length(text) <= budget:
+        return text, ""
+    clean = sanitize(text)
+    if not clean:
+        return "", f"{label} was empty"
+    if weighted_length(clean) <= budget:
+        return clean, ""
+    before = weighted_length(clean)
+    for _ in range(attempts if rewrite else 0):
+        try:
+            candidate = rewrite(clean, budget)  # type: ignore[misc]
+        except BotError:  # the writer gave up; trimming still makes a valid tweet
+            break
+        if isinstance(candidate, str):
+            candidate = sanitize(candidate)
+            if (is_valid(candidate) and weighted_length(candidate) <= budget
+                    and (any(c.isalnum() for c in candidate) or not any(c.isalnum() for c in clean))):
+                return candidate, f"{label} rewritten by the model to {weighted_length(candidate)}/{budget}"
+    cut = trim(clean, budget)
+    return cut, f"{label} trimmed from {before} to {weighted_length(cut)}"

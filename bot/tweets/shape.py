@@ -1,0 +1,208 @@
+"""Thread shaping: from a writer's draft to checked tweets — hygiene, count, hashtags, the article link
+once, numbering, and every tweet fitted to X's 280 weighted characters. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
+
+from bot.core.errors import WriterError
+from bot.tweets.hygiene import clean_tweet, drop_urls, normalize_space, normalize_url
+from bot.core.records import Article, Draft, ThreadSpec, Tweet
+from bot.tweets.length import MAX_WEIGHT, fit, is_valid, sanitize, trim, urls, weighted_length
+
+Rewrite = Callable[[str, int], "str | None"]
+
+# twitter-text's hashtag: not after a word character or "&", and not digits only.
+_HASHTAG = re.compile(r"(?<![\w&])[#＃]([\w\u200c\u200d]*[^\W\d_][\w\u200c\u200d]*)")
+_ONLY_TAGS_AFTER = re.compile(r"(?:[\s.,;:!?…]|[#＃][\w\u200c\u200d]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n")
+_LINK_SEPARATOR = "\n\n"
+# Room a merged tail keeps for the link (23 + separator) and a "10/10 " prefix before fit() trims it.
+_MERGE_ROOM = MAX_WEIGHT - 32
+
+
+def with_utm(url: str, utm: str) -> str:
+    """`url` with the `utm` query parameters merged in: existing ones kept verbatim unless overridden."""
+    utm = utm.strip().lstrip("?&")
+    if not url or not utm:
+        return url
+    parts = urlsplit(url)
+    added = [piece for piece in utm.split("&") if piece]
+    keys = {unquote_plus(k) for k, _ in parse_qsl(utm, keep_blank_values=True)}
+    kept = [p for p in parts.query.split("&") if p and unquote_plus(p.split("=", 1)[0]) not in keys]
+    return urlunsplit(parts._replace(query="&".join(kept + added)))
+
+
+def _key(text: str) -> str:
+    """What makes two tweets the same: letters and digits, case-folded."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def _dedupe(texts: list[str], notes: list[str]) -> list[str]:
+    out, seen = [], set()
+    for i, text in enumerate(texts, 1):
+        key = _key(text) or text
+        if not text.strip():
+            notes.append(f"draft tweet {i} was empty after cleaning; dropped")
+        elif key in seen:
+            notes.append(f"draft tweet {i} repeated an earlier tweet; dropped")
+        else:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
+def _split_once(text: str) -> tuple[str, str] | None:
+    """`text` cut in two at the sentence end nearest its weighted middle, or None when it is one sentence."""
+    cuts = [m.start() for m in _SENTENCE_END.finditer(text) if text[: m.start()].strip() and text[m.end():].strip()]
+    if not cuts:
+        return None
+    half = weighted_length(text) / 2
+    cut = min(cuts, key=lambda c: abs(weighted_length(text[:c]) - half))
+    return text[:cut].strip(), text[cut:].strip()
+
+
+def _count(texts: list[str], wanted: int, notes: list[str]) -> list[str]:
+    if len(texts) > wanted:
+        tail = " ".join(texts[wanted - 1:])
+        extra = len(texts) - wanted
+        if weighted_length(tail) <= _MERGE_ROOM:
+            notes.append(f"draft had {len(texts)} tweets; merged the last {extra + 1} into tweet {wanted}")
+            return texts[: wanted - 1] + [tail]
+        notes.append(f"draft had {len(texts)} tweets; dropped the last {extra}")
+        return texts[:wanted]
+    texts = list(texts)
+    have = len(texts)
+    while len(texts) < wanted:
+        order = sorted(range(len(texts)), key=lambda i: -weighted_length(texts[i]))
+        for i in order:
+            parts = _split_once(texts[i])
+            if parts:
+                texts[i: i + 1] = list(parts)
+                break
+        else:
+            notes.append(f"kept {len(texts)} of {wanted} tweets: the draft had too little text to split further")
+            return texts
+    if have < wanted:
+        notes.append(f"draft had {have} tweets; split the longest at sentence ends to make {wanted}")
+    return texts
+
+
+def _filter_tags(text: str, allowed: set[str], used: set[str]) -> tuple[str, list[str]]:
+    """`text` keeping hashtags in `allowed` not yet in `used`; others lose the sign inline, or go if trailing."""
+    dropped: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        tag = m.group(1).lower()
+        if tag in allowed and tag not in used:
+            used.add(tag)
+            return m.group(0)
+        dropped.append(m.group(0))
+        # A hashtag inside a sentence keeps its word; one in the trailing block of tags goes whole.
+        return "" if _ONLY_TAGS_AFTER.fullmatch(text, m.end()) else m.group(1)
+
+    return normalize_space(_HASHTAG.sub(repl, text)), dropped
+
+
+def _limit_hashtags(texts: list[str], cap: int, notes: list[str]) -> tuple[list[str], set[str]]:
+    allowed: set[str] = set()
+    for text in texts:
+        for m in _HASHTAG.finditer(text):
+            if len(allowed) < cap:
+                allowed.add(m.group(1).lower())
+    used: set[str] = set()
+    out, dropped = [], []
+    for text in texts:
+        cleaned, gone = _filter_tags(text, allowed, used)
+        out.append(cleaned)
+        dropped += gone
+    if dropped:
+        notes.append(f"hashtags: kept {len(used)} (at most {cap}), removed {len(dropped)}: {' '.join(dropped)}")
+    return out, used
+
+
+def _fallback(article: Article, notes: list[str]) -> list[str]:
+    title = normalize_space(sanitize(article.title))
+    if not title:
+        raise WriterError("the writer produced no usable tweet and the article has no title",
+                          hint="check the feed entry, or try another writer model")
+    notes.append("the draft had no usable tweet; used the article's title")
+    return [title]
+
+
+def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | None = None,
+          attempts: int = 2) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """A draft turned into exactly-valid tweets (count, hashtags, link once, numbering, fit) and notes."""
+    notes: list[str] = []
+    entry = article.entry
+    own = {normalize_url(u) for u in (entry.link, entry.guid) if u and "." in u}
+
+    def not_own(url: str) -> bool:
+        return normalize_url(url) not in own
+
+    texts = [normalize_space(drop_urls(clean_tweet(t, article), not_own)) for t in draft.tweets]
+    copies = sum(1 for t in draft.tweets if any(normalize_url(u) in own for u in urls(t)))
+    if copies and spec.link != "none":
+        notes.append(f"removed the article link the model wrote in {copies} tweet(s); it is placed once")
+    texts, tags = _limit_hashtags(texts, spec.hashtags, notes)
+    texts = _dedupe(texts, notes) or _fallback(article, notes)
+    texts = _count(texts, max(1, spec.tweets), notes)
+
+    def clean_rewrite(text: str, budget: int) -> str | None:
+        out = rewrite(text, budget) if rewrite else None
+        if not isinstance(out, str):
+            return None
+        out = normalize_space(drop_urls(clean_tweet(out, article), not_own))
+        present = {m.group(1).lower() for m in _HASHTAG.finditer(text)} & tags
+        return _filter_tags(out, present, set())[0]
+
+    # The article link appears once: on X's pay-per-use pricing a post with a URL costs $0.20 and one
+    # without $0.015 (DESIGN.md, "Facts about the outside world"), so every extra copy costs money.
+    link = with_utm(entry.link, spec.utm) if spec.link != "none" else ""
+    for _ in range(len(texts) + 1):
+        tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes)
+        if dup is None:
+            break
+        notes.append(f"tweet {dup + 1} came out the same as an earlier one; dropped")
+        del texts[dup]
+    for tweet in tweets:
+        if not is_valid(tweet.text) or tweet.weighted_length > MAX_WEIGHT:
+            raise WriterError(f"a checked tweet is still invalid ({tweet.weighted_length}/{MAX_WEIGHT})",
+                              hint="this is a bug in bot.shape; please report it with the article's link")
+    return tweets, tuple(notes)
+
+
+def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | None, attempts: int,
+              notes: list[str]) -> tuple[tuple[Tweet, ...], int | None]:
+    """Tweets with numbering and the link placed and each fitted; or the index of a duplicate to drop."""
+    n = len(texts)
+    at = 0 if spec.link == "first" else n - 1
+    out: list[Tweet] = []
+    seen: set[str] = set()
+    fit_notes: list[str] = []
+    for i, text in enumerate(texts):
+        prefix = f"{i + 1}/{n} " if spec.numbering and n > 1 else ""
+        suffix = f"{_LINK_SEPARATOR}{link}" if link and i == at else ""
+        budget = MAX_WEIGHT - weighted_length(prefix) - weighted_length(suffix)
+        if budget < 2 and suffix:
+            notes.append(f"the article link is too long to post ({weighted_length(link)}); left out")
+            suffix, budget = "", MAX_WEIGHT - weighted_length(prefix)
+        body, note = fit(text, budget, rewrite, attempts, label=f"tweet {i + 1}")
+        full = prefix + body + suffix
+        # Counting the parts apart can differ from counting the whole at the seams; shrink until it fits.
+        while weighted_length(full) > MAX_WEIGHT and budget > 2:
+            budget = max(2, budget - (weighted_length(full) - MAX_WEIGHT))
+            body = trim(body, budget)
+            full = prefix + body + suffix
+            note = f"tweet {i + 1} trimmed from {weighted_length(text)} to {weighted_length(body)}"
+        key = _key(body) or body
+        if key in seen:
+            return (), i
+        seen.add(key)
+        if note:
+            fit_notes.append(note)
+        out.append(Tweet(full, weighted_length(full)))
+    notes.extend(fit_notes)
+    return tuple(out), None
