@@ -8,6 +8,21 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+REQUIRE_ALL = "BOT_TEST_REQUIRE_ALL"
+
+
+def require_or_skip(reason: str) -> None:
+    """Skip the calling test with `reason`, or fail it when BOT_TEST_REQUIRE_ALL=1 (.ci/run) says nothing may be missing.
+
+    Use it wherever a real component (node, chromium, Postgres, an npm package) is absent:
+        from conftest import require_or_skip
+        if shutil.which("node") is None:
+            require_or_skip("node is not installed: .ci/run installs it")
+    """
+    if os.environ.get(REQUIRE_ALL, "") not in ("", "0"):
+        pytest.fail(f"{REQUIRE_ALL}=1 but a required component is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
 
 @pytest.fixture(autouse=True)
 def no_hub_lookups(monkeypatch: pytest.MonkeyPatch) -> None:

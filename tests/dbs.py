@@ -6,7 +6,7 @@ import os
 import uuid
 from typing import Iterator
 
-import pytest
+from conftest import require_or_skip
 
 PG_REASON = "BOT_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server (.ci/run sets it)"
 
@@ -15,7 +15,7 @@ def fresh_postgres() -> Iterator[str]:
     """Create a uniquely named database next to BOT_TEST_DATABASE_URL's, yield its URL, drop it afterwards."""
     base = os.environ.get("BOT_TEST_DATABASE_URL")
     if not base:
-        pytest.skip(PG_REASON)
+        require_or_skip(PG_REASON)
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
