@@ -18,7 +18,8 @@ from bot.core.clock import FakeClock
 from bot.core.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
 from bot.core.records import PublishedTweet
 from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed, same_text
-from bot.networks.x.client import XClient, XPublisher
+from bot.networks.x.client import XClient
+from bot.networks.x.thread import XPublisher
 
 
 @pytest.fixture

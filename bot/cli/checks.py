@@ -6,14 +6,20 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import click
+from bot.core.settings import Settings
+from bot.core.errors import BotError
+from bot.core.errors import AuthError, BotError
+from bot.run.wiring import uses_model
+from bot.core.clock import SystemClock
+from bot.networks.x.client import XClient
+from bot.state.store import Store
+from bot.run.daemon import describe
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
 def _try(label: str, probe: Callable[[], str], problems: list[str]) -> None:
     """Run one probe; its success line, or its failure as one problem line."""
-    from bot.core.errors import BotError
-
     try:
         click.echo(f"ok: {label}: {probe()}")
     except BotError as exc:
@@ -22,9 +28,7 @@ def _try(label: str, probe: Callable[[], str], problems: list[str]) -> None:
         problems.append(f"{label}: {type(exc).__name__}: {exc}")
 
 
-def _hf_whoami(settings: Any) -> str:
-    from bot.core.errors import AuthError, BotError
-
+def _hf_whoami(settings: Settings) -> str:
     try:
         from huggingface_hub import whoami
 
@@ -37,7 +41,7 @@ def _hf_whoami(settings: Any) -> str:
     return f"Hugging Face token of {info.get('name', '?')}"
 
 
-def _model_server(settings: Any) -> str:
+def _model_server(settings: Settings) -> str:
     """GET {base}/v1/models (or {base}/models when the base ends in /v1) on the OpenAI-compatible server.
 
     Tolerant, since servers differ: any answer but a refused key (401/403) or a server error (5xx) counts as up
@@ -45,8 +49,6 @@ def _model_server(settings: Any) -> str:
     BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (DESIGN.md).
     """
     import requests
-
-    from bot.core.errors import AuthError, BotError
 
     base = settings.writer.base_url.rstrip("/")
     path = "/models" if base.endswith("/v1") else "/v1/models"
@@ -83,10 +85,8 @@ def _model_server(settings: Any) -> str:
             "servers that run one model ignore the name)")
 
 
-def _writer(settings: Any, problems: list[str]) -> None:
+def _writer(settings: Settings, problems: list[str]) -> None:
     """Which writer `bot post` will use, and (for a self-hosted server) whether it answers."""
-    from bot.run.wiring import uses_model
-
     if not uses_model(settings):
         why = "writer.backend = extractive" if settings.writer.backend == "extractive" else \
             "set HF_TOKEN or BOT_LLM_BASE_URL for a model"
@@ -99,31 +99,24 @@ def _writer(settings: Any, problems: list[str]) -> None:
     # else: the model is on Hugging Face, and the whoami line below checks the token
 
 
-def _uses_hf(settings: Any) -> bool:
+def _uses_hf(settings: Settings) -> bool:
     """True when Hugging Face itself gets HF_TOKEN: the model writer without a base_url, or HF images without one.
 
     With BOT_LLM_BASE_URL (and no HF images) whoami is skipped: it needs huggingface.co, and nothing would use it.
     """
-    from bot.run.wiring import uses_model
-
     writer = uses_model(settings) and not settings.writer.base_url
     images = "hf" in settings.image.chain and not settings.image.base_url
     return writer or images
 
 
-def _x_me(settings: Any) -> str:
-    from bot.core.clock import SystemClock
-    from bot.networks.x.client import XClient
-
+def _x_me(settings: Settings) -> str:
     # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
     quick = settings.replace(x__retries=min(1, settings.x.retries))
     me = XClient(quick, settings.secrets, SystemClock()).me()
     return f"X account @{me.get('username', '?')} (id {me.get('id', '?')})"
 
 
-def _store(settings: Any) -> str:
-    from bot.state.store import Store
-
+def _store(settings: Settings) -> str:
     store = Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
     try:
         return store.health()
@@ -131,10 +124,8 @@ def _store(settings: Any) -> str:
         store.close()
 
 
-def check_command(settings: Any) -> int:
+def check_command(settings: Settings) -> int:
     """Print one ok line per thing that works and one line per problem; 0 when ready to post."""
-    from bot.run.daemon import describe
-
     problems: list[str] = []
     where = settings.config_file or "defaults (no config/bot.toml)"
     click.echo(f"ok: settings: valid ({where})")

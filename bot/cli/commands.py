@@ -8,9 +8,22 @@ from typing import Any, Iterator
 
 from bot.feed import source as feed_stage
 from bot.output import record as output
+from bot.core.settings import Settings
+from bot.run import wiring as app
+from bot.run import pipeline
+from bot.cli import render
+from bot.cli.progress import LiveView
+from bot.run.publishing import publish_entry
+from bot.core import logs
+from bot.state.store import Store
+from bot.run import daemon
+from bot.core.clock import SystemClock
+from bot.run.poller import poll_feed
+from bot.cli.render import console
+from bot.core.errors import BotError
 
 
-def fetch_entry(settings: Any, source: str, which: str) -> tuple[Any, Any]:
+def fetch_entry(settings: Settings, source: str, which: str) -> tuple[Any, Any]:
     """Fetch the feed and pick the entry; warnings about a malformed feed go to stderr."""
     import click
 
@@ -21,13 +34,8 @@ def fetch_entry(settings: Any, source: str, which: str) -> tuple[Any, Any]:
     return result, feed_stage.select(result.entries, which)
 
 
-def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_run: bool) -> int:
+def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, dry_run: bool) -> int:
     """`bot post`: write the thread for one entry, show it, and (unless dry) publish it exactly once."""
-    from bot.run import wiring as app
-    from bot.run import pipeline
-    from bot.cli import render
-    from bot.cli.progress import LiveView
-
     result, entry = fetch_entry(settings, source, which)
     output.prepare_dir(out_dir)
     out, err = render.console(), render.console(stderr=True)
@@ -41,8 +49,6 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
                 thread = pipeline.prepare(entry, deps, out_dir)
                 posted = None
             else:
-                from bot.run.publishing import publish_entry
-
                 thread, posted = publish_entry(entry, source, deps, out_dir)
     finally:
         if store is not None:
@@ -53,11 +59,9 @@ def post_command(settings: Any, source: str, which: str, out_dir: Path, *, dry_r
 
 
 @contextmanager
-def _logs_to(view: Any, settings: Any) -> Iterator[None]:
+def _logs_to(view: Any, settings: Settings) -> Iterator[None]:
     """While `bot post` runs, log lines appear once, in the live view (redacted, at log.level, as `bot run` logs)."""
     import logging
-
-    from bot.core import logs
 
     root = logging.getLogger()
     saved = root.handlers[:]
@@ -68,21 +72,13 @@ def _logs_to(view: Any, settings: Any) -> Iterator[None]:
         root.handlers[:] = saved  # the view is closed: nothing may print through it any more
 
 
-def open_store(settings: Any) -> Any:
+def open_store(settings: Settings) -> Any:
     """The store named by DATABASE_URL, else the SQLite file."""
-    from bot.state.store import Store
-
     return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
 
 
-def run_command(settings: Any, *, once: bool) -> int:
+def run_command(settings: Settings, *, once: bool) -> int:
     """`bot run`: the daemon (or one cycle with --once)."""
-    from bot.run import wiring as app
-    from bot.run import daemon
-    from bot.core import logs
-    from bot.core.clock import SystemClock
-    from bot.run.poller import poll_feed
-
     logs.setup(settings)
     clock = SystemClock()
     store = open_store(settings)
@@ -101,7 +97,7 @@ def run_command(settings: Any, *, once: bool) -> int:
         store.close()
 
 
-def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
+def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     """`bot history`: what became of each entry seen, with tweet ids."""
     import json
     from datetime import datetime, timezone
@@ -119,8 +115,6 @@ def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
         return 0
     from rich.table import Column, Table
 
-    from bot.cli.render import console
-
     # Tweet ids are for copying: they fold onto the next line, never end in an ellipsis.
     table = Table("when", "status", Column("title", ratio=2), Column("tweet ids", overflow="fold", min_width=19),
                   "calls", Column("note", ratio=1), box=None, show_edge=False)
@@ -133,11 +127,9 @@ def history_command(settings: Any, *, as_json: bool, limit: int) -> int:
     return 0
 
 
-def retry_command(settings: Any, ref: str) -> int:
+def retry_command(settings: Settings, ref: str) -> int:
     """`bot retry ENTRY`: make a failed entry eligible again."""
     import time
-
-    from bot.core.errors import BotError
 
     store = open_store(settings)
     try:

@@ -1,20 +1,26 @@
-"""The `bot` command: thin commands over the pipeline; every user mistake ends in one clear line."""
+"""The `bot` command: thin commands over the pipeline; every user mistake ends in one clear line.
+
+Each command imports its module when it runs (the one place the bot imports itself inside functions), so
+`bot --help` loads only click."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from bot.core.errors import BotError
 
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+
 INTERNAL_EXIT = 3
 
 
-def _settings() -> Any:
+def _settings() -> "Settings":
     from bot.core import settings as config
 
     return config.load()
@@ -24,7 +30,7 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _feed_source(settings: Any, feed: str | None) -> tuple[str, bool]:
+def _feed_source(settings: "Settings", feed: str | None) -> tuple[str, bool]:
     """The feed to read: --feed, else the first configured feed, else the bundled sample (and say so)."""
     from bot.feed.source import SAMPLE_FEED
 

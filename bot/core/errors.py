@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # records import nothing of errors; this is for annotations only
+    from bot.core.records import ModelCall
+
 
 class BotError(Exception):
     """Root of every error the bot raises on purpose; `str()` is the one line a user sees."""
@@ -32,7 +37,13 @@ class EntryNotFound(FeedError):
 
 
 class WriterError(BotError):
-    """The model writer failed for good (after retries and fallbacks)."""
+    """The model writer failed for good (after retries and fallbacks).
+
+    `calls` are the model requests made before it gave up, `fallbacks` one reason per model given up on.
+    """
+
+    calls: "tuple[ModelCall, ...]" = ()
+    fallbacks: tuple[str, ...] = ()
 
 
 class AuthError(BotError):

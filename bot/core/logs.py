@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from bot.core.settings import Secrets, Settings
 from typing import Any, Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -17,7 +18,7 @@ NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "req
 _MARK = "_bot_handler"  # set on the handler we install, so setup() replaces only its own
 
 
-def secret_values(secrets: Any) -> list[str]:
+def secret_values(secrets: Secrets) -> list[str]:
     """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is logged reshaped)."""
     values = [v for v in getattr(secrets, "values", {}).values() if v]
     url = secrets.get("DATABASE_URL") if hasattr(secrets, "get") else ""
@@ -33,7 +34,7 @@ def secret_values(secrets: Any) -> list[str]:
 class Redact(logging.Filter):
     """Replaces secret values in the final message (arguments included) and in any exception text."""
 
-    def __init__(self, secrets: Any) -> None:
+    def __init__(self, secrets: Secrets) -> None:
         super().__init__()
         self.values = secret_values(secrets)
 
@@ -85,7 +86,7 @@ class TextFormatter(logging.Formatter):
         self.converter = time.gmtime
 
 
-def setup(settings: Any, secrets: Any = None, *, stream: Any = None, quiet: Iterable[str] = NOISY,
+def setup(settings: Settings, secrets: Secrets | None = None, *, stream: Any = None, quiet: Iterable[str] = NOISY,
           handler: logging.Handler | None = None) -> logging.Handler:
     """Send all logs to stderr (or `stream`, or `handler`) in log.format at log.level, secrets redacted; return the handler."""
     handler = handler or logging.StreamHandler(stream or sys.stderr)

@@ -228,7 +228,7 @@ def clean(entry: Entry) -> Article:
     while entry.paywalled and blocks and blocks[-1].text.lower().startswith("read more"):
         blocks.pop()
     hostile = {i for i, b in enumerate(blocks) if _INSTRUCTIONS.search(b.text)}
-    notes = ()
+    notes: tuple[str, ...] = ()
     if hostile:
         notes = (f"left out {len(hostile)} passage(s) of the article that address a language model (prompt injection)",)
         blocks = [b for i, b in enumerate(blocks) if i not in hostile]

@@ -284,7 +284,8 @@ def _published(raw: Any) -> datetime | None:
     if not parsed:
         return None
     # feedparser normalises every date to a UTC struct_time.
-    return datetime(*parsed[:6], tzinfo=timezone.utc)
+    year, month, day, hour, minute, second = parsed[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
 
 
 def _cover(raw: Any) -> str:

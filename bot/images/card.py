@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.core.errors import ImageError
+
 Role = Literal["publication", "title", "subtitle", "author"]
 
 MAX_TITLE_LINES = 5
@@ -110,8 +112,6 @@ def layout_card(publication: str, title: str, subtitle: str = "", author: str = 
     bold, regular = _pick_fonts(title, " ".join((publication, subtitle, author)), font_path)
     drawable_title = _drawable(title, bold)
     if drawable_title is None:
-        from bot.core.errors import ImageError
-
         raise ImageError("no font on this machine draws the title's script, and a card of empty boxes helps no one",
                          "install a font that covers it (e.g. Debian's fonts-noto-cjk for Chinese, Japanese, Korean)")
     title = drawable_title
@@ -258,7 +258,9 @@ def _wrap(text: str, font: str, size: int, width: int, max_lines: int | None) ->
     Hand-written because textwrap counts characters, not pixels, and never breaks CJK text.
     """
     face = _font(font, size)
-    fits = lambda s: face.getlength(s) <= width  # noqa: E731
+    def fits(s: str) -> bool:
+        return bool(face.getlength(s) <= width)
+
     lines: list[str] = []
     line = ""
     for token in _TOKENS.findall(text):
@@ -339,8 +341,6 @@ def _font(path: str, size: int) -> Any:
     try:
         return ImageFont.truetype(path, size)
     except OSError as exc:
-        from bot.core.errors import ImageError
-
         raise ImageError(f"cannot load the font {path}", "give a TrueType or OpenType font file") from exc
 
 

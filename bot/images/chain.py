@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError
 from bot.images.sources import (CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker,
                             ImageSkipped)
 from bot.core.records import Article, Image, ModelCall
+from bot.core.settings import Secrets, Settings
+from bot.images.normalise import normalise
+from bot.core.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,20 @@ MAX_ALT_TEXT = 1000  # X: alt text through POST /2/media/metadata is at most 100
 _FORBIDDEN = {"\ufffe", "\ufeff", "\uffff"}  # X refuses text containing these (DESIGN.md, tweet length)
 
 
+class Illustrator(Protocol):
+    """The image stage as the pipeline sees it: one image (or none) for an article, and the model calls it made."""
+
+    calls: list[ModelCall]  # model requests of the last make()
+
+    def make(self, article: Article, prompt: str, alt_text: str, out_dir: Path) -> Image:
+        """The thread's image, written into out_dir (or an Image with no path, source "none")."""
+        ...
+
+
 class ImageChain:
     """Tries each source of `settings.image.chain` in order and keeps the first image that works."""
 
-    def __init__(self, settings: Any, secrets: Any, clock: Clock,
+    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock,
                  on_status: Callable[[str], None] | None = None,
                  makers: Mapping[str, ImageMaker] | None = None) -> None:
         self.settings = settings
@@ -59,8 +72,6 @@ class ImageChain:
                 data = maker.make(article, prompt)
                 if data is None:
                     raise ImageSkipped("nothing to offer")
-                from bot.images.normalise import normalise
-
                 encoded, mime, width, height = normalise(data, fmt=self.settings.image.format)
             except ImageSkipped as exc:  # expected (no token, no cover): said, but not as a warning
                 self.notes.append(f"image: {name} skipped: {exc}")
@@ -72,7 +83,7 @@ class ImageChain:
             path = write_image(out_dir, encoded, mime)
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
-                         name, mime, width, height, len(encoded))  # type: ignore[arg-type]
+                         name, mime, width, height, len(encoded))
         hint = ("the thread can go out without an image; fix a source named above" if "card" in self.settings.image.chain
                 else "the thread can go out without an image; fix a source or add card to image.chain")
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")", hint)
@@ -121,8 +132,6 @@ def alt_for(source: str, article: Article, given: str) -> str:
 
 def write_image(out_dir: Path, data: bytes, mime: str) -> Path:
     """Write image.jpg or image.png atomically and remove the other, stale one."""
-    from bot.core.files import write_atomic
-
     name, stale = ("image.png", "image.jpg") if mime == "image/png" else ("image.jpg", "image.png")
     path = out_dir / name
     write_atomic(path, data)

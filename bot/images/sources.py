@@ -15,6 +15,8 @@ from bot import __version__
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError
 from bot.core.records import Article, ModelCall
+from bot.core.settings import Secrets, Settings
+from bot.images.card import title_card_image
 
 MAX_COVER_BYTES = 15_000_000
 RETRIES = 1  # one more request after a 429 or 503: image models are slow, and the card is a fine fallback
@@ -42,7 +44,7 @@ def _host(url: str) -> str:
     return f"{p.scheme}://{p.hostname or ''}{f':{p.port}' if p.port else ''}{p.path}"
 
 
-def _short(exc: BaseException | str, secrets: Any = None, limit: int = 160) -> str:
+def _short(exc: BaseException | str, secrets: Secrets | None = None, limit: int = 160) -> str:
     text = " ".join(str(exc).split()) or ("" if isinstance(exc, str) else type(exc).__name__)
     text = secrets.redact(text) if secrets is not None else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -53,7 +55,7 @@ class HFImageMaker:
 
     source = "hf"
 
-    def __init__(self, settings: Any, secrets: Any, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
+    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
         self.settings, self.secrets, self.clock, self.record, self.say = settings, secrets, clock, record, say
 
     def make(self, article: Article, prompt: str) -> bytes | None:
@@ -138,7 +140,7 @@ class GradioImageMaker:
 
     source = "gradio"
 
-    def __init__(self, settings: Any, secrets: Any, record: Record) -> None:
+    def __init__(self, settings: Settings, secrets: Secrets, record: Record) -> None:
         self.settings, self.secrets, self.record = settings, secrets, record
 
     def make(self, article: Article, prompt: str) -> bytes | None:
@@ -243,7 +245,7 @@ class CoverImageMaker:
 
     source = "cover"
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def make(self, article: Article, prompt: str) -> bytes | None:
@@ -285,8 +287,6 @@ class CardImageMaker:
 
     def make(self, article: Article, prompt: str) -> Any:
         """A 1600x900 image with the publication, title, subtitle and author (a Pillow image: encoded once, later)."""
-        from bot.images.card import title_card_image
-
         entry = article.entry
         return title_card_image(entry.publication, entry.title, entry.subtitle, entry.author)
 

@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from bot.core.errors import BudgetExceeded
 from bot.core.records import PostedThread, PublishedTweet, Thread
+from bot.core.settings import Settings
+from bot.tweets.length import urls
+from bot.tweets.length import url_spans
 
 
 class Ledger(Protocol):
@@ -46,7 +49,7 @@ class Budget:
     per_month: int = 0
 
     @classmethod
-    def from_settings(cls, settings: Any, used_24h: int = 0, used_month: int = 0) -> "Budget":
+    def from_settings(cls, settings: Settings, used_24h: int = 0, used_month: int = 0) -> "Budget":
         """A budget with the limits of `settings.x` and the given counts."""
         return cls(used_24h, used_month, settings.x.posts_per_day, settings.x.posts_per_month)
 
@@ -89,15 +92,13 @@ class DryRunPublisher:
         return PostedThread(thread, (), mode="dry-run", complete=False, notes=("dry run: nothing was posted",))
 
 
-def posts_needed(thread: Thread, settings: Any) -> int:
+def posts_needed(thread: Thread, settings: Settings) -> int:
     """How many posts the whole thread takes: one in `single` mode, else one per tweet."""
     return min(1, len(thread.tweets)) if settings.x.thread_mode == "single" else len(thread.tweets)
 
 
-def cost(thread: Thread, settings: Any) -> float:
+def cost(thread: Thread, settings: Settings) -> float:
     """Estimated pay-per-use price of the thread: a post with a URL costs more (DESIGN.md: $0.015 / $0.20)."""
-    from bot.tweets.length import urls
-
     total = 0.0
     for tweet in thread.tweets[: posts_needed(thread, settings)]:
         total += settings.x.price_post_url if urls(tweet.text) else settings.x.price_post
@@ -111,8 +112,6 @@ _ANY_URL = re.compile(r"https?://\S+")
 
 def skeleton(text: str) -> str:
     """The text with URLs, HTML escapes and spacing differences removed, for matching X's copy to ours."""
-    from bot.tweets.length import url_spans
-
     text = unicodedata.normalize("NFC", html.unescape(text))
     text = _ANY_URL.sub(" ", text)
     for start, end in reversed(url_spans(text)):  # bare domains (example.com/x) that X also wraps

@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.errors import OutputError
 from bot.core.files import write_atomic
 from bot.core.records import PostedThread, Thread
+from bot.output.preview import render_preview
 
 
 def prepare_dir(out_dir: Path) -> Path:
@@ -50,8 +51,6 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
 
 def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "") -> Path:
     """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path."""
-    from bot.output.preview import render_preview
-
     record = thread_record(thread, posted, feed)
     path = out_dir / "thread.json"
     write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.core.clock import Clock
+from bot.core.settings import Settings
 
 log = logging.getLogger("bot.daemon")
 Poll = Callable[[str, Callable[[], bool]], None]
@@ -39,7 +40,7 @@ def stall_limit(daemon_settings: Any) -> float:
     return float(d.stall_after or 3 * d.interval + d.jitter)
 
 
-def describe(settings: Any) -> str:
+def describe(settings: Settings) -> str:
     """One line on the schedule and posting policy, for `bot check`."""
     d, feeds = settings.daemon, list(settings.feed.urls)
     parts = [f"{len(feeds)} feed(s) every {d.interval} s (+ up to {d.jitter} s jitter)",
@@ -98,7 +99,7 @@ def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbea
     return ok
 
 
-def run(settings: Any, poll: Poll, clock: Clock, *, once: bool = False, stop_event: threading.Event | None = None,
+def run(settings: Settings, poll: Poll, clock: Clock, *, once: bool = False, stop_event: threading.Event | None = None,
         feeds: list[str] | None = None, grace: float = STOP_GRACE) -> int:
     """Poll every feed once (`once`) or on a schedule until SIGTERM/SIGINT or `stop_event`; return the exit code.
 
@@ -131,7 +132,7 @@ def _once(poll: Poll, feeds: list[str], stop: threading.Event, heartbeat: Heartb
     return 0 if ok else 1
 
 
-def _scheduled(settings: Any, poll: Poll, feeds: list[str], stop: threading.Event, heartbeat: Heartbeat,
+def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading.Event, heartbeat: Heartbeat,
                grace: float) -> int:
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -211,7 +212,7 @@ def heartbeat_age(path: str | Path, now: float) -> float | None:
         return None
 
 
-def healthcheck(settings: Any, now: float) -> tuple[bool, str]:
+def healthcheck(settings: Settings, now: float) -> tuple[bool, str]:
     """Whether the heartbeat file is fresher than the stall limit, and a line saying so (for Docker's HEALTHCHECK)."""
     path, limit = settings.daemon.heartbeat_file, stall_limit(settings.daemon)
     age = heartbeat_age(path, now)

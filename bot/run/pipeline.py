@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
 from bot.tweets import shape
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, ImageError, WriterError
+from bot.core.errors import AuthError, ImageError, StoreError, WriterError
 from bot.core.records import Article, Draft, Entry, Image, ModelCall, ThreadSpec, Thread, WriterInfo
 from bot.writing.offline import ExtractiveWriter, Writer
+from bot.core.settings import Settings
+from bot.images.chain import Illustrator
+from bot.networks.base import Publisher
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
+    from bot.state.store import Store
 
 log = logging.getLogger("bot.pipeline")
 
@@ -21,17 +27,24 @@ log = logging.getLogger("bot.pipeline")
 class Deps:
     """Everything the pipeline needs, chosen once where the app is wired (app.py)."""
 
-    settings: Any
+    settings: Settings
     writer: Writer
-    images: Any  # imagery.ImageChain
-    publisher: Any  # publisher.Publisher
+    images: Illustrator
+    publisher: Publisher
     clock: Clock
     fallback_writer: Writer | None = None
-    store: Any = None  # store.Store, None for a dry run
+    store: "Store | None" = None  # None for a dry run
     on_status: Callable[[str], None] = field(default=lambda message: None)
 
+    @property
+    def db(self) -> "Store":
+        """The store, which publishing and polling need (only a dry run has none)."""
+        if self.store is None:
+            raise StoreError("publishing needs a store, and none was opened", "this is a bug: please report it")
+        return self.store
 
-def thread_spec(settings: Any) -> ThreadSpec:
+
+def thread_spec(settings: Settings) -> ThreadSpec:
     """The [thread] settings as the record the writer and the shaper take."""
     t = settings.thread
     return ThreadSpec(tweets=t.tweets, numbering=t.numbering, link=t.link, utm=t.utm,
@@ -51,9 +64,9 @@ def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Write
         reason = f"model writer failed ({exc}); wrote the thread offline from the article instead"
         log.warning(reason)
         draft = deps.fallback_writer.write(article, spec)
-        calls = tuple(getattr(exc, "calls", ()))
+        calls = exc.calls
         info = WriterInfo(draft.writer.backend, draft.writer.model, draft.writer.calls + len(calls),
-                          (*getattr(exc, "fallbacks", ()), reason))
+                          (*exc.fallbacks, reason))
         return Draft(draft.tweets, draft.image_prompt, draft.alt_text, info, calls), deps.fallback_writer
 
 
@@ -62,14 +75,14 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     article = article_stage.clean(entry)
     spec = thread_spec(deps.settings)
     draft, writer = _draft(article, spec, deps)
-    before = len(getattr(writer, "calls", []))
+    before = len(writer.calls)
 
     def rewrite(text: str, budget: int) -> str | None:
         return writer.rewrite(text, budget, article)
 
     tweets, notes = shape.check(draft, article, spec, rewrite=rewrite,
                                 attempts=deps.settings.writer.rewrite_attempts)
-    rewrites: tuple[ModelCall, ...] = tuple(getattr(writer, "calls", [])[before:])
+    rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
     deps.on_status("making the image")
     try:
         image = deps.images.make(article, draft.image_prompt, draft.alt_text, out_dir)
@@ -79,7 +92,7 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
         image = Image(None, alt_text=draft.alt_text, prompt=draft.image_prompt, source="none")
     info = draft.writer
     writer_info = WriterInfo(info.backend, info.model, info.calls + len(rewrites), info.fallbacks)
-    calls = (*draft.calls, *rewrites, *getattr(deps.images, "calls", ()))
+    calls = (*draft.calls, *rewrites, *deps.images.calls)
     return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes))
 
 

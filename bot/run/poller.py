@@ -13,6 +13,7 @@ from bot.output import record as output
 from bot.state import policy
 from bot.core.errors import BotError
 from bot.run.pipeline import Deps
+from bot.run.publishing import ClaimHeld, publish_entry
 
 log = logging.getLogger("bot.poller")
 
@@ -31,7 +32,7 @@ def entry_dir(out_root: Path, key: str) -> Path:
 
 def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: Path) -> int:
     """Poll one feed and publish its due entries; return how many threads were completed."""
-    store, clock, settings = deps.store, deps.clock, deps.settings
+    store, clock, settings = deps.db, deps.clock, deps.settings
     state = store.feed_state(url)
     result = _fetch(url, deps, state["etag"], state["last_modified"])
     for warning in result.warnings:
@@ -89,15 +90,13 @@ def _why_not_now(deps: Deps) -> str:
     if not policy.in_window(settings.daemon.window, now):
         return f"outside the posting window {settings.daemon.window} UTC: entries wait"
     cap = settings.daemon.daily_cap
-    if cap and deps.store.threads_since(policy.day_start(now)) >= cap:
+    if cap and deps.db.threads_since(policy.day_start(now)) >= cap:
         return f"daily cap of {cap} threads reached: entries wait until tomorrow (UTC)"
     return ""
 
 
 def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool]) -> int:
     """Publish one entry and say on one line what became of it; 1 when its thread is complete."""
-    from bot.run.publishing import ClaimHeld, publish_entry
-
     out_dir = output.prepare_dir(entry_dir(out_root, entry.key))
     name = entry.title or entry.key
     try:
@@ -124,7 +123,7 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
 
 def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> None:
     """One line on a failed entry: when it waits for X, when it is retried, or that it was given up."""
-    row = deps.store.entry(url, entry.key) or {}
+    row = deps.db.entry(url, entry.key) or {}
     name, status = entry.title or entry.key, row.get("status", "")
     when = _stamp(row.get("next_attempt"))
     if status == "waiting":

@@ -15,6 +15,10 @@ from bot.core.errors import BotError, BudgetExceeded, DuplicateContent, PublishE
 from bot.core.records import Entry, Image, PostedThread, Thread, Tweet, WriterInfo
 from bot.output.record import thread_record
 from bot.run.pipeline import Deps, prepare
+from bot.images.normalise import describe_file
+from bot.networks.base import Budget
+from bot.networks.base import cost
+from bot.networks.base import posts_needed
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -31,8 +35,6 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps, out_dir: Pa
         # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
         image = deps.images.make(article, meta.get("prompt", ""), meta.get("alt_text", ""), out_dir)
     elif path and path.is_file():
-        from bot.images.normalise import describe_file
-
         mime, width, height, size = describe_file(path)
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
@@ -40,9 +42,7 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps, out_dir: Pa
 
 
 def _budget(deps: Deps) -> Any:
-    from bot.networks.base import Budget
-
-    store, now = deps.store, deps.clock.now()
+    store, now = deps.db, deps.clock.now()
     x = deps.settings.x
     return Budget(used_24h=store.posts_since(deps.clock.time() - policy.DAY),
                   used_month=store.posts_since(policy.month_start(now)),
@@ -61,9 +61,7 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     it stopped half-way is left "partial", to be finished on the next poll. Waiting for X's post budget or rate
     limit leaves the entry "waiting" until it frees and uses none of its daemon.max_attempts.
     """
-    from bot.networks.base import cost
-
-    store, clock, settings = deps.store, deps.clock, deps.settings
+    store, clock, settings = deps.db, deps.clock, deps.settings
     store.upsert_entries(feed, [entry], "new", clock.time())
     ledger = store.ledger(feed, entry.key, now=clock.time)
     if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
@@ -140,7 +138,7 @@ def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:
     if int(pid) != os.getpid() and _alive(int(pid)):
         return False
     log.warning("taking over the claim of a process that is gone (%s)", holder)
-    return store.take_over(feed, key, holder, OWNER, lease, now)
+    return bool(store.take_over(feed, key, holder, OWNER, lease, now))
 
 
 def _alive(pid: int) -> bool:
@@ -165,11 +163,9 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
     if isinstance(exc, RateLimited):
         # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
         return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
-    from bot.networks.base import posts_needed
-
     x = deps.settings.x
     needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None else 1
-    at = policy.budget_frees_at(deps.store.post_times_since(now - policy.DAY),
-                                deps.store.posts_since(policy.month_start(deps.clock.now())),
+    at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY),
+                                deps.db.posts_since(policy.month_start(deps.clock.now())),
                                 x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())
     return at if at is not None else now + deps.settings.daemon.retry_backoff

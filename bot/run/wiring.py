@@ -7,31 +7,35 @@ from typing import Any, Callable
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.run.pipeline import Deps, offline_writer
+from bot.core.settings import Settings
+from bot.writing.model import HFWriter
+from bot.networks.base import DryRunPublisher
+from bot.networks.x.client import XClient
+from bot.networks.x.thread import XPublisher
+from bot.images.chain import ImageChain
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
-def uses_model(settings: Any) -> bool:
+def uses_model(settings: Settings) -> bool:
     """True when the model writer is chosen: explicitly, or (auto) when a token or an endpoint is set."""
     backend = settings.writer.backend
     if backend == "auto":
         return bool(settings.secrets.get("HF_TOKEN") or settings.writer.base_url)
-    return backend == "hf"
+    return bool(backend == "hf")
 
 
-def build_writer(settings: Any, clock: Clock, on_text: Callable[[str], None] | None = None) -> Any:
+def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None] | None = None) -> Any:
     """The model writer when configured, else the offline extractive writer."""
     if not uses_model(settings):
         return offline_writer()
     if not (settings.secrets.get("HF_TOKEN") or settings.writer.base_url):
         raise ConfigError("writer.backend is hf but neither HF_TOKEN nor BOT_LLM_BASE_URL is set",
                           "set HF_TOKEN in the environment, point BOT_LLM_BASE_URL at a server, or use writer.backend = \"extractive\"")
-    from bot.writing.model import HFWriter
-
     return HFWriter(settings, settings.secrets, clock, on_text=on_text)
 
 
-def require_x_credentials(settings: Any) -> None:
+def require_x_credentials(settings: Settings) -> None:
     """Raise ConfigError naming every missing X credential."""
     missing = [name for name in X_CREDENTIALS if not settings.secrets.get(name)]
     if missing:
@@ -39,30 +43,24 @@ def require_x_credentials(settings: Any) -> None:
                           "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
-def build_publisher(settings: Any, clock: Clock, dry_run: bool,
+def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
                     should_stop: Callable[[], bool] | None = None) -> Any:
     """The dry-run publisher, or the X publisher with checked credentials.
 
     `should_stop` is the daemon's shutdown probe: the X publisher checks it between tweets, so SIGTERM
     ends a thread at a checkpoint the next poll resumes from.
     """
-    from bot.networks.base import DryRunPublisher
-
     if dry_run:
         return DryRunPublisher()
     require_x_credentials(settings)
-    from bot.networks.x.client import XClient, XPublisher
-
     return XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=should_stop)
 
 
-def build(settings: Any, *, dry_run: bool, clock: Clock | None = None,
+def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
           on_text: Callable[[str], None] | None = None,
           on_status: Callable[[str], None] | None = None, store: Any = None,
           should_stop: Callable[[], bool] | None = None) -> Deps:
     """All the pipeline's dependencies for these settings (`should_stop`: see build_publisher)."""
-    from bot.images.chain import ImageChain
-
     clock = clock or SystemClock()
     status = on_status or (lambda message: None)
     writer = build_writer(settings, clock, on_text)

@@ -25,7 +25,7 @@ def _minutes(text: str) -> int:
 
 def next_attempt(attempts: int, backoff: float, now: float) -> float:
     """When to try again after `attempts` failures: the backoff doubles each time, at most a day."""
-    return now + min(DAY, backoff * (2 ** max(0, attempts - 1)))
+    return now + min(DAY, backoff * float(2 ** max(0, attempts - 1)))
 
 
 def backlog_to_post(keys_newest_first: list[str], policy: str, count: int) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from bot.core.errors import StoreError
 from bot.core.records import ModelCall, PublishedTweet
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
+from bot.core.settings import Settings
 
 T = TypeVar("T")
 _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
@@ -93,7 +94,7 @@ class Store:
         self.close()
 
     @classmethod
-    def open(cls, url: str | None, settings: Any) -> "Store":
+    def open(cls, url: str | None, settings: Settings) -> "Store":
         """Connect, then create or migrate the schema; StoreError with a hint when the database cannot be used."""
         from sqlalchemy import create_engine, event
         from sqlalchemy.exc import ArgumentError, SQLAlchemyError

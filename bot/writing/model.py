@@ -21,6 +21,7 @@ from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, 
 from bot.writing.answers import Parsed, parse_rewrite, parse_thread
 from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
 from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
+from bot.core.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class HFWriter:
 
     name = "hf"
 
-    def __init__(self, settings: Any, secrets: Any, clock: Clock, on_text: Callable[[str], None] | None = None) -> None:
+    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock, on_text: Callable[[str], None] | None = None) -> None:
         self.cfg = settings.writer
         self.secrets = secrets
         self.clock = clock
@@ -104,8 +105,8 @@ class HFWriter:
         error_type = CreditsExhausted if spent == len(self.models) else WriterError
         error = error_type("no model wrote the thread (" + "; ".join(reasons) + ")",
                            "check writer.model and writer.fallback_models, or try later")
-        error.calls = tuple(self.calls[start:])  # type: ignore[attr-defined]
-        error.fallbacks = tuple(reasons)  # type: ignore[attr-defined]
+        error.calls = tuple(self.calls[start:])
+        error.fallbacks = tuple(reasons)
         raise error
 
     def rewrite(self, text: str, budget: int, article: Article) -> str | None:

@@ -6,7 +6,8 @@ import re
 from collections import Counter
 from typing import Protocol
 
-from bot.core.records import Article, Draft, ThreadSpec, WriterInfo
+from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
+from bot.tweets.length import weighted_length
 
 # Sentence ends for Latin and CJK scripts; a CJK full stop needs no following space.
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])")
@@ -21,6 +22,7 @@ class Writer(Protocol):
     """Writes a thread for an article; the model writer and the extractive writer both keep this shape."""
 
     name: str
+    calls: list[ModelCall]  # every model request made so far, in order (rewrites are counted from it)
 
     def write(self, article: Article, spec: ThreadSpec) -> Draft:
         """A draft thread (tweet texts, image prompt, alt text) for the article."""
@@ -43,8 +45,6 @@ def sentences(text: str) -> list[str]:
 
 
 def _weight(text: str) -> int:
-    from bot.tweets.length import weighted_length
-
     return weighted_length(text)
 
 
@@ -52,6 +52,9 @@ class ExtractiveWriter:
     """A faithful thread built from the article itself: title and subtitle first, then its key sentences."""
 
     name = "extractive"
+
+    def __init__(self) -> None:
+        self.calls: list[ModelCall] = []  # never any: this writer calls no model
 
     def write(self, article: Article, spec: ThreadSpec) -> Draft:
         """Title and subtitle, then the highest-scoring sentences in article order, packed into tweets."""
@@ -106,7 +109,7 @@ def _key_sentences(pool: list[str], budget: int) -> list[str]:
         if not tokens:
             return 0.0
         value = sum(freq[t] for t in tokens) / (len(tokens) ** 0.5)
-        return value * (1.3 if index < 3 else 1.0)  # openings state the thesis
+        return float(value) * (1.3 if index < 3 else 1.0)  # openings state the thesis
 
     ranked = sorted(range(len(pool)), key=score, reverse=True)[:budget]
     return [pool[i] for i in sorted(ranked)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.errors import ConfigError
 from bot.core.records import Article, ThreadSpec
+from bot.tweets.length import weighted_length
 
 TEMPLATES = ("system.j2", "thread.j2", "rewrite.j2", "repair.j2")
 _HERE = Path(__file__).resolve().parent.parent  # the bot package
@@ -64,8 +65,6 @@ def estimate_tokens(text: str) -> int:
 
 def wide_share(text: str) -> float:
     """The share of letters that X counts double (CJK and other scripts outside its light ranges)."""
-    from bot.tweets.length import weighted_length
-
     letters = [c for c in text if c.isalnum()]
     if not letters:
         return 0.0

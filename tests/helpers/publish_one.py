@@ -26,7 +26,8 @@ from helpers.xkit import TEXTS, make_thread, settings_for  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.errors import NoAnswer  # noqa: E402
 from bot.core.records import PublishedTweet  # noqa: E402
-from bot.networks.x.client import XClient, XPublisher  # noqa: E402
+from bot.networks.x.client import XClient
+from bot.networks.x.thread import XPublisher  # noqa: E402
 
 
 def pause(step: str) -> None:

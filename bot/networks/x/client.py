@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ConfigError, NoAnswer, RateLimited
-from bot.networks.x.thread import XPublisher  # re-exported: app.py wires XPublisher(XClient(...)) from here
+from bot.core.settings import Secrets, Settings
 
 __all__ = ["XClient", "XPublisher"]
 
@@ -33,7 +33,7 @@ MAX_PAGES = 3  # pages of GET /2/users/:id/tweets read by the resume check (100 
 class XClient:
     """The X API with the bot's four OAuth 1.0a credentials; every failure comes out as a BotError."""
 
-    def __init__(self, settings: Any, secrets: Any, clock: Clock) -> None:
+    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock) -> None:
         self.base = settings.x.base_url.rstrip("/")
         self.timeout = float(settings.x.timeout)
         self.retries = int(settings.x.retries)

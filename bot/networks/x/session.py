@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
+from bot.core.settings import Secrets
 
 # tweepy 4.17 hard-codes this host in BaseClient.request (client.py: `host = "https://api.twitter.com"`);
 # api.x.com is the same service under its new name.
@@ -36,7 +37,7 @@ class RedirectSession(requests.Session):
         self.base = base.rstrip("/")
         self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         """Rewrite X's host to the configured base, then send with the configured timeout."""
         url = url.decode() if isinstance(url, bytes) else url
         for host in X_HOSTS:
@@ -48,7 +49,7 @@ class RedirectSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def oauth1(secrets: Any) -> Any:
+def oauth1(secrets: Secrets) -> Any:
     """OAuth 1.0a user-context signing with the four X_* credentials (the same call tweepy makes)."""
     from requests_oauthlib import OAuth1
 

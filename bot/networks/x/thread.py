@@ -11,19 +11,42 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, ReplyForbidden
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed, same_text
+from bot.core.settings import Settings
 
 log = logging.getLogger("bot.publisher")
 
 LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
+
+
+class XAccount(Protocol):
+    """What the publisher needs of X (client.XClient over HTTP; tests use it against a local X API)."""
+
+    def create_post(self, text: str, media_ids: Sequence[str] = (), reply_to: str | None = None,
+                    quote_of: str | None = None) -> str:
+        """POST /2/tweets; the new post's id."""
+        ...
+
+    def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
+        """Upload one image with its alt text; the media id."""
+        ...
+
+    def me(self) -> dict[str, Any]:
+        """GET /2/users/me."""
+        ...
+
+    def recent_posts(self, user_id: str, since: datetime) -> list[dict[str, Any]]:
+        """The account's posts since `since`, newest first."""
+        ...
 
 
 @dataclass
@@ -47,7 +70,7 @@ class _Stopped(Exception):
 class XPublisher:
     """Publishes a thread through an XClient (create_post, upload_image, me, recent_posts)."""
 
-    def __init__(self, client: Any, settings: Any, clock: Clock,
+    def __init__(self, client: XAccount, settings: Settings, clock: Clock,
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.client = client
         self.settings = settings
@@ -170,9 +193,10 @@ class XPublisher:
             return None
         matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
         chained = [p for p in matches if prev and any(r.get("id") == prev for r in p.get("referenced_tweets") or [])]
-        best = (chained or matches or [None])[0]
-        if best is None:
+        candidates = chained or matches
+        if not candidates:
             return None
+        best = candidates[0]
         keys = (best.get("attachments") or {}).get("media_keys") or []
         if first is not None and keys:
             first.media_id = str(keys[0]).partition("_")[2] or first.media_id  # media_key is "3_<media id>"
