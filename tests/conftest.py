@@ -43,6 +43,24 @@ def no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
 
 
 @pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    """The fake clock (bot.core.clock.FakeClock): sleeps advance it at once, so no test waits for real."""
+    from bot.core.clock import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def x(clock):  # type: ignore[no-untyped-def]
+    """The local X API (tests/xserver.py) on 127.0.0.1, on the test's clock; tests of a child process that
+    lives in real time override it with their own."""
+    from xserver import XServer
+
+    with XServer(clock=clock.time) as server:
+        yield server
+
+
+@pytest.fixture
 def feed_server():  # type: ignore[no-untyped-def]
     """A real feed server on 127.0.0.1 (tests/feedserver.py), stopped when the test ends."""
     from feedserver import FeedServer

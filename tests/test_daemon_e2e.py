@@ -12,7 +12,6 @@ process is stopped in `finally` blocks or fixtures.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from test_poller import HOST, OLD, feeds, item, rss  # noqa: F401  (feeds: the s
 from xserver import CREDENTIALS, XServer
 
 from dbs import fresh_postgres
+from helpers import botproc, on_x
 
 pytestmark = pytest.mark.slow
 EXIT_WITHIN = 25.0  # SIGTERM to exit (DESIGN.md: Heroku kills after 30 s)
@@ -51,16 +51,11 @@ FAST_RUN = textwrap.dedent("""
 
 
 def bot_env(tmp: Path, feed_url: str, x_url: str, name: str, **extra: str) -> dict[str, str]:
-    """The environment of one bot process: only fake credentials, everything local, its own files in tmp."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("X_", "BOT_", "HF_")) and k not in ("DATABASE_URL",)}
-    env.update(CREDENTIALS, X_API_BASE_URL=x_url, BOT_FEED_URL=feed_url, BOT_IMAGE_CHAIN="card",
-               BOT_WRITER_BACKEND="extractive", BOT_STORE_SQLITE_PATH=str(tmp / "bot.db"),
-               BOT_OUTPUT_DIR=str(tmp / f"out-{name}"), BOT_DAEMON_HEARTBEAT_FILE=str(tmp / f"hb-{name}"),
-               BOT_DAEMON_JITTER="0", BOT_DAEMON_STALL_AFTER="60", BOT_LOG_LEVEL="INFO",
-               PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    env.update(extra)
-    return env
+    """The environment of one bot process (helpers/botproc.bot_env), with its own output and heartbeat files."""
+    return botproc.bot_env(tmp, x_url, CREDENTIALS, **{
+        "BOT_FEED_URL": feed_url, "BOT_WRITER_BACKEND": "extractive", "BOT_OUTPUT_DIR": str(tmp / f"out-{name}"),
+        "BOT_DAEMON_HEARTBEAT_FILE": str(tmp / f"hb-{name}"), "BOT_DAEMON_JITTER": "0",
+        "BOT_DAEMON_STALL_AFTER": "60", "BOT_LOG_LEVEL": "INFO", **extra})
 
 
 class Proc:
@@ -111,11 +106,7 @@ def assert_no_secrets(*texts: str) -> None:
 
 def assert_one_thread(x: XServer, slug: str) -> None:
     """Three posts, each text once, chained by replies, the image on the first, ending with the entry's link."""
-    texts = [p["text"] for p in x.posts]
-    assert len(texts) == 3 and len(set(texts)) == 3, texts
-    assert x.posts[0]["reply_to"] is None and len(x.posts[0]["media_ids"]) == 1
-    assert [p["reply_to"] for p in x.posts[1:]] == [p["id"] for p in x.posts[:2]]
-    assert texts[-1].split()[-1] == f"{HOST}/p/{slug}"
+    on_x.assert_one_thread(x, ends_with=f"{HOST}/p/{slug}")
 
 
 @pytest.fixture

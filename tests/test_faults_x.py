@@ -13,6 +13,7 @@ from faults import fault
 from feedserver import FeedServer
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from xserver import XServer
+from helpers import on_x
 
 
 @pytest.fixture
@@ -30,12 +31,7 @@ def run(world: World, **extra: str) -> Any:
 
 def assert_one_thread(world: World, link: str = "reply") -> None:
     """Three posts, each text once, the first with the image, each next one linked to the one before."""
-    posts = world.x.posts
-    assert len(posts) == 3, [p["text"][:40] for p in posts]
-    assert len({p["text"] for p in posts}) == 3
-    assert posts[0]["media_ids"] and world.x.media[posts[0]["media_ids"][0]]["alt_text"]
-    for before, after in zip(posts, posts[1:]):
-        assert after["reply_to" if link == "reply" else "quote_of"] == before["id"]
+    on_x.assert_one_thread(world.x, link=link)
 
 
 RECOVERED = [

@@ -23,6 +23,7 @@ from bot.core import settings as config
 from bot.core.clock import FakeClock
 from bot.run.poller import poll_feed
 from bot.state.store import Store
+from helpers import on_x
 
 DAY = 86_400.0
 START = 1_800_000_000.0  # 2027-01-15 08:00 UTC
@@ -79,12 +80,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def x(clock: FakeClock) -> Iterator[XServer]:
-    with XServer(clock=clock.time) as server:
-        yield server
-
-
-@pytest.fixture
 def feeds() -> Iterator[FeedServer]:
     with FeedServer() as server:
         server.route("/feed", rss(*OLD), etag='"v0"')
@@ -106,12 +101,7 @@ def make(tmp_path: Path, feeds: FeedServer, x: XServer, clock: FakeClock) -> Ite
 
 def assert_chained(x: XServer, per_thread: int = 3) -> None:
     """Every thread is one first post with its image and replies to the post before; no text twice."""
-    texts = [p["text"] for p in x.posts]
-    assert len(texts) == len(set(texts)) and len(texts) % per_thread == 0
-    for start in range(0, len(x.posts), per_thread):
-        chunk = x.posts[start:start + per_thread]
-        assert chunk[0]["reply_to"] is None and len(chunk[0]["media_ids"]) == 1
-        assert all(b["reply_to"] == a["id"] for a, b in zip(chunk, chunk[1:]))
+    on_x.assert_threads(x, per_thread)
 
 
 def test_first_poll_skips_the_backlog_then_a_new_entry_is_posted(make: Callable[..., Bot], feeds: FeedServer,

@@ -22,6 +22,7 @@ from helpers.json_ledger import JSONLedger
 from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
 from xserver import CREDENTIALS, XServer
+from helpers import on_x
 
 HELPER = Path(__file__).parent / "helpers" / "publish_one.py"
 STEPS = ["upload", "pending-1", "sent-1", "recorded-1", "pending-2", "sent-2", "recorded-2", "pending-3", "sent-3"]
@@ -75,10 +76,7 @@ def finish(x: XServer, tmp: Path) -> dict[str, object]:
 
 def assert_one_thread(x: XServer, tmp: Path, report: dict[str, object]) -> None:
     """Exactly the three posts, chained, the image on the first, the ledger agreeing with X."""
-    assert [p["text"] for p in x.posts] == list(TEXTS)
-    assert [p["reply_to"] for p in x.posts] == [None, x.posts[0]["id"], x.posts[1]["id"]]
-    assert len(x.posts[0]["media_ids"]) == 1 and not x.posts[1]["media_ids"] and not x.posts[2]["media_ids"]
-    assert x.media[x.posts[0]["media_ids"][0]]["alt_text"] == "A blue title card"
+    on_x.assert_one_thread(x, TEXTS, alt="A blue title card")
     assert report == {"complete": True, "tweets": [[n, p["id"]] for n, p in enumerate(x.posts, 1)]}
     done = JSONLedger(tmp / "ledger.json").done()
     assert {n: t.tweet_id for n, t in done.items()} == {n: p["id"] for n, p in enumerate(x.posts, 1)}
@@ -165,11 +163,9 @@ def assert_real_thread(x: HoldingXServer, tmp: Path, stdout: str) -> None:
     record = json.loads((tmp / "out" / "thread.json").read_text())
     texts = [t["text"] for t in record["tweets"]]
     assert len(texts) == 3
-    assert [p["text"] for p in x.posts] == texts  # each text once, in order: no post was made twice
+    assert record["image"]["alt_text"]
+    on_x.assert_one_thread(x, texts, alt=record["image"]["alt_text"])  # each text once, in order: none twice
     ids = [p["id"] for p in x.posts]
-    assert [p["reply_to"] for p in x.posts] == [None, ids[0], ids[1]]
-    assert [len(p["media_ids"]) for p in x.posts] == [1, 0, 0]
-    assert x.media[x.posts[0]["media_ids"][0]]["alt_text"] == record["image"]["alt_text"] != ""
     assert record["published"] == [{"position": n, "tweet_id": i} for n, i in enumerate(ids, 1)]
     assert all(i in stdout for i in ids)
     sent = [status for route, status in x.requests if route == "POST /2/tweets"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,7 @@ from bot.core.records import PublishedTweet
 from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed, same_text
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def x(clock: FakeClock) -> Iterator[XServer]:
-    with XServer(clock=clock.time) as server:
-        yield server
+from helpers import on_x
 
 
 @pytest.fixture
@@ -48,13 +37,9 @@ def publisher(x: XServer, clock: FakeClock, **options: Any) -> XPublisher:
     return XPublisher(XClient(settings, settings.secrets, clock), settings, clock)
 
 
-def assert_one_thread(x: XServer, texts: tuple[str, ...] = TEXTS, link: str = "reply_to") -> None:
+def assert_one_thread(x: XServer, texts: tuple[str, ...] = TEXTS, link: str = "reply") -> None:
     """The account holds each text exactly once, each post chained to the one before, the image on the first."""
-    assert [p["text"] for p in x.posts] == list(texts)
-    for before, post in zip(x.posts, x.posts[1:]):
-        assert post[link] == before["id"]
-    assert len(x.posts[0]["media_ids"]) == 1 and all(not p["media_ids"] for p in x.posts[1:])
-    assert x.media[x.posts[0]["media_ids"][0]]["alt_text"] == "A blue title card"
+    on_x.assert_one_thread(x, texts, link=link, alt="A blue title card")
 
 
 def test_a_thread_goes_out_as_replies_with_the_image_and_its_alt_text_on_the_first(

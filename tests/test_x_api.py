@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,6 @@ from xserver import CREDENTIALS, XServer
 from bot.core.clock import FakeClock
 from bot.core.errors import AuthError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
 from bot.networks.x.client import XClient
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def x(clock: FakeClock) -> Iterator[XServer]:
-    with XServer(clock=clock.time) as server:
-        yield server
 
 
 def client(x: XServer, clock: FakeClock, keys: dict[str, str] = CREDENTIALS, **options: object) -> XClient:
