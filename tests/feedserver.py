@@ -32,6 +32,7 @@ class Route:
     hang: float = 0.0  # seconds to wait after the headers, before the body (a stalled server)
     unsized: bool = False  # no Content-Length, body until close (the client cannot know the size up front)
     headers: dict[str, str] = field(default_factory=dict)
+    trickle: float = 0.0  # seconds between single bytes of the body (a server that never quite stalls)
 
 
 @dataclass
@@ -170,7 +171,7 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self._answer(304, b"", "", extra)
                 return
             self._answer(route.status, route.body, route.content_type, extra, hang=route.hang,
-                         unsized=route.unsized)
+                         unsized=route.unsized, trickle=route.trickle)
 
         def _fresh(self, route: Route) -> bool:
             match = self.headers.get("If-None-Match", "")
@@ -180,7 +181,7 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             return bool(route.last_modified and since and since == route.last_modified)
 
         def _answer(self, status: int, body: bytes, content_type: str, extra: dict[str, str], *,
-                    hang: float = 0.0, unsized: bool = False) -> None:
+                    hang: float = 0.0, unsized: bool = False, trickle: float = 0.0) -> None:
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
@@ -194,10 +195,16 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.flush()
             server._wait(hang)
+            step = 1 if trickle else 65536
             try:
-                for start in range(0, len(body), 65536):
-                    piece = body[start:start + 65536]
+                for start in range(0, len(body), step):
+                    if trickle:
+                        server._wait(trickle)
+                        if server._release.is_set():
+                            return
+                    piece = body[start:start + step]
                     self.wfile.write(piece)
+                    self.wfile.flush()
                     server._sent(len(piece))
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (max_bytes, timeout): that is what some tests check

@@ -303,7 +303,7 @@ def test_html_page_over_http_suggests_the_feed_address(feed_server: FeedServer) 
 def test_timeout_on_a_hanging_server_is_bounded(feed_server: FeedServer) -> None:
     feed_server.route("/slow", SAMPLE_FEED, hang=3.0)
     started = time.monotonic()
-    with pytest.raises(FeedError, match=r"did not answer within 0\.3 s"):
+    with pytest.raises(FeedError, match=r"did not finish sending the feed within 0\.3 s"):
         fetch(feed_server.url("/slow"), timeout=0.3, user_agent="", max_bytes=5_000_000)
     assert time.monotonic() - started < 2.0
 
@@ -331,17 +331,6 @@ def test_max_bytes_refuses_a_large_body(feed_server: FeedServer, unsized: bool) 
         fetch(feed_server.url("/big"), timeout=5, user_agent="", max_bytes=1_000_000)
     # Refused while streaming: far less than the whole body went out.
     assert feed_server.bytes_sent < len(big)
-
-
-def test_a_given_session_is_used_and_left_open(feed_server: FeedServer) -> None:
-    import requests
-
-    feed_server.route("/feed", SAMPLE_FEED)
-    with requests.Session() as session:
-        session.headers["X-Probe"] = "yes"
-        assert fetch(feed_server.url("/feed"), **LIMITS, session=session).entries
-        assert fetch(feed_server.url("/feed"), **LIMITS, session=session).entries
-    assert [r.headers.get("x-probe") for r in feed_server.requests] == ["yes", "yes"]
 
 
 def test_charset_from_the_http_header(feed_server: FeedServer) -> None:

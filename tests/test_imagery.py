@@ -32,6 +32,7 @@ def server() -> Iterator[ImageServer]:
 
 def make_settings(secrets: dict[str, str] | None = None, **changes: Any) -> Any:
     base = config.load({}, dotenv=None)
+    changes.setdefault("image__allow_hosts", ["127.0.0.1"])  # the cover server here is local, on purpose
     settings = base.replace(**changes) if changes else base
     return config.Settings(settings.values, settings.sources, config.Secrets(secrets or {}), None)
 

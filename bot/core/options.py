@@ -37,7 +37,7 @@ O = Option
 OPTIONS: tuple[Option, ...] = (
     # [feed]
     O("feed", "urls", "list", [], "Feeds to watch (URLs or file paths); empty: the bundled sample feed.", env_name="BOT_FEED_URL"),
-    O("feed", "timeout", "float", 20.0, "Seconds to wait to connect to, and then to read from, a feed server.", minimum=1, maximum=300),
+    O("feed", "timeout", "float", 20.0, "Seconds a whole download may take (a feed or a cover image: connecting, redirects and body).", minimum=1, maximum=300),
     O("feed", "user_agent", "str", "", "User-Agent for feed requests (Substack answers 403 without one); empty: the bot's own."),
     O("feed", "max_bytes", "int", 20_000_000, "Largest feed body read, in bytes; a larger one is refused.", minimum=10_000),
     # [thread]
@@ -82,6 +82,7 @@ OPTIONS: tuple[Option, ...] = (
     O("image", "steps", "int", 28, "Inference steps.", minimum=1, maximum=150),
     O("image", "seed", "int", -1, "Image seed (-1: random).", minimum=-1),
     O("image", "timeout", "float", 180.0, "Seconds one image request may take.", minimum=1, maximum=1800),
+    O("image", "allow_hosts", "list", [], "Hosts (names or IP addresses) a feed's image URLs may point to although they are loopback or private; others are refused (SSRF guard)."),
     O("image", "format", "choice", "jpeg", "Format of the image that is posted.", choices=("jpeg", "png")),
     # [x]
     O("x", "base_url", "str", "https://api.x.com", "X API base URL (for proxies and tests).", env_name="X_API_BASE_URL"),

@@ -249,8 +249,8 @@ class CoverImageMaker:
         self.settings = settings
 
     def make(self, article: Article, prompt: str) -> bytes | None:
-        """The cover's bytes, at most 15 MB."""
-        import requests
+        """The cover's bytes, at most 15 MB, fetched only from a public address (or a host in image.allow_hosts)."""
+        from bot.core import web
 
         url = article.entry.cover_url.strip()
         if not url:
@@ -262,22 +262,19 @@ class CoverImageMaker:
             # RFC 2606 reserves these names: they never resolve, so asking DNS is only a wait (the sample feed uses them).
             raise ImageSkipped(f"the cover's host {host} is a reserved name that never resolves")
         feed, nxt = self.settings.feed, "the next source will be tried"
-        agent = feed.user_agent or f"substack-thread-bot/{__version__} (python-requests)"
+        agent = feed.user_agent or f"substack-thread-bot/{__version__}"
         try:
-            with requests.get(url, timeout=(feed.timeout, feed.timeout), stream=True,
-                              headers={"User-Agent": agent, "Accept": "image/*"}) as response:
-                if response.status_code != 200:
-                    raise ImageError(f"the cover image answered HTTP {response.status_code}", nxt)
-                body = bytearray()
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_COVER_BYTES:  # also catches a lying or absent Content-Length
-                        raise ImageError(f"the cover image is over {MAX_COVER_BYTES:,} bytes", nxt)
-                return bytes(body)
-        except requests.Timeout as exc:
-            raise ImageError(f"the cover image did not arrive within {feed.timeout:g} s", nxt) from exc
-        except requests.RequestException as exc:
-            raise ImageError(f"cannot download the cover image: {type(exc).__name__}", nxt) from exc
+            got = web.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=web.guard_for(self.settings.image.allow_hosts),
+                          headers={"User-Agent": agent, "Accept": "image/*"})
+        except web.WebError as exc:
+            if exc.kind == "too_big":
+                raise ImageError(f"the cover image is over {MAX_COVER_BYTES:,} bytes", nxt) from exc
+            if exc.kind == "blocked":
+                raise ImageError(f"the cover image was not fetched: {exc.message}", exc.hint) from exc
+            raise ImageError(f"the cover image: {exc.message}", nxt) from exc
+        if got.status != 200:
+            raise ImageError(f"the cover image answered HTTP {got.status}", nxt)
+        return got.body
 
 
 class CardImageMaker:
