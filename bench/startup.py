@@ -106,7 +106,7 @@ class _Timed:
 
 
 def _dry_run_once(tmp: Path, out_dir: Path, watch: Stopwatch, env: dict[str, str]) -> Any:
-    """One entry the way bot/posting.py post_command runs `bot post --dry-run` (without the terminal output)."""
+    """One entry the way bot/cli/commands.py post_command runs `bot post --dry-run` (without the terminal output)."""
     import bot.images.normalise as image_norm
     from bot.run import wiring as app
     from bot.core import settings as config
@@ -200,7 +200,7 @@ def card_encodings(thread: Any) -> dict[str, float]:
 
 
 def x_cost(settings: Any, thread: Any) -> Figure:
-    """The estimated pay-per-use X price of the sample thread, as bot/publisher.py cost() computes it."""
+    """The estimated pay-per-use X price of the sample thread, as bot/networks/base.py cost() computes it."""
     from bot.networks.base import cost, posts_needed
 
     value = cost(thread, settings)
