@@ -49,8 +49,8 @@ LENGTHS = [
     ("http://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more", 23),
     ("example.com", 23),  # no scheme, valid gTLD
     ("www.example.co.uk/page", 23),
-    ("t.co", 23),  # a two-letter ccTLD without a path is a URL only for co and tv
-    ("example.jp", 10),  # ...otherwise not (twitter-text's invalidShortDomain)
+    ("t.co", 23),
+    ("example.jp", 23),  # a short ccTLD domain without a path is a URL too (conformance: "twitter.jp日本語it.so…")
     ("example.jp/x", 23),
     ("foo.notatld", 11),  # not a TLD: counted character by character
     ("http://localhost:8000", 21),  # no TLD: not a URL even with a scheme

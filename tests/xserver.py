@@ -6,7 +6,8 @@
         assert [p["text"] for p in x.posts] == [...]
 
 Routes: POST /2/tweets, POST /2/media/upload (one shot, multipart), POST /2/media/metadata, GET /2/users/me,
-GET /2/users/:id/tweets. What X does that matters to the bot: weighted length over 280 refused; duplicate text
+GET /2/users/:id/tweets. What X does that matters to the bot: weighted length over 280 refused (counted by an
+independent twitter-text, helpers/twitter_text.py, never by bot.tweets); duplicate text
 refused with X's 403 problem body; replies/quotes/media must reference what exists; the timeline shows X's copy
 of a post (URLs as t.co links, & < > escaped, a t.co link appended for media); x-rate-limit-* headers on every
 answer. Fault kinds, queued per route and used one per request: "ok" (no fault, to skip a request), "429"
@@ -31,13 +32,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from helpers.x_shapes import DUPLICATE, FORBIDDEN, REPLY_LIMITED, Validator, invalid, problem, sniff, x_copy
+from helpers.twitter_text import too_long
+from helpers.x_shapes import (DUPLICATE, FORBIDDEN, REPLY_LIMITED, TOO_LONG, Validator, invalid, problem, sniff,
+                              x_copy)
 from oauthlib.oauth1 import ResourceEndpoint
 
-try:
-    from bot.tweets.length import weighted_length
-except ImportError:  # bot/tweet.py not written yet
-    weighted_length = len  # type: ignore[assignment]
 
 CREDENTIALS = {"X_API_KEY": "test-consumer-key-0001", "X_API_SECRET": "test-consumer-secret-0001",
                "X_ACCESS_TOKEN": "1000-test-access-token", "X_ACCESS_TOKEN_SECRET": "test-token-secret-0001"}
@@ -134,8 +133,8 @@ class XServer:
         if not isinstance(text, str) and not media_ids:
             return 400, invalid("Text or media is required", "text", None)
         text = text or ""
-        if weighted_length(text) > 280:
-            return 400, invalid("The text of your post is too long.", "text", text[:40])  # wording not checked
+        if too_long(text):  # counted by twitter-text itself (helpers/twitter_text.py), never by the bot's code
+            return 400, invalid(TOO_LONG, "text", text)
         known = {p["id"] for p in self.posts}
         if reply_to and reply_to not in known:
             return 400, invalid(f"The `reply.in_reply_to_tweet_id` query parameter value [{reply_to}] does not "

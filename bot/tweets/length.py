@@ -1,17 +1,18 @@
-"""X's weighted tweet length (twitter-text v3), validity, and fitting one tweet to a budget.
+"""X's weighted tweet length (twitter-text v3), validity, invisible-character hygiene, and fitting one tweet to a budget.
 
 The rules, from twitter-text's v3 configuration (scale 100, defaultWeight 200, light ranges weight 100,
 maxWeightedTweetLength 280, transformedURLLength 23, emojiParsingEnabled): the text is NFC-normalised;
 each code point in 0-4351, 8192-8205, 8208-8223 or 8242-8247 weighs 1, every other code point 2; every
-URL (with or without a scheme, when its TLD is valid) weighs 23; an emoji sequence weighs 2 as a whole.
+URL twitter-text extracts (bot.tweets.entities, a regex-for-regex port of its extractor) weighs 23; an emoji
+sequence weighs 2 as a whole.
 
 Why not the `twitter-text-parser` package (the Python port): it imports `pkg_resources` (gone from
 setuptools-less environments such as Python 3.12+ venvs and Heroku builds), its emoji table is Unicode 12
-(2019: the phoenix U+1F426 U+200D U+1F525 counts 5 instead of 2), it rewrites "\\r\\n" to one character
-where the reference JS and Java count two code points, and it lacks the reference's short-domain rule
-("example.jp" without a path is no URL). So the URL rules are ported here by hand; the data comes from
-well-kept packages: `emoji` (current Unicode emoji sequences) and `publicsuffixlist` (the IANA TLDs,
-through the ICANN section of the Public Suffix List).
+(2019: the phoenix U+1F426 U+200D U+1F525 counts 5 instead of 2), and it rewrites "\\r\\n" to one character
+where the reference JS and Java count two code points. The emoji sequences come from the `emoji` package
+(current Unicode); twitter-text's own twemoji-parser 11 predates Emoji 12.1, so X (which counts the phoenix 2)
+is followed there, not the JS reference. The tests check all of this against twitter-text's published
+conformance cases and the official JS package (tests/conformance, tests/oracle).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 
 from bot.core.errors import BotError
+from bot.tweets.entities import url_entities
 
 MAX_WEIGHT = 280
 URL_WEIGHT = 23  # transformedURLLength: X wraps every link in a 23-character t.co link
@@ -29,22 +30,6 @@ ELLIPSIS = "…"  # U+2026 is outside the light ranges: it weighs 2
 
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _INVALID = frozenset("\ufffe\ufeff\uffff")
-_LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-_DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
-
-# twitter-text's extractUrlsWithIndices, simplified: a scheme URL may have a Unicode host; a URL without
-# a scheme needs an ASCII (or Latin-accented) host; either way the host must end in a listed TLD.
-_DC = rf"[^!'#%&()*+,\\\-./:;<=>?@\[\]^_{{|}}~$\s\ufffe\ufeff\uffff{_DIRECTIONAL}]"  # validDomainChars
-_SCHEME_URL = re.compile(rf"https?://((?:{_DC}(?:[_-]|{_DC})*\.)+{_DC}(?:-|{_DC})*)", re.I)
-_BARE_URL = re.compile(rf"((?:[-a-z0-9{_LATIN_ACCENTS}]+\.)+[-a-z0-9{_LATIN_ACCENTS}]+)", re.I)
-_BAD_BEFORE = re.compile(r"[A-Za-z0-9@＠$#＃\ufffe\ufeff\uffff]")  # validUrlPrecedingChars, negated
-_BAD_BEFORE_BARE = "-_./"  # invalidUrlWithoutProtocolPrecedingChars
-_PORT = re.compile(r":[0-9]+")
-_PATH_CHARS = re.compile(rf"/[a-z\u0400-\u04ff0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&(){_LATIN_ACCENTS}]*", re.I)
-_PATH_END = re.compile(rf"[+\-a-z\u0400-\u04ff0-9=_#/{_LATIN_ACCENTS}]", re.I)
-_QUERY_CHARS = re.compile(r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*", re.I)
-_QUERY_END = re.compile(r"[a-z0-9\-_&=#/]", re.I)
-_SPECIAL_CCTLD = frozenset({"co", "tv"})  # validSpecialCCTLD: "t.co" is a URL even without a path
 
 # Tokens trim() never cuts: @handles, #hashtags and $cashtags (URLs and emoji are found separately).
 _TAG = re.compile(r"[@＠#＃$][\w\u200c\u200d]+")
@@ -52,99 +37,9 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+|[。！？]\s*|\n")
 _SPACE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1)
-def _tlds() -> frozenset[str]:
-    """Every top-level domain in the ICANN section of the Public Suffix List bundled with publicsuffixlist."""
-    from importlib.resources import files
-
-    data = files("publicsuffixlist").joinpath("public_suffix_list.dat").read_text("utf-8")
-    out = set()
-    for line in data.split("===END ICANN DOMAINS===")[0].splitlines():
-        line = line.strip()
-        if line and not line.startswith("//"):
-            out.add(line.rsplit(".", 1)[-1].lstrip("!*").lower())
-    return frozenset(out)
-
-
-def _host_end(host: str, start: int, text: str) -> int | None:
-    """End index of the longest label prefix of `host` (at `start`) that ends in a valid TLD, else None."""
-    labels = host.split(".")
-    tlds = _tlds()
-    for n in range(len(labels), 1, -1):
-        tld = labels[n - 1].lower()
-        if tld in tlds or (tld.startswith("xn--") and len(tld) > 4):
-            end = start + len(".".join(labels[:n]))
-            if end < len(text) and text[end] in "@+":  # the TLD's lookahead: [^0-9a-zA-Z@+-]
-                continue
-            if any(len(label) > 63 for label in labels[:n]):
-                return None
-            return end
-    return None
-
-
-def _tail(text: str, end: int) -> tuple[int, bool]:
-    """Extend a URL past its host over port, path and query; returns the end and whether a path was seen."""
-    m = _PORT.match(text, end)
-    if m:
-        end = m.end()
-    m = _PATH_CHARS.match(text, end)
-    has_path = bool(m)
-    if m:
-        path = m.group(0)
-        cut = path
-        while cut and not _PATH_END.fullmatch(cut[-1]) and not (cut[-1] == ")" and cut.count("(") >= cut.count(")")):
-            cut = cut[:-1]
-        end += len(cut)
-        if cut != path:
-            return end, has_path
-    m = _QUERY_CHARS.match(text, end)
-    if m:
-        query = m.group(0)
-        while len(query) > 1 and not _QUERY_END.fullmatch(query[-1]):
-            query = query[:-1]
-        if len(query) > 1:
-            end += len(query)
-    return end, has_path
-
-
-def _allowed_before(text: str, start: int, bare: bool) -> bool:
-    if start == 0:
-        return True
-    before = text[start - 1]
-    if bare and before in _BAD_BEFORE_BARE:
-        return False
-    return not _BAD_BEFORE.match(before)
-
-
 def url_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every URL X would wrap in t.co, in `text` as given (call on NFC text to match X)."""
-    spans: list[tuple[int, int]] = []
-    for m in _SCHEME_URL.finditer(text):
-        if not _allowed_before(text, m.start(), bare=False):
-            continue
-        end = _host_end(m.group(1), m.start(1), text)
-        if end is not None:
-            end, _ = _tail(text, end)
-            if end - m.start() <= 4096:
-                spans.append((m.start(), end))
-    if "." not in text:
-        return spans
-    taken = list(spans)
-    for m in _BARE_URL.finditer(text):
-        start = m.start()
-        if any(s <= start < e for s, e in taken) or not _allowed_before(text, start, bare=True):
-            continue
-        host_end = _host_end(m.group(1), start, text)
-        if host_end is None:
-            continue
-        end, has_path = _tail(text, host_end)
-        labels = text[start:host_end].split(".")
-        tld = labels[-1].lower()
-        # invalidShortDomain: "name.cc" with a two-letter country TLD and no path is not a link (but t.co is)
-        if not has_path and len(labels) == 2 and len(tld) == 2 and tld.isascii() and tld not in _SPECIAL_CCTLD:
-            continue
-        spans.append((start, end))
-    return sorted(spans)
+    return [(start, end) for start, end, _ in url_entities(text)]
 
 
 def urls(text: str) -> list[str]:
@@ -163,6 +58,8 @@ def _entities(text: str) -> list[tuple[int, int, int]]:
     """Non-overlapping (start, end, weight) of URLs (23) and emoji sequences (2) in NFC text."""
     found = [(s, e, URL_WEIGHT) for s, e in url_spans(text)]
     for s, e in _emoji_spans(text):
+        if e - s == 1 and _cp_weight(text[s]) == 1:
+            continue  # "©" or "®" without U+FE0F is text, not an emoji sequence, for twitter-text: it weighs 1
         if not any(us < e and s < ue for us, ue, _ in found):
             found.append((s, e, 2))
     return sorted(found)

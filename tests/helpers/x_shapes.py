@@ -9,6 +9,9 @@ from oauthlib.oauth1 import RequestValidator
 
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."  # X's detail, seen in the wild
 FORBIDDEN = "You are not permitted to perform this action."
+# X's 400 message for an over-long text (the API's own words, as reported by its users).
+TOO_LONG = ("Your Tweet text is too long. For more information on how Twitter determines text length see "
+            "https://github.com/twitter/twitter-text.")
 REPLY_LIMITED = ("Reply to this conversation is not allowed because you have not been mentioned or otherwise "
                  "engaged by the author of the post you are replying to.")
 
@@ -86,8 +89,11 @@ class Validator(RequestValidator):
 
 def x_copy(text: str, media_of: str = "") -> str:
     """Text as X answers it: URLs as t.co links, & < > escaped, a t.co link appended when it carries media."""
-    from bot.tweets.length import url_spans
+    import unicodedata
 
+    from helpers.twitter_text import url_spans  # X finds the URLs with twitter-text, not with the bot's code
+
+    text = unicodedata.normalize("NFC", text)
     for start, end in reversed(url_spans(text)):
         text = text[:start] + _tco(text[start:end]) + text[end:]
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
