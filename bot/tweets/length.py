@@ -54,10 +54,10 @@ def _emoji_spans(text: str) -> list[tuple[int, int]]:
     return [(d["match_start"], d["match_end"]) for d in emoji.emoji_list(text)]
 
 
-def _entities(text: str) -> list[tuple[int, int, int]]:
+def _entities(text: str, emoji: bool = True) -> list[tuple[int, int, int]]:
     """Non-overlapping (start, end, weight) of URLs (23) and emoji sequences (2) in NFC text."""
     found = [(s, e, URL_WEIGHT) for s, e in url_spans(text)]
-    for s, e in _emoji_spans(text):
+    for s, e in (_emoji_spans(text) if emoji else []):
         if e - s == 1 and _cp_weight(text[s]) == 1:
             continue  # "©" or "®" without U+FE0F is text, not an emoji sequence, for twitter-text: it weighs 1
         if not any(us < e and s < ue for us, ue, _ in found):
@@ -76,9 +76,18 @@ def _plain_weight(text: str) -> int:
 
 def weighted_length(text: str) -> int:
     """The length X counts for `text` (twitter-text v3: NFC, light/heavy code points, URLs 23, emoji 2)."""
+    return _weigh(text, emoji=True)
+
+
+def weighted_length_v2(text: str) -> int:
+    """twitter-text's v2 count (2017-2018: emoji sequences weighed code point by code point), for its conformance cases."""
+    return _weigh(text, emoji=False)
+
+
+def _weigh(text: str, emoji: bool) -> int:
     text = unicodedata.normalize("NFC", text)
     total, pos = 0, 0
-    for start, end, weight in _entities(text):
+    for start, end, weight in _entities(text, emoji):
         total += _plain_weight(text[pos:start]) + weight
         pos = end
     return total + _plain_weight(text[pos:])
