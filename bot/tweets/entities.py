@@ -49,16 +49,19 @@ def _ci(text: str) -> str:
     return "".join(out)
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _trie(words: list[str]) -> str:
     """An alternation of `words` that tries them in descending code-point order, as a trie (for speed)."""
-    tree: dict = {}
+    tree: _Trie = {}
     for word in words:
         node = tree
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
+    def emit(node: _Trie) -> str:
         # Descending order with the end of a word last tries a longer word before its prefix, as the
         # reverse-sorted JS alternation does.
         parts = [_ci(c) + emit(node[c]) for c in sorted((c for c in node if c), reverse=True)]
