@@ -246,7 +246,7 @@ class _Headers(dict):  # type: ignore[type-arg]
     def __init__(self, items: Mapping[str, str]) -> None:
         super().__init__({k.lower(): v for k, v in items.items()})
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
     def __getitem__(self, key: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot import __version__
+from bot.core import web
 from bot.core.errors import EntryNotFound, FeedError
 from bot.core.records import Entry, FeedResult
 
@@ -72,8 +73,6 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 
 def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, etag: str,
                 last_modified: str) -> FeedResult:
-    from bot.core import web
-
     host = urlsplit(url).netloc or url
     # Substack answers 403 to a request without a User-Agent (DESIGN.md, "Substack feeds").
     headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
@@ -95,7 +94,7 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
     return _replace(result, etag=new_etag, last_modified=new_modified, bytes_received=len(got.body))
 
 
-def _feed_error(exc: Any, url: str, host: str, timeout: float, max_bytes: int) -> FeedError:
+def _feed_error(exc: web.WebError, url: str, host: str, timeout: float, max_bytes: int) -> FeedError:
     kind = exc.kind
     if kind == "too_big":
         return FeedError(f"the feed at {url} is over the {max_bytes:,}-byte limit",

@@ -12,6 +12,7 @@ from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 from bot import __version__
+from bot.core import web
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError
 from bot.core.records import Article, ModelCall
@@ -250,8 +251,6 @@ class CoverImageMaker:
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """The cover's bytes, at most 15 MB, fetched only from a public address (or a host in image.allow_hosts)."""
-        from bot.core import web
-
         url = article.entry.cover_url.strip()
         if not url:
             raise ImageSkipped("the article has no cover image")
