@@ -14,6 +14,7 @@ import pytest
 from bot.core import settings as config
 from bot.core.errors import StoreError
 from bot.core.records import Entry, ModelCall, PublishedTweet
+from bot.state.schema import LATEST
 from bot.state.store import Store, normalise_url
 from dbs import fresh_postgres
 
@@ -48,7 +49,7 @@ def entry(slug: str, day: int = 1) -> Entry:
 def test_migrations_are_idempotent(db_url: str, settings: config.Settings) -> None:
     for _ in range(3):
         s = Store.open(db_url, settings)
-        assert "schema v1" in s.health()
+        assert f"schema v{LATEST} (latest {LATEST})" in s.health()
         s.close()
 
 
@@ -202,7 +203,7 @@ def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
     with engine.connect() as conn:
         versions = [r[0] for r in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
     engine.dispose()
-    assert versions == [1]
+    assert versions == list(range(1, LATEST + 1))
 
 
 def test_two_threads_contest_a_claim_and_one_wins(store: Store) -> None:
@@ -278,7 +279,7 @@ def test_feed_state_round_trip(store: Store) -> None:
 
 def test_sqlite_folder_is_created(tmp_path: Path, settings: config.Settings) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'data' / 'deep' / 'bot.db'}", settings) as s:
-        assert "schema v1" in s.health()
+        assert f"schema v{LATEST} (latest {LATEST})" in s.health()
     assert (tmp_path / "data" / "deep" / "bot.db").is_file()
 
 

@@ -21,6 +21,10 @@ from bot.core.clock import SystemClock
 from bot.run.poller import poll_feed
 from bot.cli.render import console
 from bot.core.errors import BotError
+from bot.run.notify import notify_waiting
+from bot.run.publishing import thread_from_plan
+from bot.state.drafts import DraftStore, entry_from_json, iso
+from bot.cli.drafts import draft_post
 
 
 def fetch_entry(settings: Settings, source: str, which: str) -> tuple[Any, Any]:
@@ -34,28 +38,45 @@ def fetch_entry(settings: Settings, source: str, which: str) -> tuple[Any, Any]:
     return result, feed_stage.select(result.entries, which)
 
 
-def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, dry_run: bool) -> int:
-    """`bot post`: write the thread for one entry, show it, and (unless dry) publish it exactly once."""
+def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, dry_run: bool,
+                 draft: bool = False) -> int:
+    """`bot post`: write the thread for one entry, show it, and (unless dry) publish it exactly once (or, with
+    `draft`, keep it as a draft for review)."""
     result, entry = fetch_entry(settings, source, which)
     output.prepare_dir(out_dir)
     out, err = render.console(), render.console(stderr=True)
     if not app.uses_model(settings):
         err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written thread[/dim]")
-    store = None if dry_run else open_store(settings)  # a dry run touches no state at all
+    store = None if dry_run else open_store(settings)  # a dry run touches no state at all (a draft needs no X keys)
+    made: dict[str, Any] | None = None
     try:
         with LiveView(err) as view, _logs_to(view, settings):
-            deps = app.build(settings, dry_run=dry_run, on_text=view.text, on_status=view.status, store=store)
+            deps = app.build(settings, dry_run=dry_run or draft, on_text=view.text, on_status=view.status, store=store)
             if dry_run:
                 thread = pipeline.prepare(entry, deps, out_dir)
                 posted = None
+            elif draft:
+                made = draft_post(settings, entry, source, deps, out_dir)
             else:
                 thread, posted = publish_entry(entry, source, deps, out_dir)
     finally:
         if store is not None:
             store.close()
+    if made is not None:
+        return _show_draft(out, made, deps, out_dir)
     output.write(out_dir, thread, posted, feed=source)
     render.show_thread(out, thread, out_dir, dry_run=dry_run, posted=posted)
     return 0 if dry_run or (posted is not None and posted.complete) else 1
+
+
+def _show_draft(out: Any, draft: dict[str, Any], deps: Any, out_dir: Path) -> int:
+    """The draft's thread as `bot post` shows a thread, then what to do with it."""
+    thread = thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), deps, out_dir, need_image=False)
+    render.show_thread(out, thread, out_dir, dry_run=False)
+    out.print(f"[bold]draft {draft['id']}[/bold] ({draft['state']}): nothing was published. "
+              f"`bot drafts approve {draft['id']}` publishes it, `bot drafts edit {draft['id']} --tweet N --text ...` "
+              f"changes a tweet, `bot drafts reject {draft['id']}` drops it.")
+    return 0
 
 
 @contextmanager
@@ -77,8 +98,8 @@ def open_store(settings: Settings) -> Any:
     return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
 
 
-def run_command(settings: Settings, *, once: bool) -> int:
-    """`bot run`: the daemon (or one cycle with --once)."""
+def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
+    """`bot run`: the daemon (or one cycle with --once); with `web`, the review page in the same process."""
     logs.setup(settings)
     clock = SystemClock()
     store = open_store(settings)
@@ -90,8 +111,13 @@ def run_command(settings: Settings, *, once: bool) -> int:
             # Each poll wires its own deps: its publisher checks this poll's should_stop between tweets, and
             # feeds polled at the same time in the scheduler's threads share no client or writer state.
             deps = app.build(settings, dry_run=False, clock=clock, store=store, should_stop=should_stop)
-            poll_feed(url, deps, should_stop, out_root)
+            try:
+                poll_feed(url, deps, should_stop, out_root)
+            finally:
+                notify_waiting(settings, store, clock.time())
 
+        if web:
+            raise BotError("bot run --web is not built yet", "run `bot serve` beside `bot run`")
         return daemon.run(settings, poll, clock, once=once)
     finally:
         store.close()
@@ -105,8 +131,14 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     store = open_store(settings)
     try:
         rows = store.history(limit)
+        reviews = DraftStore(store).by_entry()
     finally:
         store.close()
+    for row in rows:
+        r = reviews.get((row["feed"], row["key"]))
+        # Who moved the draft last, and from where: "cli" or "web" (or "daemon", which prepared it).
+        row["review"] = {"draft": r["id"], "state": r["state"], "via": r["changed_via"], "by": r["changed_by"],
+                         "at": iso(r["updated_at"])} if r else None
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -122,7 +154,10 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
         when = row["published"] or row["updated_at"]
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
         ids = " ".join(t["tweet_id"] for t in row["tweets"])
-        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), row["last_error"][:60])
+        r = row["review"]
+        note = f"draft {r['draft']} {r['state']} via {r['via']}" + (f"; {row['last_error']}" if row["last_error"] else "") \
+            if r else row["last_error"]
+        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), note[:60])
     console().print(table)
     return 0
 

@@ -58,22 +58,78 @@ def cli() -> None:
               help="Which entry of the feed.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Where thread.json, the image and preview.html go (default: out/).")
-def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None) -> None:
+@click.option("--draft", is_flag=True, help="Keep the thread as a draft for review (bot drafts, the web page); publish nothing.")
+def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None, draft: bool) -> None:
     """Write the thread for one entry and publish it (or, with --dry-run, only show it)."""
     from bot.cli.commands import post_command
 
+    if dry_run and draft:
+        raise click.UsageError("--dry-run and --draft exclude each other: a dry run keeps nothing")
     settings = _settings()
     source, _sample = _feed_source(settings, feed)
-    sys.exit(post_command(settings, source, which, out_dir or Path(settings.output.dir), dry_run=dry_run))
+    sys.exit(post_command(settings, source, which, out_dir or Path(settings.output.dir), dry_run=dry_run, draft=draft))
 
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit (for cron and tests).")
-def run(once: bool) -> None:
+@click.option("--web", is_flag=True, help="Also serve the review page (port from PORT, as on Heroku, else web.port).")
+def run(once: bool, web: bool) -> None:
     """Run the daemon: poll the feeds on a schedule and publish each new entry."""
     from bot.cli.commands import run_command
 
-    sys.exit(run_command(_settings(), once=once))
+    sys.exit(run_command(_settings(), once=once, web=web))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of drafts with their tweets.")
+@click.option("--all", "everything", is_flag=True, help="Also rejected and posted drafts.")
+@click.pass_context
+def drafts(ctx: click.Context, as_json: bool, everything: bool) -> None:
+    """Drafts waiting for review: list them, or show, edit, approve or reject one."""
+    if ctx.invoked_subcommand is None:
+        from bot.cli.drafts import list_command
+
+        sys.exit(list_command(_settings(), json_out=as_json, everything=everything))
+
+
+@drafts.command("show")
+@click.argument("draft_id", metavar="ID")
+def drafts_show(draft_id: str) -> None:
+    """The draft's thread, alt text and history."""
+    from bot.cli.drafts import show_command
+
+    sys.exit(show_command(_settings(), draft_id))
+
+
+@drafts.command("edit")
+@click.argument("draft_id", metavar="ID")
+@click.option("--tweet", type=int, metavar="N", help="Which tweet --text replaces (1 is the first).")
+@click.option("--text", metavar="TEXT", help="The tweet's new text (checked like a model's tweet).")
+@click.option("--alt", metavar="TEXT", help="The image's new alt text.")
+def drafts_edit(draft_id: str, tweet: int | None, text: str | None, alt: str | None) -> None:
+    """Change a tweet or the alt text; refused with one line if a check fails."""
+    from bot.cli.drafts import edit_command
+
+    sys.exit(edit_command(_settings(), draft_id, tweet, text, alt))
+
+
+@drafts.command("approve")
+@click.argument("draft_id", metavar="ID")
+@click.option("--at", metavar="ISO-8601", help="Publish at this time (the daemon does it) instead of now.")
+def drafts_approve(draft_id: str, at: str | None) -> None:
+    """Publish the draft now, exactly once (or at --at)."""
+    from bot.cli.drafts import approve_command
+
+    sys.exit(approve_command(_settings(), draft_id, at))
+
+
+@drafts.command("reject")
+@click.argument("draft_id", metavar="ID")
+def drafts_reject(draft_id: str) -> None:
+    """Drop the draft: never posted, never prepared again."""
+    from bot.cli.drafts import reject_command
+
+    sys.exit(reject_command(_settings(), draft_id))
 
 
 @cli.command()

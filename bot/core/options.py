@@ -114,6 +114,13 @@ OPTIONS: tuple[Option, ...] = (
     O("log", "level", "choice", "INFO", "Least severe level logged.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     # [output]
     O("output", "dir", "str", "out", "Where `bot post` writes thread.json, the image and preview.html."),
+    # [review]
+    O("review", "mode", "choice", "auto", "auto: `bot run` publishes each new entry; approve: it prepares a draft and waits for `bot drafts approve` or the web page.", choices=("auto", "approve")),
+    O("review", "notify_url", "str", "", "Webhook (Slack or Discord incoming webhook) told when a draft starts waiting; empty: none."),
+    # [web]
+    O("web", "public_url", "str", "", "The review page's address as users reach it (links in notifications), e.g. https://mybot.herokuapp.com."),
+    O("web", "host", "str", "127.0.0.1", "Address `bot serve` and `bot run --web` listen on (PORT set, as on Heroku: 0.0.0.0)."),
+    O("web", "port", "int", 8080, "Port `bot serve` listens on (PORT overrides it, as on Heroku).", minimum=1, maximum=65535),
 )
 del O
 
@@ -130,4 +137,5 @@ SECRETS: dict[str, str] = {
     "X_ACCESS_TOKEN": "X access token of the posting account.",
     "X_ACCESS_TOKEN_SECRET": "X access token secret.",
     "DATABASE_URL": "Database URL; default a SQLite file. Heroku's postgres:// is accepted.",
+    "BOT_WEB_TOKEN": "Password of the review page (and Bearer token of POST /api/poll); without it the page serves loopback only.",
 }

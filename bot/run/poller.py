@@ -12,8 +12,10 @@ from bot.feed import source as feed_stage
 from bot.output import record as output
 from bot.state import policy
 from bot.core.errors import BotError
+from bot.run import review
 from bot.run.pipeline import Deps
-from bot.run.publishing import ClaimHeld, publish_entry
+from bot.run.publishing import OWNER, ClaimHeld, publish_entry
+from bot.state.drafts import entry_from_json
 
 log = logging.getLogger("bot.poller")
 
@@ -60,12 +62,22 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     if any(row["key"] not in by_key for row in due):
         by_key = {e.key: e for e in _fetch(url, deps).entries}  # a 304 carries no entries: fetch them in full
     posted, said_why = 0, False
+    drafts = review.drafts_of(store)
     for row in due:
         if should_stop():
             log.info("stop requested: leaving the remaining entries for the next start")
             break
+        draft = drafts.for_entry(url, row["key"])
+        started = bool(store.ledger(url, row["key"]).done())
+        if draft is None and settings.review.mode == "approve" and not started:
+            entry = by_key.get(row["key"])
+            if entry is not None:
+                _draft_one(entry, url, deps, out_root)
+            continue
+        if draft is not None and draft["state"] in ("draft", "rejected"):
+            continue  # waits for a reviewer, or never goes out
         # A thread already on X in part is finished whatever the window or cap: half a thread is worse.
-        if not store.ledger(url, row["key"]).done():
+        if not started:
             why = _why_not_now(deps)  # again for each entry: the thread just posted may have reached the cap
             if why:
                 if not said_why:
@@ -74,13 +86,31 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
                 continue
         if (store.entry(url, row["key"]) or {}).get("status") == "posted":
             continue  # another process (an overlapping deploy, cron) finished it since `due` was read
-        entry = by_key.get(row["key"])
+        entry = by_key.get(row["key"]) or (entry_from_json(draft["entry"]) if draft else None)
         if entry is None:
             log.warning("%s: entry %s is no longer in the feed; skipped", url, row["key"])
             store.set_status(url, row["key"], "gone", now)
             continue
         posted += _publish_one(entry, url, deps, out_root, should_stop)
     return posted
+
+
+def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path) -> None:
+    """review.mode = approve: prepare the entry's thread as a draft under the entry's claim; publish nothing."""
+    store, clock = deps.db, deps.clock
+    if not store.claim(url, entry.key, OWNER, deps.settings.store.lease_seconds, clock.time()):
+        return  # another process is preparing it
+    status, error, retry_at = "draft", "", None
+    try:
+        review.prepare_draft(entry, url, deps, output.prepare_dir(entry_dir(out_root, entry.key)), "daemon", OWNER)
+    except BotError as exc:
+        status, error = "failed", str(exc)
+        attempts = (store.entry(url, entry.key) or {}).get("attempts", 0) + 1
+        retry_at = policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, clock.time())
+        log.error("%s: %s: could not prepare a draft: %s", url, entry.title or entry.key, exc)
+    finally:
+        store.release(url, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
+                      count_attempt=status == "failed")
 
 
 def _why_not_now(deps: Deps) -> str:

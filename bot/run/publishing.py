@@ -19,6 +19,7 @@ from bot.images.normalise import describe_file
 from bot.networks.base import Budget
 from bot.networks.base import cost
 from bot.networks.base import posts_needed
+from bot.state.drafts import DraftStore
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -63,6 +64,7 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     """
     store, clock, settings = deps.db, deps.clock, deps.settings
     store.upsert_entries(feed, [entry], "new", clock.time())
+    _not_rejected(store, feed, entry.key)
     ledger = store.ledger(feed, entry.key, now=clock.time)
     if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
         row = store.entry(feed, entry.key) or {}
@@ -71,6 +73,11 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                         f"let it finish; if it is gone for good its claim runs out in {left} s "
                         "(store.lease_seconds), and then any run finishes the thread without posting anything twice",
                         retryable=True)
+    try:
+        _not_rejected(store, feed, entry.key)  # again under the claim: a reviewer may have rejected it meanwhile
+    except PublishError:
+        store.release(feed, entry.key, OWNER, "declined", clock.time(), count_attempt=False)
+        raise
     status, error, retry_at, counts = "failed", "", None, True
     thread: Thread | None = None
     try:
@@ -87,6 +94,7 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         posted = deps.publisher.publish(thread, ledger, _budget(deps))
         if posted.complete:
             status, counts = "posted", False
+            DraftStore(store).mark_posted(feed, entry.key, clock.time())
         elif should_stop is not None and should_stop():
             status, counts = "partial", False  # a shutdown, not a failure: the next poll finishes it
         else:
@@ -122,6 +130,12 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         plan_cost = cost(thread, settings) if thread is not None and status in ("posted", "partial", "truncated") else None
         store.release(feed, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
                       count_attempt=counts, cost=plan_cost)
+
+
+def _not_rejected(store: Any, feed: str, key: str) -> None:
+    if DraftStore(store).rejected(feed, key):
+        raise PublishError("this entry's draft was rejected in review; a rejected draft is never posted",
+                           "nothing to do; `bot drafts` lists the drafts waiting", retryable=False)
 
 
 def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:

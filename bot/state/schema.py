@@ -18,10 +18,16 @@ STATUSES = {
     "duplicate": "X said the text was already posted",
     "rejected": "X refused the thread for good (not retryable)",
     "gone": "no longer in the feed when its turn came",
+    "draft": "prepared and waiting for review (review.mode = approve): `bot drafts` or the web page",
+    "scheduled": "approved in review: published at next_attempt (at once, or `bot drafts approve --at`)",
+    "declined": "rejected in review: never posted and never prepared again",
 }
-RETRYABLE = frozenset(STATUSES) - {"new", "posted"}  # what `bot retry ENTRY` resets to new
+# What `bot retry ENTRY` resets to new; a draft's fate is decided in review, never by a retry.
+RETRYABLE = frozenset(STATUSES) - {"new", "posted", "draft", "scheduled", "declined"}
 # What the poller takes up again by itself once next_attempt has come (and attempts are left).
-RESUMABLE = ("failed", "partial", "waiting")
+RESUMABLE = ("failed", "partial", "waiting", "scheduled")
+# A draft's review state (drafts.state), as thread.json and `bot history` show it.
+DRAFT_STATES = ("draft", "approved", "scheduled", "rejected", "posted")
 
 # Append only: never edit a released migration; add the next number.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -72,6 +78,33 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             latency_ms INTEGER NOT NULL DEFAULT 0,
             prompt_tokens INTEGER,
             completion_tokens INTEGER,
+            at DOUBLE PRECISION NOT NULL)""",
+    )),
+    # Review (issue 13): one draft per entry; its thread is the entry's plan. `entry` keeps the entry as the
+    # feed gave it (JSON), so a draft is checked, drawn and published without the feed.
+    (2, (
+        """CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY,
+            feed TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            state TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            out_dir TEXT NOT NULL DEFAULT '',
+            publish_at DOUBLE PRECISION,
+            changed_via TEXT NOT NULL DEFAULT '',
+            changed_by TEXT NOT NULL DEFAULT '',
+            notified_at DOUBLE PRECISION,
+            notify_error TEXT NOT NULL DEFAULT '',
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            UNIQUE (feed, entry_key))""",
+        "CREATE INDEX drafts_state ON drafts (state)",
+        """CREATE TABLE draft_events (
+            draft_id INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            via TEXT NOT NULL,
+            who TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
             at DOUBLE PRECISION NOT NULL)""",
     )),
 )

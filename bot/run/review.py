@@ -1,0 +1,213 @@
+"""Review before posting: prepare a draft, edit it under the model's own checks, approve (publish exactly once) or reject.
+
+Approving never posts by itself: it marks the entry "scheduled" at a time (now, or `--at`) and then, when that
+time is now, runs the very `publish_entry` that `bot post` runs, under the same claim and ledger. If the process
+dies half-way, the entry is still due, so the daemon (or a second approve) finishes the thread from the ledger.
+The CLI and the web page both call these functions; `via` says which one ("cli" or "web").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.core.errors import BotError, PublishError
+from bot.core.files import write_atomic
+from bot.core.records import Entry, PostedThread, Tweet
+from bot.feed import article as article_stage
+from bot.output import record as output
+from bot.output.preview import render_preview
+from bot.run.pipeline import Deps, prepare
+from bot.run.publishing import publish_entry, thread_from_plan
+from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
+from bot.tweets.hygiene import clean_tweet, normalize_url
+from bot.tweets.length import MAX_WEIGHT, is_valid, sanitize, urls, weighted_length
+
+log = logging.getLogger("bot.review")
+ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
+_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
+
+
+class EditRefused(BotError):
+    """An edit failed the checks a model's tweet must pass; the message is the one line to show beside it."""
+
+    exit_code = 2
+
+
+def drafts_of(deps_or_store: Any) -> DraftStore:
+    """The draft table of a store (or of a Deps' store)."""
+    return DraftStore(getattr(deps_or_store, "store", None) or deps_or_store)
+
+
+def review_info(draft: dict[str, Any]) -> dict[str, Any]:
+    """A draft's review state as thread.json and `bot history` show it."""
+    return {"id": draft["id"], "state": draft["state"], "via": draft["changed_via"], "by": draft["changed_by"],
+            "at": iso(draft["updated_at"]), "publish_at": iso(draft.get("publish_at"))}
+
+
+def prepare_draft(entry: Entry, feed: str, deps: Deps, out_dir: Path, via: str, who: str) -> dict[str, Any]:
+    """Prepare the entry's thread (tweets, image, alt text, every check) and keep it as a draft; publish nothing."""
+    store, clock = deps.db, deps.clock
+    drafts = drafts_of(store)
+    store.upsert_entries(feed, [entry], "new", clock.time())
+    existing = drafts.for_entry(feed, entry.key)
+    if existing is not None:
+        return existing  # a draft is prepared once; a rejected one is never prepared again
+    if not store.load_plan(feed, entry.key):
+        thread = prepare(entry, deps, out_dir)
+        store.save_plan(feed, entry.key, output.thread_record(thread, feed=feed))
+        store.record_calls(feed, entry.key, thread.calls, clock.time())
+    draft = drafts.create(entry, feed, str(out_dir), via, who, clock.time())
+    write_record(draft)
+    log.info("%s: draft %s waits for review: %s", feed, draft["id"], entry.title or entry.key)
+    return draft
+
+
+def write_record(draft: dict[str, Any], posted: PostedThread | None = None) -> None:
+    """thread.json (with the review state) and preview.html in the draft's folder; a missing folder is skipped."""
+    folder = Path(draft["out_dir"]) if draft.get("out_dir") else None
+    if folder is None or not folder.is_dir() or not draft.get("plan"):
+        return
+    plan = dict(draft["plan"])
+    record = {**plan, "review": review_info(draft)}
+    if posted is not None:
+        record["published"] = [{"position": p.position, "tweet_id": p.tweet_id} for p in posted.published]
+    try:
+        write_atomic(folder / "thread.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+        thread = thread_from_plan(plan, entry_from_json(draft["entry"]), None, folder, need_image=False)  # type: ignore[arg-type]
+        write_atomic(folder / "preview.html", render_preview(thread, posted))
+    except OSError as exc:
+        log.warning("cannot update %s: %s", folder, exc.strerror or exc)
+
+
+def _removed(before: list[str], after: list[str]) -> list[str]:
+    left = list(after)
+    gone = []
+    for item in before:
+        if item in left:
+            left.remove(item)
+        else:
+            gone.append(item)
+    return gone
+
+
+def check_tweet(text: str, number: int, draft: dict[str, Any]) -> str:
+    """The text as it will be posted, or EditRefused naming the one problem (length, foreign link or handle)."""
+    text = sanitize(text)
+    label = f"tweet {number}"
+    if not text.strip():
+        raise EditRefused(f"{label} is empty; write something or keep the draft's text")
+    article = article_stage.clean(entry_from_json(draft["entry"]))
+    # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
+    cleaned = clean_tweet(text, article)
+    placed = {normalize_url(u) for t in network_threads(draft["plan"]).get("x", []) for u in urls(t["text"])}
+    foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
+    if foreign:
+        raise EditRefused(f"{label} links to {foreign[0]}, which the article does not contain; remove the link")
+    handles = _removed([m.group(0) for m in _MENTION.finditer(text)], [m.group(0) for m in _MENTION.finditer(cleaned)])
+    if handles:
+        raise EditRefused(f"{label} mentions {handles[0]}, whom the article does not mention; remove the handle")
+    length = weighted_length(text)
+    if length > MAX_WEIGHT:
+        raise EditRefused(f"{label} is {length}/{MAX_WEIGHT}: shorten it by {length - MAX_WEIGHT} "
+                          "(X counts each link as 23, CJK and emoji as 2)")
+    if not is_valid(text):
+        raise EditRefused(f"{label} has a character X refuses (U+FFFE, U+FEFF or U+FFFF); remove it")
+    return text
+
+
+def _editable(draft: dict[str, Any]) -> None:
+    if draft["state"] != "draft":
+        raise EditRefused(f"draft {draft['id']} is {draft['state']}; only a waiting draft can be edited")
+    if draft["entry_row"].get("status") == "posted" or draft["entry_row"].get("claimed_by"):
+        raise EditRefused(f"draft {draft['id']} is being published; it can no longer be edited")
+
+
+def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, tweet: int | None = None,
+         text: str | None = None, alt: str | None = None, network: str = "x") -> dict[str, Any]:
+    """Change one tweet's text and/or the alt text; each change passes the checks or nothing is saved."""
+    drafts = drafts_of(store)
+    draft = drafts.get(draft_id)
+    _editable(draft)
+    plan = dict(draft["plan"])
+    notes = []
+    if text is not None:
+        if network != "x":
+            raise EditRefused(f"editing the {network} thread is not supported yet; edit the X thread")
+        tweets = list(plan.get("tweets", []))
+        if tweet is None or not 1 <= tweet <= len(tweets):
+            raise EditRefused(f"there is no tweet {tweet}: draft {draft['id']} has tweets 1 to {len(tweets)}")
+        checked = check_tweet(text, tweet, draft)
+        tweets[tweet - 1] = {"text": checked, "weighted_length": weighted_length(checked)}
+        plan["tweets"] = tweets
+        notes.append(f"edited tweet {tweet}")
+    if alt is not None:
+        alt = " ".join(sanitize(alt).split())
+        if not alt:
+            raise EditRefused("the alt text is empty; describe the image for readers who cannot see it")
+        if len(alt) > ALT_MAX:
+            raise EditRefused(f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}")
+        plan["image"] = {**plan.get("image", {}), "alt_text": alt}
+        notes.append("edited the alt text")
+    if not notes:
+        raise EditRefused("nothing to change: give --tweet N --text TEXT, or --alt TEXT")
+    store.save_plan(draft["feed"], draft["entry_key"], plan)
+    drafts.note(draft["id"], via, who, "; ".join(notes), now)
+    draft = drafts.get(draft["id"])
+    write_record(draft)
+    return draft
+
+
+def reject(store: Any, draft_id: int | str, via: str, who: str, now: float) -> dict[str, Any]:
+    """Reject a waiting draft: it is never posted and never prepared again."""
+    drafts = drafts_of(store)
+    draft = drafts.get(draft_id)
+    if draft["state"] == "rejected":
+        return draft
+    if not drafts.set_state(draft["id"], "rejected", via, who, now, expect=("draft", "scheduled")):
+        state = drafts.get(draft["id"])["state"]
+        raise EditRefused(f"draft {draft['id']} is {state} and its thread is being published or is on X already; "
+                          "it can no longer be rejected")
+    draft = drafts.get(draft["id"])
+    write_record(draft)
+    return draft
+
+
+def approve(store: Any, draft_id: int | str, via: str, who: str, now: float, at: float | None = None) -> dict[str, Any]:
+    """Approve a draft: due now, or scheduled for `at`; `publish_approved` (or the daemon) then publishes it."""
+    drafts = drafts_of(store)
+    draft = drafts.get(draft_id)
+    if draft["state"] in ("approved", "posted") or (draft["state"] == "scheduled" and at is None and
+                                                      (draft.get("publish_at") or 0) <= now):
+        return draft  # approving twice changes nothing: the thread goes out once
+    if draft["state"] == "rejected":
+        raise EditRefused(f"draft {draft['id']} was rejected; a rejected draft is never posted")
+    scheduled = at is not None and at > now
+    state = "scheduled" if scheduled else "approved"
+    if not drafts.set_state(draft["id"], state, via, who, now, expect=("draft", "scheduled"),
+                            publish_at=at if scheduled else now, note=f"publish at {iso(at)}" if scheduled else ""):
+        raise EditRefused(f"draft {draft['id']} changed meanwhile ({drafts.get(draft['id'])['state']}); look again")
+    draft = drafts.get(draft["id"])
+    write_record(draft)
+    return draft
+
+
+def publish_approved(draft: dict[str, Any], deps: Deps) -> PostedThread:
+    """Publish an approved draft now, through the same claim and ledger as `bot post` (never twice)."""
+    if draft["state"] not in ("approved", "scheduled", "posted"):
+        raise PublishError(f"draft {draft['id']} is {draft['state']}, not approved", retryable=False)
+    entry = entry_from_json(draft["entry"])
+    folder = output.prepare_dir(Path(draft["out_dir"] or ".")) if draft["out_dir"] else Path(".")
+    thread, posted = publish_entry(entry, draft["feed"], deps, folder)
+    fresh = DraftStore(deps.db).get(draft["id"])
+    write_record(fresh, posted)
+    return posted
+
+
+def tweets_of(draft: dict[str, Any], network: str = "x") -> list[Tweet]:
+    """The draft's tweets for one network as records."""
+    return [Tweet(t["text"], int(t.get("weighted_length") or weighted_length(t["text"])))
+            for t in network_threads(draft["plan"]).get(network, [])]

@@ -1,0 +1,205 @@
+"""Drafts waiting for review, in the same store as the entries: one per entry, its thread kept in the entry's plan.
+
+A draft's thread is the entry's `plan` (the record `publish_entry` resumes from), so what a reviewer approves
+is exactly what is posted. The plan holds X's thread under `tweets`; other networks' threads may sit beside it
+under `threads` (keyed by network), which `network_threads` reads with "x" as the default.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.core.errors import BotError
+from bot.core.records import Entry
+from bot.state.store import Store, _guard
+
+WAITING = ("draft", "scheduled", "approved")  # what `bot drafts` lists by default
+# The entry's status that goes with each review state: the poller only takes up "scheduled" (when due).
+ENTRY_STATUS = {"draft": "draft", "approved": "scheduled", "scheduled": "scheduled", "rejected": "declined"}
+
+
+class DraftNotFound(BotError):
+    """No draft has that id."""
+
+
+def entry_json(entry: Entry) -> str:
+    """An Entry as JSON, kept with its draft."""
+    return json.dumps({"feed": entry.feed, "key": entry.key, "guid": entry.guid, "link": entry.link,
+                       "title": entry.title, "subtitle": entry.subtitle, "author": entry.author,
+                       "published": entry.published.isoformat() if entry.published else None,
+                       "html": entry.html, "cover_url": entry.cover_url, "publication": entry.publication,
+                       "language": entry.language, "paywalled": entry.paywalled}, ensure_ascii=False)
+
+
+def entry_from_json(text: str) -> Entry:
+    """The Entry a draft kept."""
+    d = json.loads(text)
+    published = datetime.fromisoformat(d["published"]) if d.get("published") else None
+    return Entry(d["feed"], d["key"], d.get("guid", ""), d.get("link", ""), d.get("title", ""), d.get("subtitle", ""),
+                 d.get("author", ""), published, d.get("html", ""), d.get("cover_url", ""), d.get("publication", ""),
+                 d.get("language", ""), bool(d.get("paywalled", False)))
+
+
+def network_threads(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each network's tweets in a plan: {"x": [...], "bluesky": [...]}; X's live under the plan's `tweets`."""
+    threads = {"x": list(plan.get("tweets", []))}
+    for network, tweets in (plan.get("threads") or {}).items():
+        if network != "x":
+            threads[network] = list(tweets if isinstance(tweets, list) else tweets.get("tweets", []))
+    return threads
+
+
+def iso(epoch: float | None) -> str | None:
+    """An epoch second as ISO-8601 UTC."""
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat() if epoch else None
+
+
+class DraftStore:
+    """Drafts and their history of changes; every method commits before it returns."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @_guard
+    def create(self, entry: Entry, feed: str, out_dir: str, via: str, who: str, now: float) -> dict[str, Any]:
+        """Store a new draft for the entry (its plan is saved already); an existing draft is returned unchanged."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import IntegrityError
+
+        for _ in range(5):  # ids are MAX+1: two writers at once may collide on the id, then one tries again
+            try:
+                with self.store.engine.begin() as conn:
+                    won = conn.execute(text(
+                        """INSERT INTO drafts (id, feed, entry_key, state, entry, out_dir, changed_via, changed_by,
+                                               created_at, updated_at)
+                           SELECT COALESCE(MAX(id), 0) + 1, :f, :k, 'draft', :e, :o, :v, :w, :n, :n FROM drafts WHERE 1 = 1
+                           ON CONFLICT (feed, entry_key) DO NOTHING RETURNING id"""),
+                        dict(f=feed, k=entry.key, e=entry_json(entry), o=out_dir, v=via, w=who, n=now)).first()
+                    if won is not None:
+                        conn.execute(text("""INSERT INTO draft_events (draft_id, state, via, who, note, at)
+                                             VALUES (:i, 'draft', :v, :w, 'prepared', :n)"""),
+                                     dict(i=won[0], v=via, w=who, n=now))
+                        conn.execute(text("UPDATE entries SET status = 'draft', updated_at = :n WHERE feed = :f AND key = :k"),
+                                     dict(n=now, f=feed, k=entry.key))
+                break
+            except IntegrityError:
+                continue
+        row = self.for_entry(feed, entry.key)
+        assert row is not None
+        return row
+
+    @_guard
+    def get(self, draft_id: int | str) -> dict[str, Any]:
+        """One draft with its entry row and plan; DraftNotFound when no draft has that id."""
+        try:
+            number = int(str(draft_id).strip())
+        except ValueError:
+            number = -1
+        rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number)
+        if not rows:
+            raise DraftNotFound(f"no draft {draft_id}", "`bot drafts` lists the drafts waiting, with their ids")
+        return self._full(dict(rows[0]))
+
+    @_guard
+    def for_entry(self, feed: str, key: str) -> dict[str, Any] | None:
+        """The draft of one entry, if it has one."""
+        rows = self.store._run("SELECT * FROM drafts WHERE feed = :f AND entry_key = :k", f=feed, k=key)
+        return self._full(dict(rows[0])) if rows else None
+
+    def _full(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["entry_row"] = self.store.entry(row["feed"], row["entry_key"]) or {}
+        row["plan"] = self.store.load_plan(row["feed"], row["entry_key"]) or {}
+        return row
+
+    @_guard
+    def listing(self, states: tuple[str, ...] = WAITING) -> list[dict[str, Any]]:
+        """Drafts in these states, oldest first."""
+        marks = ", ".join(f":s{i}" for i in range(len(states)))
+        rows = self.store._run(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY created_at, id",
+                               **{f"s{i}": s for i, s in enumerate(states)})
+        return [self._full(dict(r)) for r in rows]
+
+    @_guard
+    def set_state(self, draft_id: int, state: str, via: str, who: str, now: float, *, expect: tuple[str, ...],
+                  publish_at: float | None = None, note: str = "") -> bool:
+        """Move a draft to `state` if it is in one of `expect` (the database decides a race); the entry follows."""
+        from sqlalchemy import text
+
+        marks = ", ".join(f":e{i}" for i in range(len(expect)))
+        with self.store.engine.begin() as conn:
+            won = conn.execute(text(
+                f"""UPDATE drafts SET state = :s, publish_at = :p, changed_via = :v, changed_by = :w, updated_at = :n
+                    WHERE id = :i AND state IN ({marks}) AND (:s != 'rejected' OR NOT EXISTS (
+                        SELECT 1 FROM entries e WHERE e.feed = drafts.feed AND e.key = drafts.entry_key
+                        AND (e.status = 'posted' OR (e.claimed_by IS NOT NULL AND e.lease_until >= :n)))
+                      AND NOT EXISTS (SELECT 1 FROM tweets t WHERE t.feed = drafts.feed
+                        AND t.entry_key = drafts.entry_key AND (t.tweet_id IS NOT NULL OR t.pending_at IS NOT NULL)))
+                    RETURNING feed, entry_key"""),
+                dict(s=state, p=publish_at, v=via, w=who, n=now, i=draft_id,
+                     **{f"e{i}": e for i, e in enumerate(expect)})).first()
+            if won is None:
+                return False
+            conn.execute(text("INSERT INTO draft_events (draft_id, state, via, who, note, at) VALUES (:i, :s, :v, :w, :t, :n)"),
+                         dict(i=draft_id, s=state, v=via, w=who, t=note[:500], n=now))
+            status = ENTRY_STATUS.get(state)
+            if status:
+                # Approving makes the entry due at publish_at (now, or --at) for the poller, with fresh attempts.
+                conn.execute(text("""UPDATE entries SET status = :st, next_attempt = :p, attempts = 0, last_error = '',
+                                     updated_at = :n WHERE feed = :f AND key = :k AND status != 'posted'"""),
+                             dict(st=status, p=publish_at if state in ("approved", "scheduled") else None, n=now,
+                                  f=won[0], k=won[1]))
+        return True
+
+    @_guard
+    def note(self, draft_id: int, via: str, who: str, note: str, now: float) -> None:
+        """Record an edit (the state stays)."""
+        self.store._exec("""UPDATE drafts SET changed_via = :v, changed_by = :w, updated_at = :n WHERE id = :i""",
+                         v=via, w=who, n=now, i=draft_id)
+        row = self.store._run("SELECT state FROM drafts WHERE id = :i", i=draft_id)
+        self.store._exec("INSERT INTO draft_events (draft_id, state, via, who, note, at) VALUES (:i, :s, :v, :w, :t, :n)",
+                         i=draft_id, s=row[0]["state"] if row else "draft", v=via, w=who, t=note[:500], n=now)
+
+    @_guard
+    def events(self, draft_id: int) -> list[dict[str, Any]]:
+        """Every change of one draft, oldest first."""
+        rows = self.store._run("SELECT state, via, who, note, at FROM draft_events WHERE draft_id = :i ORDER BY at, state",
+                               i=draft_id)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def mark_posted(self, feed: str, key: str, now: float) -> None:
+        """The entry's thread is complete on X: its draft (if any) is posted."""
+        row = self.store._run("SELECT id, state, changed_via, changed_by FROM drafts WHERE feed = :f AND entry_key = :k",
+                              f=feed, k=key)
+        if row and row[0]["state"] != "posted":
+            r = row[0]
+            self.set_state(r["id"], "posted", r["changed_via"], r["changed_by"], now,
+                           expect=("draft", "approved", "scheduled"), publish_at=None, note="published")
+
+    @_guard
+    def rejected(self, feed: str, key: str) -> bool:
+        """True when the entry's draft was rejected in review (it must never be posted)."""
+        rows = self.store._run("SELECT state FROM drafts WHERE feed = :f AND entry_key = :k", f=feed, k=key)
+        return bool(rows) and rows[0]["state"] == "rejected"
+
+    @_guard
+    def to_notify(self, now: float, retry_after: float) -> list[dict[str, Any]]:
+        """Waiting drafts whose webhook message has not gone out yet (and whose last try is `retry_after` old)."""
+        rows = self.store._run("""SELECT * FROM drafts WHERE state = 'draft' AND notified_at IS NULL
+                                  AND (notify_error = '' OR updated_at <= :t) ORDER BY id""", t=now - retry_after)
+        return [dict(r) for r in rows]
+
+    @_guard
+    def notified(self, draft_id: int, now: float, error: str = "") -> None:
+        """Record a webhook delivery (or why it failed: it is tried again later)."""
+        self.store._exec("""UPDATE drafts SET notified_at = :a, notify_error = :e, updated_at = CASE WHEN :e = ''
+                            THEN updated_at ELSE :n END WHERE id = :i""",
+                         a=None if error else now, e=error[:300], n=now, i=draft_id)
+
+    @_guard
+    def by_entry(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every draft's state, keyed by (feed, entry key), for `bot history`."""
+        rows = self.store._run("SELECT id, feed, entry_key, state, changed_via, changed_by, updated_at FROM drafts")
+        return {(r["feed"], r["entry_key"]): dict(r) for r in rows}
