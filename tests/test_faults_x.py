@@ -11,6 +11,7 @@ import pytest
 
 from faults import fault
 from feedserver import FeedServer
+from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from xserver import XServer
 from helpers import on_x
@@ -119,3 +120,26 @@ def test_wrong_credentials(world: World) -> None:
     time.sleep(1.2)
     assert run(world).returncode == 0
     assert_one_thread(world)
+
+
+@fault("X API", "the bot is SIGKILLed 0.3 s after sending post 1, 2 or 3, which X makes 2.5 s later and does not "
+       "refuse as a duplicate; rerun at once",
+       "the rerun finds nothing on its first look, looks again once the dead request's timeout has passed, and "
+       "adopts the post: one copy of every tweet, recorded as posted", cases=3)
+@pytest.mark.parametrize("position", [1, 2, 3])
+def test_killed_with_a_post_in_flight(world: World, position: int) -> None:
+    world.x.filter_duplicates = False
+    for _ in range(position - 1):
+        world.x.fault("POST /2/tweets", "ok")
+    world.x.fault("POST /2/tweets", "slow", delay=2.5)
+    feeds = [world.feeds.url("/feed")]
+    with BotProcess(["run", "--once"], world.base_env(feeds), world.tmp, name="killed") as bot:
+        wait_until(lambda: world.x.arrived.get("POST /2/tweets", 0) >= position, 30, f"post {position} sent", bot)
+        time.sleep(0.3)
+        bot.kill()
+    rerun = run(world)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    wait_until(lambda: world.x.hits("POST /2/tweets") == world.x.arrived["POST /2/tweets"], 10, "X to answer all")
+    assert_one_thread(world)
+    (row,) = world.history(feeds)
+    assert row["status"] == "posted" and [t["tweet_id"] for t in row["tweets"]] == [p["id"] for p in world.x.posts]

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot
+from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
@@ -177,7 +177,8 @@ def assert_real_thread(x: HoldingXServer, tmp: Path, stdout: str) -> None:
 @pytest.mark.parametrize("step", list(REAL_STEPS))
 def test_bot_post_killed_then_rerun_completes_the_thread_once(xh: HoldingXServer, feed_url: str, tmp_path: Path,
                                                               step: str) -> None:
-    env = bot_env(tmp_path, xh.url, CREDENTIALS)
+    # x.timeout = 1: a rerun waits that (and as much again) after a pending mark before it sends the post again
+    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1")
     args = post_args(feed_url, tmp_path)
     for run, (call, nth, after) in enumerate(REAL_STEPS[step], 1):
         xh.hold(call, nth, after=after)
@@ -200,7 +201,7 @@ def test_bot_post_killed_while_looking_for_a_post_whose_answer_was_dropped(xh: H
                                                                         tmp_path: Path) -> None:
     """Post 2 is made but the connection drops; the bot goes to look for it on X and is killed there. The rerun
     finds it among the account's posts and adopts it instead of posting it again."""
-    env = bot_env(tmp_path, xh.url, CREDENTIALS)
+    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1")
     args = post_args(feed_url, tmp_path)
     xh.fault("POST /2/tweets", "ok")
     xh.fault("POST /2/tweets", "created_drop")
@@ -214,3 +215,42 @@ def test_bot_post_killed_while_looking_for_a_post_whose_answer_was_dropped(xh: H
     (row,) = json.loads(history.stdout)
     assert row["status"] == "posted"
     assert [t["tweet_id"] for t in row["tweets"]] == [p["id"] for p in xh.posts]
+
+
+# --- A post in flight when the process dies, against an X that does NOT refuse duplicate text --------------------
+#
+# X holds the answer to post 3 for a few seconds and makes the post at the end of it; the bot is SIGKILLed while it
+# waits, and rerun at once. The rerun must not trust a single look at the timeline taken before the dead request
+# landed: it looks again once that request's own timeout (x.timeout) has surely passed since the pending mark.
+
+def kill_while_in_flight(x: XServer, args: list[str], env: dict[str, str], tmp: Path, position: int,
+                         delay: float = 5.0, kill_after: float = 0.3) -> None:
+    """Run `bot post` until X receives the request for post `position` (answered after `delay`), then SIGKILL it."""
+    for _ in range(position - 1):
+        x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "slow", delay=delay)
+    with BotProcess(args, env, tmp, name=f"inflight{position}") as bot:
+        wait_until(lambda: x.arrived.get("POST /2/tweets", 0) >= position, 30, f"post {position} sent", bot)
+        time.sleep(kill_after)
+        assert bot.kill() == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("position", [1, 2, 3])
+def test_killed_with_a_post_in_flight_the_rerun_never_sends_it_twice(x: XServer, feed_url: str, tmp_path: Path,
+                                                                    position: int) -> None:
+    x.filter_duplicates = False  # the account would show a second copy: nothing hides a double post
+    env = bot_env(tmp_path, x.url, CREDENTIALS, BOT_X_TIMEOUT="6")
+    args = post_args(feed_url, tmp_path)
+    kill_while_in_flight(x, args, env, tmp_path, position)
+    done = run_bot(args, env, tmp_path)  # at once: the dead request has not landed yet
+    # Every request that reached X has had its effect (the dead one's answer went to a closed socket).
+    wait_until(lambda: x.hits("POST /2/tweets") == x.arrived["POST /2/tweets"], 10, "X to answer every post")
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads((tmp_path / "out" / "thread.json").read_text())
+    texts = [t["text"] for t in record["tweets"]]
+    assert [p["text"] for p in x.posts] == texts  # exactly one copy of every tweet, in order
+    ids = [p["id"] for p in x.posts]
+    assert [p["reply_to"] for p in x.posts] == [None, *ids[:-1]]
+    assert record["published"] == [{"position": n, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    history = json.loads(run_bot(["history", "--json"], env, tmp_path).stdout)
+    assert history[0]["status"] == "posted" and [t["tweet_id"] for t in history[0]["tweets"]] == ids

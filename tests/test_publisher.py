@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from helpers.json_ledger import JSONLedger
@@ -20,11 +20,12 @@ from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed, same_
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
 from helpers import on_x
+from dbs import fresh_postgres
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> JSONLedger:
-    return JSONLedger(tmp_path / "ledger.json")
+def ledger(tmp_path: Path, clock: FakeClock) -> JSONLedger:
+    return JSONLedger(tmp_path / "ledger.json", now=clock.time)
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_a_post_made_whose_answer_never_came_is_adopted_not_resent(
     assert posted.complete
     assert_one_thread(x)
     assert x.hits("POST /2/tweets") == 3 and x.hits("GET /2/users/:id/tweets") == 1
-    assert clock.slept == [2.0]
+    assert sum(clock.slept) == 2.0  # one backoff, then found at the first look
 
 
 @pytest.mark.parametrize("fault", ["500", "503", "drop"])
@@ -91,9 +92,13 @@ def test_a_post_that_failed_is_looked_for_then_sent_again(
         x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any, fault: str) -> None:
     x.fault("POST /2/tweets", "ok")
     x.fault("POST /2/tweets", fault)
+    start = clock.time()
     assert publisher(x, clock).publish(thread, ledger).complete
     assert_one_thread(x)
-    assert x.hits("POST /2/tweets") == 4 and x.hits("GET /2/users/:id/tweets") == 1
+    # Not found at the first look: looked again once the failed request's timeout (x.timeout = 30) had surely
+    # passed, and only then sent again.
+    assert x.hits("POST /2/tweets") == 4 and x.hits("GET /2/users/:id/tweets") == 2
+    assert clock.time() - start >= 30 + 5
 
 
 def test_retries_of_a_post_are_bounded_and_the_next_run_checks_first(
@@ -103,7 +108,9 @@ def test_retries_of_a_post_are_bounded_and_the_next_run_checks_first(
     with pytest.raises(PublishError) as err:
         publisher(x, clock, x__retries=2).publish(thread, ledger)
     assert err.value.retryable and "3 attempts" in str(err.value)
-    assert x.posts == [] and clock.slept == [2.0, 4.0, 8.0]
+    # each of the 3 attempts is followed by a wait until x.timeout + 5 s after it was sent, and a look
+    assert x.posts == [] and sum(clock.slept) == pytest.approx(3 * 35)
+    assert x.hits("GET /2/users/:id/tweets") == 6
     assert publisher(x, clock).publish(thread, ledger).complete
     assert_one_thread(x)
 
@@ -262,12 +269,56 @@ def test_xs_copy_of_any_text_matches_the_text(words: list[str], media: bool) -> 
     assert same_text(text, x_copy(text, "42" if media else ""))
 
 
-def test_when_x_posts_cannot_be_read_its_duplicate_check_still_prevents_a_second_post(
+def test_when_x_posts_cannot_be_read_a_post_of_unknown_fate_is_not_sent_again(
         x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.filter_duplicates = False  # X's duplicate check is not what keeps the account clean
     x.fault("POST /2/tweets", "created_drop")
-    for _ in range(2):
+    for _ in range(4):
         x.fault("GET /2/users/:id/tweets", "403")  # a tier without reads
-    with pytest.raises(DuplicateContent) as err:
+    with pytest.raises(PublishError) as err:
         publisher(x, clock).publish(thread, ledger)
-    assert len(x.posts) == 1 and "reading the account's posts failed" in str(err.value)
-    x.faults.clear()
+    assert err.value.retryable and "could not be read" in str(err.value)
+    assert len(x.posts) == 1 and x.hits("POST /2/tweets") == 1
+    x.faults.clear()  # reads work again: the next run finds post 1 and finishes the thread
+    assert publisher(x, clock).publish(thread, ledger).complete
+    assert_one_thread(x)
+    assert x.hits("POST /2/tweets") == 3
+
+
+@pytest.fixture(params=["json", "sqlite", "postgres"])
+def any_ledger(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
+    """The ledger in a JSON file, and the store's on SQLite and on PostgreSQL, all on the fake clock."""
+    if request.param == "json":
+        yield JSONLedger(tmp_path / "ledger.json", now=clock.time)
+        return
+    from bot.core import settings as config
+    from bot.state.store import Store
+
+    urls = iter([f"sqlite:///{tmp_path / 'bot.db'}"]) if request.param == "sqlite" else fresh_postgres()
+    url = next(urls)
+    store = Store.open(url, config.load({}, dotenv=None))
+    thread = make_thread()
+    store.upsert_entries("F", [thread.article.entry], "new", clock.time())
+    yield store.ledger("F", thread.article.entry.key, now=clock.time)
+    store.close()
+    for _ in urls:  # drops the PostgreSQL database
+        pass
+
+
+@pytest.mark.parametrize("lands_after", [3.0, 29.0])
+def test_a_post_still_in_flight_when_its_process_died_is_not_sent_again(
+        x: XServer, clock: FakeClock, any_ledger: Any, thread: Any, lands_after: float) -> None:
+    """Posts 1-2 are on X; post 3 was sent by a process that died, and X makes it `lands_after` s after the pending
+    mark. The rerun starts at once: the first look finds nothing, and sending then would make a second copy."""
+    x.filter_duplicates = False
+    pub = publisher(x, clock)
+    posted = pub.publish(make_thread(TEXTS[:2], image=thread.image.path), any_ledger)
+    any_ledger.pending(3)
+    x.posts.append({"id": "1999", "text": TEXTS[2], "author_id": "1000", "created": clock.time() + lands_after,
+                    "reply_to": posted.published[1].tweet_id, "quote_of": None, "media_ids": []})
+    clock.sleep(0.5)  # the rerun, half a second later
+    again = publisher(x, clock).publish(thread, any_ledger)
+    assert again.complete and again.published[2].tweet_id == "1999"
+    assert [p["text"] for p in x.posts] == list(TEXTS) and x.hits("POST /2/tweets") == 2
+    assert x.hits("GET /2/users/:id/tweets") == 2  # looked at once, then once more when it had surely landed
+    assert any_ledger.done()[3].tweet_id == "1999" and not any_ledger.pending_positions()

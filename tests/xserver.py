@@ -12,7 +12,9 @@ refused with X's 403 problem body; replies/quotes/media must reference what exis
 of a post (URLs as t.co links, & < > escaped, a t.co link appended for media); x-rate-limit-* headers on every
 answer. Fault kinds, queued per route and used one per request: "ok" (no fault, to skip a request), "429"
 (with reset_in), "500", "503", "drop" (socket closed, no answer), "slow" (answer after `delay`), "reply403", "403",
-"created_drop" (the request takes effect, then the socket closes with no answer).
+"created_drop" (the request takes effect, then the socket closes with no answer). `filter_duplicates = False` makes
+an X that posts a repeated text again (the bot must never rely on X refusing it); `arrived` counts requests per
+route as they come in, before any fault or answer.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from helpers.twitter_text import too_long
 from helpers.x_shapes import (DUPLICATE, FORBIDDEN, REPLY_LIMITED, TOO_LONG, Validator, invalid, problem, sniff,
-                              x_copy)
+                              x_copy,
+                              x_copy_with_entities)
 from oauthlib.oauth1 import ResourceEndpoint
 
 
@@ -58,6 +61,8 @@ class XServer:
         self.lock = threading.RLock()
         self.faults: dict[str, list[dict[str, Any]]] = {}
         self.forbid_replies = False
+        self.filter_duplicates = True  # X's 403 on a repeated text; False: the text is posted again
+        self.arrived: dict[str, int] = {}  # requests per route, counted as they arrive
         self.requests: list[tuple[str, int | str]] = []  # (route, status or "dropped")
         self.posts: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
@@ -146,7 +151,7 @@ class XServer:
                 return 400, invalid(f"Your media IDs are invalid: [{media_id}]", "media.media_ids", media_id)
         if reply_to and self.forbid_replies:
             return 403, problem(403, "Forbidden", REPLY_LIMITED)
-        if text and any(p["text"] == text for p in self.posts):
+        if text and self.filter_duplicates and any(p["text"] == text for p in self.posts):
             return 403, problem(403, "Forbidden", DUPLICATE)
         post = {"id": self.new_id(), "text": text, "author_id": USER["id"], "created": self.clock(),
                 "reply_to": reply_to, "quote_of": quote_of, "media_ids": list(media_ids)}
@@ -200,7 +205,7 @@ class XServer:
         since = query.get("start_time", [""])[0]
         start = datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() if since else 0
         fields = set(",".join(query.get("tweet.fields", [""])).split(","))
-        posts = [p for p in reversed(self.posts) if p["created"] >= start]
+        posts = [p for p in reversed(self.posts) if start <= p["created"] <= self.clock()]  # landed by now
         offset = int(query.get("pagination_token", ["0"])[0])
         page = posts[offset:offset + count]
         data = [self.shown(p, fields) for p in page]
@@ -213,7 +218,10 @@ class XServer:
 
     def shown(self, post: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         """One post as the timeline answers it, with the requested tweet.fields."""
-        out: dict[str, Any] = {"id": post["id"], "text": self.shown_text(post), "edit_history_tweet_ids": [post["id"]]}
+        text, urls = x_copy_with_entities(post["text"], post["id"] if post.get("media_ids") else "")
+        out: dict[str, Any] = {"id": post["id"], "text": text, "edit_history_tweet_ids": [post["id"]]}
+        if "entities" in fields and urls:
+            out["entities"] = {"urls": urls}
         if "created_at" in fields:
             out["created_at"] = datetime.fromtimestamp(post["created"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         refs = [{"type": "replied_to", "id": post["reply_to"]}] if post.get("reply_to") else []
@@ -249,6 +257,7 @@ def _handler(x: XServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             route, user_id = _route(method, parts.path)
             with x.lock:
+                x.arrived[route] = x.arrived.get(route, 0) + 1
                 queue = x.faults.get(route)
                 fault = queue.pop(0) if queue else {"kind": "ok"}
             kind = fault["kind"]

@@ -38,6 +38,10 @@ class Ledger(Protocol):
         """Positions whose request went out with no recorded answer."""
         ...
 
+    def pending_times(self) -> dict[int, float]:
+        """Those positions, each with when it was last marked pending (epoch seconds of the ledger's clock)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Budget:

@@ -385,6 +385,13 @@ class StoreLedger:
                                   AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
         return {r["position"] for r in rows}
 
+    @_guard
+    def pending_times(self) -> dict[int, float]:
+        """Positions whose request went out with no recorded answer, with when each was marked pending."""
+        rows = self.store._run("""SELECT position, pending_at FROM tweets WHERE feed = :f AND entry_key = :k
+                                  AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
+        return {r["position"]: float(r["pending_at"]) for r in rows}
+
 
 def _quoted(words: Iterable[str]) -> str:
     """Fixed status names as an SQL list ('a', 'b'); never user input."""

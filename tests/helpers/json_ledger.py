@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.core.records import PublishedTweet
 
@@ -17,8 +18,9 @@ from bot.core.records import PublishedTweet
 class JSONLedger:
     """bot.publisher.Ledger in a JSON file: {"done": {position: {tweet_id, media_id}}, "pending": [positions]}."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, now: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
+        self.now = now  # the clock's time(): when a position was marked pending
 
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -55,9 +57,15 @@ class JSONLedger:
         state = self._read()
         if position not in state["pending"]:
             state["pending"].append(position)
+        state.setdefault("pending_at", {})[str(position)] = self.now()
         self._write(state)
 
     def pending_positions(self) -> set[int]:
         """Positions sent with no recorded answer."""
         state = self._read()
         return {p for p in state["pending"] if str(p) not in state["done"]}
+
+    def pending_times(self) -> dict[int, float]:
+        """Those positions with when each was marked pending."""
+        state = self._read()
+        return {p: float(state.get("pending_at", {}).get(str(p), 0.0)) for p in self.pending_positions()}

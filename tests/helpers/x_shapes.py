@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from oauthlib.oauth1 import RequestValidator
@@ -89,15 +90,38 @@ class Validator(RequestValidator):
 
 def x_copy(text: str, media_of: str = "") -> str:
     """Text as X answers it: URLs as t.co links, & < > escaped, a t.co link appended when it carries media."""
+    return x_copy_with_entities(text, media_of)[0]
+
+
+def x_copy_with_entities(text: str, media_of: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """X's copy of a text and its entities.urls: each t.co link with the URL it stands for (expanded_url, a bare
+    domain given X's http:// scheme) and, for the appended media link, the media_key and the photo's page."""
     import unicodedata
 
     from helpers.twitter_text import url_spans  # X finds the URLs with twitter-text, not with the bot's code
 
     text = unicodedata.normalize("NFC", text)
+    wrapped: list[tuple[str, str]] = []  # (t.co link, expanded_url), in text order
     for start, end in reversed(url_spans(text)):
-        text = text[:start] + _tco(text[start:end]) + text[end:]
+        url = text[start:end]
+        expanded = url if re.match(r"(?i)https?://", url) else "http://" + url
+        wrapped.insert(0, (_tco(url), expanded))
+        text = text[:start] + _tco(url) + text[end:]
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text + " " + _tco("media:" + media_of) if media_of else text
+    entities: list[dict[str, Any]] = []
+    at = 0
+    for link, expanded in wrapped:
+        start = text.index(link, at)
+        at = start + len(link)
+        entities.append({"start": start, "end": at, "url": link, "expanded_url": expanded,
+                         "display_url": re.sub(r"(?i)^https?://", "", expanded)[:26]})
+    if media_of:
+        link = _tco("media:" + media_of)
+        text = text + " " + link
+        entities.append({"start": len(text) - len(link), "end": len(text), "url": link,
+                         "expanded_url": f"https://x.com/quietindex/status/{media_of}/photo/1",
+                         "display_url": "pic.x.com/" + link[-10:], "media_key": f"3_{media_of}"})
+    return text, entities
 
 
 def _tco(url: str) -> str:

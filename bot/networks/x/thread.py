@@ -3,8 +3,9 @@
 Exactly once rests on three rules. (1) Every position is marked pending in the ledger before its request
 goes out, and its tweet id recorded before the next request. (2) A position the ledger holds is never sent
 again. (3) A position that is pending without an id (the answer was lost, or the process died) is first
-looked for among the account's recent posts, by its text as X shows it, and adopted when found; X's own
-refusal of duplicate text is a second net, and its 403 leads to the same look-up.
+looked for among the account's recent posts, by its text as X shows it, and adopted when found. Its request
+may still be on its way (a process killed while X held the answer): it is sent again only after a look-up
+made once that request's own timeout has surely passed since the pending mark (x.timeout and a margin), and never when the account's posts cannot be read. X's refusal of duplicate text is not relied on.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from bot.core.settings import Settings
 log = logging.getLogger("bot.publisher")
 
 LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
+SETTLE_MARGIN = 5.0  # seconds (at most x.timeout) past x.timeout after which a request sent at the mark has landed
+WAIT_STEP = 1.0  # waits are slept in steps this long, so a shutdown is heard within one
 
 
 class XAccount(Protocol):
@@ -57,7 +60,7 @@ class _Run:
     ledger: Ledger
     texts: list[str]
     published: dict[int, PublishedTweet]
-    pending: set[int]
+    pending: dict[int, float]  # position: when its request was marked pending (epoch seconds)
     link: str  # "reply", "quote" or "single": how the next post is chained
     media_id: str = ""
     notes: list[str] = field(default_factory=list)
@@ -86,7 +89,7 @@ class XPublisher:
         None checks against the limits in the settings as if nothing had been posted.
         """
         texts = [t.text for t in thread.tweets][: posts_needed(thread, self.settings)]
-        run = _Run(thread, ledger, texts, dict(ledger.done()), set(ledger.pending_positions()),
+        run = _Run(thread, ledger, texts, dict(ledger.done()), dict(ledger.pending_times()),
                    self.settings.x.thread_mode)
         todo = [p for p in range(1, len(texts) + 1) if p not in run.published]
         if todo:
@@ -113,7 +116,7 @@ class XPublisher:
         text = run.texts[position - 1]
         prev = run.published[position - 1].tweet_id if position > 1 else None
         if position in run.pending:
-            found = self._find(text, prev, run if position == 1 else None)
+            found = self._settle(run, position, prev, run.pending[position])
             if found:
                 log.info("post %d was already on X (tweet %s): adopted, not sent again", position, found)
                 return found
@@ -121,6 +124,7 @@ class XPublisher:
             run.media_id = self._upload(run.thread)
         failures = 0
         while True:
+            marked = self.clock.time()
             run.ledger.pending(position)
             try:
                 return self.client.create_post(
@@ -129,8 +133,8 @@ class XPublisher:
                     quote_of=prev if run.link == "quote" else None)
             except NoAnswer as exc:
                 failures += 1
-                self.clock.sleep(_backoff(failures))
-                found = self._find(text, prev, run if position == 1 else None)
+                self._wait(_backoff(failures), position)
+                found = self._settle(run, position, prev, marked)
                 if found:
                     log.info("post %d reached X although its answer was lost (tweet %s)", position, found)
                     return found
@@ -150,6 +154,38 @@ class XPublisher:
                                        "the entry is not retried") from exc
             except ReplyForbidden as exc:
                 self._fallback(run, position, exc)
+
+    def _settle(self, run: _Run, position: int, prev: str | None, marked: float) -> str | None:
+        """The id of the pending post on X, or None once X surely does not have it.
+
+        Looked up now, and when not found, again once the request sent at `marked` can no longer land (x.timeout
+        plus SETTLE_MARGIN after it): at most two look-ups. PublishError (retryable) when the account's posts
+        cannot be read: a post whose fate is unknown is never sent again unchecked.
+        """
+        text = run.texts[position - 1]
+        first = run if position == 1 else None
+        timeout = float(self.settings.x.timeout)
+        settled_at = marked + timeout + min(SETTLE_MARGIN, timeout)
+        found = self._find(text, prev, first)
+        if not found and not self._lookup_error and self.clock.time() < settled_at:
+            log.info("post %d: not on X yet, but its earlier request may still land; looking again in %.0f s",
+                     position, settled_at - self.clock.time())
+            self._wait(settled_at - self.clock.time(), position)
+            found = self._find(text, prev, first)
+        if not found and self._lookup_error:
+            raise PublishError(f"post {position} may already be on X, and the account's posts could not be read "
+                               f"to check ({self._lookup_error})",
+                               "it is not sent again until X can be asked; the next run checks again",
+                               retryable=True)
+        return found
+
+    def _wait(self, seconds: float, position: int) -> None:
+        """Sleep through the clock in short steps; a shutdown ends the wait before post `position`."""
+        end = self.clock.time() + max(0.0, seconds)
+        while (left := end - self.clock.time()) > 0:
+            if self.should_stop():
+                raise _Stopped(f"stopped before post {position} of the thread (shutdown); the next run finishes it")
+            self.clock.sleep(min(WAIT_STEP, left))
 
     def _fallback(self, run: _Run, position: int, exc: ReplyForbidden) -> None:
         """x.reply_fallback after X refused a reply: quote the previous post instead, stop here, or fail."""
@@ -187,8 +223,7 @@ class XPublisher:
         except AuthError:
             raise
         except BotError as exc:
-            # Without the check, sending again is still safe from a double post: X refuses duplicate text.
-            log.warning("could not read the account's recent posts (%s); relying on X's duplicate check", exc)
+            log.warning("could not read the account's recent posts (%s)", exc)
             self._lookup_error = exc.message
             return None
         matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
