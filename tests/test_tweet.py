@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,8 +174,17 @@ MIXED = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=60).map("".jo
 ANY_TEXT = st.one_of(st.text(max_size=600), MIXED)
 
 
+def _visible(c: str) -> bool:
+    # Not a space, control, format, private-use or surrogate character, noncharacter, Hangul filler or a
+    # variation selector: what the sanitizer must leave (tests/test_invisible.py checks it strips the rest).
+    code = ord(c)
+    return (not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs")
+            and not (0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE) and c not in "\u115f\u1160\u3164\uffa0"
+            and not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF))
+
+
 def _has_content(text: str) -> bool:
-    return any(not c.isspace() and c not in "\ufffe\ufeff\uffff" for c in text)
+    return any(_visible(c) for c in text)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

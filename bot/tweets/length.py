@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from bot.core.errors import BotError
 from bot.tweets.entities import url_entities
+from bot.tweets.invisible import strip_invisible
 
 MAX_WEIGHT = 280
 URL_WEIGHT = 23  # transformedURLLength: X wraps every link in a 23-character t.co link
@@ -158,9 +159,8 @@ def _has_content(text: str) -> bool:
 
 
 def sanitize(text: str) -> str:
-    """NFC text without U+FFFE/U+FEFF/U+FFFF or lone surrogates, \\r\\n as \\n, ends stripped."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in text if not _bad_char(c)).strip()
+    """NFC text without invisible or control characters (bot.tweets.invisible), \\r\\n as \\n, ends stripped."""
+    return strip_invisible(text).strip()
 
 
 def trim(text: str, budget: int) -> str:
@@ -209,11 +209,9 @@ Rewrite = Callable[[str, int], "str | None"]
 
 def fit(text: str, budget: int = MAX_WEIGHT, rewrite: Rewrite | None = None, attempts: int = 2,
         *, label: str = "tweet") -> tuple[str, str]:
-    """(text, note): `text` if it fits, else the writer's rewrite to `budget`, else a trim; note says which."""
+    """(text, note): `text` (sanitized) if it fits, else the writer's rewrite to `budget`, else a trim; note says which."""
     budget = min(budget, MAX_WEIGHT)
-    if is_valid(text) and weighted_length(text) <= budget:
-        return text, ""
-    clean = sanitize(text)
+    clean = sanitize(text)  # invisible characters never go out, even in a text that fits
     if not clean:
         return "", f"{label} was empty"
     if weighted_length(clean) <= budget:

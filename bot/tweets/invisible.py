@@ -1,0 +1,104 @@
+"""Characters a reader cannot see but X keeps: stripped before anything is counted, checked or posted.
+
+Hidden text rides on them: tag characters (U+E0000-E007F) spell out words no one sees, bidi controls
+(U+202A-202E, U+2066-2069, U+200E/F, U+061C) reorder what is shown, zero-width characters (U+200B, U+2060-2064,
+U+FEFF) split a handle or a host so a filter misses it, private-use characters render as anything, and ANSI
+escapes repaint a terminal. What a script or an emoji needs stays: a ZWJ or tag character inside an emoji
+sequence (👨‍👩‍👧, 🏴󠁧󠁢󠁥󠁮󠁧󠁿), a ZWJ or ZWNJ between two letters of a script that writes with joiners (Persian
+"می‌خواهم", Devanagari, Malayalam), one variation selector after a character, and newlines.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import regex
+
+# ANSI escapes, as a terminal reads them: CSI (ESC [ or U+009B) parameters and a final byte; OSC (ESC ] or U+009D)
+# and DCS, SOS, PM, APC strings up to BEL or ST; any other ESC with its intermediate and final bytes. A string
+# with no terminator loses only its introducer (the rest may be real text), as the controls are dropped anyway.
+_ANSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+                   r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+                   r"|\x1b[ -/]*[0-~]")
+_AS_SPACE = str.maketrans({"\t": " ", "\v": " ", "\f": " ", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_ZWNJ, _ZWJ = "\u200c", "\u200d"
+# Scripts whose spelling uses ZWNJ/ZWJ between letters (Unicode's joining and Indic shaping scripts).
+_JOINING = regex.compile(r"[\p{scx=Arab}\p{scx=Syrc}\p{scx=Nkoo}\p{scx=Mong}\p{scx=Thaa}\p{scx=Deva}\p{scx=Beng}"
+                         r"\p{scx=Guru}\p{scx=Gujr}\p{scx=Orya}\p{scx=Taml}\p{scx=Telu}\p{scx=Knda}\p{scx=Mlym}"
+                         r"\p{scx=Sinh}\p{scx=Mymr}\p{scx=Khmr}\p{scx=Tibt}\p{scx=Hebr}]")
+_PICTOGRAPHIC = regex.compile(r"[\p{Extended_Pictographic}\U0001F3FB-\U0001F3FF\uFE0F\u20E3]")
+# Format characters (Cf) that print: Arabic and Kaithi number signs written before digits.
+_VISIBLE_FORMAT = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: blank glyphs used as invisible names
+
+
+def _variation_selector(char: str) -> bool:
+    return "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+
+
+def _noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def _hidden(char: str) -> bool:
+    """True for a character stripped wherever it stands (outside an emoji sequence)."""
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return char != "\n"
+    if category == "Cf":
+        return char not in _VISIBLE_FORMAT
+    code = ord(char)
+    return (category in ("Co", "Cs") or char in _FILLERS or _noncharacter(code)
+            or 0xE0000 <= code <= 0xE007F)  # the whole Tags block, its unassigned U+E0000 too
+
+
+def _joiner_kept(text: str, i: int, kept: list[str]) -> bool:
+    before = kept[-1][-1] if kept else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if not before or not after:
+        return False
+    letters = all(unicodedata.category(c)[0] in "LM" and _JOINING.match(c) for c in (before, after))
+    if letters:
+        return True
+    return text[i] == _ZWJ and bool(_PICTOGRAPHIC.match(before)) and bool(_PICTOGRAPHIC.match(after))
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without ANSI escapes, controls (tabs become spaces; \\r\\n, \\r, U+0085/2028/2029 newlines) and
+    invisible characters, keeping emoji sequences and the joiners a script needs; NFC before and after."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text).translate(_AS_SPACE)
+    # First what is hidden wherever it stands, so that a joiner is then judged by its visible neighbours.
+    text = _walk(text, contextual=False)
+    return unicodedata.normalize("NFC", _walk(text, contextual=True))
+
+
+def _walk(text: str, contextual: bool) -> str:
+    """One pass: emoji sequences kept whole; joiners and variation selectors judged (or, first, left for later)."""
+    import emoji  # a large table: loaded when first needed
+
+    spans = {d["match_start"]: d["match_end"] for d in emoji.emoji_list(text)}
+    kept: list[str] = []
+    i = 0
+    while i < len(text):
+        end = spans.get(i)
+        if end is not None:  # a whole emoji sequence (its ZWJ, variation selector or tag characters included)
+            kept.append(text[i:end])
+            i = end
+            continue
+        char = text[i]
+        if char in (_ZWNJ, _ZWJ) or _variation_selector(char):
+            if not contextual or _context_kept(text, i, kept):
+                kept.append(char)
+        elif not _hidden(char):
+            kept.append(char)
+        i += 1
+    return "".join(kept)
+
+
+def _context_kept(text: str, i: int, kept: list[str]) -> bool:
+    char, before = text[i], kept[-1][-1] if kept else ""
+    if _variation_selector(char):
+        return bool(before) and not before.isspace() and not _variation_selector(before)
+    return _joiner_kept(text, i, kept)
