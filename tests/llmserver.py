@@ -6,6 +6,7 @@ POST …/chat/completions answers from a script, one reply per request:
   (int, str)    that HTTP status with that error message
   "hang"        no answer for `hang_seconds` (the client's timeout fires first), then 503
   "not-json"    a 200 whose body is an HTML page, not a chat completion
+  "echo"        a 400 whose error message repeats the request's headers (as some proxies do): secrets in it
   a callable    called with the request's JSON body; returns one of the above
 When the script runs out, `default` answers: by default a model stand-in that writes a valid thread
 from the article in the prompt (and shortens a tweet when asked to), so the bot can run end to end.
@@ -137,7 +138,10 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             if reply == "hang":
                 server._stop.wait(server.hang_seconds)
                 reply = 503
-            if reply == "not-json":
+            if reply == "echo":
+                said = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                self.send(400, json.dumps({"error": f"bad request ({said})"}).encode(), "application/json")
+            elif reply == "not-json":
                 self.send(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
             elif isinstance(reply, (int, tuple)):
                 status, message = reply if isinstance(reply, tuple) else (reply, f"scripted {reply}")

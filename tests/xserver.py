@@ -277,6 +277,9 @@ def _handler(x: XServer) -> type[BaseHTTPRequestHandler]:
                                                                      "Service Unavailable"))
             if kind == "reply403":
                 return self.answer(method, route, 403, problem(403, "Forbidden", REPLY_LIMITED))
+            if kind == "echo400":  # a proxy that repeats the request in its error: the OAuth header is in it
+                said = "; ".join(f"{k}: {v}" for k, v in self.headers.items() if k.lower() == "authorization")
+                return self.answer(method, route, 400, problem(400, "Invalid Request", f"bad request ({said})"))
             if kind == "403":  # e.g. an app without write permission
                 return self.answer(method, route, 403, problem(403, "Forbidden", FORBIDDEN))
             with x.lock:

@@ -190,4 +190,4 @@ def _redact(text: str) -> str:
     from bot.core.options import SECRETS
 
     env = read_env()
-    return Secrets({k: env[k] for k in SECRETS if env.get(k)}).redact(text)
+    return Secrets({k: env[k] for k in SECRETS if env.get(k)}).redact(text)  # also all this process has seen

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.core.errors import redact
 from bot.core.records import PostedThread, Thread
 
 
@@ -42,10 +43,10 @@ def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, poste
     else:
         out.print("image: none")
     for note in thread.notes:
-        out.print(f"[yellow]note:[/yellow] {escape(note)}")
+        out.print(f"[yellow]note:[/yellow] {escape(redact(note))}")
     if posted:
         for note in posted.notes:
-            out.print(f"[yellow]note:[/yellow] {escape(note)}")
+            out.print(f"[yellow]note:[/yellow] {escape(redact(note))}")
     out.print(f"wrote {escape(str(out_dir / 'thread.json'))} and {escape(str(out_dir / 'preview.html'))}")
     if dry_run:
         out.print("[bold]dry run:[/bold] nothing was published and nothing was marked as posted.")

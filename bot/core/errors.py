@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Iterable
+from urllib.parse import quote
 
 if TYPE_CHECKING:  # records import nothing of errors; this is for annotations only
     from bot.core.records import ModelCall
 
+# Every secret value this process has read, in the shapes a server may echo it back in. Messages are redacted
+# against it where they are made: BotError, notes, the store's last_error, the files written and the CLI.
+_HIDDEN: set[str] = set()
+_ORDERED: list[str] = []
+
+
+def hide(values: Iterable[str]) -> None:
+    """Remember secret values, so that `redact` replaces them (as is, percent- or JSON-escaped) from now on."""
+    added = False
+    for value in values:
+        if not value or len(value) < 4:
+            continue
+        for shape in (value, quote(value, safe=""), quote(value), json.dumps(value)[1:-1]):
+            if shape not in _HIDDEN:
+                _HIDDEN.add(shape)
+                added = True
+    if added:
+        _ORDERED[:] = sorted(_HIDDEN, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """`text` with every secret value this process knows replaced by ***."""
+    for value in _ORDERED:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
 
 class BotError(Exception):
-    """Root of every error the bot raises on purpose; `str()` is the one line a user sees."""
+    """Root of every error the bot raises on purpose; `str()` is the one line a user sees (secrets redacted)."""
 
     exit_code = 1
 
     def __init__(self, message: str, hint: str = "") -> None:
+        message, hint = redact(message), redact(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint

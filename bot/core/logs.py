@@ -13,6 +13,8 @@ from bot.core.settings import Secrets, Settings
 from typing import Any, Iterable
 from urllib.parse import unquote, urlsplit
 
+from bot.core import errors
+
 NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "requests_oauthlib", "oauthlib",
          "gradio_client", "huggingface_hub", "filelock", "PIL", "sqlalchemy")
 _MARK = "_bot_handler"  # set on the handler we install, so setup() replaces only its own
@@ -42,7 +44,7 @@ class Redact(logging.Filter):
         """`text` with every secret value replaced by ***."""
         for value in self.values:
             text = text.replace(value, "***")
-        return text
+        return errors.redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

@@ -8,8 +8,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, SimpleNamespace
+from urllib.parse import unquote, urlsplit
 from typing import Any, Mapping
 
+from bot.core import errors
 from bot.core.errors import ConfigError
 from bot.core.options import BY_NAME, OPTIONS, SECRETS, SECTIONS, Option
 
@@ -24,6 +26,21 @@ class Secrets:
 
     values: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        errors.hide(self.hidden())  # from now on every message this process makes is redacted against them
+
+    def hidden(self) -> list[str]:
+        """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is shown reshaped)."""
+        values = [v for v in self.values.values() if v]
+        url = self.values.get("DATABASE_URL", "")
+        if url:
+            try:
+                password = urlsplit(url).password or ""
+            except ValueError:
+                password = ""
+            values += [password, unquote(password)]
+        return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+
     def get(self, name: str) -> str:
         """The secret's value, or "" when unset."""
         return self.values.get(name, "")
@@ -34,10 +51,9 @@ class Secrets:
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced by ***."""
-        for value in sorted(self.values.values(), key=len, reverse=True):
-            if len(value) >= 4:
-                text = text.replace(value, "***")
-        return text
+        for value in self.hidden():
+            text = text.replace(value, "***")
+        return errors.redact(text)
 
     def __repr__(self) -> str:
         return f"Secrets(set={sorted(k for k, v in self.values.items() if v)})"

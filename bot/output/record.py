@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import OutputError
+from bot.core.errors import redact
 from bot.core.files import write_atomic
 from bot.core.records import PostedThread, Thread
 from bot.output.preview import render_preview
@@ -53,6 +54,7 @@ def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, fee
     """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path."""
     record = thread_record(thread, posted, feed)
     path = out_dir / "thread.json"
-    write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out_dir / "preview.html", render_preview(thread, posted))
+    # Notes carry upstream messages: nothing a server echoed back may put a secret on disk.
+    write_atomic(path, redact(json.dumps(record, ensure_ascii=False, indent=2)) + "\n")
+    write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted)))
     return path

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
-from bot.core.errors import StoreError
+from bot.core.errors import StoreError, redact
 from bot.core.records import ModelCall, PublishedTweet
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 from bot.core.settings import Settings
@@ -231,7 +231,7 @@ class Store:
             """UPDATE entries SET claimed_by = NULL, lease_until = NULL, status = :s, last_error = :e,
                    next_attempt = :na, attempts = attempts + :a, cost = COALESCE(:c, cost), updated_at = :n
                WHERE feed = :f AND key = :k AND (claimed_by = :o OR claimed_by IS NULL)""",
-            s=status, e=error[:500], na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key, o=owner)
+            s=status, e=redact(error)[:500], na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key, o=owner)
 
     @_guard
     def save_plan(self, feed: str, key: str, plan: dict[str, Any]) -> None:

@@ -1,0 +1,118 @@
+"""Secrets and hostile URLs, through the real `bot` child: an upstream that echoes the request back never puts a
+secret into preview.html, thread.json, a "note:" line, the database or `bot history --json`; a cover URL aimed
+at the bot's own machine or the cloud's metadata address is never fetched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from faults import fault
+from feedserver import FeedServer
+from helpers.world import ESSAY, World, item, no_leaks, rss
+from llmserver import LLMServer
+from xserver import CREDENTIALS, XServer
+
+LLM_KEY = "fake-llm-key-echoed-4242"
+HF_TOKEN = "fake-hf-token-echoed-4242"
+DB_PASSWORD = "fake-db-pass-echoed-4242"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[World, LLMServer]]:
+    with FeedServer() as feeds, XServer() as x, LLMServer(retry_after="0") as llm:
+        feeds.route("/feed", rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY)))
+        yield World(tmp_path, feeds, x, env={"BOT_LLM_BASE_URL": llm.base_url, "BOT_LLM_API_KEY": LLM_KEY,
+                                             "HF_TOKEN": HF_TOKEN}), llm
+
+
+def everything_written(world: World, *outputs: str) -> str:
+    """Every byte the bot wrote: its output, every file under the test folder (database included)."""
+    parts = list(outputs)
+    for path in world.tmp.rglob("*"):
+        if path.is_file():
+            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+@fault("Security", "a model server whose error echoes the request (Authorization: Bearer BOT_LLM_API_KEY)",
+       "the thread is written offline; the key appears in no note line, preview.html, thread.json or log")
+def test_an_echoed_model_key_is_never_written(world: tuple[World, LLMServer]) -> None:
+    w, llm = world
+    llm.default = lambda body: "echo"  # type: ignore[assignment]
+    out = w.tmp / "out"
+    result = w.cli(["post", "--dry-run", "--feed", w.feeds.url("/feed"), "--out", str(out)], [])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any(LLM_KEY in r.headers.get("authorization", "") for r in llm.chats())  # the key was sent, and echoed
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
+    assert any("400" in line for line in notes), result.stdout  # the echoing error is reported…
+    written = everything_written(w, result.stdout, result.stderr)
+    assert (out / "preview.html").is_file() and (out / "thread.json").is_file()
+    assert "bad request" in written  # …and the echo reached the files, redacted
+    assert LLM_KEY not in written and HF_TOKEN not in written
+    no_leaks(result.stdout, result.stderr)
+
+
+@fault("Security", "X answering 400 with the request's OAuth header (X_API_KEY, X_ACCESS_TOKEN) in its error",
+       "the entry fails with X's message; no X credential in the database, `bot history --json` or the log")
+def test_an_echoed_x_credential_never_reaches_the_database(world: tuple[World, LLMServer], tmp_path: Path) -> None:
+    w, _llm = world
+    for _ in range(3):
+        w.x.fault("POST /2/tweets", "echo400")
+    feeds = [w.feeds.url("/feed")]
+    result = w.once(feeds, BOT_WRITER_BACKEND="extractive")
+    rows = w.history(feeds)
+    assert rows[0]["status"] == "rejected" and "bad request" in rows[0]["last_error"], rows
+    history = w.cli(["history", "--json"], feeds)
+    written = everything_written(w, result.stdout, result.stderr, history.stdout, history.stderr)
+    for value in CREDENTIALS.values():
+        assert value not in written
+    no_leaks(result.stdout, result.stderr, history.stdout)
+
+
+def test_the_database_password_is_redacted_wherever_a_message_is_made(tmp_path: Path) -> None:
+    from bot.core import settings as config
+    from bot.core.errors import BotError
+    from bot.state.store import Store
+
+    settings = config.load({"DATABASE_URL": f"postgresql://bot:{DB_PASSWORD}%21@127.0.0.1:1/x",
+                            "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}, dotenv=None)
+    assert DB_PASSWORD not in str(BotError(f"server said: password {DB_PASSWORD}! is wrong", f"not {DB_PASSWORD}!"))
+    store = Store.open(None, settings)
+    try:
+        from bot.core.records import Entry
+
+        store.upsert_entries("f", [Entry(feed="f", key="/p/a", guid="a", link="https://x.substack.com/p/a",
+                                         title="A")], "new", 1.0)
+        assert store.claim("f", "/p/a", "me", 60, 1.0)
+        store.release("f", "/p/a", "me", "failed", 2.0, error=f"upstream echoed {DB_PASSWORD}! and {DB_PASSWORD}%21")
+        assert DB_PASSWORD not in json.dumps(store.history(10))
+    finally:
+        store.close()
+
+
+@fault("Security", "a cover URL at the bot's own machine (127.0.0.1/admin), at 169.254.169.254, or redirecting there",
+       "never requested: the guard refuses it after DNS and on every redirect hop; the thread is posted with the card")
+@pytest.mark.parametrize("where", ["loopback", "metadata", "redirect"])
+def test_a_cover_url_aimed_inside_is_never_fetched(world: tuple[World, LLMServer], where: str) -> None:
+    w, _llm = world
+    w.feeds.route("/admin", b"\x89PNG internal admin page", content_type="image/png")
+    w.feeds.route("/go", status=302, headers={"Location": w.feeds.url("/admin")})
+    cover = {"loopback": w.feeds.url("/admin"), "metadata": "http://169.254.169.254/latest/meta-data/iam",
+             "redirect": f"http://localhost:{w.feeds.port}/go"}[where]
+    html = ESSAY + f'<img src="{cover}">'
+    body = rss(item("why-small-newsletters-win", "Why small newsletters win", html)).replace(
+        b"</item>", f'<enclosure url="{cover}" type="image/jpeg" length="0"/></item>'.encode())
+    w.feeds.route("/feed", body)
+    feeds = [w.feeds.url("/feed")]
+    allow = {"BOT_IMAGE_ALLOW_HOSTS": "localhost"} if where == "redirect" else {}
+    result = w.once(feeds, BOT_WRITER_BACKEND="extractive", BOT_IMAGE_CHAIN="cover,card", **allow)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert w.feeds.hits("/admin") == 0
+    refused = [line for line in result.stderr.splitlines() if "cover" in line and "address" in line]
+    assert len(refused) == 1 and ("loopback" in refused[0] or "link-local" in refused[0]), result.stderr[-2000:]
+    assert len(w.x.posts) == 3 and w.x.media, result.stderr[-3000:]  # posted once, with the title card
+    no_leaks(result.stdout, result.stderr)
