@@ -143,3 +143,30 @@ def test_killed_with_a_post_in_flight(world: World, position: int) -> None:
     assert_one_thread(world)
     (row,) = world.history(feeds)
     assert row["status"] == "posted" and [t["tweet_id"] for t in row["tweets"]] == [p["id"] for p in world.x.posts]
+
+
+OTHER_ESSAY = ("<p>Readers of small lists write back, and those letters shape the next issue. Writers keep going for "
+               "them.</p>" + ESSAY[ESSAY.index("<h2>"):])  # another opening, the same ending
+
+
+@fault("X API", "the answer to a thread's link post is lost (never made) while another thread's link post, the same "
+       "words with another link, is on the account",
+       "the other thread's post is not adopted (full text with X's t.co links expanded, and the post it replies "
+       "to, must match): the link post is sent, each thread complete")
+def test_a_lost_link_post_is_not_taken_from_another_thread(tmp_path: Path) -> None:
+    with FeedServer() as feeds, XServer() as x:
+        feeds.route("/feed", rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY),
+                                 item("why-small-newsletters-last", "Why small newsletters last", OTHER_ESSAY,
+                                      days_ago=1)))
+        world = World(tmp_path, feeds, x)
+        for _ in range(5):
+            x.fault("POST /2/tweets", "ok")
+        x.fault("POST /2/tweets", "drop")  # the newer entry's link post: lost before X made it
+        result = run(world, BOT_DAEMON_BACKLOG_COUNT="2")
+        texts = world.texts()
+        assert len(texts) == 6, result.stderr
+        a, b = x.posts[:3], x.posts[3:]
+        assert a[2]["text"] != b[2]["text"] and a[2]["text"].split("http")[0] == b[2]["text"].split("http")[0]
+        for thread in (a, b):
+            assert [p["reply_to"] for p in thread] == [None, thread[0]["id"], thread[1]["id"]]
+        assert [row["status"] for row in world.history([feeds.url("/feed")])] == ["posted", "posted"]

@@ -11,12 +11,13 @@ import pytest
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import TEXTS, make_thread, png, settings_for
 from hypothesis import given, settings as hsettings, strategies as st
-from xserver import CREDENTIALS, XServer, x_copy
+from xserver import CREDENTIALS, XServer, x_copy, x_copy_with_entities
 
 from bot.core.clock import FakeClock
 from bot.core.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
 from bot.core.records import PublishedTweet
-from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed, same_text
+from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed
+from bot.networks.x.match import same_post
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
 from helpers import on_x
@@ -138,12 +139,14 @@ def test_a_pending_position_already_on_x_is_adopted_without_sending(
     assert_one_thread(x)
 
 
-def test_duplicate_text_found_on_the_account_is_adopted(
+def test_duplicate_text_standing_alone_on_the_account_is_not_taken_for_the_thread(
         x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
     pub = publisher(x, clock)
-    earlier = pub.client.create_post(TEXTS[2])  # posted by hand, or by a run whose ledger was lost
-    posted = pub.publish(thread, ledger)
-    assert posted.published[2].tweet_id == earlier and len(x.posts) == 3
+    pub.client.create_post(TEXTS[2])  # posted by hand: the same words, but not a reply to this thread's post 2
+    with pytest.raises(DuplicateContent) as err:
+        pub.publish(thread, ledger)
+    assert not err.value.retryable and "post 3" in str(err.value)
+    assert set(ledger.done()) == {1, 2} and len(x.posts) == 3
 
 
 def test_duplicate_text_not_found_is_not_retried(
@@ -247,16 +250,30 @@ def test_cost_and_posts_needed(texts: tuple[str, ...], mode: str, needed: int, d
     assert cost(thread, settings) == pytest.approx(dollars)
 
 
+def shown(text: str, media_of: str = "") -> dict[str, Any]:
+    """A post as X's timeline answers it with tweet.fields=entities (the local X API's rendering, not the bot's)."""
+    copy, urls = x_copy_with_entities(text, media_of)
+    return {"id": "7", "text": copy, "entities": {"urls": urls}} if urls else {"id": "7", "text": copy}
+
+
 @pytest.mark.parametrize("ours, theirs, same", [
-    ("Read it: https://example.com/p/x", "Read it: https://t.co/abc123DEF0", True),
-    ("Read it: example.com/p/x", "Read it: https://t.co/abc123DEF0", True),
-    ("Fish & chips <3", "Fish &amp; chips &lt;3 https://t.co/media12345", True),
+    ("Read it: https://example.com/p/x", "Read it: https://example.com/p/x", True),
+    ("Read it: example.com/p/x", "Read it: example.com/p/x", True),
+    ("Fish & chips <3", "Fish & chips <3", True),
     ("Café", "Cafe\u0301", True),
     ("One thing", "Another thing", False),
-    ("Read it: https://example.com/p/x", "Read it now: https://t.co/abc123DEF0", False),
+    ("Read it: https://example.com/p/x", "Read it now: https://example.com/p/x", False),
+    ("Read it: https://example.com/p/one", "Read it: https://example.com/p/two", False),  # another link
+    ("Read it: example.com/p/one", "Read it: example.com/p/two", False),
 ])
-def test_same_text_sees_through_what_x_changes(ours: str, theirs: str, same: bool) -> None:
-    assert same_text(ours, theirs) is same
+def test_same_post_compares_the_whole_text_with_xs_links_expanded(ours: str, theirs: str, same: bool) -> None:
+    assert same_post(ours, shown(theirs)) is same
+    assert same_post(ours, shown(theirs, media_of="42")) is same
+
+
+def test_a_post_whose_links_x_did_not_expand_is_not_taken_for_ours() -> None:
+    copy = x_copy("Read it: https://example.com/p/x")
+    assert not same_post("Read it: https://example.com/p/x", {"id": "7", "text": copy})  # no entities: unknown
 
 
 @hsettings(max_examples=60, deadline=None)
@@ -266,7 +283,30 @@ def test_same_text_sees_through_what_x_changes(ours: str, theirs: str, same: boo
        media=st.booleans())
 def test_xs_copy_of_any_text_matches_the_text(words: list[str], media: bool) -> None:
     text = " ".join(words)
-    assert same_text(text, x_copy(text, "42" if media else ""))
+    assert same_post(text, shown(text, "42" if media else ""))
+
+
+ENDINGS = ("Read the whole post: https://quietindex.substack.com/p/one",
+           "Read the whole post: https://quietindex.substack.com/p/two")
+
+
+@pytest.mark.parametrize("b_link", ENDINGS, ids=["another link", "the same link"])
+def test_a_lost_post_is_never_adopted_from_another_thread(
+        x: XServer, clock: FakeClock, tmp_path: Path, b_link: str) -> None:
+    """Thread A is on X. Thread B's last post was marked pending by a process that died before sending it; B's last
+    tweet reads like A's (apart from the link, or not even that). B's post is sent, A's is never taken for it."""
+    x.filter_duplicates = False
+    a = (TEXTS[0], "Thread A's second post, about open rates.", ENDINGS[0])
+    b = ("Thread B starts here, on a different essay.", "Thread B's second post, about trust.", b_link)
+    publisher(x, clock).publish(make_thread(a), JSONLedger(tmp_path / "a.json", now=clock.time))
+    ledger_b = JSONLedger(tmp_path / "b.json", now=clock.time)
+    publisher(x, clock).publish(make_thread(b[:2]), ledger_b)
+    ledger_b.pending(3)
+    clock.sleep(120)  # long after the dead request could have landed
+    posted = publisher(x, clock).publish(make_thread(b), ledger_b)
+    assert posted.complete
+    assert [p["text"] for p in x.posts] == [*a, *b]
+    assert x.posts[5]["reply_to"] == x.posts[4]["id"] and posted.published[2].tweet_id == x.posts[5]["id"]
 
 
 def test_when_x_posts_cannot_be_read_a_post_of_unknown_fate_is_not_sent_again(

@@ -6,9 +6,6 @@ network code so that the CLI, the store and the dry run can use it without impor
 
 from __future__ import annotations
 
-import html
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -107,22 +104,3 @@ def cost(thread: Thread, settings: Settings) -> float:
     for tweet in thread.tweets[: posts_needed(thread, settings)]:
         total += settings.x.price_post_url if urls(tweet.text) else settings.x.price_post
     return round(total, 6)
-
-
-_SPACE = re.compile(r"\s+")
-# X answers with every URL replaced by a t.co link, and appends one more t.co link for attached media.
-_ANY_URL = re.compile(r"https?://\S+")
-
-
-def skeleton(text: str) -> str:
-    """The text with URLs, HTML escapes and spacing differences removed, for matching X's copy to ours."""
-    text = unicodedata.normalize("NFC", html.unescape(text))
-    text = _ANY_URL.sub(" ", text)
-    for start, end in reversed(url_spans(text)):  # bare domains (example.com/x) that X also wraps
-        text = text[:start] + " " + text[end:]
-    return _SPACE.sub(" ", text).strip()
-
-
-def same_text(ours: str, theirs: str) -> bool:
-    """True when X's copy of a post (t.co links, &amp;, media link) is the text we sent."""
-    return skeleton(ours) == skeleton(theirs)

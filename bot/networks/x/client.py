@@ -152,7 +152,7 @@ class XClient:
             def page(token: str | None = token) -> Any:
                 return self.tweepy().get_users_tweets(
                     user_id, start_time=since, max_results=100, pagination_token=token, user_auth=True,
-                    tweet_fields=["created_at", "referenced_tweets", "attachments"])
+                    tweet_fields=["created_at", "referenced_tweets", "attachments", "entities"])
 
             answer = self._call("reading the account's recent posts", page)
             posts.extend(answer.get("data") or [])

@@ -3,7 +3,8 @@
 Exactly once rests on three rules. (1) Every position is marked pending in the ledger before its request
 goes out, and its tweet id recorded before the next request. (2) A position the ledger holds is never sent
 again. (3) A position that is pending without an id (the answer was lost, or the process died) is first
-looked for among the account's recent posts, by its text as X shows it, and adopted when found. Its request
+looked for among the account's recent posts, by its full text (X's t.co links expanded) and the post it
+replies to, and adopted when found. Its request
 may still be on its way (a process killed while X held the answer): it is sent again only after a look-up
 made once that request's own timeout has surely passed since the pending mark (x.timeout and a margin), and never when the account's posts cannot be read. X's refusal of duplicate text is not relied on.
 """
@@ -21,7 +22,8 @@ from typing import Any, Protocol
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, ReplyForbidden
 from bot.core.records import PostedThread, PublishedTweet, Thread
-from bot.networks.base import Budget, Ledger, posts_needed, same_text
+from bot.networks.base import Budget, Ledger, posts_needed
+from bot.networks.x.match import follows, same_post
 from bot.core.settings import Settings
 
 log = logging.getLogger("bot.publisher")
@@ -211,7 +213,7 @@ class XPublisher:
         return str(self.client.upload_image(image.path, mime, image.alt_text))
 
     def _find(self, text: str, prev: str | None, first: _Run | None = None) -> str | None:
-        """The id of the account's recent post with this text (X's copy), preferring one chained to `prev`.
+        """The id of the account's recent post with this text (X's copy) that replies to or quotes `prev`.
 
         For the first post (`first` given) the media id it carries is taken over too, from its media key.
         """
@@ -226,12 +228,11 @@ class XPublisher:
             log.warning("could not read the account's recent posts (%s)", exc)
             self._lookup_error = exc.message
             return None
-        matches = [p for p in posts if same_text(text, str(p.get("text", "")))]
-        chained = [p for p in matches if prev and any(r.get("id") == prev for r in p.get("referenced_tweets") or [])]
-        candidates = chained or matches
-        if not candidates:
+        # The whole text (links expanded) and its place in the thread: a post of another thread that reads the same
+        # but replies elsewhere (or links elsewhere) is never taken for ours.
+        best = next((p for p in posts if same_post(text, p) and follows(p, prev)), None)
+        if best is None:
             return None
-        best = candidates[0]
         keys = (best.get("attachments") or {}).get("media_keys") or []
         if first is not None and keys:
             first.media_id = str(keys[0]).partition("_")[2] or first.media_id  # media_key is "3_<media id>"
