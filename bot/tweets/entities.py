@@ -108,10 +108,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     alnum = (rf"[{tables.BMP_LETTERS_AND_MARKS}{tables.BMP_NUMERALS}{special}"
              rf"{tables.ASTRAL_LETTERS_AND_MARKS}{tables.ASTRAL_NUMERALS}]")
     return {
-        "url": re.compile(rf"({before})((https?://)?({domain})(?::([0-9]+))?(/{path}*)?(\?{query_char}*{query_end})?)"),
+        "url": re.compile(rf"({before})(([hH][tT][tT][pP][sS]?://)?({domain})(?::([0-9]+))?(/{path}*)?"
+                          rf"(\?{query_char}*{query_end})?)"),
         "ascii_domain": re.compile(rf"(?:(?:[\-a-zA-Z0-9{_LATIN}]+)\.)+{tld}"),
         "tco": re.compile(rf"^[hH][tT][tT][pP][sS]?://[tT]\.[cC][oO]/([a-zA-Z0-9]+)(?:\?{query_char}*{query_end})?"),
-        "scheme": re.compile(r"[hH][tT][tT][pP][sS]?://"),
         "cashtag": re.compile(rf"(^|[{_SPACES}])(\$)([a-zA-Z]{{1,6}}(?:[._][a-zA-Z]{{1,2}})?)(?=\Z|[{_JS_SPACE}]|[{_PUNCT}])"),
         "mention": re.compile(rf"((?:^|[^a-zA-Z0-9_!#$%&*@＠]|(?:^|[^a-zA-Z0-9_+~.\-])(?:rt|RT|rT|Rt):?))"
                               rf"({_AT})([a-zA-Z0-9_]{{1,20}})(/[a-zA-Z][a-zA-Z0-9_\-]{{0,24}})?"),
@@ -128,6 +128,7 @@ def _utf16(text: str) -> int:
 
 def _punycode_label(label: str) -> str:
     """punycode.js 1.4.1's toASCII of one label: labels with a char outside U+0020-U+007E become xn--…."""
+    label = _joined(label)  # punycode.js decodes UTF-16 into code points first
     parts = re.split("[.\u3002\uff0e\uff61]", label)
     out = []
     for part in parts:
@@ -159,10 +160,26 @@ def _valid_url(url: str, protocol: str, domain: str) -> bool:
     return _utf16(protocol) + _utf16(url) + len(ascii_domain) - _utf16(domain) <= MAX_URL_LENGTH
 
 
-def url_entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, url) of every URL twitter-text extracts from `text` (extractUrlsWithIndices)."""
-    if not text or "." not in text:
-        return []
+def _as_utf16(text: str) -> tuple[str, list[int]]:
+    """`text` with each astral character split into its two surrogates (the UTF-16 units a JS regex walks), and
+    the code-point index of every unit (plus the end)."""
+    units: list[str] = []
+    index: list[int] = []
+    for i, char in enumerate(text):
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            units += [chr(0xD800 + (code >> 10)), chr(0xDC00 + (code & 0x3FF))]
+            index += [i, i]
+        else:
+            units.append(char)
+            index.append(i)
+    index.append(len(text))
+    return "".join(units), index
+
+
+def _url_units(text: str) -> list[tuple[int, int, str]]:
+    """extractUrlsWithIndices on UTF-16 units: (start, end, url), indices in units, url as twitter-text gives it."""
     pats = _patterns()
     found: list[tuple[int, int, str]] = []
     for m in pats["url"].finditer(text):
@@ -177,7 +194,7 @@ def url_entities(text: str) -> list[tuple[int, int, str]]:
                            for a in pats["ascii_domain"].finditer(domain)]
             if not ascii_found:
                 continue
-            if path:
+            if path:  # the path joins the last host found; the span runs to the path's end, as in the JS
                 s, _, host = ascii_found[-1]
                 ascii_found[-1] = (s, end, url.replace(domain, host, 1))
             found.extend(ascii_found)
@@ -189,6 +206,31 @@ def url_entities(text: str) -> list[tuple[int, int, str]]:
             url, end = tco.group(0), start + len(tco.group(0))
         found.append((start, end, url))
     return found
+
+
+def url_entities(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, url) of every URL twitter-text extracts from `text` (extractUrlsWithIndices), in code points.
+
+    The regexes run on UTF-16 units as in JS, so that an emoji right before a host behaves as it does there
+    (its low surrogate may begin a domain: "a.com/😀.b.com" holds two URLs)."""
+    if not text or "." not in text:
+        return []
+    units, index = _as_utf16(text)
+    return [(index[s], index[e], _joined(url)) for s, e, url in _url_units(units)]
+
+
+def _joined(units: str) -> str:
+    """UTF-16 units back to code points (a surrogate pair becomes its character)."""
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def url_weight_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) in code points of what parseTweet weighs 23 for each URL: `len(url)` UTF-16 units from its
+    start (for a bare host with a path, twitter-text's url can be shorter than its span)."""
+    if not text or "." not in text:
+        return []
+    units, index = _as_utf16(text)
+    return [(index[s], index[min(s + len(url), len(units))]) for s, _, url in _url_units(units)]
 
 
 def _without_overlaps(entities: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:

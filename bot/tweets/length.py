@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable
 
 from bot.core.errors import BotError
-from bot.tweets.entities import url_entities
+from bot.tweets.entities import url_entities, url_weight_spans
 from bot.tweets.invisible import strip_invisible
 
 MAX_WEIGHT = 280
@@ -57,7 +57,7 @@ def _emoji_spans(text: str) -> list[tuple[int, int]]:
 
 def _entities(text: str, emoji: bool = True) -> list[tuple[int, int, int]]:
     """Non-overlapping (start, end, weight) of URLs (23) and emoji sequences (2) in NFC text."""
-    found = [(s, e, URL_WEIGHT) for s, e in url_spans(text)]
+    found = [(s, e, URL_WEIGHT) for s, e in url_weight_spans(text)]
     for s, e in (_emoji_spans(text) if emoji else []):
         if e - s == 1 and _cp_weight(text[s]) == 1:
             continue  # "©" or "®" without U+FE0F is text, not an emoji sequence, for twitter-text: it weighs 1

@@ -57,7 +57,7 @@ class JSTwitterText:
                                      stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
 
     def raw(self, text: str) -> dict[str, Any]:
-        """The oracle's answer for `text` exactly as given (no normalisation)."""
+        """The oracle's answer for `text` exactly as given (no normalisation), indices in code points."""
         with self.lock:
             assert self.proc.stdin and self.proc.stdout
             self.proc.stdin.write(json.dumps(text) + "\n")
@@ -68,6 +68,9 @@ class JSTwitterText:
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"the twitter-text oracle failed: {answer['error']}")
+        index = _code_points_of_units(text)
+        for kind in ("urls", "cashtags", "mentions", "hashtags"):
+            answer[kind] = [[index[s], index[e], value] for s, e, value in answer[kind]]
         return answer
 
     def parse(self, text: str) -> dict[str, Any]:
@@ -88,6 +91,14 @@ class JSTwitterText:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _code_points_of_units(text: str) -> list[int]:
+    """For each UTF-16 unit index of `text` (and its end), the code-point index it falls in."""
+    index = []
+    for i, char in enumerate(text):
+        index += [i, i] if ord(char) > 0xFFFF else [i]
+    return index + [len(text)]
 
 
 class PyTwitterText:

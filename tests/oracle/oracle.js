@@ -1,12 +1,11 @@
 // The official twitter-text 3.1.0 as an oracle: one JSON string per stdin line in, one JSON object per line out.
 // Output: {"weightedLength": n, "valid": bool, "urls": [[start, end, url], ...], "cashtags": [...], "mentions": [...],
-// "hashtags": [...]}; indices are code points (twitter-text's own conversion), like Python's str indices.
+// "hashtags": [...]}; indices are UTF-16 code units, as twitter-text gives them (tests/helpers converts them).
 'use strict';
 const readline = require('readline');
 const twttr = require('twitter-text');
 
 function spans(entities, key) {
-  twttr.modifyIndicesFromUTF16ToUnicode(this.text, entities);
   return entities.map((e) => [e.indices[0], e.indices[1], e[key]]);
 }
 
@@ -16,14 +15,13 @@ rl.on('line', (line) => {
   try {
     const text = JSON.parse(line);
     const parsed = twttr.parseTweet(text);
-    const ctx = { text };
     out = {
       weightedLength: parsed.weightedLength,
       valid: parsed.valid,
-      urls: spans.call(ctx, twttr.extractUrlsWithIndices(text), 'url'),
-      cashtags: spans.call(ctx, twttr.extractCashtagsWithIndices(text), 'cashtag'),
-      mentions: spans.call(ctx, twttr.extractMentionsWithIndices(text), 'screenName'),
-      hashtags: spans.call(ctx, twttr.extractHashtagsWithIndices(text), 'hashtag'),
+      urls: spans(twttr.extractUrlsWithIndices(text), 'url'),
+      cashtags: spans(twttr.extractCashtagsWithIndices(text), 'cashtag'),
+      mentions: spans(twttr.extractMentionsWithIndices(text), 'screenName'),
+      hashtags: spans(twttr.extractHashtagsWithIndices(text), 'hashtag'),
     };
   } catch (err) {
     out = { error: String(err) };
