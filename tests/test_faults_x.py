@@ -170,3 +170,16 @@ def test_a_lost_link_post_is_not_taken_from_another_thread(tmp_path: Path) -> No
         for thread in (a, b):
             assert [p["reply_to"] for p in thread] == [None, thread[0]["id"], thread[1]["id"]]
         assert [row["status"] for row in world.history([feeds.url("/feed")])] == ["posted", "posted"]
+
+
+@fault("X API", "an entry that fails to publish (X refuses every post: 403, the app cannot write) under "
+       "`bot run --once`",
+       "exit 1, and the heartbeat line says the poll failed (never \"ok\"), so cron notices; the entry is reported")
+def test_run_once_fails_when_an_entry_failed(world: World) -> None:
+    world.x.fault("POST /2/tweets", "403")
+    result = run(world)
+    assert result.returncode == 1, result.stderr[-2000:]
+    beats = [line for line in result.stderr.splitlines() if "heartbeat:" in line]
+    assert beats and all("(failed)" in line and "(ok)" not in line for line in beats), beats
+    assert world.x.posts == []
+    assert world.history([world.feeds.url("/feed")])[0]["status"] in ("failed", "rejected")

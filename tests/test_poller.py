@@ -21,7 +21,7 @@ from xserver import CREDENTIALS, XServer
 from bot.run import wiring as app
 from bot.core import settings as config
 from bot.core.clock import FakeClock
-from bot.run.poller import poll_feed
+from bot.run.poller import EntriesFailed, poll_feed
 from bot.state.store import Store
 from helpers import on_x
 
@@ -171,7 +171,8 @@ def test_failures_are_retried_with_backoff_then_reported(make: Callable[..., Bot
                BOT_X_RETRIES="0")
     for _ in range(3):
         x.fault("POST /2/media/upload", "503")
-    assert bot.poll() == 0
+    with pytest.raises(EntriesFailed, match="1 entry failed to publish: Third Way"):
+        bot.poll()
     row = bot.row("third-way")
     assert (row["status"], row["attempts"], row["next_attempt"]) == ("failed", 1, START + 100)
     assert "(attempt 1 of 3; next try at" in caplog.text
@@ -179,10 +180,12 @@ def test_failures_are_retried_with_backoff_then_reported(make: Callable[..., Bot
     bot.poll()
     assert x.hits("POST /2/media/upload") == 1  # not due yet: X is not asked
     clock.t = START + 100
-    bot.poll()
+    with pytest.raises(EntriesFailed):
+        bot.poll()
     assert (bot.row("third-way")["attempts"], bot.row("third-way")["next_attempt"]) == (2, START + 300)
     clock.t = START + 300
-    bot.poll()
+    with pytest.raises(EntriesFailed):
+        bot.poll()
     assert bot.row("third-way")["attempts"] == 3 and x.hits("POST /2/media/upload") == 3
     assert "gave up on Third Way after 3 attempts" in caplog.text and "`bot retry /p/third-way`" in caplog.text
     clock.t = START + 10 * DAY
@@ -268,7 +271,9 @@ def test_a_claim_left_by_an_earlier_process_with_this_pid_is_taken_over_at_once(
 def test_a_thread_that_can_never_fit_the_budget_is_rejected_not_retried(make: Callable[..., Bot], x: XServer,
                                                                        clock: FakeClock) -> None:
     bot = make(BOT_DAEMON_BACKLOG="latest", BOT_X_POSTS_PER_DAY="2")
-    assert bot.poll() == 0 and x.posts == []
+    with pytest.raises(EntriesFailed):
+        bot.poll()
+    assert x.posts == []
     row = bot.row("third-way")
     assert row["status"] == "rejected" and "can never fit" in row["last_error"]
     requests = len(x.requests)

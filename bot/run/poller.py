@@ -32,8 +32,15 @@ def entry_dir(out_root: Path, key: str) -> Path:
     return out_root / slug
 
 
+class EntriesFailed(BotError):
+    """The poll ran to its end, but an entry failed to publish: the poll counts as failed (exit 1, heartbeat)."""
+
+
 def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: Path) -> int:
-    """Poll one feed and publish its due entries; return how many threads were completed."""
+    """Poll one feed and publish its due entries; return how many threads were completed.
+
+    EntriesFailed after the last entry when any entry failed (one waiting for X's budget did not fail).
+    """
     store, clock, settings = deps.db, deps.clock, deps.settings
     state = store.feed_state(url)
     result = _fetch(url, deps, state["etag"], state["last_modified"])
@@ -61,7 +68,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     by_key = {e.key: e for e in result.entries}
     if any(row["key"] not in by_key for row in due):
         by_key = {e.key: e for e in _fetch(url, deps).entries}  # a 304 carries no entries: fetch them in full
-    posted, said_why = 0, False
+    posted, said_why, failed = 0, False, []
     drafts = review.drafts_of(store)
     for row in due:
         if should_stop():
@@ -91,7 +98,10 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
             log.warning("%s: entry %s is no longer in the feed; skipped", url, row["key"])
             store.set_status(url, row["key"], "gone", now)
             continue
-        posted += _publish_one(entry, url, deps, out_root, should_stop)
+        posted += _publish_one(entry, url, deps, out_root, should_stop, failed)
+    if failed:
+        raise EntriesFailed(f"{len(failed)} entr{'y' if len(failed) == 1 else 'ies'} failed to publish: "
+                            + "; ".join(failed)[:300], "the lines above say why; `bot history` lists them")
     return posted
 
 
@@ -125,8 +135,12 @@ def _why_not_now(deps: Deps) -> str:
     return ""
 
 
-def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool]) -> int:
-    """Publish one entry and say on one line what became of it; 1 when its thread is complete."""
+def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool],
+                 failed: list[str]) -> int:
+    """Publish one entry and say on one line what became of it; 1 when its thread is complete.
+
+    An entry that failed (not one waiting for X's budget or rate limit) is added to `failed` by name.
+    """
     out_dir = output.prepare_dir(entry_dir(out_root, entry.key))
     name = entry.title or entry.key
     try:
@@ -136,7 +150,8 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
         log.info("%s: %s: another bot process is publishing it; left to that process", url, name)
         return 0
     except BotError as exc:
-        _report_failure(url, entry, deps, exc)
+        if _report_failure(url, entry, deps, exc):
+            failed.append(name)
         return 0
     output.write(out_dir, thread, posted, feed=url)
     ids = ", ".join(p.tweet_id for p in posted.published)
@@ -151,14 +166,18 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
     return 1 if posted.complete else 0
 
 
-def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> None:
-    """One line on a failed entry: when it waits for X, when it is retried, or that it was given up."""
+def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> bool:
+    """One line on a failed entry: when it waits for X, when it is retried, or that it was given up.
+
+    False when the entry only waits for X (no attempt used), True when it failed.
+    """
     row = deps.db.entry(url, entry.key) or {}
     name, status = entry.title or entry.key, row.get("status", "")
     when = _stamp(row.get("next_attempt"))
     if status == "waiting":
         log.info("%s: %s waits for X (%s); next try at %s (no attempt used)", url, name, exc.message, when)
-    elif status == "failed" and row.get("attempts", 0) >= deps.settings.daemon.max_attempts:
+        return False
+    if status == "failed" and row.get("attempts", 0) >= deps.settings.daemon.max_attempts:
         log.error("%s: gave up on %s after %d attempts: %s; `bot retry %s` tries again", url, name,
                   row.get("attempts", 0), exc, entry.key)
     elif status == "failed" and row.get("next_attempt"):
@@ -166,6 +185,7 @@ def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> None:
                   deps.settings.daemon.max_attempts, when)
     else:
         log.error("%s: %s: %s", url, name, exc)
+    return True
 
 
 def _stamp(epoch: float | None) -> str:
