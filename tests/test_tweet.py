@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -183,8 +184,14 @@ def _visible(c: str) -> bool:
             and not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF))
 
 
+# ECMA-48 escape sequences (what a terminal consumes): a control string (OSC, DCS, SOS, PM, APC) up to its
+# terminator, CSI with parameters and a final byte, else ESC, its intermediate bytes and one final byte.
+_ESCAPES = re.compile(r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+                      r"|(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\x1b[\x20-\x2f]*[\x30-\x7e]")
+
+
 def _has_content(text: str) -> bool:
-    return any(_visible(c) for c in text)
+    return any(_visible(c) for c in _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
