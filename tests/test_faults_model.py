@@ -3,6 +3,7 @@ is posted once — by the model after a retry, or offline when the model cannot 
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -11,6 +12,7 @@ import pytest
 
 from faults import fault
 from feedserver import FeedServer
+from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from llmserver import LLMServer, good_thread
 from xserver import XServer
@@ -104,3 +106,32 @@ def test_an_injected_article(world: tuple[World, LLMServer]) -> None:
     assert "evil-prize" not in str(llm.chats()[0].body)
     text = "\n".join(w.texts())
     assert "evil-prize" not in text and "@scammer" not in text and len(w.x.posts) == 3
+
+
+def slow_answer(body: dict[str, Any]) -> str:
+    """The model stand-in, answering after 2 s: the signal comes while the thread is being written."""
+    time.sleep(2)
+    return good_thread(MODEL_TWEETS)
+
+
+@fault("Model", "SIGTERM or SIGHUP while the model is writing a new thread (`bot run --once`)",
+       "the writing ends, but nothing is posted: the stop is checked before the first post as before every other; "
+       "exit 0, the entry waits, and the next run posts the thread once", cases=2)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_while_writing_posts_nothing(world: tuple[World, LLMServer], sig: signal.Signals) -> None:
+    w, llm = world
+    llm.script = [slow_answer]
+    feeds = [w.feeds.url("/feed")]
+    with BotProcess(["run", "--once"], w.base_env(feeds), w.tmp, name="stopped") as bot:
+        wait_until(lambda: len(llm.chats()) >= 1, 30, "the model request", bot)
+        bot.proc.send_signal(sig)
+        code = bot.proc.wait(25)
+        log = bot.stderr()
+    assert code == 0, log[-2000:]
+    assert w.x.posts == [] and w.x.hits("POST /2/tweets") == 0, log[-2000:]
+    assert w.history(feeds)[0]["status"] != "posted"
+    again = run(w)
+    assert again.returncode == 0, again.stderr[-2000:]
+    texts = [p["text"] for p in w.x.posts]  # the saved thread, once (the link added to the last tweet)
+    assert len(texts) == 3 and all(t.startswith(m) for t, m in zip(texts, MODEL_TWEETS)), texts
+    assert len(llm.chats()) == 1  # the saved thread was posted, not written again

@@ -214,7 +214,7 @@ def test_the_budget_counts_only_what_is_left(x: XServer, clock: FakeClock, ledge
 
 def test_a_shutdown_stops_between_posts(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
     settings = settings_for(x.url, CREDENTIALS)
-    asks = iter([True])  # asked only between posts: after post 1
+    asks = iter([False, True])  # asked before each post: yes after post 1
     pub = XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=lambda: next(asks))
     posted = pub.publish(thread, ledger)
     assert not posted.complete and len(x.posts) == 1 and "post 2" in posted.notes[0]
@@ -362,3 +362,26 @@ def test_a_post_still_in_flight_when_its_process_died_is_not_sent_again(
     assert [p["text"] for p in x.posts] == list(TEXTS) and x.hits("POST /2/tweets") == 2
     assert x.hits("GET /2/users/:id/tweets") == 2  # looked at once, then once more when it had surely landed
     assert any_ledger.done()[3].tweet_id == "1999" and not any_ledger.pending_positions()
+
+
+def test_a_shutdown_before_the_first_post_sends_nothing(
+        x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    settings = settings_for(x.url, CREDENTIALS)
+    pub = XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=lambda: True)
+    posted = pub.publish(thread, ledger)
+    assert not posted.complete and posted.published == () and "post 1" in posted.notes[0]
+    assert x.requests == []  # not even the image was uploaded
+
+
+def test_a_rate_limit_wait_ends_at_a_shutdown(x: XServer, clock: FakeClock, ledger: JSONLedger, thread: Any) -> None:
+    x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "429", reset_in=600)  # a 10-minute wait for post 2
+    settings = settings_for(x.url, CREDENTIALS)
+    stop_at = clock.time() + 3  # SIGTERM 3 s into the wait
+    stopping = lambda: clock.time() >= stop_at  # noqa: E731
+    pub = XPublisher(XClient(settings, settings.secrets, clock, should_stop=stopping), settings, clock,
+                     should_stop=stopping)
+    with pytest.raises(RateLimited) as err:
+        pub.publish(thread, ledger)
+    assert err.value.retryable and err.value.reset_at
+    assert 3 <= sum(clock.slept) <= 4 and len(x.posts) == 1  # the wait ended within a second of the stop

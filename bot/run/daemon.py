@@ -6,7 +6,7 @@ inside a handler), the same main-thread loop is the watchdog, and shutdown can b
 which a BlockingScheduler parked in its own loop cannot give. Job stores are in memory and never shared:
 safety between processes comes from the database's claims, not the scheduler (DESIGN.md).
 
-The poll callback is `poll(feed_url, should_stop)`. `should_stop()` turns True once SIGTERM, SIGINT or the
+The poll callback is `poll(feed_url, should_stop)`. `should_stop()` turns True once SIGTERM, SIGINT, SIGHUP or the
 caller's stop_event arrives; a poll checks it between entries (and, through its publisher, between tweets)
 and returns early, leaving its progress in the store's ledger. Heroku sends SIGKILL 30 s after SIGTERM
 (DESIGN.md), so a poll gets STOP_GRACE seconds; one that ignores the probe is cut off with os._exit, and
@@ -193,10 +193,11 @@ def _install_signals(stop: threading.Event) -> dict[int, Any]:
         if stop.is_set():
             log.warning("second %s: exiting now", signal.Signals(signum).name)
             _hard_exit(128 + signum)
-        log.info("%s received: finishing the current tweet, then stopping", signal.Signals(signum).name)
+        log.info("%s received: finishing the current step, then stopping before the next post", signal.Signals(signum).name)
         stop.set()
 
-    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # SIGHUP (a closed terminal, some supervisors' stop) stops as gently as SIGTERM
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
 
 
 def _restore_signals(previous: dict[int, Any]) -> None:

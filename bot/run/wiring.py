@@ -47,13 +47,14 @@ def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
                     should_stop: Callable[[], bool] | None = None) -> Any:
     """The dry-run publisher, or the X publisher with checked credentials.
 
-    `should_stop` is the daemon's shutdown probe: the X publisher checks it between tweets, so SIGTERM
+    `should_stop` is the daemon's shutdown probe: the X publisher checks it before every tweet, so SIGTERM
     ends a thread at a checkpoint the next poll resumes from.
     """
     if dry_run:
         return DryRunPublisher()
     require_x_credentials(settings)
-    return XPublisher(XClient(settings, settings.secrets, clock), settings, clock, should_stop=should_stop)
+    client = XClient(settings, settings.secrets, clock, should_stop=should_stop)  # a 429 wait ends at a stop too
+    return XPublisher(client, settings, clock, should_stop=should_stop)
 
 
 def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,

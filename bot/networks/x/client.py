@@ -33,12 +33,14 @@ MAX_PAGES = 3  # pages of GET /2/users/:id/tweets read by the resume check (100 
 class XClient:
     """The X API with the bot's four OAuth 1.0a credentials; every failure comes out as a BotError."""
 
-    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock) -> None:
+    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock,
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.base = settings.x.base_url.rstrip("/")
         self.timeout = float(settings.x.timeout)
         self.retries = int(settings.x.retries)
         self.secrets = secrets
         self.clock = clock
+        self.should_stop = should_stop or (lambda: False)  # a shutdown ends a rate-limit wait
         self._client: Any = None
         self._session: Any = None
         self._user_id = ""
@@ -80,7 +82,8 @@ class XClient:
                     raise err from cause
                 waits += 1
                 log.warning("X rate limit while %s: waiting %.0f s for the reset", what, max(wait, 0))
-                self.clock.sleep(max(wait, 0.0))
+                if not self._wait(max(wait, 0.0)):
+                    raise err from cause  # stopped: the entry waits for the reset, no attempt used
                 continue
             if isinstance(err, NoAnswer) and idempotent and failures < self.retries:
                 failures += 1
@@ -88,6 +91,15 @@ class XClient:
                 self.clock.sleep(backoff(failures))
                 continue
             raise err from cause
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep through the clock in steps of at most a second; False as soon as a shutdown is asked for."""
+        end = self.clock.time() + seconds
+        while (left := end - self.clock.time()) > 0:
+            if self.should_stop():
+                return False
+            self.clock.sleep(min(1.0, left))
+        return not self.should_stop()
 
     def _convert(self, exc: Exception, what: str, reply: bool) -> BotError:
         import requests

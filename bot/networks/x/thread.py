@@ -99,7 +99,7 @@ class XPublisher:
         run.media_id = run.published[1].media_id if 1 in run.published else ""
         try:
             for position in todo:
-                if position != todo[0] and self.should_stop():
+                if self.should_stop():  # before the first post too: a stop while writing starts no thread
                     raise _Stopped(f"stopped before post {position} of {len(texts)} (shutdown); "
                                    "the next run finishes the thread")
                 tweet_id = self._post(run, position)
