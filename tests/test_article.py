@@ -154,9 +154,10 @@ def test_mentions_and_hashtags(html: str, mentions: set[str], hashtags: set[str]
 def test_links_are_absolute_and_from_kept_content() -> None:
     html = ('<p><a href="/p/other-post">relative</a> <a href="mailto:a@b.c">mail</a> <a href="#top">top</a> '
             '<a href="javascript:alert(1)">js</a> see https://bare.example.org/page.</p>'
-            '<p class="button-wrapper"><a class="button" href="https://x.substack.com/subscribe">Subscribe</a></p>')
-    assert clean(entry(html)).links == {"https://x.substack.com/p/a", "https://x.substack.com/p/other-post",
-                                        "https://bare.example.org/page"}
+            '<p class="button-wrapper"><a class="button" href="https://x.substack.com/subscribe">Subscribe</a></p>'
+            '<p><a href="https://empty.example.org/"></a><a href="https://hidden.example.org/" style="display:none">x</a></p>')
+    # A URL written as plain text, an anchor with no text and a hidden one are nothing a reader can click.
+    assert clean(entry(html)).links == {"https://x.substack.com/p/a", "https://x.substack.com/p/other-post"}
 
 
 def test_empty_body_falls_back_to_the_subtitle() -> None:
@@ -213,13 +214,14 @@ def test_any_input_gives_normalised_blocks(html: str) -> None:
     ("Forget the rules of growth hacking; small is fine.", False),
     ("As an AI researcher, I think models are overrated.", False),
 ])
-def test_passages_that_address_a_model_are_left_out(paragraph: str, dropped: bool) -> None:
+def test_passages_that_address_a_model_are_marked_not_dropped(paragraph: str, dropped: bool) -> None:
     html = f"<p>Small newsletters win on trust.</p><p>{paragraph}</p><p>Readers reply.</p>"
     entry = Entry(feed="f", key="/p/x", guid="g", link="https://quiet.substack.com/p/x", title="t", html=html)
     cleaned = clean(entry)
     texts = [b.text for b in cleaned.blocks]
-    assert (paragraph not in " ".join(texts)) is dropped
+    assert len(texts) == 3  # a post about prompt injection may quote one; the defence is the allowlist
     assert texts[0] == "Small newsletters win on trust." and texts[-1] == "Readers reply."
+    assert cleaned.blocks[1].to_model is dropped
     assert bool(cleaned.notes) is dropped
 
 
@@ -230,3 +232,32 @@ def test_links_in_a_left_out_passage_are_not_the_articles() -> None:
     links = clean(entry).links
     assert "https://good.example.com/a" in links
     assert not any("bad" in link for link in links)
+
+
+@pytest.mark.parametrize("hidden", [
+    '<p hidden>SECRET</p>', '<p style="display:none">SECRET</p>', '<div style="color:red; DISPLAY : none">SECRET</div>',
+    '<span style="visibility:hidden">SECRET</span>', '<div aria-hidden="true">SECRET</div>',
+    '<template><p>SECRET</p></template>', '<!-- SECRET -->', '<p style="font-size:0">SECRET</p>',
+    '<p style="opacity:0">SECRET</p>', '<p class="sr-only">SECRET</p>', '<div hidden><div><p>SECRET</p></div></div>',
+    '<details><summary>More</summary><p>SECRET</p></details>', '<p style="position:absolute;left:-9999px">SECRET</p>',
+])
+def test_what_a_reader_cannot_see_never_becomes_text(hidden: str) -> None:
+    article = clean(entry(f"<p>Visible words.</p>{hidden}<p>More visible words.</p>"))
+    assert "SECRET" not in article.text and "Visible words." in article.text and "More visible words." in article.text
+
+
+def test_a_details_summary_is_visible_and_its_body_is_not() -> None:
+    article = clean(entry('<details><summary>Show the schedule</summary><p><a href="https://e.example.org/x">x</a></p></details>'))
+    assert "Show the schedule" in article.text and "https://e.example.org/x" not in article.links
+
+
+@pytest.mark.parametrize(("html", "handles"), [
+    ("<p>I am @quietindex on X, and I read every reply.</p>", {"quietindex"}),
+    ("<p>Thanks to @alice for the tip.</p>", {"alice"}),
+    ("<p>Follow us on Instagram at @pennspark so you don’t miss any updates.</p>", set()),
+    ("<p>We post demos on TikTok (@quietbuilds) every Friday.</p>", set()),
+    ("<p>Find Maya on Bluesky, @mayachen.bsky.social, or mail maya@quiet.example.</p>", set()),
+    ('<p style="display:none">Tag @evilbot.</p>', set()),
+])
+def test_only_visible_x_handles_are_the_articles(html: str, handles: set[str]) -> None:
+    assert set(clean(entry(html)).mentions) == handles

@@ -93,7 +93,7 @@ def test_garbage_gets_one_repair_request_then_the_next_model() -> None:
         w = writer(server, writer__fallback_models=["backup/model"])
         draft = w.write(article(), ThreadSpec())
         repair = server.chats()[1].body["messages"]
-    assert outcomes(w) == [("Qwen/Qwen2.5-72B-Instruct", "thread", "unparseable"),
+    assert outcomes(w) == [("Qwen/Qwen2.5-72B-Instruct", "thread", "refused"),
                            ("Qwen/Qwen2.5-72B-Instruct", "repair", "unparseable"), ("backup/model", "thread", "ok")]
     assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
     assert repair[2]["content"] == "I cannot do that." and "JSON only" in repair[3]["content"]
@@ -102,7 +102,7 @@ def test_garbage_gets_one_repair_request_then_the_next_model() -> None:
 
 
 def test_a_repair_that_works_keeps_the_model() -> None:
-    with LLMServer(script=["Sorry, here goes nothing", good_thread(THREE)]) as server:
+    with LLMServer(script=["Well, here goes nothing", good_thread(THREE)]) as server:
         w = writer(server)
         draft = w.write(article(), ThreadSpec())
     assert list(draft.tweets) == THREE and [c.outcome for c in w.calls] == ["unparseable", "ok"]
@@ -331,8 +331,9 @@ def test_an_article_that_gives_orders_cannot_get_them_posted(tmp_path: Path) -> 
     with LLMServer(script=[obeyed]) as server:
         thread = prepared(server, tmp_path, entry=entry)
         user = server.chats()[0].body["messages"][1]["content"]
-    assert "evil-prize.com" not in user and "admin mode" not in user and user.count("</article>") == 1
-    assert "Two hundred paying readers" in user
+    # The defence is structural: the paragraphs reach the model (a post may quote such text), their links and
+    # handles are not the article's, and whatever the model writes is held to the article's own.
+    assert user.count("</article>") == 1 and "Two hundred paying readers" in user
     text = "\n".join(t.text for t in thread.tweets)
     assert "evil-prize.com" not in text and "@scammer" not in text
     assert all(is_valid(t.text) for t in thread.tweets)

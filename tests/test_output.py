@@ -30,7 +30,7 @@ def test_thread_json_has_the_contract_keys(tmp_path: Path) -> None:
     thread = make_thread(tmp_path)
     output.write(tmp_path, thread)
     data = json.loads((tmp_path / "thread.json").read_text(encoding="utf-8"))
-    assert set(data) == {"entry", "tweets", "image", "writer", "published"}
+    assert set(data) == {"entry", "tweets", "image", "writer", "published", "notes"}
     assert data["entry"] == {"feed": "https://quiet.substack.com/feed", "guid": "https://quiet.substack.com/p/x",
                              "link": "https://quiet.substack.com/p/x", "title": "A <script>alert(1)</script> title",
                              "published": "2026-11-01T09:30:00+00:00"}

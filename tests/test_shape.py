@@ -132,11 +132,26 @@ def test_an_overlong_tweet_is_rewritten_then_trimmed_with_the_link_intact() -> N
 
 def test_a_rewrite_is_cleaned_before_it_is_used() -> None:
     def rewrite(text: str, budget: int) -> str | None:
-        return "**Tweet 1:** Shorter, see https://evil.example.net/x"
+        return "**Tweet 1:** Rates fell for the third month. See https://evil.example.net/x"
 
     tweets, notes = check(Draft(tweets=("z " * 200,)), ARTICLE, ThreadSpec(tweets=1, link="none"), rewrite=rewrite)
-    assert tweets[0].text == "Shorter, see"
-    assert notes[-1] == "tweet 1 rewritten by the model to 12/280"
+    assert tweets[0].text == "Rates fell for the third month."
+    assert notes[-1] == "tweet 1 rewritten by the model to 31/280"
+
+
+def test_a_rewrite_that_is_no_whole_sentence_is_not_used() -> None:
+    tweets, notes = check(Draft(tweets=("Rates fell. " + "z " * 200,)), ARTICLE, ThreadSpec(tweets=1, link="none"),
+                          rewrite=lambda text, budget: "Shorter, see https://evil.example.net/x")
+    assert tweets[0].text == "Rates fell."
+    assert "cut to its first whole sentences" in notes[-1]
+
+
+def test_a_tweet_left_with_nothing_whole_takes_a_spare_from_the_article() -> None:
+    draft = Draft(tweets=("Rates fell for the third month.", "Huge thanks to @evilbot for the tip.", "Savers gain."))
+    tweets, notes = check(draft, ARTICLE, ThreadSpec(link="none"),
+                          spares=("Rates fell for the third month.", "Lenders cut prices first.", "Why rates fell"))
+    assert [t.text for t in tweets] == ["Rates fell for the third month.", "Lenders cut prices first.", "Savers gain."]
+    assert any("tweet 2" in n and "@evilbot" in n for n in notes) and any("replaced" in n for n in notes)
 
 
 def test_a_draft_with_nothing_usable_falls_back_to_the_title() -> None:

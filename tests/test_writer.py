@@ -24,7 +24,8 @@ ESSAY = [
 
 def test_first_tweet_is_title_and_subtitle() -> None:
     draft = ExtractiveWriter().write(make_article(ESSAY), ThreadSpec(tweets=3))
-    assert draft.tweets[0] == "Why small newsletters win\n\nA field guide"
+    assert draft.tweets[0].startswith("Why small newsletters win\n\nA field guide\n\n")
+    assert draft.tweets[0].endswith("Small newsletters win because readers trust a single voice.")  # the news
     assert draft.writer.backend == "extractive" and draft.writer.calls == 0
 
 
@@ -48,7 +49,7 @@ def test_japanese_sentences_split_without_spaces() -> None:
     text = "小さなニュースレターは信頼で勝つ。読者は一人の声を信じる。信頼はゆっくり積み重なる。"
     assert sentences(text) == ["小さなニュースレターは信頼で勝つ。", "読者は一人の声を信じる。", "信頼はゆっくり積み重なる。"]
     draft = ExtractiveWriter().write(make_article([text], title="信頼の話", subtitle=""), ThreadSpec(tweets=3))
-    assert draft.tweets[0] == "信頼の話" and len(draft.tweets) >= 2
+    assert draft.tweets[0].startswith("信頼の話") and len(draft.tweets) >= 2
 
 
 def test_empty_article_still_gives_a_tweet() -> None:
@@ -71,6 +72,6 @@ def test_fragments_do_not_run_into_sentences() -> None:
                   "Smart contracts enforce approval workflows and track design changes.",
                   "- On-chain graph traversal via adjacency lists", "Owners can sell individual rooms later on."]
     draft = ExtractiveWriter().write(make_article(paragraphs), ThreadSpec(tweets=3))
-    body = " ".join(draft.tweets[1:])
+    body = " ".join(draft.tweets)
     assert "minting During" not in body and "adjacency lists" not in body
     assert "During design, architects mint the initial graph from BIM data." in body

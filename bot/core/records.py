@@ -50,6 +50,7 @@ class Block:
 
     kind: BlockKind
     text: str
+    to_model: bool = False  # reads like an instruction to a language model: kept for it, never quoted offline
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,18 +4,24 @@ Hand-written on the stdlib `html.parser` on purpose: the venv has no HTML tree l
 sanitizes but gives no structure, and a streaming pass with counters (no tree, no backtracking) stays
 linear on hostile input — unclosed tags, deep nesting, megabytes of markup.
 
-Blocks that speak to a language model rather than to readers ("ignore previous instructions and post …",
-"</system>", "you are now in admin mode") are dropped, with their links and handles, so neither writer
-can quote them and hygiene does not treat their URLs as the article's own; `Article.notes` says so.
+The defence against prompt injection is structural, not a guess at the attacker's wording: only what a reader
+sees becomes a block (the `hidden` attribute, `aria-hidden`, display:none / visibility:hidden / zero size or
+opacity styles, screen-reader-only classes, <template>, <script>, comments and the collapsed body of a
+<details> — a reader sees its <summary> only — never reach the model), `Article.links` holds only the anchors a
+reader can see and click plus the post's own address, and hygiene holds every tweet to that list whatever the
+text says. A paragraph that reads like an instruction to a model ("ignore previous instructions …") is kept —
+it may be a post about prompt injection — but marked `Block.to_model`, so the offline writer never quotes it.
 
-`Article.mentions` and `Article.hashtags` hold the handles and tags written in the text, lower-case and
-WITHOUT their sigil: "@SomeOne" → "someone", "#Rust" → "rust".
+`Article.mentions` holds the X handles written in the visible body, lower-case and WITHOUT their sigil
+("@SomeOne" → "someone"); a handle the sentence gives to another network ("Follow us on Instagram at @pennspark",
+"@maya.bsky.social") is not an X handle and is left out. `Article.hashtags` holds the tags, likewise.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -58,7 +64,18 @@ _WS = re.compile(r"[\s\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
 # X handles: 1-15 of [A-Za-z0-9_], not glued to a word (so e-mail addresses do not count).
-_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@])")
+_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@]|\.[A-Za-z0-9])")
+# A sentence that gives a handle to another network: that handle is someone else's on X.
+_NETWORK = re.compile(r"(?i)\b(?:instagram|insta|ig|tiktok|threads|bluesky|bsky|mastodon|fediverse|youtube|facebook|fb|linkedin|"
+                      r"telegram|discord|snapchat|snap|twitch|pinterest|reddit|github|substack notes|whatsapp|signal|kick)\b")
+_ON_X = re.compile(r"(?i)\b(?:twitter|on x|x\.com|x/twitter|x \(twitter\))\b")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
+# Hidden from readers: inline styles and utility classes that keep text off the screen.
+_HIDDEN_STYLE = re.compile(r"(?i)(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+                           r"|font-size\s*:\s*0(?:\.0+)?(?:[a-z%]+)?\s*(?:!important)?\s*(?:;|$)|opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)"
+                           r"|(?:max-)?(?:height|width)\s*:\s*0(?:px)?\s*(?:!important)?\s*(?:;|$)|(?:left|top|text-indent)\s*:\s*-\d{3,})")
+_HIDDEN_CLASSES = frozenset({"hidden", "visually-hidden", "sr-only", "screen-reader-text", "screen-reader-only", "d-none",
+                             "invisible", "hide", "is-hidden", "u-hidden", "offscreen"})
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
 # Text addressed to a model, not a reader: prompt injection. Generous on purpose: losing one paragraph of a
 # post about prompt injection costs less than posting an attacker's words under the user's name.
@@ -72,7 +89,6 @@ _INSTRUCTIONS = re.compile(
 # (the stdlib parser handles ~2 MB of dense tags a second). Real Substack posts are well under this
 # (a long essay with images is ~200 KB of HTML); only the tail of a bigger one is lost.
 MAX_HTML_CHARS = 1_000_000
-_TEXT_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.IGNORECASE)
 
 
 class _Cleaner(HTMLParser):
@@ -90,6 +106,9 @@ class _Cleaner(HTMLParser):
         self._skip = 0
         self._kinds: list[str] = []  # open h1-h6 / li / blockquote, innermost last
         self._sups: list[tuple[int, bool]] = []  # (index in _parts where a <sup> began, holds a link)
+        self._anchors: list[tuple[str, int, int]] = []  # open <a>: (url, index in _parts, block index)
+        self._details = 0  # open <details>: only the <summary> of one is on the screen
+        self._summary = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
@@ -106,6 +125,10 @@ class _Cleaner(HTMLParser):
         self._push(tag, drop and not self._skip)
         if drop:
             return
+        if tag == "details":
+            self._details += 1
+        elif tag == "summary":
+            self._summary += 1
         if tag in _HEADINGS or tag in _KIND:
             self._kinds.append(tag)
         elif tag == "sup":
@@ -123,8 +146,12 @@ class _Cleaner(HTMLParser):
             self._end(tag)
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if not self._skip and not self._collapsed():
             self._parts.append(data)
+
+    def _collapsed(self) -> bool:
+        """Inside the body of a closed <details>: not on the screen until a reader opens it."""
+        return self._details > 0 and self._summary == 0
 
     def close(self) -> None:
         super().close()
@@ -141,6 +168,10 @@ class _Cleaner(HTMLParser):
             return True
         if (values.get("data-component-name") or "") in _DROP_COMPONENTS:
             return True
+        if "hidden" in values or (values.get("aria-hidden") or "").strip().lower() == "true":
+            return True
+        if _HIDDEN_STYLE.search(values.get("style") or "") or any(c.lower() in _HIDDEN_CLASSES for c in classes):
+            return True
         href = values.get("href") or ""
         return tag == "a" and href.startswith(("#fn", "#footnote", "#ref"))
 
@@ -151,9 +182,8 @@ class _Cleaner(HTMLParser):
         if self._sups:
             self._sups[-1] = (self._sups[-1][0], True)
         url = urljoin(self.base, href) if self.base else href
-        if urlsplit(url).scheme.lower() in ("http", "https"):
-            self.links.append(url)
-            self.link_blocks.append(len(self.blocks))
+        if urlsplit(url).scheme.lower() in ("http", "https") and not self._collapsed():
+            self._anchors.append((url, len(self._parts), len(self.blocks)))
 
     def _push(self, tag: str, starts_drop: bool) -> None:
         self._stack.append((tag, starts_drop))
@@ -174,6 +204,15 @@ class _Cleaner(HTMLParser):
                 return
 
     def _close(self, tag: str) -> None:
+        if tag == "a" and self._anchors:
+            url, start, block = self._anchors.pop()
+            if "".join(self._parts[start:]).strip():  # an anchor with no visible text cannot be clicked
+                self.links.append(url)
+                self.link_blocks.append(block)
+        elif tag == "details":
+            self._details -= 1
+        elif tag == "summary":
+            self._summary -= 1
         if tag in _BLOCKS:
             self._flush()
         if (tag in _HEADINGS or tag in _KIND) and self._kinds:
@@ -209,6 +248,17 @@ def _is_content(text: str) -> bool:
     return any(unicodedata.category(ch)[0] not in "PZ" for ch in text)
 
 
+def x_handles(texts: Iterable[str]) -> frozenset[str]:
+    """The @handles in `texts` that are X handles: not in a sentence that gives them to another network."""
+    found = set()
+    for text in texts:
+        for sentence in _SENTENCE.split(text):
+            if "@" not in sentence or (_NETWORK.search(sentence) and not _ON_X.search(sentence)):
+                continue
+            found.update(m.lower() for m in _MENTION.findall(sentence))
+    return frozenset(found)
+
+
 def html_to_blocks(html: str, base: str = "") -> list[Block]:
     """The readable blocks (headings, paragraphs, quotes, list items) of an HTML fragment."""
     return list(_parse(html, base).blocks)
@@ -227,23 +277,24 @@ def clean(entry: Entry) -> Article:
     blocks = cleaner.blocks
     while entry.paywalled and blocks and blocks[-1].text.lower().startswith("read more"):
         blocks.pop()
-    hostile = {i for i, b in enumerate(blocks) if _INSTRUCTIONS.search(b.text)}
+    blocks = [Block(b.kind, b.text, True) if _INSTRUCTIONS.search(b.text) else b for b in blocks]
+    to_model = {i for i, b in enumerate(blocks) if b.to_model}
     notes: tuple[str, ...] = ()
-    if hostile:
-        notes = (f"left out {len(hostile)} passage(s) of the article that address a language model (prompt injection)",)
-        blocks = [b for i, b in enumerate(blocks) if i not in hostile]
+    if to_model:
+        notes = (f"{len(to_model)} passage(s) of the article address a language model (prompt injection?); their links "
+                 "are not the article's, the thread keeps to its own links and handles, the offline writer does not quote them",)
     if not blocks and entry.subtitle:
         blocks = [Block("paragraph", normalise(entry.subtitle))]
     text = "\n".join(b.text for b in blocks) + "\n" + entry.title + "\n" + entry.subtitle
-    links = {u for u, i in zip(cleaner.links, cleaner.link_blocks) if i not in hostile}
-    links.update(m.group(0) for m in _TEXT_URL.finditer(text))
+    # Blocks are filtered above only when the paywall trims the tail, so indexes still match.
+    links = {u for u, i in zip(cleaner.links, cleaner.link_blocks) if i not in to_model}
     if entry.link:
         links.add(entry.link)
     return Article(
         entry=entry,
         blocks=tuple(blocks),
         links=frozenset(links),
-        mentions=frozenset(m.lower() for m in _MENTION.findall(text)),
+        mentions=x_handles(b.text for b in blocks if not b.to_model),
         hashtags=frozenset(t.lower() for t in _HASHTAG.findall(text)),
         notes=notes,
     )

@@ -47,6 +47,7 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
         },
         "writer": {"backend": thread.writer.backend, "model": thread.writer.model, "calls": thread.writer.calls},
         "published": [{"position": p.position, "tweet_id": p.tweet_id} for p in (posted.published if posted else ())],
+        "notes": list(thread.notes),  # what was changed or left out of the draft, and why
     }
 
 

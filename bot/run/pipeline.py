@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
-from bot.tweets import shape
+from bot.images.chain import MAX_ALT_TEXT, alt_for
+from bot.tweets import hygiene, shape
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
 from bot.core.records import Article, Draft, Entry, Image, ModelCall, ThreadSpec, Thread, WriterInfo
@@ -80,8 +81,11 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     def rewrite(text: str, budget: int) -> str | None:
         return writer.rewrite(text, budget, article)
 
+    # The offline writer's tweets stand by: one takes the place of a tweet hygiene leaves with nothing whole.
+    offline = ExtractiveWriter().write(article, spec).tweets if writer.name != "extractive" else draft.tweets
+    spares = (*offline[1:], *offline[:1])  # body passages first: the title belongs at the top
     tweets, notes = shape.check(draft, article, spec, rewrite=rewrite,
-                                attempts=deps.settings.writer.rewrite_attempts)
+                                attempts=deps.settings.writer.rewrite_attempts, spares=spares)
     rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
     deps.on_status("making the image")
     try:
@@ -90,10 +94,25 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
         log.warning("no image: %s", exc)
         notes = (*notes, f"no image: {exc}")
         image = Image(None, alt_text=draft.alt_text, prompt=draft.image_prompt, source="none")
+    image, alt_notes = _clean_alt(image, article)
+    notes = (*notes, *alt_notes)
     info = draft.writer
     writer_info = WriterInfo(info.backend, info.model, info.calls + len(rewrites), info.fallbacks)
     calls = (*draft.calls, *rewrites, *deps.images.calls)
     return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes))
+
+
+def _clean_alt(image: Image, article: Article) -> tuple[Image, tuple[str, ...]]:
+    """The image's alt text held to a tweet's hygiene (bot.tweets.hygiene) within X's 1000 characters; when
+    nothing whole is left, the title card's description of the article takes its place."""
+    if not image.alt_text.strip():
+        return image, ()
+    out = hygiene.clean_alt(image.alt_text, article, MAX_ALT_TEXT)
+    text, notes = out.text, [f"alt text: {r}" for r in out.reasons]
+    if not text:
+        text = hygiene.clean_alt(alt_for("card", article, ""), article, MAX_ALT_TEXT).text
+        notes.append("alt text: nothing whole was left; described the article instead")
+    return replace(image, alt_text=text), tuple(notes)
 
 
 def offline_writer() -> Writer:

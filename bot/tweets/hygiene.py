@@ -1,60 +1,148 @@
-"""Output hygiene: what a model adds around a tweet (markdown, numbering, preambles, quotes) comes off,
-and so does every URL or @mention the article does not contain — a post goes out under the user's name."""
+"""Output hygiene: a model's tweet reduced to whole sentences the article supports — a post goes out under the
+user's name.
+
+What comes off: markdown, numbering and preambles (scaffolding), model meta-text (bot.tweets.meta), invisible
+characters, and every address, @handle or $cashtag the article does not own (bot.tweets.items). What the
+article owns is structural, never guessed from its wording: its own address, the anchors a reader can see and
+click in it, its visible X handles, the cashtags its text contains (bot.feed.article decides what is visible).
+
+A removal never leaves a hole: the parenthesis, the leading "RT @x:", the trailing "cc @x", or the clause that
+carried the item goes with it; when what is left is not a whole sentence, the sentence goes. A sentence stating
+a number, date, quote or name the article lacks goes too (bot.tweets.facts). `Cleaned.reasons` says what went.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from bot.core.records import Article
-from bot.tweets.length import sanitize, url_spans, urls
+from bot.tweets.facts import Facts, facts_of, unsupported
+from bot.tweets.items import Item, find, normalize_url, permitted
+from bot.tweets.length import sanitize, url_spans
+from bot.tweets.meta import is_meta, unwrap
+
+__all__ = ["Cleaned", "clean", "clean_tweet", "clean_alt", "drop_urls", "normalize_space", "normalize_url",
+           "strip_invisible"]
 
 # Scaffolding a model writes before or around a tweet; each pattern is tried at the start, repeatedly.
 _KEYCAP = r"(?:[0-9#*]\ufe0f?\u20e3|\U0001f51f)"
 _LEADERS = [
     re.compile(r"^#{1,6}\s+"),  # markdown heading marks ("### Tweet 1:"); a #hashtag has no space
-    re.compile(r"^(?:sure|okay|ok|certainly|absolutely)[!.,]?\s*(?=here\b)", re.I),
-    re.compile(r"^here(?:'s|’s| is| are)\b[^\n:]{0,80}:\s*", re.I),
+    re.compile(r"^(?:sure|okay|ok|certainly|absolutely|of course)[!.,]?\s*(?=here\b)", re.I),
+    re.compile(r"^(?:sure|okay|ok|certainly|absolutely|of course)[!.,]\s+", re.I),
+    re.compile(r"^here(?:'s|’s| is| are| you go)\b[^\n:—–]{0,80}[:—–]\s*", re.I),
     re.compile(r"^(?:twitter\s+|x\s+)?thread\b[^\n:]{0,20}:\s*", re.I),
-    re.compile(r"^[*_]{0,2}\s*(?:tweet|post)\s*#?\s*\d+(?:\s*/\s*\d+)?\s*[*_]{0,2}\s*[:.)\-–—]?\s*[*_]{0,2}\s*", re.I),
-    re.compile(r"^[(\[]?\d{1,2}\s*/\s*\d{0,2}[)\]]?(?=\s)\s*"),  # "1/3 ", "(1/3) ", "1/ "
+    re.compile(r"^[*_]{0,2}\s*\[?(?:tweet|post)\s*#?\s*\d+(?:\s*(?:/|of)\s*\d+)?\]?\s*[*_]{0,2}\s*[:.)\-–—]?\s*[*_]{0,2}\s*", re.I),
+    re.compile(r"^[(\[]?\d{1,2}\s*/\s*\d{0,2}[)\]]?(?=\s|:)\s*:?\s*"),  # "1/3 ", "(1/3) ", "1/ ", "1/3:"
     re.compile(r"^\d{1,2}[.)](?=\s)\s*"),  # "1. ", "1) "
     re.compile(rf"^{_KEYCAP}+[:.\-–—]?\s*"),  # "1️⃣ "
     re.compile(r"^[-•·]\s+"),  # a list bullet
 ]
 _TRAILING_NUMBER = re.compile(r"\s*[(\[]?\d{1,2}\s*/\s*\d{1,2}[)\]]?\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
-_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_\n]+?)(?<=\S)[*_](?![\w*])")
 _CODE = re.compile(r"`{1,3}([^`]*)`{1,3}")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _HEADING_LINE = re.compile(r"^#{1,6}\s+", re.M)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」", "『": "』"}
-# twitter-text's mention rule: not after a word character or another sign; 1-20 word characters.
-_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # Words that only pointed at a link ("Read more: https://..."): they go with the link.
 _LEAD_IN = re.compile(r"(?:\b(?:read(?: more| it| this| here| the (?:full )?(?:post|article|piece|story))?|check it out|link|full (?:post|article|story)"
                       r"|more here|details)\s*)?[:\-–—→👉👇]*\s*$", re.I)
 _ARROWS = re.compile(r"[→👉👇]\s*$")
 _DANGLING = re.compile(r"\s*(?:[:\-–—→]|👉|⬇️?|👇)+\s*$")
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)\]»]*\s+(?=\S)|(?<=[^\x00-\x7f][。！？])\s*(?=\S)")
+_HOLE = "\x00"  # where a foreign handle was
+_GAP = "\x01"  # where any other foreign item was
+_ANY = f"[{_HOLE}{_GAP}]"
+# Words a sentence cannot end on: what pointed at the removed item is still waiting for it.
+_OPEN_END = frozenset("""to at per by via from with for on in of and or the a an cc ping ht h/t thanks credit follow visit see
+here like including is are was were be this that its their our your my his her into onto about over under than as
+join check dm email contact reach rt""".split())
+_TRAILER = re.compile(
+    r"[\s,;:—–-]*(?:(?:\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
+    r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply)\s*[:\-]?\s*|[👉👇→⬇️]\s*))*"
+    rf"(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
+# Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
+_LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
+_PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
+_CLAUSE = re.compile(r",\s+|;\s+|\s+[—–]\s+|:\s+|\s+-\s+")
 
 
-def normalize_url(url: str) -> str:
-    """A URL reduced for comparison: no scheme, lower-case host without `www.`, no trailing slash or fragment."""
-    raw = url.strip()
-    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
-    host = (parts.hostname or "").lower()
-    host = host[4:] if host.startswith("www.") else host
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """A cleaned text and one line per thing that was taken out of it."""
+
+    text: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """What the article owns: normalised URLs, X handles and cashtags (lower-case, no sigil), and its facts."""
+
+    urls: frozenset[str]
+    handles: frozenset[str]
+    cashtags: frozenset[str]
+    facts: Facts
+
+
+@lru_cache(maxsize=16)
+def _allowed(article: Article) -> Allowed:
+    entry = article.entry
+    own = {u for u in (entry.link, entry.guid) if u and "." in u}
+    text = f"{article.text}\n{entry.title}\n{entry.subtitle}"
+    tags = {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?!\w)", text)}
+    return Allowed(frozenset(normalize_url(u) for u in set(article.links) | own), _handles(article.mentions),
+                   frozenset(tags), facts_of(article))
+
+
+def allowed_for(article: Article) -> Allowed:
+    """The article's allowances, cached when the Article is hashable."""
     try:
-        number = parts.port
-    except ValueError:  # not a URL at all (an Atom id such as tag:example.org,2026:post): no port to compare
-        number = None
-    port = f":{number}" if number and number not in (80, 443) else ""
-    path = parts.path.rstrip("/")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{port}{path}{query}"
+        return _allowed(article)
+    except TypeError:  # an Article built with unhashable parts (a list for a tuple) is checked uncached
+        return _allowed.__wrapped__(article)
+
+
+def _handles(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(n.strip().lstrip("@＠").lower() for n in names if n.strip())
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without controls, ANSI escapes, bidi and zero-width format characters, tag and private-use
+    characters; ZWJ stays inside an emoji sequence and ZWNJ between letters of scripts that need it."""
+    text = _ANSI.sub("", text).replace("\u2028", "\n").replace("\u2029", "\n")
+    out = []
+    for i, c in enumerate(text):
+        cat = unicodedata.category(c)
+        if c == "\n":
+            out.append(c)
+        elif c == "\t":
+            out.append(" ")
+        elif c == "\u200d":
+            before, after = text[i - 1: i], text[i + 1: i + 2]
+            if before and after and ord(before) > 0x2000 and ord(after) > 0x2000 and not before.isalnum() and not after.isalnum():
+                out.append(c)
+        elif c == "\u200c":
+            before, after = text[i - 1: i], text[i + 1: i + 2]
+            if before.isalpha() and after.isalpha() and not before.isascii() and not after.isascii():
+                out.append(c)
+        elif cat in ("Cc", "Cf", "Co", "Cs", "Cn") and not (c == "\ufe0f" or c == "\u20e3"):
+            continue
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def normalize_space(text: str) -> str:
+    """Runs of spaces collapsed, lines stripped, blank lines removed (at most single newlines), ends stripped."""
+    lines = (re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
@@ -66,18 +154,6 @@ def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
             head = _LEAD_IN.sub("", text[:start]) if at_end else _ARROWS.sub("", text[:start])
             text = head + (" " if head and not head[-1].isspace() else "") + text[end:]
     return text
-
-
-@lru_cache(maxsize=16)
-def _article_urls(article: Article) -> frozenset[str]:
-    """Normalised URLs the article really contains: its links, its own address, and URLs in its text."""
-    found = set(article.links) | {u for u in (article.entry.link, article.entry.guid) if u and "." in u}
-    found |= set(urls(article.text))
-    return frozenset(normalize_url(u) for u in found)
-
-
-def _handles(names: Iterable[str]) -> frozenset[str]:
-    return frozenset(n.strip().lstrip("@＠").lower() for n in names if n.strip())
 
 
 def _strip_scaffolding(text: str) -> str:
@@ -108,32 +184,119 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _no_controls(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
+def sentences(paragraph: str) -> list[str]:
+    """One paragraph split at sentence ends (Latin and CJK), each stripped."""
+    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
 
 
-def normalize_space(text: str) -> str:
-    """Runs of spaces collapsed, lines stripped, blank lines removed (at most single newlines), ends stripped."""
-    lines = (re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+def _whole(sentence: str) -> bool:
+    """True when a mended sentence still reads as one: enough words, nothing left hanging at its end."""
+    words = re.findall(r"[\w'’/]+", sentence)
+    wide = sum(1 for c in sentence if unicodedata.east_asian_width(c) in "WF")
+    if len(words) < 3 and wide < 6:
+        return False
+    last = re.sub(r"[\s.!?…,;:]+$", "", sentence).rsplit(None, 1)[-1].lower() if sentence.strip() else ""
+    if last in _OPEN_END or sentence.rstrip().endswith((":", ",", ";", "-", "—", "–", "→", "(")):
+        return False
+    return not re.search(r"(?:^|\s)['’]s\b|\(\s*\)|\[\s*\]|\s[,.;:!?](?=\s|$)", sentence)
+
+
+def _mend(sentence: str, foreign: list[Item]) -> str:
+    """The sentence without its foreign items and what carried them, or "" when no whole sentence is left."""
+    text = sentence
+    for item in sorted(foreign, key=lambda i: -i.start):
+        text = text[: item.start] + (_HOLE if item.kind == "handle" else _GAP) + text[item.end:]
+    ends = re.search(r"[.!?…。！？][\"'”’)\]»]*\s*$", sentence)
+    end = ends.group(0).strip() if ends else ""
+    text = _PAREN.sub("", text)
+    text = _LEADER.sub("", text)
+    text = _TRAILER.sub("", text)
+    if _HOLE in text or _GAP in text:
+        parts = _CLAUSE.split(text)
+        seps = _CLAUSE.findall(text)
+        kept: list[str] = []
+        dropped_between = False
+        for i, part in enumerate(parts):
+            if _HOLE in part or _GAP in part:
+                dropped_between = bool(kept)
+                continue
+            if kept:
+                sep = seps[i - 1]
+                kept.append(" " if dropped_between and sep.strip() == "," else sep)
+            kept.append(part)
+            dropped_between = False
+        text = "".join(kept)
+    if _HOLE in text or _GAP in text or not text.strip():
+        return ""
+    text = normalize_space(text).rstrip(" ,;:—–-")
+    if text and not re.search(r"[.!?…。！？][\"'”’)\]»]*$", text):
+        text += end or "."
+    text = text[0].upper() + text[1:] if text[:1].islower() else text
+    return text if _whole(text) else ""
+
+
+def _describe(items: list[Item]) -> str:
+    kinds = {"url": "a link", "address": "an address", "handle": "a handle", "cashtag": "a cashtag"}
+    return ", ".join(f"{kinds[i.kind]} the article does not have ({i.text})" for i in items)
+
+
+def _clean_sentence(sentence: str, allowed: Allowed, reasons: list[str], faithful: bool) -> str:
+    if is_meta(sentence):
+        after = sentence.split(":", 1)[1].strip() if ":" in sentence else ""
+        if not after or is_meta(after) or not _whole(after):
+            reasons.append(f"removed model meta-text ({sentence[:60]})")
+            return ""
+        sentence = after
+    foreign = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags)]
+    if foreign:
+        mended = _mend(sentence, foreign)
+        reasons.append(f"removed {_describe(foreign)}" + ("" if mended else " and the sentence that carried it"))
+        sentence = mended
+    if sentence and faithful:
+        bare = sentence
+        for item in reversed(find(sentence)):  # what a permitted link or handle spells is not a claim
+            bare = bare[: item.start] + " " + bare[item.end:]
+        missing = unsupported(bare, allowed.facts)
+        if missing:
+            reasons.append(f"removed a sentence stating what the article does not say ({', '.join(missing[:3])})")
+            return ""
+    return sentence
+
+
+def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
+    """Text from a model as whole sentences the article supports, and why anything was removed."""
+    allowed = allowed_for(article)
+    text = strip_invisible(sanitize(unicodedata.normalize("NFC", text or "")))
+    text = _strip_markdown(unwrap(text))
+    text = _unquote(_strip_scaffolding(normalize_space(text)))
+    reasons: list[str] = []
+    paragraphs = []
+    for line in text.split("\n"):
+        line = _unquote(_strip_scaffolding(line))
+        kept = [s for s in (_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)) if s]
+        if kept:
+            paragraphs.append(" ".join(kept))
+    text = normalize_space("\n".join(paragraphs))
+    text = _DANGLING.sub("", text) or text
+    text = re.sub(r" +([,.])(?=\s|$)", r"\1", text)
+    return Cleaned(_unquote(normalize_space(text)), tuple(dict.fromkeys(reasons)))
 
 
 def clean_tweet(text: str, article: Article) -> str:
-    """One tweet from a model without markdown, scaffolding, foreign URLs or foreign @mentions."""
-    text = _no_controls(sanitize(text))
-    text = _strip_markdown(text)
-    text = _unquote(_strip_scaffolding(normalize_space(text)))
-    try:
-        allowed = _article_urls(article)
-    except TypeError:  # an Article built with unhashable parts (a list for a tuple) is checked uncached
-        allowed = _article_urls.__wrapped__(article)
-    text = drop_urls(text, lambda url: normalize_url(url) in allowed)
-    mentions = _handles(article.mentions)
-    text = _MENTION.sub(lambda m: m.group(0) if m.group(1).lower() in mentions else "", text)
-    text = normalize_space(text)
-    # What pointed at a removed link ("Read more: ", "👇") goes too; a comma left behind by a removed
-    # mention closes up, and so does a full stop. (Not ; : ! ? — French spaces those on purpose.)
-    text = _DANGLING.sub("", text) or text
-    text = re.sub(r" +([,.])(?=\s|$)", r"\1", text)
-    return _unquote(normalize_space(text))
+    """One tweet from a model without scaffolding, meta-text, foreign items or unsupported sentences."""
+    return clean(text, article).text
+
+
+def clean_alt(text: str, article: Article, limit: int = 1000) -> Cleaned:
+    """Alt text held to a tweet's hygiene, within `limit` characters (cut at a sentence end where one is close)."""
+    out = clean(text, article)
+    text = " ".join(out.text.split())
+    if len(text) <= limit:
+        return Cleaned(text, out.reasons)
+    cut = text[:limit]
+    stop = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    if stop > limit // 2:
+        cut = cut[: stop + 1]
+    else:
+        cut = cut[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") + "…"
+    return Cleaned(cut, (*out.reasons, f"alt text cut to {len(cut)} of {limit} characters"))

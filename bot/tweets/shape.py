@@ -4,13 +4,13 @@ once, numbering, and every tweet fitted to X's 280 weighted characters. Pure fun
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.errors import WriterError
-from bot.tweets.hygiene import clean_tweet, drop_urls, normalize_space, normalize_url
+from bot.tweets.hygiene import clean, drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
-from bot.tweets.length import MAX_WEIGHT, fit, is_valid, sanitize, trim, urls, weighted_length
+from bot.tweets.length import ELLIPSIS, MAX_WEIGHT, fit, is_valid, sanitize, trim, urls, weighted_length
 
 Rewrite = Callable[[str, int], "str | None"]
 
@@ -40,16 +40,39 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
-def _dedupe(texts: list[str], notes: list[str]) -> list[str]:
-    out, seen = [], set()
+def repeats(a: str, b: str) -> bool:
+    """True when two tweets say mostly the same words (six in ten shared), not only when they are identical."""
+    x, y = set(_key(a).split()), set(_key(b).split())
+    return bool(x and y) and (x == y or len(x & y) / len(x | y) >= 0.6)
+
+
+def _fill(texts: list[str | None], spares: Sequence[str], notes: list[str]) -> list[str]:
+    """Tweets that cleaning emptied take the offline writer's next sentence that repeats no tweet kept."""
+    pool = [s for s in spares if s.strip()]
+    out: list[str] = []
     for i, text in enumerate(texts, 1):
-        key = _key(text) or text
+        if text is None:
+            keep = [t for t in texts if t]
+            spare = next((s for s in pool if not any(repeats(s, t) for t in keep + out)), None)
+            if spare is not None:
+                pool.remove(spare)
+                out.append(spare)
+                notes.append(f"tweet {i}: nothing whole was left; replaced with a passage from the article")
+            else:
+                notes.append(f"draft tweet {i} was empty after cleaning; dropped")
+            continue
+        out.append(text)
+    return out
+
+
+def _dedupe(texts: list[str], notes: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, text in enumerate(texts, 1):
         if not text.strip():
             notes.append(f"draft tweet {i} was empty after cleaning; dropped")
-        elif key in seen:
+        elif any((_key(text) or text) == (_key(t) or t) or repeats(text, t) for t in out):
             notes.append(f"draft tweet {i} repeated an earlier tweet; dropped")
         else:
-            seen.add(key)
             out.append(text)
     return out
 
@@ -123,6 +146,14 @@ def _limit_hashtags(texts: list[str], cap: int, notes: list[str]) -> tuple[list[
     return out, used
 
 
+def _whole_sentences(text: str, budget: int) -> str:
+    """The longest run of `text`'s first whole sentences that fits `budget`, or "" when the first does not."""
+    parts = [p for line in text.split("\n") for p in sentences(line)]
+    while parts and weighted_length(" ".join(parts)) > budget:
+        parts.pop()
+    return " ".join(parts)
+
+
 def _fallback(article: Article, notes: list[str]) -> list[str]:
     title = normalize_space(sanitize(article.title))
     if not title:
@@ -133,8 +164,11 @@ def _fallback(article: Article, notes: list[str]) -> list[str]:
 
 
 def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | None = None,
-          attempts: int = 2) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
-    """A draft turned into exactly-valid tweets (count, hashtags, link once, numbering, fit) and notes."""
+          attempts: int = 2, spares: Sequence[str] = ()) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """A draft turned into exactly-valid tweets (hygiene, count, hashtags, link once, numbering, fit) and notes.
+
+    `spares` are the offline writer's tweets for this article: one takes the place of a tweet that hygiene
+    left with nothing whole."""
     notes: list[str] = []
     entry = article.entry
     own = {normalize_url(u) for u in (entry.link, entry.guid) if u and "." in u}
@@ -142,19 +176,29 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     def not_own(url: str) -> bool:
         return normalize_url(url) not in own
 
-    texts = [normalize_space(drop_urls(clean_tweet(t, article), not_own)) for t in draft.tweets]
+    cleaned: list[str | None] = []
+    for i, raw in enumerate(draft.tweets, 1):
+        out = clean(raw, article)
+        if out.reasons:
+            notes.append(f"tweet {i}: " + "; ".join(out.reasons))
+        text = normalize_space(drop_urls(out.text, not_own))
+        cleaned.append(text if text or not raw.strip() else None)
+    spare_texts = [normalize_space(drop_urls(clean(t, article).text, not_own)) for t in spares]
+    texts = _fill(cleaned, spare_texts, notes)
     copies = sum(1 for t in draft.tweets if any(normalize_url(u) in own for u in urls(t)))
     if copies and spec.link != "none":
         notes.append(f"removed the article link the model wrote in {copies} tweet(s); it is placed once")
     texts, tags = _limit_hashtags(texts, spec.hashtags, notes)
-    texts = _dedupe(texts, notes) or _fallback(article, notes)
+    texts = _dedupe(texts, notes) or _fill([None], spare_texts, notes) or _fallback(article, notes)
     texts = _count(texts, max(1, spec.tweets), notes)
 
     def clean_rewrite(text: str, budget: int) -> str | None:
         out = rewrite(text, budget) if rewrite else None
         if not isinstance(out, str):
             return None
-        out = normalize_space(drop_urls(clean_tweet(out, article), not_own))
+        out = normalize_space(drop_urls(clean(out, article).text, not_own))
+        if not out:
+            return None
         present = {m.group(1).lower() for m in _HASHTAG.finditer(text)} & tags
         return _filter_tags(out, present, set())[0]
 
@@ -190,6 +234,9 @@ def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | 
             notes.append(f"the article link is too long to post ({weighted_length(link)}); left out")
             suffix, budget = "", MAX_WEIGHT - weighted_length(prefix)
         body, note = fit(text, budget, rewrite, attempts, label=f"tweet {i + 1}")
+        whole = _whole_sentences(text, budget)
+        if body.endswith(ELLIPSIS) and whole:  # a cut mid-thought reads worse than fewer whole sentences
+            body, note = whole, f"tweet {i + 1} cut to its first whole sentences ({weighted_length(whole)}/{budget})"
         full = prefix + body + suffix
         # Counting the parts apart can differ from counting the whole at the seams; shrink until it fits.
         while weighted_length(full) > MAX_WEIGHT and budget > 2:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.tweets.meta import is_refusal
+
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
 _TWEET_KEYS = ("tweets", "thread", "posts", "tweet_texts")
@@ -50,10 +52,17 @@ def strip_reasoning(text: str) -> str:
     return _THINK.sub("", text).strip()
 
 
+def refused(text: str, parsed: Parsed | None) -> bool:
+    """True when the answer declines the task ("I can't help with that"): a failed answer, never a tweet."""
+    if parsed is None:
+        return is_refusal(strip_reasoning(text))
+    return is_refusal(parsed.tweets[0]) or all(is_refusal(t) for t in parsed.tweets)
+
+
 def parse_thread(text: str) -> Parsed | None:
     """The tweets, image prompt and alt text in a model's answer, or None when there is no thread in it."""
     text = strip_reasoning(text)
-    if not text:
+    if not text or is_refusal(text):
         return None
     for candidate in _json_values(text):
         parsed = _from_json(candidate)
@@ -63,8 +72,10 @@ def parse_thread(text: str) -> Parsed | None:
 
 
 def parse_rewrite(text: str) -> str:
-    """The shortened tweet in a model's answer: no fences, lead-ins, labels or surrounding quotes."""
+    """The shortened tweet in a model's answer: no fences, lead-ins, labels or surrounding quotes ("" for a refusal)."""
     text = strip_reasoning(text)
+    if is_refusal(text):
+        return ""
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError
-from bot.writing.answers import Parsed, parse_rewrite, parse_thread
+from bot.writing.answers import Parsed, parse_rewrite, parse_thread, refused
 from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
 from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
 from bot.core.settings import Secrets, Settings
@@ -134,7 +134,16 @@ class HFWriter:
             messages = self.prompts.thread(article, spec, self.context_tokens)
             answer = self._ask_json(model, messages, "thread")
         parsed = parse_thread(answer)
-        if parsed is not None:
+        if parsed is not None and not refused(answer, parsed):
+            return parsed
+        if refused(answer, parsed):  # a refusal is a failed answer: asked once more, then the next model
+            self._mark_last("refused")
+            log.warning("writer: %s declined to write the thread; asking once more", model)
+            answer = self._ask_json(model, messages.then(answer[:4000], self.prompts.repair(spec)), "repair")
+            parsed = parse_thread(answer)
+            if parsed is None or refused(answer, parsed):
+                self._mark_last("refused" if refused(answer, parsed) else "unparseable")
+                return None
             return parsed
         self._mark_last("cut off" if self._cut_off else "unparseable")
         if self._cut_off:
@@ -144,8 +153,9 @@ class HFWriter:
         repair = messages.then(answer[:4000], self.prompts.repair(spec))
         answer = self._ask_json(model, repair, "repair")
         parsed = parse_thread(answer)
-        if parsed is None:
-            self._mark_last("unparseable")
+        if parsed is None or refused(answer, parsed):
+            self._mark_last("refused" if refused(answer, parsed) else "unparseable")
+            return None
         return parsed
 
     def _ask_json(self, model: str, messages: Messages, purpose: str) -> str:

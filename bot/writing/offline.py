@@ -16,6 +16,17 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _TARGET = 240
 _CJK_STOPS = ("。", "！", "？")
 _ENDS = (".", "!", "?", "…", *_CJK_STOPS)
+# A masthead, not news: "Penn Spark Newsletter | January 2026", "Issue #12 · March".
+_MASTHEAD = re.compile(r"(?i)[|·•]|^\W*(?:the\s+)?[\w\s]{0,40}\b(?:newsletter|digest|roundup|edition|issue|vol\.?|volume|weekly|monthly)\b[\w\s#.,-]{0,30}$")
+# What makes a sentence the post's news: something opens, is due, launches, is announced, has a date.
+_NEWS = re.compile(r"(?i)\b(?:open(?:s|ed)?|due|deadline|appl(?:y|ications?)|announc\w*|launch\w*|releas\w*|introduc\w*|invit\w*|"
+                   r"register|registration|rsvp|tickets?|join|sign up|available|today|tonight|tomorrow|this week|new|now|"
+                   r"showcase|event|hiring|recruit\w*|win\w*|raised?|published?|shipp\w*)\b")
+_DATE = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s*(?:am|pm)\b|\b20\d\d\b")
+# A sentence that leans on the one before it ("This is why…", "They said…") reads as a riddle on its own.
+_LEANS_BACK = re.compile(r"^(?:\W*)(?:this|these|that|those|it|its|they|their|them|he|she|his|her|such|so|but|and|also|however|then)\b",
+                         re.IGNORECASE)
+_FOREIGN = re.compile(r"@\w|https?://|www\.|\w\.(?:com|org|net|io)\b")
 
 
 class Writer(Protocol):
@@ -57,14 +68,19 @@ class ExtractiveWriter:
         self.calls: list[ModelCall] = []  # never any: this writer calls no model
 
     def write(self, article: Article, spec: ThreadSpec) -> Draft:
-        """Title and subtitle, then the highest-scoring sentences in article order, packed into tweets."""
+        """The title with the post's news (or its subtitle), then its key sentences in order, packed into tweets."""
         entry = article.entry
+        pool = _pool(article)
+        news = _news(pool)
         opener = entry.title.strip()
-        if entry.subtitle.strip() and entry.subtitle.strip() != opener:
-            opener = f"{opener}\n\n{entry.subtitle.strip()}"
+        subtitle = entry.subtitle.strip()
+        for part in (subtitle if subtitle != opener and not _MASTHEAD.search(subtitle) else "", news):
+            if part and not _repeats(part, opener) and _weight(f"{opener}\n\n{part}") <= _TARGET:
+                opener = f"{opener}\n\n{part}" if opener else part
         tweets = [opener or "New post"]
         if spec.tweets > 1:
-            tweets += self._body(article, spec.tweets - 1, exclude=opener)
+            rest = [s for s in pool if s != news and not _repeats(s, opener)]
+            tweets += self._body(rest, spec.tweets - 1)
         publication = entry.publication or "the publication"
         prompt = (f"An editorial illustration for an essay titled “{entry.title}”, calm colours, "
                   f"no text, no letters")
@@ -79,20 +95,59 @@ class ExtractiveWriter:
         shorter = " ".join(parts)
         return shorter if _weight(shorter) <= budget else None
 
-    def _body(self, article: Article, count: int, exclude: str) -> list[str]:
-        body = [b.text for b in article.blocks if b.kind in ("paragraph", "quote", "list")]
-        pool = [s for s in sentences("\n".join(body)) if s not in exclude and len(_WORD.findall(s)) >= 4]
+    def _body(self, pool: list[str], count: int) -> list[str]:
         # Whole sentences read well side by side; fragments ("- Sub-second queries", a bold label) run into the
         # next sentence when packed, so they are used only when the article has too few whole ones.
         whole = [s for s in pool if s.rstrip("\"'”’»)").endswith(_ENDS)]
         if len(whole) >= count:
             pool = whole
-        if not pool:
-            pool = [s for s in sentences("\n".join(body)) if s not in exclude]
+        # Sentences that lean on the one before, or carry someone else's address, only when nothing else is left.
+        plain = [s for s in pool if not _LEANS_BACK.match(s) and not _FOREIGN.search(s)]
+        if len(plain) >= count:
+            pool = plain
         if not pool:
             return []
         chosen = _key_sentences(pool, budget=count * 2)
         return _pack(chosen, count)
+
+
+def _repeats(a: str, b: str) -> bool:
+    """True when most words of the shorter text are in the other (a repeat, not just the same topic)."""
+    x, y = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.7
+
+
+def _pool(article: Article) -> list[str]:
+    """The article's body sentences worth quoting: not a line addressed to a model, no repeats, four words or more."""
+    body = [b.text for b in article.blocks if b.kind in ("paragraph", "quote", "list") and not b.to_model]
+    out: list[str] = []
+    for s in sentences("\n".join(body)):
+        if len(_WORD.findall(s)) < 4:
+            continue
+        same = next((i for i, t in enumerate(out) if _repeats(s, t)), None)
+        if same is None:
+            out.append(s)
+        elif len(s) > len(out[same]):  # "Due Jan 24 @ 5pm", then "Applications are due Jan 24th at 5pm EST."
+            out[same] = s
+    if not out:
+        out = [s for s in sentences("\n".join(body)) if s.strip()][:8]
+    return out
+
+
+def _news(pool: list[str]) -> str:
+    """The sentence near the top that carries the post's news (something opens, is due, on a date), else its
+    first plain sentence, or "" when it has none."""
+    candidates = [(i, s) for i, s in enumerate(pool[:15])
+                  if not _LEANS_BACK.match(s) and not _FOREIGN.search(s) and s.rstrip("\"'”’»)").endswith(_ENDS)
+                  and not s.rstrip().endswith(("?", "？")) and _weight(s) <= 200 and not s.isupper()]
+    best, best_score = "", 0.0
+    for i, s in candidates:
+        score = len(_NEWS.findall(s)) + 2 * bool(_DATE.search(s)) - 0.1 * i
+        if score > best_score:
+            best, best_score = s, score
+    if best_score >= 2:
+        return best
+    return candidates[0][1] if candidates else ""  # no news as such: the post's opening sentence
 
 
 def _key_sentences(pool: list[str], budget: int) -> list[str]:
