@@ -250,7 +250,7 @@ def _is_content(text: str) -> bool:
 
 def x_handles(texts: Iterable[str]) -> frozenset[str]:
     """The @handles in `texts` that are X handles: not in a sentence that gives them to another network."""
-    found = set()
+    found: set[str] = set()
     for text in texts:
         for sentence in _SENTENCE.split(text):
             if "@" not in sentence or (_NETWORK.search(sentence) and not _ON_X.search(sentence)):

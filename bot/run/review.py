@@ -23,7 +23,7 @@ from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
 from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
-from bot.tweets.hygiene import clean_tweet, normalize_url
+from bot.tweets.hygiene import clean, normalize_url
 from bot.tweets.length import MAX_WEIGHT, is_valid, sanitize, urls, weighted_length
 
 log = logging.getLogger("bot.review")
@@ -102,7 +102,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any]) -> str:
         raise EditRefused(f"{label} is empty; write something or keep the draft's text")
     article = article_stage.clean(entry_from_json(draft["entry"]))
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
-    cleaned = clean_tweet(text, article)
+    cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
     placed = {normalize_url(u) for t in network_threads(draft["plan"]).get("x", []) for u in urls(t["text"])}
     foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
     if foreign:

@@ -58,7 +58,7 @@ def unsupported(sentence: str, facts: Facts) -> list[str]:
     missing: list[str] = []
     norm = _normalise(sentence)
     for number in _NUMBER.findall(norm):
-        if number not in facts.numbers and number.rstrip(".0") not in facts.numbers:
+        if number not in facts.numbers and re.sub(r"\.0+$", "", number) not in facts.numbers:
             missing.append(number)
     for month in re.findall(r"\b(" + "|".join(sorted(_MONTH_NAMES)) + r")\s+\d{1,2}\b", norm):
         day = re.search(month + r"\s+(\d{1,2})\b", norm)

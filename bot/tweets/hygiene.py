@@ -46,7 +46,10 @@ _TRAILING_NUMBER = re.compile(r"\s*[(\[]?\d{1,2}\s*/\s*\d{1,2}[)\]]?\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
 _ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_\n]+?)(?<=\S)[*_](?![\w*])")
 _CODE = re.compile(r"`{1,3}([^`]*)`{1,3}")
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+# Blank-looking letters and invisible marks that Unicode does not class as format characters.
+_BLANKS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u034f\u180b\u180c\u180d\u180f\u17b4\u17b5\U0001d159\U0001d173")
 _HEADING_LINE = re.compile(r"^#{1,6}\s+", re.M)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」", "『": "』"}
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -64,12 +67,14 @@ _OPEN_END = frozenset("""to at per by via from with for on in of and or the a an
 here like including is are was were be this that its their our your my his her into onto about over under than as
 join check dm email contact reach rt""".split())
 _TRAILER = re.compile(
-    r"[\s,;:—–-]*(?:(?:\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
+    r"[\s,;:—–-]*(?:(?:/?\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
     r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply)\s*[:\-]?\s*|[👉👇→⬇️]\s*))*"
     rf"(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
 # Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
 _LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
 _PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
+_RESCUE = re.compile(r"(?i)^\W*(?:here(?:'s|’s| is| are)\b.{0,60}|(?:tweet|post)\s*#?\d*(?:\s*(?:/|of)\s*\d+)?|tweet text|text|draft|"
+                     r"final|output|answer|response|thread|sure!?\s*here.{0,40}|okay,?\s*here.{0,40})\s*$")
 _CLAUSE = re.compile(r",\s+|;\s+|\s+[—–]\s+|:\s+|\s+-\s+")
 
 
@@ -132,7 +137,7 @@ def strip_invisible(text: str) -> str:
             before, after = text[i - 1: i], text[i + 1: i + 2]
             if before.isalpha() and after.isalpha() and not before.isascii() and not after.isascii():
                 out.append(c)
-        elif cat in ("Cc", "Cf", "Co", "Cs", "Cn") and not (c == "\ufe0f" or c == "\u20e3"):
+        elif (cat in ("Cc", "Cf", "Co", "Cs", "Cn") and not (c == "\ufe0f" or c == "\u20e3")) or c in _BLANKS:
             continue
         else:
             out.append(c)
@@ -168,6 +173,7 @@ def _strip_scaffolding(text: str) -> str:
 
 
 def _strip_markdown(text: str) -> str:
+    text = _MD_IMAGE.sub(" ", text)
     text = _MD_LINK.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
     text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
     text = _ITALIC.sub(r"\1", text)
@@ -242,11 +248,12 @@ def _describe(items: list[Item]) -> str:
 
 def _clean_sentence(sentence: str, allowed: Allowed, reasons: list[str], faithful: bool) -> str:
     if is_meta(sentence):
-        after = sentence.split(":", 1)[1].strip() if ":" in sentence else ""
-        if not after or is_meta(after) or not _whole(after):
+        # "Tweet text: <the tweet>" keeps the tweet; "Note: …" and "Alt text: …" are not tweets at all.
+        label, _, after = sentence.partition(":")
+        if not _RESCUE.match(label) or is_meta(after) or not _whole(after.strip()):
             reasons.append(f"removed model meta-text ({sentence[:60]})")
             return ""
-        sentence = after
+        sentence = after.strip()
     foreign = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags)]
     if foreign:
         mended = _mend(sentence, foreign)

@@ -50,8 +50,12 @@ def fold(text: str) -> str:
         code = ord(c)
         if 0xFF01 <= code <= 0xFF5E:
             c = chr(code - 0xFEE0)
-        elif c == "\u3002":  # 。 reads as a dot inside a host name
+        elif c in "\u3002\uff61\u2024\ufe52\u0701\u0702\ua4f8":  # read as a dot inside a host name
             c = "."
+        elif c in "\u2215\u2044\u29f8\uff0f":  # read as a slash
+            c = "/"
+        elif c in "\ua789\u02d0\u2236\ufe55":  # read as a colon
+            c = ":"
         out.append(c)
     return "".join(out).translate(_LOOKALIKE)
 

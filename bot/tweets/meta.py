@@ -12,7 +12,7 @@ import html
 import re
 
 _REFUSAL = re.compile(
-    r"(?i)^\W*(?:(?:i(?:'|’)?m\s+)?sorry\b|i\s+apologi[sz]e\b|unfortunately,?\s+i\b|as an ai\b|i(?:'|’)m an ai\b"
+    r"(?i)^\W*(?:i(?:'|’)?m\s+(?:so\s+|very\s+|really\s+)?sorry\b|sorry\s*[,!.]?\s*(?:but\s+)?(?:i|i'm|i’m|this|that|as an)\b|i\s+apologi[sz]e\b|unfortunately,?\s+i\b|as an ai\b|i(?:'|’)m an ai\b"
     r"|i\s+(?:can(?:no|'|’)?t|am\s+(?:not\s+able|unable)|(?:'|’)m\s+(?:not\s+able|unable)|won(?:'|’)t|will\s+not|must\s+decline|do\s+not\s+feel)"
     r"\s+(?:help|assist|comply|write|create|do|provide|fulfil|fulfill|generate|produce|complete|support|engage)\b"
     r"|i\s+(?:can(?:no|'|’)?t|cannot)\s+(?:help|assist)"
@@ -25,15 +25,17 @@ _META_SENTENCE = re.compile(
     r"|\btweet\s*#?\d+\b|\b(?:this|the)\s+(?:tweet|thread|version|draft|rewrite|summary)\s+(?:is|has|keeps|stays|removes|cuts|fits|was)\b"
     r"|^\W*(?:i(?:'|’)?ve|i\s+have|i)\s+(?:removed|kept|shortened|rewrote|rewritten|trimmed|added|included|omitted|left out|"
     r"dropped|changed|made|cut|condensed|used|avoided|replaced|stayed|ensured)\b"
-    r"|^\W*(?:let me know|hope (?:this|that) helps|feel free to|would you like|here(?:'s| is| are) (?:the|your|a)\b)"
+    r"|^\W*(?:let me know|(?:i\s+)?hope (?:this|that|it) (?:helps|works)|feel free to|would you like|do you want|want me to|"
+    r"shall i|should i|happy to (?:adjust|help|revise|change)|here(?:'s| is| are) (?:the|your|a)\b)"
     r"|^\W*(?:sure|certainly|okay|ok|absolutely|of course)\s*[!.,]"
-    r"|^\W*(?:sorry|unfortunately)\b")
+    r"|^\W*(?:sorry|unfortunately),?\s+(?:but\s+)?(?:i|i'm|i’m|as an ai)\b")
 # Debris around the words: fences, JSON syntax, think tags, HTML, "Tweet 1 of 3 —", a literal \n, placeholders.
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*|~~~")
 _THINK = re.compile(r"(?is)<think>.*?(?:</think>|$)|</?think>")
 _DROP_ELEMENT = re.compile(r"(?is)<(script|style|template|noscript)\b[^>]*>.*?(?:</\1\s*>|$)")
 _TAG = re.compile(r"(?i)</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->|<![^>]*>")
-_JSON_KEY = re.compile(r'(?i)^\s*[\[{]*\s*"(?:tweets?|thread|posts?|text|content|image_prompt|alt_text)"\s*:\s*[\[{]*\s*"?')
+_JSON_OTHER = re.compile(r'(?i)^\s*[\[{,]*\s*"?(?:image_prompt|imagePrompt|alt_text|altText|image)"?\s*:')
+_JSON_KEY = re.compile(r'(?i)^\s*[\[{]*\s*"(?:tweets?|thread|posts?|text|content)"\s*:\s*[\[{]*\s*"?')
 _JSON_EDGE = re.compile(r'^\s*[\[{,]+\s*"|"\s*[\]},]+\s*$|^\s*"|"\s*,?\s*$')
 _OF_COUNT = re.compile(r"(?i)^\W*(?:tweet|post|part)?\s*\d{1,2}\s*(?:of|/)\s*\d{1,2}\s*[:.)\-–—|]*\s*|^\W*(?:thread\s*🧵?|🧵)\s*[:(\[]?\s*\d{1,2}\s*/\s*\d{1,2}\s*[)\]:]?\s*")
 _PLACEHOLDER = re.compile(r"(?i)\[(?:insert|add|your|link|url|source|citation|image|name)[^\]\n]{0,40}\]|\{\{?\s*(?:link|url|article_url|source)\s*\}?\}|<(?:link|url)>"
@@ -65,6 +67,8 @@ def unwrap(text: str) -> str:
     text = _JSON_KEY.sub("", text)
     lines = []
     for line in text.split("\n"):
+        if _JSON_OTHER.match(line) or re.fullmatch(r"\s*[\[\]{},]+\s*", line):
+            continue  # the image prompt or alt text of a JSON answer, or its brackets: not tweet text
         line = _JSON_EDGE.sub("", line) if line.count('"') % 2 or re.search(r'^\s*[\[{,]|[\]},]\s*$', line) else line
         line = _OF_COUNT.sub("", line)
         line = _LABEL.sub("", line)

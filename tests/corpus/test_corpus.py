@@ -8,7 +8,8 @@ an independent counter (twitter-text-parser, not bot.tweet). Hidden HTML never r
 paragraph quoting an injection phrase does.
 
 The oracles here are deliberately written without the bot's code: regular expressions a reviewer can read, and
-the PyPI twitter-text port for length and URL extraction. Run alone: pytest tests/corpus -q -p no:cacheprovider
+tests/helpers/twitter_text.py's judge (the official twitter-text JS where node runs, else the PyPI port) for
+length and URL extraction. Run alone: pytest tests/corpus -q -p no:cacheprovider
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from twitter_text import extract_urls, parse_tweet
-
 from helpers.botproc import bot_env, run_bot
+from helpers.twitter_text import judge, url_spans
 from llmserver import LLMServer
 
 HERE = Path(__file__).resolve().parent
@@ -133,7 +133,8 @@ def _problems_in(text: str, case: dict[str, Any], own: str, article_text: str, i
         found.append("invisible or control character")
     seen = _visible(text)
     body = seen
-    for url in extract_urls(seen):
+    seen = unicodedata.normalize("NFC", seen)
+    for url in [seen[s:e] for s, e in url_spans(seen)]:
         if _norm_url(url) not in allowed:
             found.append(f"foreign URL {url!r}")
         body = body.replace(url, " ")
@@ -164,9 +165,9 @@ def _problems_in(text: str, case: dict[str, Any], own: str, article_text: str, i
         if len(text) > 1000:
             found.append(f"alt text of {len(text)} characters")
     else:
-        parsed = parse_tweet(text)
-        if not parsed.valid or parsed.weightedLength > 280:
-            found.append(f"invalid under twitter-text-parser ({parsed.weightedLength})")
+        parsed = judge().parse(text)
+        if not parsed["valid"] or parsed["weightedLength"] > 280:
+            found.append(f"invalid under the independent judge ({parsed['weightedLength']})")
         source_digits = set(_DIGITS.findall(article_text))
         for number in _DIGITS.findall(body):
             if number not in source_digits:
