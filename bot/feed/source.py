@@ -168,7 +168,11 @@ def parse(data: bytes, source: str, *, content_type: str = "") -> FeedResult:
         headers["content-type"] = content_type
     # A BytesIO, never a str: feedparser treats a str as a URL or a path and would fetch it itself.
     # Relative links are resolved later against each post's own link (article.py), not the feed URL.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, resolve_relative_uris=False)
+    # sanitize_html=False: feedparser's sanitizer drops what it does not allow (<template>, aria-hidden, hidden,
+    # visibility and opacity styles) but keeps the text inside, so hidden text would become visible; the
+    # article stage cleans the raw HTML itself and knows what a reader cannot see (bot.feed.article).
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, resolve_relative_uris=False,
+                              sanitize_html=False)
     if not parsed.get("version") and not parsed.entries:
         raise _not_a_feed(data, source, content_type, parsed)
     warnings: list[str] = []

@@ -137,7 +137,11 @@ def strip_invisible(text: str) -> str:
             before, after = text[i - 1: i], text[i + 1: i + 2]
             if before.isalpha() and after.isalpha() and not before.isascii() and not after.isascii():
                 out.append(c)
-        elif (cat in ("Cc", "Cf", "Co", "Cs", "Cn") and not (c == "\ufe0f" or c == "\u20e3")) or c in _BLANKS:
+        elif "\ufe00" <= c <= "\ufe0f":  # a variation selector only after a symbol, or a keycap's digit
+            before = out[-1] if out else ""
+            if before and (not before.isalnum() or (before in "0123456789#*" and text[i + 1: i + 2] == "\u20e3")):
+                out.append(c)
+        elif (cat in ("Cc", "Cf", "Co", "Cs", "Cn") and c != "\u20e3") or c in _BLANKS:
             continue
         else:
             out.append(c)

@@ -75,11 +75,11 @@ class ExtractiveWriter:
         opener = entry.title.strip()
         subtitle = entry.subtitle.strip()
         for part in (subtitle if subtitle != opener and not _MASTHEAD.search(subtitle) else "", news):
-            if part and not _repeats(part, opener) and _weight(f"{opener}\n\n{part}") <= _TARGET:
+            if part and not _says_no_more(part, opener) and _weight(f"{opener}\n\n{part}") <= _TARGET:
                 opener = f"{opener}\n\n{part}" if opener else part
         tweets = [opener or "New post"]
         if spec.tweets > 1:
-            rest = [s for s in pool if s != news and not _repeats(s, opener)]
+            rest = [s for s in pool if s != news and not _says_no_more(s, opener)]
             tweets += self._body(rest, spec.tweets - 1)
         publication = entry.publication or "the publication"
         prompt = (f"An editorial illustration for an essay titled “{entry.title}”, calm colours, "
@@ -115,6 +115,12 @@ def _repeats(a: str, b: str) -> bool:
     """True when most words of the shorter text are in the other (a repeat, not just the same topic)."""
     x, y = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
     return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.7
+
+
+def _says_no_more(part: str, than: str) -> bool:
+    """True when most of `part`'s words are already in `than` (a subtitle that restates the title)."""
+    x, y = set(_WORD.findall(part.lower())), set(_WORD.findall(than.lower()))
+    return not x or len(x & y) / len(x) >= 0.7
 
 
 def _pool(article: Article) -> list[str]:

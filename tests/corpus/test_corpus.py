@@ -132,12 +132,12 @@ def _problems_in(text: str, case: dict[str, Any], own: str, article_text: str, i
     if any(_bad_char(text, i) for i in range(len(text))):
         found.append("invisible or control character")
     seen = _visible(text)
-    body = seen
     seen = unicodedata.normalize("NFC", seen)
+    body = seen
     for url in [seen[s:e] for s, e in url_spans(seen)]:
         if _norm_url(url) not in allowed:
             found.append(f"foreign URL {url!r}")
-        body = body.replace(url, " ")
+        body = re.sub(r"(?:\s*[:→👉])?\s*" + re.escape(url), " ", body)
     for m in _ADDRESS.finditer(body):
         hit = m.group(0).strip(". ").lower()
         if not any(hit and (hit in a or a in hit) for a in allowed):
@@ -159,7 +159,8 @@ def _problems_in(text: str, case: dict[str, Any], own: str, article_text: str, i
         if plain and pattern.search(plain):
             found.append(f"fragment {pattern.search(plain).group(0)!r}")
             break
-    if plain and not re.search(_ENDS, plain):
+    ends_with_link = any(seen.rstrip().endswith(seen[s:e]) for s, e in url_spans(seen))
+    if plain and not re.search(_ENDS, plain) and not ends_with_link:
         found.append("does not end as a sentence")
     if is_alt:
         if len(text) > 1000:
@@ -212,7 +213,9 @@ def check_case(case: dict[str, Any], out: Outcome) -> list[str]:
         problems += [f"alt text: {p}" for p in _problems_in(alt, case, own, article_text, is_alt=True)]
     if (out.data.get("writer") or {}).get("backend") == "extractive":
         problems += [f"offline: {p}" for p in _offline_problems(tweets, case)]
-    prompt = "\n".join(out.prompts)
+    # What reached the model of the article: the <article> block of each request (not the bot's own echo of an
+    # earlier answer in a repair or rewrite request).
+    prompt = "\n".join(m for p in out.prompts for m in re.findall(r"<article>(.*?)</article>", p, re.S))
     for marker in case.get("prompt_has", []):
         if out.prompts and marker not in prompt:
             problems.append(f"the prompt lost the legitimate passage {marker!r}")
@@ -326,5 +329,7 @@ def test_the_corpus_is_big_and_varied() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(case: dict[str, Any], outcomes: dict[str, Outcome]) -> None:
-    problems = check_case(case, outcomes[case["id"]])
-    assert not problems, f"{case['category']}: " + "; ".join(problems)
+    out = outcomes[case["id"]]
+    problems = check_case(case, out)
+    posted = [t["text"] for t in (out.data or {}).get("tweets", [])]
+    assert not problems, f"{case['category']}: " + "; ".join(problems) + f"\nposted: {posted!r}"
