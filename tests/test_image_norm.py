@@ -192,3 +192,29 @@ def test_output_always_decodes_within_limits(width: int, height: int, mode: str,
     assert result.size == (w, h) and max(w, h) <= max_side
     assert mime == {"JPEG": "image/jpeg", "PNG": "image/png"}[result.format]
     assert not result.getexif()
+
+
+def png_of_zeros(width: int, height: int, colour_type: int = 6) -> bytes:
+    """A real, complete PNG (RGBA by default) of zeros: a few hundred KB that decode to width*height*4 bytes."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    bands = {2: 3, 6: 4}[colour_type]
+    packer = zlib.compressobj(9)
+    row = b"\0" * (1 + width * bands)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_a_small_png_that_decodes_to_hundreds_of_megabytes_is_refused_before_decoding() -> None:
+    bomb = png_of_zeros(8000, 8000)  # ~250 KB on the wire, 256 MB as RGBA pixels
+    assert len(bomb) < 400_000
+    with pytest.raises(ImageError, match="8000x8000 pixels, too large to decode safely"):
+        normalise(bomb)
+
+
+def test_a_large_jpeg_photo_is_decoded_at_reduced_size() -> None:
+    # A 20-megapixel camera JPEG: over the pixel cap in full, but JPEG can decode at 1/2 scale (draft mode).
+    photo = encode(Image.new("RGB", (5200, 3900), (90, 120, 200)), "JPEG", quality=70)
+    out, mime, width, height = normalise(photo)
+    assert mime == "image/jpeg" and max(width, height) <= 4096 and width / height == pytest.approx(4 / 3, abs=0.01)

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 # Formats we decode. A closed list on purpose: Pillow would also open EPS (which runs Ghostscript),
 # PSD, ICO and others that never belong in a post.
 FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
-MAX_PIXELS = 64 * 1024 * 1024  # above this we call it a decompression bomb, whatever the file size
+# A cap on what one image may cost in memory once decoded, whatever its file size: 4096x4096 pixels (more than X
+# shows), at most 64 MB of pixel data. A 250 KB PNG can claim 8000x8000 RGBA, 256 MB decoded (and a few copies
+# more while it is converted): refused from its header, before a pixel is decoded. JPEG is first asked to
+# decode at 1/2, 1/4 or 1/8 scale (draft mode), so a large camera photo still fits.
+MAX_PIXELS = 4096 * 4096
+MAX_DECODED_BYTES = 64 * 1024 * 1024
 MIN_SIDE = 32  # smaller than this is a tracking pixel or an icon, not a picture worth posting
 _QUALITIES = (90, 78, 66)
 _MAX_SHRINKS = 8
@@ -113,7 +118,10 @@ def _decode(data: bytes) -> "PILImage":
     except Exception as exc:  # Pillow raises many types for damaged headers
         raise ImageError(f"the image header is damaged ({type(exc).__name__})", _HINT) from exc
     width, height = image.size
-    if width * height > MAX_PIXELS:
+    if image.format in ("JPEG", "MPO") and width * height > MAX_PIXELS:
+        image.draft("RGB", (width // 8, height // 8) if width * height > 16 * MAX_PIXELS else
+                    _within(width, height))
+    if image.size[0] * image.size[1] > MAX_PIXELS or _decoded_bytes(image) > MAX_DECODED_BYTES:
         raise ImageError(f"the image is {width}x{height} pixels, too large to decode safely", _HINT)
     if min(width, height) < MIN_SIDE:
         raise ImageError(f"the image is only {width}x{height} pixels, too small to post", _HINT)
@@ -123,6 +131,20 @@ def _decode(data: bytes) -> "PILImage":
     except Exception as exc:  # truncated or corrupt pixel data: OSError, SyntaxError, ValueError...
         raise ImageError(f"the {image.format} image is damaged and cannot be decoded ({type(exc).__name__})", _HINT) from exc
     return image
+
+
+def _within(width: int, height: int) -> tuple[int, int]:
+    """The size a JPEG draft should reach: the first halving that brings it under MAX_PIXELS."""
+    scale = 1
+    while (width // scale) * (height // scale) > MAX_PIXELS and scale < 8:
+        scale *= 2
+    return width // scale, height // scale
+
+
+def _decoded_bytes(image: "PILImage") -> int:
+    """Bytes the decoded pixels take (bands x bytes per band), from the header alone."""
+    per_band = 4 if image.mode in ("I", "F") else 2 if image.mode.startswith("I;16") else 1
+    return image.size[0] * image.size[1] * len(image.getbands()) * per_band
 
 
 def _describe(data: bytes) -> str:
