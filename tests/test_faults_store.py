@@ -111,3 +111,39 @@ def test_an_output_folder_that_cannot_be_written(world: World) -> None:
     second = world.once(feeds, BOT_OUTPUT_DIR=str(blocker / "out"))
     assert second.returncode == 0, second.stderr[-2000:]
     assert len(world.x.posts) == 3
+
+
+READ_ONLY = [["check"], ["history"], ["history", "--json"], ["drafts"], ["drafts", "--json"]]
+
+
+@fault("Database", "read-only commands (`bot check`, `bot history`, `bot drafts`) before anything was recorded, on "
+       "SQLite and on an empty PostgreSQL",
+       "each says nothing is recorded yet and creates nothing: no SQLite file, no table on PostgreSQL (only `bot post` "
+       "and `bot run` create the schema)", cases=2)
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_read_only_commands_create_no_state(world: World, db: str) -> None:
+    import json
+
+    from sqlalchemy import create_engine, inspect
+
+    databases = fresh_postgres() if db == "postgres" else iter([""])
+    url = next(databases)
+    extra = {"DATABASE_URL": url} if url else {}
+    try:
+        for args in READ_ONLY:
+            result = world.cli(args, [world.feeds.url("/feed")], **extra)
+            no_leaks(result.stdout, result.stderr)
+            if args[-1] == "--json":
+                assert result.returncode == 0 and json.loads(result.stdout) == [], result.stderr[-2000:]
+            else:
+                assert "nothing recorded yet" in result.stdout + result.stderr, (args, result.stdout, result.stderr)
+        assert not list(world.tmp.glob("*.db*")) and not list(world.tmp.rglob("bot.db"))
+        if url:
+            engine = create_engine(url)
+            try:
+                assert inspect(engine).get_table_names() == []
+            finally:
+                engine.dispose()
+    finally:
+        for _ in databases:
+            pass

@@ -12,7 +12,7 @@ from bot.core.errors import AuthError, BotError
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
-from bot.state.store import Store
+from bot.state.store import Store, describe_database
 from bot.run.daemon import describe
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
@@ -117,7 +117,11 @@ def _x_me(settings: Settings) -> str:
 
 
 def _store(settings: Settings) -> str:
-    store = Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
+    url = settings.secrets.get("DATABASE_URL") or None
+    store = Store.open_existing(url, settings)  # a check reads: it creates no file and no schema
+    if store is None:
+        where = describe_database(url, settings)
+        return f"{where}: nothing recorded yet (the first `bot post` or `bot run` creates it)"
     try:
         return store.health()
     finally:

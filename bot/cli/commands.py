@@ -94,8 +94,16 @@ def _logs_to(view: Any, settings: Settings) -> Iterator[None]:
 
 
 def open_store(settings: Settings) -> Any:
-    """The store named by DATABASE_URL, else the SQLite file."""
+    """The store named by DATABASE_URL, else the SQLite file; created or migrated (post and run only)."""
     return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
+
+
+NOTHING_YET = "nothing recorded yet: run `bot run --once` or `bot post` first"
+
+
+def read_store(settings: Settings) -> Any:
+    """The store for a read-only command, or None when nothing was recorded yet; creates no file or table."""
+    return Store.open_existing(settings.secrets.get("DATABASE_URL") or None, settings)
 
 
 def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
@@ -128,7 +136,10 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     import json
     from datetime import datetime, timezone
 
-    store = open_store(settings)
+    store = read_store(settings)
+    if store is None:
+        print("[]" if as_json else NOTHING_YET)
+        return 0
     try:
         rows = store.history(limit)
         reviews = DraftStore(store).by_entry()
@@ -166,7 +177,9 @@ def retry_command(settings: Settings, ref: str) -> int:
     """`bot retry ENTRY`: make a failed entry eligible again."""
     import time
 
-    store = open_store(settings)
+    store = read_store(settings)  # an entry to retry is one already recorded: nothing to create
+    if store is None:
+        raise BotError(f"no entry matches {ref!r}: {NOTHING_YET}", "give its key (/p/slug), link or guid")
     try:
         row = store.retry(ref, time.time())
     finally:

@@ -61,8 +61,11 @@ def _with_published(store: Any, draft: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int:
-    """`bot drafts`: the drafts waiting (or every draft with --all)."""
-    store = open_store(settings)
+    """`bot drafts`: the drafts waiting (or every draft with --all); creates no state when there is none."""
+    store = Store.open_existing(settings.secrets.get("DATABASE_URL") or None, settings)
+    if store is None:
+        print("[]" if json_out else "no drafts: nothing recorded yet (run `bot run --once` or `bot post` first)")
+        return 0
     try:
         states = ("draft", "approved", "scheduled", "rejected", "posted") if everything else WAITING
         drafts = [_with_published(store, d) for d in review.drafts_of(store).listing(states)]

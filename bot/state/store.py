@@ -27,6 +27,11 @@ def normalise_url(url: str | None, sqlite_path: str) -> str:
     return url
 
 
+def describe_database(url: str | None, settings: Settings) -> str:
+    """Which database DATABASE_URL (or the SQLite file) names, password masked."""
+    return _safe(normalise_url(url, settings.store.sqlite_path))
+
+
 def _safe(url: str) -> str:
     try:
         from sqlalchemy.engine import make_url
@@ -120,6 +125,48 @@ class Store:
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
                              "check DATABASE_URL, that the server is running, and the file's folder is writable") from None
+        return store
+
+    @classmethod
+    def open_existing(cls, url: str | None, settings: Settings) -> "Store | None":
+        """Open for reading only: None when nothing was recorded yet (no SQLite file, no schema); never migrates.
+
+        Read-only commands (`bot check`, `bot history`, `bot drafts`) use this, so they create no file and no table;
+        only `bot post` and `bot run` create or migrate the schema (Store.open). StoreError when the database is
+        older than this bot (migrated by the next `bot post` or `bot run`), or cannot be reached.
+        """
+        from sqlalchemy import create_engine, inspect
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+        full = normalise_url(url, settings.store.sqlite_path)
+        where, password = _safe(full), _password(full)
+        try:
+            if full.startswith("sqlite"):
+                database = make_url(full).database or ""
+                if not database or database == ":memory:" or not Path(database).expanduser().is_file():
+                    return None
+                engine = create_engine(full, connect_args={"timeout": 30})
+            else:
+                engine = create_engine(full, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            store = cls(engine, where, password)
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("schema_version"):
+                    engine.dispose()
+                    return None
+                from sqlalchemy import text
+
+                version = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0
+        except ArgumentError:
+            raise StoreError(f"DATABASE_URL is not a database URL ({where})",
+                             "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
+        except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
+            raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
+                             "check DATABASE_URL, that the server is running, and the file is readable") from None
+        if version < LATEST:
+            engine.dispose()
+            raise StoreError(f"the database {where} is at schema v{version}; this bot reads v{LATEST}",
+                             "run `bot run --once` (or `bot post`) once to migrate it")
         return store
 
     def close(self) -> None:
