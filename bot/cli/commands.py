@@ -25,6 +25,7 @@ from bot.run.notify import notify_waiting
 from bot.run.publishing import thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso
 from bot.cli.drafts import draft_post
+from bot.web.server import serve, serve_in_thread
 
 
 def fetch_entry(settings: Settings, source: str, which: str) -> tuple[Any, Any]:
@@ -125,8 +126,30 @@ def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
                 notify_waiting(settings, store, clock.time())
 
         if web:
-            raise BotError("bot run --web is not built yet", "run `bot serve` beside `bot run`")
+            page = serve_in_thread(settings, store, clock)
+
+            def counted(url: str, should_stop: Any) -> None:
+                ok = False
+                try:
+                    poll(url, should_stop)
+                    ok = True
+                finally:
+                    page.ops.count_poll(ok)  # /metrics counts the daemon's polls too
+
+            try:
+                return daemon.run(settings, counted, clock, once=once)
+            finally:
+                page.stop()
         return daemon.run(settings, poll, clock, once=once)
+    finally:
+        store.close()
+
+
+def serve_command(settings: Settings, *, host: str | None, port: int | None) -> int:
+    """`bot serve`: the review page alone (the daemon runs elsewhere, or use `bot run --web`)."""
+    store = open_store(settings)
+    try:
+        return serve(settings, store, host, port)
     finally:
         store.close()
 

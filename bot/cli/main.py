@@ -80,6 +80,16 @@ def run(once: bool, web: bool) -> None:
     sys.exit(run_command(_settings(), once=once, web=web))
 
 
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT, else web.port, 8080).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the review page: drafts to approve and edit, history, /api/poll, /healthz, /metrics."""
+    from bot.cli.commands import serve_command
+
+    sys.exit(serve_command(_settings(), host=host, port=port))
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of drafts with their tweets.")
 @click.option("--all", "everything", is_flag=True, help="Also rejected and posted drafts.")

@@ -55,16 +55,19 @@ def _colour(name: str) -> str:
     return f"hsl({hue} 55% 42%)"
 
 
-def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
-    """The whole page as a string; every piece of article or model text is escaped."""
+def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: str | None = None) -> str:
+    """The thread's posts drawn as X shows them (HTML, every text escaped); `image_src` links the image instead
+    of embedding it (the review page serves it)."""
     entry = thread.article.entry
     name = entry.publication or entry.author or "Your account"
     initials = "".join(w[0] for w in name.split()[:2]).upper() or "?"
     ids = {p.position: p.tweet_id for p in (posted.published if posted else ())}
     image_html = ""
     if thread.image.path and thread.image.path.is_file():
-        data = base64.b64encode(thread.image.path.read_bytes()).decode("ascii")
-        image_html = (f'<figure><img src="data:{thread.image.mime or "image/jpeg"};base64,{data}" '
+        if image_src is None:
+            data = base64.b64encode(thread.image.path.read_bytes()).decode("ascii")
+            image_src = f"data:{thread.image.mime or 'image/jpeg'};base64,{data}"
+        image_html = (f'<figure><img src="{html.escape(image_src)}" '
                       f'alt="{html.escape(thread.image.alt_text)}"><span class="alt">ALT</span></figure>')
     items = []
     total = len(thread.tweets)
@@ -78,6 +81,19 @@ def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
             f'<div class="text">{_linkify(tweet.text)}</div>{image_html if index == 1 else ""}'
             f'<div class="meta"><span class="{state}">{tweet.weighted_length}/280</span>{posted_note}</div></div></article>'
         )
+    return "".join(items)
+
+
+def preview_css() -> str:
+    """The stylesheet of the drawn thread."""
+    return _CSS
+
+
+def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
+    """The whole page as a string; every piece of article or model text is escaped."""
+    entry = thread.article.entry
+    ids = {p.position: p.tweet_id for p in (posted.published if posted else ())}
+    items = [thread_items(thread, posted)]
     subtitle = html.escape(f"{entry.title} · writer: {thread.writer.backend}{' ' + thread.writer.model if thread.writer.model else ''}"
                            f" · image: {thread.image.source}")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in thread.notes)

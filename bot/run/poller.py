@@ -62,6 +62,8 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
                 log.info("%s: %d new entries", url, len(new))
         # Validators are saved only once the entries are in the store: a crash before this refetches them.
         store.save_feed_state(url, result.etag, result.last_modified, now)
+    else:  # 304: the same validators, but the poll happened (/healthz reads its time)
+        store.save_feed_state(url, state["etag"], state["last_modified"], now)
     due = store.due(url, now, settings.daemon.max_attempts)
     if not due:
         return 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.errors import BotError, PublishError
 from bot.core.files import write_atomic
-from bot.core.records import Entry, PostedThread, Tweet
+from bot.core.records import Entry, PostedThread, Thread, Tweet
 from bot.feed import article as article_stage
 from bot.output import record as output
 from bot.output.preview import render_preview
@@ -77,10 +77,17 @@ def write_record(draft: dict[str, Any], posted: PostedThread | None = None) -> N
         record["published"] = [{"position": p.position, "tweet_id": p.tweet_id} for p in posted.published]
     try:
         write_atomic(folder / "thread.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-        thread = thread_from_plan(plan, entry_from_json(draft["entry"]), None, folder, need_image=False)  # type: ignore[arg-type]
+        thread = draft_thread(draft)
         write_atomic(folder / "preview.html", render_preview(thread, posted))
     except OSError as exc:
         log.warning("cannot update %s: %s", folder, exc.strerror or exc)
+
+
+def draft_thread(draft: dict[str, Any]) -> Thread:
+    """The draft's X thread as a record (for drawing it); its image is the file in the draft's folder, if still there."""
+    folder = Path(draft["out_dir"]) if draft.get("out_dir") else Path(".")
+    # need_image=False: nothing is made again, so no dependencies are needed
+    return thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), None, folder, need_image=False)  # type: ignore[arg-type]
 
 
 def _removed(before: list[str], after: list[str]) -> list[str]:
@@ -119,6 +126,16 @@ def check_tweet(text: str, number: int, draft: dict[str, Any]) -> str:
     return text
 
 
+def alt_problem(alt: str) -> str:
+    """Why this alt text cannot be used, or "" when it can."""
+    alt = " ".join(sanitize(alt).split())
+    if not alt:
+        return "the alt text is empty; describe the image for readers who cannot see it"
+    if len(alt) > ALT_MAX:
+        return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
+    return ""
+
+
 def _editable(draft: dict[str, Any]) -> None:
     if draft["state"] != "draft":
         raise EditRefused(f"draft {draft['id']} is {draft['state']}; only a waiting draft can be edited")
@@ -146,10 +163,9 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
         notes.append(f"edited tweet {tweet}")
     if alt is not None:
         alt = " ".join(sanitize(alt).split())
-        if not alt:
-            raise EditRefused("the alt text is empty; describe the image for readers who cannot see it")
-        if len(alt) > ALT_MAX:
-            raise EditRefused(f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}")
+        problem = alt_problem(alt)
+        if problem:
+            raise EditRefused(problem)
         plan["image"] = {**plan.get("image", {}), "alt_text": alt}
         notes.append("edited the alt text")
     if not notes:

@@ -1,0 +1,29 @@
+"""Counts for /metrics, read from the store at each scrape: entries by status, drafts by state, posts, calls, spend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.state.store import Store, _guard
+
+
+class Stats:
+    """Aggregate counts only: no title, text or secret ever leaves through here."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @_guard
+    def read(self) -> dict[str, Any]:
+        """{"entries": {status: n}, "drafts": {state: n}, "posts", "failures", "model_calls": {outcome: n}, "spend"}."""
+        run = self.store._run
+        entries = {r["status"]: int(r["n"]) for r in run("SELECT status, COUNT(*) AS n FROM entries GROUP BY status")}
+        drafts = {r["state"]: int(r["n"]) for r in run("SELECT state, COUNT(*) AS n FROM drafts GROUP BY state")}
+        posts = int(run("SELECT COUNT(*) AS n FROM tweets WHERE tweet_id IS NOT NULL")[0]["n"])
+        calls: dict[str, int] = {}
+        for r in run("SELECT outcome, COUNT(*) AS n FROM model_calls GROUP BY outcome"):
+            key = "ok" if r["outcome"] == "ok" else "failed"  # outcomes are free text ("http 429"): two labels only
+            calls[key] = calls.get(key, 0) + int(r["n"])
+        spend = float(run("SELECT COALESCE(SUM(cost), 0) AS c FROM entries")[0]["c"] or 0)
+        return {"entries": entries, "drafts": drafts, "posts": posts, "failures": entries.get("failed", 0),
+                "model_calls": calls, "spend": spend}

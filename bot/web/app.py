@@ -1,0 +1,287 @@
+"""The review page's routes: sign in, the queue, a draft's page (edit, approve, reject), history.
+
+Every page needs a signed-in session; every form POST carries the session's CSRF token. Templates autoescape,
+so nothing from an article or a model is ever live markup. Handlers are plain functions: Starlette runs them in
+its thread pool, where publishing (which blocks on X) belongs.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.core.clock import Clock
+from bot.core.errors import BotError
+from bot.core.settings import Settings
+from bot.output.preview import preview_css, thread_items
+from bot.run import review, wiring
+from bot.run.publishing import ClaimHeld
+from bot.state import policy
+from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso
+from bot.state.store import Store
+from bot.tweets.length import sanitize
+from bot.web import security
+from bot.web.lengthdata import length_data_js
+from bot.web.ops import Ops, api_poll, healthz, metrics
+
+log = logging.getLogger("bot.web")
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True,
+                                undefined=jinja2.StrictUndefined)
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=security.signed_in(request),
+                                                **context)
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                                                        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                             "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"})
+
+
+class Review:
+    """The page's state: settings, the store, the clock."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, ops: Ops) -> None:
+        self.settings, self.store, self.clock, self.ops = settings, store, clock, ops
+        self.drafts = DraftStore(store)
+
+    # guards
+    def _gate(self, request: Request) -> Response | None:
+        if not security.host_allowed(self.settings, request):
+            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
+        if not security.signed_in(request):
+            return RedirectResponse("/login", 303)
+        return None
+
+    async def _form(self, request: Request) -> tuple[Any, Response | None]:
+        form = await request.form()
+        if not security.csrf_ok(request, form):
+            return form, PlainTextResponse("the form's CSRF token is missing or wrong: reload the page and try again", 403)
+        return form, None
+
+    # sign in
+    def login_page(self, request: Request) -> Response:
+        """GET /login."""
+        if not security.host_allowed(self.settings, request):
+            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
+        return _page(request, "login.html", error="", tokenless=not security.web_token(self.settings))
+
+    async def login(self, request: Request) -> Response:
+        """POST /login: the token is the password; a wrong one gets no session."""
+        if not security.host_allowed(self.settings, request):
+            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
+        form, refused = await self._form(request)
+        if refused:
+            return refused
+        if not security.token_ok(self.settings, str(form.get("token", ""))):
+            log.warning("review page: a sign-in with a wrong token from %s", security.client(request))
+            return _page(request, "login.html", 401, error="That is not the token. Try again.",
+                         tokenless=not security.web_token(self.settings))
+        request.session.clear()
+        request.session["auth"] = True
+        security.csrf_token(request)  # a fresh CSRF token for the signed-in session
+        return RedirectResponse("/", 303)
+
+    async def logout(self, request: Request) -> Response:
+        """POST /logout."""
+        form, refused = await self._form(request)
+        if refused:
+            return refused
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    # pages
+    def index(self, request: Request) -> Response:
+        """GET /: the drafts waiting, each linking to its page."""
+        gate = self._gate(request)
+        if gate:
+            return gate
+        rows = [{"id": d["id"], "title": entry_from_json(d["entry"]).title or d["entry_key"], "state": d["state"],
+                 "created": (iso(d["created_at"]) or "")[:16].replace("T", " "),
+                 "publish_at": iso(d.get("publish_at"))} for d in self.drafts.listing()]
+        return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
+
+    def _draft_view(self, request: Request, draft: dict[str, Any], status: int = 200, *,
+                    texts: dict[int, str] | None = None, errors: dict[int, str] | None = None, alt: str | None = None,
+                    alt_error: str = "", message: str = "") -> Response:
+        thread = review.draft_thread(draft)
+        done = self.store.ledger(draft["feed"], draft["entry_key"]).done()
+        published = [{"position": p, "tweet_id": t.tweet_id, "url": f"https://x.com/i/status/{t.tweet_id}"}
+                     for p, t in sorted(done.items())]
+        tweets = [{"n": n, "text": (texts or {}).get(n, t.text), "length": t.weighted_length,
+                   "error": (errors or {}).get(n, "")} for n, t in enumerate(thread.tweets, 1)]
+        image = f"/drafts/{draft['id']}/image" if thread.image.path and thread.image.path.is_file() else None
+        return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
+                     link=thread.article.entry.link, tweets=tweets, alt=thread.image.alt_text if alt is None else alt,
+                     alt_error=alt_error, published=published, message=message, css=preview_css(),
+                     drawn=thread_items(thread, None, image_src=image), editable=draft["state"] == "draft",
+                     publish_at=iso(draft.get("publish_at")))
+
+    def draft_page(self, request: Request) -> Response:
+        """GET /drafts/{id}."""
+        gate = self._gate(request)
+        if gate:
+            return gate
+        try:
+            draft = self.drafts.get(request.path_params["id"])
+        except DraftNotFound:
+            return PlainTextResponse("no such draft", 404)
+        return self._draft_view(request, draft)
+
+    def image(self, request: Request) -> Response:
+        """GET /drafts/{id}/image: the draft's image file."""
+        gate = self._gate(request)
+        if gate:
+            return gate
+        try:
+            thread = review.draft_thread(self.drafts.get(request.path_params["id"]))
+        except DraftNotFound:
+            return PlainTextResponse("no such draft", 404)
+        if not thread.image.path or not thread.image.path.is_file():
+            return PlainTextResponse("no image", 404)
+        return FileResponse(thread.image.path, media_type=thread.image.mime or "image/jpeg")
+
+    async def act(self, request: Request) -> Response:
+        """POST /drafts/{id}: Save, Approve or Reject (the button pressed is `action`)."""
+        gate = self._gate(request)
+        if gate:
+            return gate
+        form, refused = await self._form(request)
+        if refused:
+            return refused
+        return await run_in_threadpool(self._act, request, form)
+
+    def _act(self, request: Request, form: Any) -> Response:
+        try:
+            draft = self.drafts.get(request.path_params["id"])
+        except DraftNotFound:
+            return PlainTextResponse("no such draft", 404)
+        action, who, now = str(form.get("action", "")), security.client(request), self.clock.time()
+        if action == "reject":
+            try:
+                draft = review.reject(self.store, draft["id"], "web", who, now)
+            except BotError as exc:
+                return self._draft_view(request, draft, 409, message=exc.message)
+            return self._draft_view(request, draft, message="Rejected: this draft will not be posted.")
+        if action not in ("save", "approve"):
+            return PlainTextResponse("unknown action", 400)
+        if draft["state"] == "draft":
+            saved = self._save(request, draft, form, who, now)
+            if isinstance(saved, Response):
+                return saved
+            draft = saved
+        if action == "save":
+            return self._draft_view(request, draft, message="Saved.")
+        return self._approve(request, draft, who, now)
+
+    def _save(self, request: Request, draft: dict[str, Any], form: Any, who: str, now: float) -> dict[str, Any] | Response:
+        """Check every changed tweet and the alt text; save all of them, or none and say why beside each."""
+        current = review.tweets_of(draft)
+        texts = {n: sanitize(str(form.get(f"tweet-{n}", t.text))) for n, t in enumerate(current, 1)}
+        changed = {n: text for n, text in texts.items() if text != current[n - 1].text}
+        alt = sanitize(str(form.get("alt_text", ""))) if "alt_text" in form else None
+        old_alt = (draft["plan"].get("image") or {}).get("alt_text", "")
+        errors: dict[int, str] = {}
+        for n, text in changed.items():
+            try:
+                review.check_tweet(text, n, draft)
+            except BotError as exc:
+                errors[n] = exc.message
+        alt_error = ""
+        if alt is not None and alt != old_alt:
+            alt_error = review.alt_problem(alt)
+        if errors or alt_error:
+            return self._draft_view(request, draft, 422, texts=texts, errors=errors, alt=alt, alt_error=alt_error,
+                                    message="Nothing was saved: fix what is marked.")
+        try:
+            for n, text in changed.items():
+                draft = review.edit(self.store, draft["id"], "web", who, now, tweet=n, text=text)
+            if alt is not None and alt != old_alt:
+                draft = review.edit(self.store, draft["id"], "web", who, now, alt=alt)
+        except BotError as exc:
+            return self._draft_view(request, draft, 409, message=exc.message)
+        return draft
+
+    def _approve(self, request: Request, draft: dict[str, Any], who: str, now: float) -> Response:
+        try:
+            deps = wiring.build(self.settings, dry_run=False, clock=self.clock, store=self.store)
+            draft = review.approve(self.store, draft["id"], "web", who, now)
+            if draft["state"] != "posted":
+                review.publish_approved(draft, deps)
+        except ClaimHeld:
+            message = "Another bot process is publishing this draft right now; reload in a moment."
+            return self._draft_view(request, self.drafts.get(draft["id"]), 409, message=message)
+        except BotError as exc:
+            log.error("review page: approving draft %s: %s", draft["id"], exc)
+            return self._draft_view(request, self.drafts.get(draft["id"]), 502, message=f"Not published: {exc}")
+        draft = self.drafts.get(draft["id"])
+        message = "Published on X." if draft["state"] == "posted" else f"Approved ({draft['state']})."
+        return self._draft_view(request, draft, message=message)
+
+    def history(self, request: Request) -> Response:
+        """GET /history: what was posted and what failed, and the post budget left today."""
+        gate = self._gate(request)
+        if gate:
+            return gate
+        rows = [r for r in self.store.history(100) if r["status"] not in ("skipped",)]
+        for r in rows:
+            r["when"] = (iso(r["published"] or r["updated_at"]) or "")[:16].replace("T", " ")
+            r["links"] = [(t["tweet_id"], f"https://x.com/i/status/{t['tweet_id']}") for t in r["tweets"]]
+        per_day = self.settings.x.posts_per_day
+        used = self.store.posts_since(self.clock.time() - policy.DAY)
+        left = f"{max(0, per_day - used)} of {per_day}" if per_day else "no limit (x.posts_per_day = 0)"
+        return _page(request, "history.html", rows=rows, budget_left=left, used=used)
+
+
+def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None = None) -> Starlette:
+    """The ASGI app for these settings and this store."""
+    ops = ops or Ops(settings, store, clock)
+    page = Review(settings, store, clock, ops)
+    static = Path(str(files("bot.web").joinpath("static")))
+
+    async def poll(request: Request) -> Response:
+        return await api_poll(ops, request)
+
+    def health(request: Request) -> Response:
+        return healthz(ops)
+
+    def prometheus(request: Request) -> Response:
+        return metrics(ops)
+
+    def length_js(request: Request) -> Response:
+        return Response(length_data_js(), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+    routes = [
+        Route("/login", page.login_page, methods=["GET"]),
+        Route("/login", page.login, methods=["POST"]),
+        Route("/logout", page.logout, methods=["POST"]),
+        Route("/", page.index, methods=["GET"]),
+        Route("/drafts/{id:int}", page.draft_page, methods=["GET"]),
+        Route("/drafts/{id:int}", page.act, methods=["POST"]),
+        Route("/drafts/{id:int}/image", page.image, methods=["GET"]),
+        Route("/history", page.history, methods=["GET"]),
+        Route("/api/poll", poll, methods=["POST"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
+        Route("/assets/length-data.js", length_js, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+    ]
+    secure = settings.web.public_url.strip().lower().startswith("https://")
+    middleware = [Middleware(SessionMiddleware, secret_key=security.session_key(settings),
+                             session_cookie=security.SESSION_COOKIE, max_age=security.SESSION_AGE,
+                             same_site="lax", https_only=secure)]
+    return Starlette(routes=routes, middleware=middleware)

@@ -1,0 +1,142 @@
+"""The machine-facing endpoints: POST /api/poll (the automation trigger), /healthz and /metrics.
+
+/api/poll runs one poll of every feed in this process, under the same claims as the daemon, so a trigger that
+fires while the daemon polls posts nothing twice. /healthz needs no session (platform health checks have none);
+/metrics neither (Prometheus scrapes it) and so carries counts only: no secret, no title, no article text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.core.clock import Clock
+from bot.core.errors import BotError
+from bot.core.settings import Settings
+from bot.run import wiring
+from bot.run.daemon import stall_limit
+from bot.run.notify import notify_waiting
+from bot.run.poller import poll_feed
+from bot.state.drafts import DraftStore
+from bot.state.stats import Stats
+from bot.state.store import Store
+from bot.web import security
+
+log = logging.getLogger("bot.web")
+
+
+class Ops:
+    """What the machine endpoints share: the settings, the store, the clock, and this process's poll counts."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+        self.settings, self.store, self.clock = settings, store, clock
+        self.started = clock.time()
+        self.polls = {"ok": 0, "failed": 0}
+        self.lock = threading.Lock()
+        self.poll_lock = threading.Lock()  # one /api/poll at a time: a second waits for the first
+
+    def count_poll(self, ok: bool) -> None:
+        """Note one finished poll of one feed (the daemon's or the API's)."""
+        with self.lock:
+            self.polls["ok" if ok else "failed"] += 1
+
+    def poll_all(self) -> dict[str, Any]:
+        """One poll of every feed; what happened, as JSON."""
+        drafts = DraftStore(self.store)
+        before = {d["id"] for d in drafts.listing(("draft",))}
+        feeds = []
+        with self.poll_lock:
+            for url in self.settings.feed.urls:
+                result: dict[str, Any] = {"feed": url}
+                try:
+                    deps = wiring.build(self.settings, dry_run=False, clock=self.clock, store=self.store)
+                    result.update(ok=True, posted=poll_feed(url, deps, lambda: False, Path(self.settings.output.dir)))
+                except BotError as exc:
+                    result.update(ok=False, error=security_safe(self.settings, str(exc)))
+                self.count_poll(bool(result["ok"]))
+                feeds.append(result)
+            notify_waiting(self.settings, self.store, self.clock.time())
+        waiting = drafts.listing(("draft",))
+        return {"feeds": feeds, "posted": sum(f.get("posted", 0) for f in feeds),
+                "new_drafts": [{"id": d["id"], "link": f"/drafts/{d['id']}"} for d in waiting if d["id"] not in before],
+                "drafts_waiting": len(waiting), "ok": all(f["ok"] for f in feeds)}
+
+    def last_poll_age(self) -> float:
+        """Seconds since the stalest configured feed was last polled (by any process); from start when never."""
+        now = self.clock.time()
+        times = [self.store.feed_state(url).get("last_poll") or self.started for url in self.settings.feed.urls]
+        return now - min(times) if times else now - self.started
+
+
+def security_safe(settings: Settings, text: str) -> str:
+    """An error line with every secret value masked."""
+    return settings.secrets.redact(text)
+
+
+async def api_poll(ops: Ops, request: Request) -> Response:
+    """POST /api/poll with `Authorization: Bearer <BOT_WEB_TOKEN>`: one poll of every feed now; 401 otherwise."""
+    if not security.bearer_ok(ops.settings, request):
+        return JSONResponse({"error": "send Authorization: Bearer <BOT_WEB_TOKEN>"}, 401,
+                            headers={"WWW-Authenticate": 'Bearer realm="bot"'})
+    if not ops.settings.feed.urls:
+        return JSONResponse({"error": "no feed configured: set BOT_FEED_URL"}, 400)
+    return JSONResponse(await run_in_threadpool(ops.poll_all))
+
+
+def healthz(ops: Ops) -> Response:
+    """GET /healthz: 200 with the age of the last poll, 503 when polling has stalled."""
+    limit = stall_limit(ops.settings.daemon)
+    try:
+        age = ops.last_poll_age()
+    except BotError as exc:
+        return JSONResponse({"ok": False, "error": security_safe(ops.settings, str(exc))}, 503)
+    body = {"ok": age <= limit, "last_poll_age_seconds": round(age, 1), "stall_after_seconds": limit}
+    return JSONResponse(body, 200 if age <= limit else 503)
+
+
+class _Collector:
+    """Reads the store at each scrape: nothing is kept twice."""
+
+    def __init__(self, ops: Ops) -> None:
+        self.ops = ops
+
+    def collect(self) -> Iterator[Any]:
+        store = self.ops.store
+        polls = CounterMetricFamily("bot_polls", "Feed polls finished by this process.", labels=["outcome"])
+        for outcome, n in self.ops.polls.items():
+            polls.add_metric([outcome], n)
+        yield polls
+        stats = Stats(store).read()
+        entries = GaugeMetricFamily("bot_entries", "Entries in the store by status.", labels=["status"])
+        for status, n in sorted(stats["entries"].items()):
+            entries.add_metric([status], n)
+        yield entries
+        drafts = GaugeMetricFamily("bot_drafts", "Drafts by review state.", labels=["state"])
+        for state, n in sorted(stats["drafts"].items()):
+            drafts.add_metric([state], n)
+        yield drafts
+        yield CounterMetricFamily("bot_posts", "Posts published on X.", value=stats["posts"])
+        yield CounterMetricFamily("bot_failures", "Entries whose last attempt failed.", value=stats["failures"])
+        calls = CounterMetricFamily("bot_model_calls", "Model calls made (text and image).", labels=["outcome"])
+        for outcome, n in sorted(stats["model_calls"].items()):
+            calls.add_metric([outcome], n)
+        yield calls
+        yield CounterMetricFamily("bot_x_spend_dollars", "Estimated X pay-per-use spend of the threads posted.",
+                                  value=stats["spend"])
+        yield GaugeMetricFamily("bot_last_poll_age_seconds", "Seconds since the stalest feed was polled.",
+                                value=self.ops.last_poll_age())
+
+
+def metrics(ops: Ops) -> Response:
+    """GET /metrics: Prometheus text format."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Collector(ops))
+    return Response(generate_latest(registry), media_type="text/plain; version=0.0.4; charset=utf-8")
