@@ -24,7 +24,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _js(pattern: str) -> str:
-    """A Python pattern of bot.tweets.entities as JS source for a RegExp with the u flag (code points, as Python)."""
+    """A Python pattern of bot.tweets.entities as JS source for a RegExp (UTF-16 units, as in twitter-text and entities.py)."""
     return re.sub(r"\\(.)", _escape, pattern)
 
 

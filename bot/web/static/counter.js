@@ -23,11 +23,12 @@
     node.data = true;
   });
 
-  // twitter-text's extractUrlsWithIndices, as bot/tweets/entities.py ports it; the patterns are that module's own.
-  // The u flag: Python matches code points, so an emoji before or inside a host is one character here too.
-  var URL_RE = new RegExp(DATA.url || "(?!)", "gu");
-  var ASCII_DOMAIN = new RegExp(DATA.ascii_domain || "(?!)", "gu");
-  var TCO = new RegExp(DATA.tco || "(?!)", "u");
+  // twitter-text's extractUrlsWithIndices and the spans parseTweet weighs 23, as bot/tweets/entities.py ports
+  // them (url_weight_spans); the patterns are that module's own.
+  // No u flag: twitter-text's regexes (and bot/tweets/entities.py's) run on UTF-16 units.
+  var URL_RE = new RegExp(DATA.url || "(?!)", "g");
+  var ASCII_DOMAIN = new RegExp(DATA.ascii_domain || "(?!)", "g");
+  var TCO = new RegExp(DATA.tco || "(?!)");
 
   // RFC 3492 Punycode (as punycode.js and Python's codec encode a label): only its length matters here.
   function adapt(delta, points, first) {
@@ -111,7 +112,13 @@
           if (a[0].length === 0) ASCII_DOMAIN.lastIndex++;
         }
         if (!asciiFound.length) continue;
-        if (path) asciiFound[asciiFound.length - 1][1] = end;
+        if (path) {
+          // the path joins the last host; parseTweet weighs len(url) units from its start, and twitter-text's
+          // url there is the text with the whole domain replaced by that host (entities.url_weight_spans)
+          var last = asciiFound[asciiFound.length - 1];
+          var host = text.slice(last[0], last[1]);
+          last[1] = Math.min(last[0] + url.replace(domain, host).length, text.length);
+        }
         found = found.concat(asciiFound);
         continue;
       }
