@@ -70,7 +70,8 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     by_key = {e.key: e for e in result.entries}
     if any(row["key"] not in by_key for row in due):
         by_key = {e.key: e for e in _fetch(url, deps).entries}  # a 304 carries no entries: fetch them in full
-    posted, said_why, failed = 0, False, []
+    posted, said_why = 0, False
+    failed: list[str] = []
     drafts = review.drafts_of(store)
     for row in due:
         if should_stop():
@@ -81,7 +82,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
         if draft is None and settings.review.mode == "approve" and not started:
             entry = by_key.get(row["key"])
             if entry is not None:
-                _draft_one(entry, url, deps, out_root)
+                _draft_one(entry, url, deps, out_root, failed)
             continue
         if draft is not None and draft["state"] in ("draft", "rejected"):
             continue  # waits for a reviewer, or never goes out
@@ -107,7 +108,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     return posted
 
 
-def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path) -> None:
+def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     """review.mode = approve: prepare the entry's thread as a draft under the entry's claim; publish nothing."""
     store, clock = deps.db, deps.clock
     if not store.claim(url, entry.key, OWNER, deps.settings.store.lease_seconds, clock.time()):
@@ -120,6 +121,7 @@ def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path) -> None:
         attempts = (store.entry(url, entry.key) or {}).get("attempts", 0) + 1
         retry_at = policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, clock.time())
         log.error("%s: %s: could not prepare a draft: %s", url, entry.title or entry.key, exc)
+        failed.append(entry.title or entry.key)
     finally:
         store.release(url, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
                       count_attempt=status == "failed")
