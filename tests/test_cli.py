@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.tweets.length import is_valid, weighted_length
+from helpers.botproc import SAMPLE_FEED
 from llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -147,7 +148,10 @@ def test_an_output_folder_that_cannot_be_written(tmp_path: Path) -> None:
 
 
 def test_posting_without_x_credentials_says_which_are_missing(tmp_path: Path) -> None:
-    one_line_error(bot("post", cwd=tmp_path), 2, "X_API_KEY", "X_ACCESS_TOKEN_SECRET", "--dry-run")
+    feed = tmp_path / "feed.xml"  # the user's own feed: the bundled sample is never published
+    feed.write_bytes(SAMPLE_FEED.read_bytes())
+    one_line_error(bot("post", cwd=tmp_path, env={"BOT_FEED_URL": str(feed)}), 2, "X_API_KEY", "X_ACCESS_TOKEN_SECRET",
+                   "--dry-run")
 
 
 # --- with a model ------------------------------------------------------------------------------------------

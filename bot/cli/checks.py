@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import click
-from bot.core.settings import Settings
+from bot.core.settings import DEFAULT_CONFIG, Settings
+from bot.feed import source as feed_source
 from bot.core.errors import BotError
 from bot.core.errors import AuthError, BotError
 from bot.run.wiring import uses_model
@@ -128,14 +130,29 @@ def _store(settings: Settings) -> str:
         store.close()
 
 
+def _feed(settings: Settings, url: str) -> str:
+    """Fetch one feed as a poll would (same limits); its title, how many entries and the newest."""
+    f = settings.feed
+    result = feed_source.fetch(url, timeout=f.timeout, user_agent=f.user_agent, max_bytes=f.max_bytes)
+    found = f"{result.title or 'untitled'!r}, {len(result.entries)} entries"
+    if result.entries:
+        newest = feed_source.select(result.entries, "latest")
+        when = f" ({newest.published:%Y-%m-%d})" if newest.published else ""
+        found += f", newest {newest.title[:80]!r}{when}"
+    warnings = f"; warning: {result.warnings[0]}" if result.warnings else ""
+    return found + warnings
+
+
 def check_command(settings: Settings) -> int:
     """Print one ok line per thing that works and one line per problem; 0 when ready to post."""
     problems: list[str] = []
-    where = settings.config_file or "defaults (no config/bot.toml)"
+    where = str(settings.config_file) if settings.config_file else \
+        f"no settings file: defaults and the environment; none at {Path.cwd() / DEFAULT_CONFIG}, BOT_CONFIG unset"
     click.echo(f"ok: settings: valid ({where})")
     feeds = settings.feed.urls
     if feeds:
-        click.echo(f"ok: feeds: {len(feeds)} — " + ", ".join(feeds))
+        for url in feeds:
+            _try(f"feed {url}", lambda url=url: _feed(settings, url), problems)  # type: ignore[misc]
     else:
         problems.append("feeds: none configured — set BOT_FEED_URL (comma-separated) or feed.urls; "
                         "until then `bot post --dry-run` uses the bundled sample")

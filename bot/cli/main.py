@@ -30,10 +30,16 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _feed_source(settings: "Settings", feed: str | None) -> tuple[str, bool]:
-    """The feed to read: --feed, else the first configured feed, else the bundled sample (and say so)."""
+def _feed_source(settings: "Settings", feed: str | None, *, dry_run: bool = True) -> tuple[str, bool]:
+    """The feed to read: --feed, else the first configured feed, else (dry runs only) the bundled sample."""
+    from bot.core.errors import ConfigError
     from bot.feed.source import SAMPLE_FEED
 
+    chosen = feed or (settings.feed.urls[0] if settings.feed.urls else "")
+    if not dry_run and (not chosen or _is_sample(chosen, SAMPLE_FEED)):
+        # The sample article is the bot's, not the user's: it is for dry runs, never for an account.
+        raise ConfigError("no feed configured, and the bundled sample article is for dry runs only",
+                          "set BOT_FEED_URL to your feed (or pass --feed URL), or add --dry-run to try the sample")
     if feed:
         return feed, False
     if settings.feed.urls:
@@ -43,6 +49,13 @@ def _feed_source(settings: "Settings", feed: str | None) -> tuple[str, bool]:
     _say("no feed configured: using the sample Substack feed bundled with the bot "
          "(set BOT_FEED_URL or pass --feed to use yours)")
     return str(SAMPLE_FEED), True
+
+
+def _is_sample(source: str, sample: Path) -> bool:
+    try:
+        return Path(source.removeprefix("file://")).expanduser().resolve() == sample.resolve()
+    except (OSError, ValueError):
+        return False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +79,7 @@ def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None, draf
     if dry_run and draft:
         raise click.UsageError("--dry-run and --draft exclude each other: a dry run keeps nothing")
     settings = _settings()
-    source, _sample = _feed_source(settings, feed)
+    source, _sample = _feed_source(settings, feed, dry_run=dry_run)
     sys.exit(post_command(settings, source, which, out_dir or Path(settings.output.dir), dry_run=dry_run, draft=draft))
 
 

@@ -10,10 +10,15 @@ from bot.core.records import PostedThread, Thread
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich console (imported lazily: rich costs start-up time)."""
+    """A rich console (imported lazily: rich costs start-up time); piped to a file or a log, lines are never wrapped."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    # rich wraps at 80 columns when it cannot ask a terminal; a log line cut mid-sentence is worse than a long one.
+    return Console(stderr=stderr, highlight=False, soft_wrap=piped)
 
 
 def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, posted: PostedThread | None = None) -> None:

@@ -36,7 +36,7 @@ class Option:
 O = Option
 OPTIONS: tuple[Option, ...] = (
     # [feed]
-    O("feed", "urls", "list", [], "Feeds to watch (URLs or file paths); empty: the bundled sample feed.", env_name="BOT_FEED_URL"),
+    O("feed", "urls", "list", [], "Feeds to watch (URLs or file paths); empty: the bundled sample feed, for dry runs only (bot post refuses to publish it).", env_name="BOT_FEED_URL"),
     O("feed", "timeout", "float", 20.0, "Seconds a whole download may take (a feed or a cover image: connecting, redirects and body).", minimum=1, maximum=300),
     O("feed", "user_agent", "str", "", "User-Agent for feed requests (Substack answers 403 without one); empty: the bot's own."),
     O("feed", "max_bytes", "int", 20_000_000, "Largest feed body read, in bytes; a larger one is refused.", minimum=10_000),

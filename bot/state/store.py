@@ -24,6 +24,9 @@ def normalise_url(url: str | None, sqlite_path: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    if not url.startswith(("sqlite:", "postgresql+")):
+        raise StoreError(f"DATABASE_URL names {url.split(':', 1)[0]!r}, which the bot does not support",
+                         "supported: sqlite (unset DATABASE_URL, or sqlite:///PATH) and postgres:// or postgresql://")
     return url
 
 
