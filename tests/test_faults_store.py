@@ -147,3 +147,30 @@ def test_read_only_commands_create_no_state(world: World, db: str) -> None:
     finally:
         for _ in databases:
             pass
+
+
+@fault("Database", "the SQLite file deleted while `bot run` polls (an operator's rm, a cleaned volume)",
+       "the next poll notices (the file's inode is gone) and the daemon stops, exit 1, with one line naming the file; "
+       "nothing is written into the unlinked file and no new empty one is created")
+def test_a_deleted_sqlite_file_stops_the_daemon(tmp_path: Path) -> None:
+    with FeedServer() as feeds, XServer() as x:
+        feeds.route("/feed", old_rss(*OLD), etag='"v0"')
+        env = bot_env(tmp_path, feeds.url("/feed"), x.url, "daemon")
+        daemon = Proc(["-c", FAST_RUN], env, tmp_path, "daemon")
+        try:
+            wait_for("the first poll", lambda: daemon.heartbeats() >= 1, [daemon])
+            for path in tmp_path.glob("bot.db*"):
+                path.unlink()
+            try:
+                code = daemon.popen.wait(20)
+            except Exception:
+                raise AssertionError("the daemon did not stop after its database was deleted:\n"
+                                     + daemon.text()[-3000:]) from None
+        finally:
+            daemon.kill()
+        log = daemon.err.read_text()
+        assert code == 1, log[-3000:]
+        lines = [line for line in log.splitlines() if "deleted" in line]
+        assert len(lines) == 1 and str(tmp_path / "bot.db") in lines[0], log[-3000:]
+        assert "Traceback" not in log
+        assert not (tmp_path / "bot.db").exists()  # nothing re-created an empty database

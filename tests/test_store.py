@@ -307,3 +307,24 @@ def test_a_lost_database_is_a_store_error_from_the_ledger_too(tmp_path: Path, se
     with pytest.raises(StoreError, match="database error"):
         ledger.record(PublishedTweet(1, "9"))
     s.close()
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_sqlite_file_deleted_or_replaced_under_the_store_is_noticed(tmp_path: Path, settings: config.Settings,
+                                                                       how: str) -> None:
+    from bot.core.errors import StoreGone
+
+    path = tmp_path / "bot.db"
+    s = Store.open(f"sqlite:///{path}", settings)
+    s.upsert_entries("F", [entry("a")], "new", NOW)
+    ledger = s.ledger("F", "/p/a")
+    for p in tmp_path.glob("bot.db*"):
+        p.unlink()
+    if how == "replaced":
+        Store.open(f"sqlite:///{path}", settings).close()  # a new, empty database in its place
+    with pytest.raises(StoreGone, match="deleted or replaced"):
+        ledger.record(PublishedTweet(1, "9"))
+    with pytest.raises(StoreGone):
+        s.entry("F", "/p/a")
+    s.close()
+    assert path.exists() == (how == "replaced")  # nothing created a new file behind the operator's back

@@ -130,5 +130,11 @@ class StoreError(BotError):
     """The database could not be opened, migrated or written."""
 
 
+class StoreGone(StoreError):
+    """The SQLite file was deleted or replaced under a running bot: going on would record into nothing."""
+
+    fatal = True  # the daemon stops instead of polling on (bot.run.daemon)
+
+
 class OutputError(BotError):
     """The output directory or a file in it could not be written."""

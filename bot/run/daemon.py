@@ -61,6 +61,7 @@ class Heartbeat:
         start = clock.time()
         self.last = {feed: start for feed in feeds}  # a feed not polled yet counts from the start
         self.polls = 0
+        self.fatal = ""  # set by a poll whose error means the daemon must stop (exit 1)
         self.lock = threading.Lock()
 
     def beat(self, feed: str, ok: bool) -> None:
@@ -92,9 +93,16 @@ def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbea
     ok = True
     try:
         poll(feed, should_stop)
-    except Exception as exc:  # one feed's trouble never stops the daemon
+    except Exception as exc:  # one feed's trouble never stops the daemon, unless the error says it must
         ok = False
-        log.error("poll of %s failed: %s", feed, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if getattr(exc, "fatal", False):  # e.g. the SQLite file was deleted: polling on would lose what it posts
+            with heartbeat.lock:
+                first, heartbeat.fatal = not heartbeat.fatal, heartbeat.fatal or line
+            if first:
+                log.error("%s", line)
+            return False
+        log.error("poll of %s failed: %s", feed, line)
     heartbeat.beat(feed, ok)
     return ok
 
@@ -129,6 +137,8 @@ def _once(poll: Poll, feeds: list[str], stop: threading.Event, heartbeat: Heartb
             log.info("stop requested: %s not polled", feed)
             continue
         ok = poll_safely(poll, feed, stop.is_set, heartbeat) and ok
+        if heartbeat.fatal:
+            break
     return 0 if ok else 1
 
 
@@ -155,6 +165,8 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
              d.interval, d.jitter)
     try:
         while not stop.wait(tick):
+            if heartbeat.fatal:
+                break
             stalled = heartbeat.stalled(limit)
             if stalled:
                 log.error("watchdog: no poll of %s finished for %.0f s; exiting so the platform restarts the bot",
@@ -170,7 +182,7 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
                         "start resumes it", grace)
             _hard_exit(STOP_TIMEOUT_EXIT)  # the pool's threads would otherwise hold the interpreter open
         log.info("stopped")
-    return 0
+    return 1 if heartbeat.fatal else 0
 
 
 def _hard_exit(code: int) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
-from bot.core.errors import StoreError, redact
+from bot.core.errors import StoreError, StoreGone, redact
 from bot.core.records import ModelCall, PublishedTweet
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 from bot.core.settings import Settings
@@ -77,6 +77,7 @@ def _guard(method: Callable[..., T]) -> Callable[..., T]:
         from sqlalchemy.exc import SQLAlchemyError
 
         store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
+        store.check_file()  # before any statement: a new connection would create a new, empty file
         try:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as exc:
@@ -94,6 +95,30 @@ class Store:
         self.engine = engine
         self.where = where
         self.password = password
+        self.file: Path | None = None  # the SQLite file, watched so a deleted one is noticed
+        self.identity: tuple[int, int] | None = None  # its (device, inode) when opened
+
+    def _watch(self) -> None:
+        """Remember which file a SQLite store is, so that deleting or replacing it is noticed (check_file)."""
+        database = self.engine.url.database if self.engine.url.get_backend_name() == "sqlite" else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self.file = Path(database).expanduser().absolute()
+            st = self.file.stat()
+            self.identity = (st.st_dev, st.st_ino)
+
+    def check_file(self) -> None:
+        """StoreGone when the SQLite file this store opened was deleted or replaced since."""
+        if self.file is None:
+            return
+        try:
+            st = self.file.stat()
+            same = (st.st_dev, st.st_ino) == self.identity
+        except OSError:
+            same = False
+        if not same:
+            raise StoreGone(f"the database file {self.file} was deleted or replaced while the bot ran; stopping, so "
+                            "that nothing is recorded into a file that is gone",
+                            "restore it from a backup (it holds the ids of every post made) and start the bot again")
 
     def __enter__(self) -> "Store":
         return self
@@ -122,6 +147,7 @@ class Store:
                 engine = create_engine(full, pool_pre_ping=True, connect_args={"connect_timeout": 10})
             store = cls(engine, where, password)
             store._migrate()
+            store._watch()
         except ArgumentError:
             raise StoreError(f"DATABASE_URL is not a database URL ({where})",
                              "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
