@@ -152,3 +152,12 @@ def test_mypy_strict_is_clean_on_bot() -> None:
     done = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_every_package_is_installed_by_pyproject() -> None:
+    """A wheel (Heroku, `pip install .`) holds only the packages pyproject.toml lists: every folder must be there."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    tree = {_name(p) for p in BOT.rglob("__init__.py")}
+    assert tree - listed == set(), f"add to [tool.setuptools] packages in pyproject.toml: {sorted(tree - listed)}"

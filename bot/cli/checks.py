@@ -14,7 +14,8 @@ from bot.core.errors import AuthError, BotError
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
-from bot.state.store import Store, describe_database
+from bot.state.database import describe_database
+from bot.state.store import Store
 from bot.run.daemon import describe
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")

@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.core.errors import BotError
 from bot.core.records import Entry
-from bot.state.store import Store, _guard
+from bot.state.database import guard as _guard
+from bot.state.store import Store
 
 WAITING = ("draft", "scheduled", "approved")  # what `bot drafts` lists by default
 # The entry's status that goes with each review state: the poller only takes up "scheduled" (when due).

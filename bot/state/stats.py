@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.state.store import Store, _guard
+from bot.state.database import guard as _guard
+from bot.state.store import Store
 
 
 class Stats:

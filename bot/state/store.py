@@ -2,90 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable
 
 from bot.core.errors import StoreError, StoreGone, redact
 from bot.core.records import ModelCall, PublishedTweet
+from bot.state.database import guard as _guard
+from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 from bot.core.settings import Settings
 
-T = TypeVar("T")
 _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
-
-
-def normalise_url(url: str | None, sqlite_path: str) -> str:
-    """A SQLAlchemy URL: Heroku's postgres:// and plain postgresql:// use psycopg 3; None is the SQLite file."""
-    if not url:
-        return f"sqlite:///{sqlite_path}"
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    if not url.startswith(("sqlite:", "postgresql+")):
-        raise StoreError(f"DATABASE_URL names {url.split(':', 1)[0]!r}, which the bot does not support",
-                         "supported: sqlite (unset DATABASE_URL, or sqlite:///PATH) and postgres:// or postgresql://")
-    return url
-
-
-def describe_database(url: str | None, settings: Settings) -> str:
-    """Which database DATABASE_URL (or the SQLite file) names, password masked."""
-    return _safe(normalise_url(url, settings.store.sqlite_path))
-
-
-def _safe(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "the database URL"
-
-
-def _make_folder(url: str) -> None:
-    """Create the SQLite file's folder, so `store.sqlite_path = "data/bot.db"` works on a fresh machine."""
-    from sqlalchemy.engine import make_url
-
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-
-def _password(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).password or ""
-    except Exception:
-        return ""
-
-
-def _reason(exc: BaseException, password: str) -> str:
-    """The first line of the driver's message, at most 200 characters, with the password masked."""
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
-    reason = lines[0][:200]
-    return reason.replace(password, "***") if len(password) >= 3 else reason
-
-
-def _guard(method: Callable[..., T]) -> Callable[..., T]:
-    """Turn any database failure into one StoreError line (no password, no traceback)."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
-        store.check_file()  # before any statement: a new connection would create a new, empty file
-        try:
-            return method(self, *args, **kwargs)
-        except SQLAlchemyError as exc:
-            # `from None`: the chained driver error would repeat the URL in a traceback
-            raise StoreError(f"database error on {store.where}: {_reason(exc, store.password)}",
-                             "check that the database is reachable; the bot retries on the next poll") from None
-
-    return wrapper
 
 
 class Store:
@@ -133,10 +62,10 @@ class Store:
         from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
         full = normalise_url(url, settings.store.sqlite_path)
-        where, password = _safe(full), _password(full)
+        where, password = safe_url(full), password_of(full)
         try:
             if full.startswith("sqlite"):
-                _make_folder(full)
+                make_folder(full)
                 engine = create_engine(full, connect_args={"timeout": 30})
 
                 @event.listens_for(engine, "connect")
@@ -152,7 +81,7 @@ class Store:
             raise StoreError(f"DATABASE_URL is not a database URL ({where})",
                              "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-            raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
+            raise StoreError(f"cannot open the database {where}: {reason(exc, password)}",
                              "check DATABASE_URL, that the server is running, and the file's folder is writable") from None
         return store
 
@@ -169,7 +98,7 @@ class Store:
         from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
         full = normalise_url(url, settings.store.sqlite_path)
-        where, password = _safe(full), _password(full)
+        where, password = safe_url(full), password_of(full)
         try:
             if full.startswith("sqlite"):
                 database = make_url(full).database or ""
@@ -190,7 +119,7 @@ class Store:
             raise StoreError(f"DATABASE_URL is not a database URL ({where})",
                              "use postgres://USER:PASSWORD@HOST:5432/NAME, or unset it for SQLite") from None
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-            raise StoreError(f"cannot open the database {where}: {_reason(exc, password)}",
+            raise StoreError(f"cannot open the database {where}: {reason(exc, password)}",
                              "check DATABASE_URL, that the server is running, and the file is readable") from None
         if version < LATEST:
             engine.dispose()

@@ -1,0 +1,86 @@
+"""Connecting to the database: SQLAlchemy URLs (Heroku's postgres:// too), the SQLite file's folder, and every
+driver failure turned into one StoreError line with the password masked."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from bot.core.errors import StoreError
+from bot.core.settings import Settings
+
+T = TypeVar("T")
+
+
+def normalise_url(url: str | None, sqlite_path: str) -> str:
+    """A SQLAlchemy URL: Heroku's postgres:// and plain postgresql:// use psycopg 3; None is the SQLite file."""
+    if not url:
+        return f"sqlite:///{sqlite_path}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if not url.startswith(("sqlite:", "postgresql+")):
+        raise StoreError(f"DATABASE_URL names {url.split(':', 1)[0]!r}, which the bot does not support",
+                         "supported: sqlite (unset DATABASE_URL, or sqlite:///PATH) and postgres:// or postgresql://")
+    return url
+
+
+def describe_database(url: str | None, settings: Settings) -> str:
+    """Which database DATABASE_URL (or the SQLite file) names, password masked."""
+    return safe_url(normalise_url(url, settings.store.sqlite_path))
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: the password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database URL"
+
+
+def make_folder(url: str) -> None:
+    """Create the SQLite file's folder, so `store.sqlite_path = "data/bot.db"` works on a fresh machine."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def password_of(url: str) -> str:
+    """The URL's password ("" when none), to mask it wherever a driver repeats it."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).password or ""
+    except Exception:
+        return ""
+
+
+def reason(exc: BaseException, password: str) -> str:
+    """The first line of the driver's message, at most 200 characters, with the password masked."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+    reason = lines[0][:200]
+    return reason.replace(password, "***") if len(password) >= 3 else reason
+
+
+def guard(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn any database failure into one StoreError line (no password, no traceback)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
+        store.check_file()  # before any statement: a new connection would create a new, empty file
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            # `from None`: the chained driver error would repeat the URL in a traceback
+            raise StoreError(f"database error on {store.where}: {reason(exc, store.password)}",
+                             "check that the database is reachable; the bot retries on the next poll") from None
+
+    return wrapper
