@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.tweets.length import is_valid, weighted_length
 from helpers.botproc import SAMPLE_FEED
+from helpers.twitter_text import x_length, x_valid
 from llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,7 +53,7 @@ def test_the_readme_first_command_works_with_nothing_set(tmp_path: Path) -> None
     assert data["entry"]["title"] == "Why small newsletters win" and data["published"] == []
     assert len(data["tweets"]) == 3 and data["writer"] == {"backend": "extractive", "model": "", "calls": 0}
     for tweet in data["tweets"]:
-        assert is_valid(tweet["text"]) and tweet["weighted_length"] == weighted_length(tweet["text"])
+        assert x_valid(tweet["text"]) and tweet["weighted_length"] == x_length(tweet["text"])  # twitter-text's count
         assert f"{tweet['weighted_length']}/280" in result.stdout  # each tweet's length is shown
     links = [t["text"].count(data["entry"]["link"]) for t in data["tweets"]]
     assert sum(links) == 1  # the article link, once
@@ -80,7 +80,7 @@ def test_dry_run_on_hard_scripts_shows_only_valid_tweets(tmp_path: Path, fixture
     data = thread_json(tmp_path / "o")
     assert 1 <= len(data["tweets"]) <= 3
     for tweet in data["tweets"]:
-        assert is_valid(tweet["text"]) and tweet["weighted_length"] == weighted_length(tweet["text"]) <= 280
+        assert x_valid(tweet["text"]) and tweet["weighted_length"] == x_length(tweet["text"]) <= 280
         assert f"{tweet['weighted_length']}/280" in result.stdout
 
 

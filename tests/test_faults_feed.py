@@ -10,6 +10,7 @@ import pytest
 
 from faults import fault
 from feedserver import FeedServer
+from helpers.twitter_text import x_valid
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from xserver import XServer
 
@@ -70,14 +71,12 @@ def test_truncated_xml_posts_what_parsed(world: World) -> None:
 
 @fault("Feed", "an entry of 10 MB of HTML", "the thread is posted from the start of the article; every tweet valid")
 def test_a_ten_megabyte_entry(world: World) -> None:
-    from bot.tweets.length import is_valid
-
     huge = ESSAY + "<p>" + "Another long sentence about why small lists matter to their readers. " * 150_000 + "</p>"
     world.feeds.route("/huge", rss(item("huge", "A very long essay", huge)))
     first, _second = cycle_twice(world, "/huge")
     assert first.returncode == 0, first.stderr[-2000:]
     assert any("very long essay" in p["text"].lower() for p in world.x.posts)
-    assert all(is_valid(p["text"]) for p in world.x.posts)
+    assert all(x_valid(p["text"]) for p in world.x.posts)  # twitter-text's count
 
 
 @fault("Feed", "an article with `<script>`, `<style>`, iframes and inline event handlers",

@@ -16,7 +16,7 @@ from bot.core.clock import FakeClock
 from bot.core.errors import AuthError, CreditsExhausted, WriterError
 from bot.writing.model import HFWriter
 from bot.core.records import Article, Block, Entry, ThreadSpec
-from bot.tweets.length import is_valid, weighted_length
+from helpers.twitter_text import x_length, x_valid
 from llmserver import LLMServer, good_thread
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
@@ -300,7 +300,7 @@ def test_an_over_long_tweet_is_rewritten_by_the_model(tmp_path: Path) -> None:
         asks = [r.body["messages"][-1]["content"] for r in server.chats()]
     assert thread.tweets[0].text == shorter
     assert len(asks) == 2 and asks[1].startswith("Shorten this tweet")
-    assert all(is_valid(t.text) and t.weighted_length == weighted_length(t.text) <= 280 for t in thread.tweets)
+    assert all(x_valid(t.text) and t.weighted_length == x_length(t.text) <= 280 for t in thread.tweets)
     assert thread.writer.calls == 2 and any("rewritten by the model" in n for n in thread.notes)
 
 
@@ -336,7 +336,7 @@ def test_an_article_that_gives_orders_cannot_get_them_posted(tmp_path: Path) -> 
     assert user.count("</article>") == 1 and "Two hundred paying readers" in user
     text = "\n".join(t.text for t in thread.tweets)
     assert "evil-prize.com" not in text and "@scammer" not in text
-    assert all(is_valid(t.text) for t in thread.tweets)
+    assert all(x_valid(t.text) for t in thread.tweets)
     assert any("prompt injection" in n for n in thread.notes)
 
 

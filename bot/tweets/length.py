@@ -29,6 +29,9 @@ MAX_WEIGHT = 280
 URL_WEIGHT = 23  # transformedURLLength: X wraps every link in a 23-character t.co link
 ELLIPSIS = "…"  # U+2026 is outside the light ranges: it weighs 2
 
+# Emoji_Presentation characters that also have a standardized emoji variation sequence (Unicode's
+# emoji-variation-sequences.txt): twitter-text counts "⌚\ufe0f" as one emoji, the emoji package lists only "⌚".
+_TAKES_FE0F = frozenset("⌚⌛◽◾☔☕♈♉♊♋♌♍♎♏♐♑♒♓♿⚓⚡⚪⚫⚽⚾⛄⛅⛔⛪⛲⛳⛵⛺⛽❗⬛⬜⭐⭕🀄🈚🈯")
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _INVALID = frozenset("\ufffe\ufeff\uffff")
 
@@ -52,7 +55,19 @@ def urls(text: str) -> list[str]:
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
     import emoji
 
-    return [(d["match_start"], d["match_end"]) for d in emoji.emoji_list(text)]
+    spans = []
+    for d in emoji.emoji_list(text):
+        if "\u200d" in d["emoji"] and emoji.EMOJI_DATA.get(d["emoji"], {}).get("status") != emoji.STATUS["fully_qualified"]:
+            # A ZWJ sequence missing its U+FE0F ("👨\u200d❤\u200d👨") is no emoji to twitter-text: each code point
+            # counts (8 here, not 2). Counting it so never makes a tweet X refuses. (A bare keycap "1⃣" is one.)
+            continue
+        end = d["match_end"]
+        # "⚡\ufe0f": the emoji table lists only "⚡" for these emoji shown as emoji by default, but twitter-text's
+        # emoji pattern takes the variation selector with them (2 in all, not 2 + 2).
+        if end < len(text) and text[end] == "\ufe0f" and text[d["match_start"]:end] in _TAKES_FE0F:
+            end += 1
+        spans.append((d["match_start"], end))
+    return spans
 
 
 def _entities(text: str, emoji: bool = True) -> list[tuple[int, int, int]]:

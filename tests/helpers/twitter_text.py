@@ -144,6 +144,16 @@ def too_long(text: str) -> bool:
     return judge().parse(text)["weightedLength"] > MAX_WEIGHT
 
 
+def x_length(text: str) -> int:
+    """The weighted length X counts for `text`, by the independent judge."""
+    return int(judge().parse(text)["weightedLength"])
+
+
+def x_valid(text: str) -> bool:
+    """True when X accepts `text` by the independent judge (some content, 1..280 weighted, no invalid character)."""
+    return bool(text.strip()) and bool(judge().parse(text)["valid"])
+
+
 def url_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the URLs X wraps in t.co, found by the independent judge in NFC `text`."""
     return [(s, e) for s, e, _ in judge().parse(text)["urls"]]
