@@ -236,3 +236,28 @@ def test_the_live_counter_agrees_with_weighted_length(site: Site, browser: Any) 
     counted = page.evaluate("texts => texts.map(t => window.weightedLength(t))", corpus)
     wrong = [(text, js, weighted_length(text)) for text, js in zip(corpus, counted) if js != weighted_length(text)]
     assert not wrong, wrong[:10]
+
+
+# Tags written as text in the feed (entities inside CDATA) come out of the feed stage as these characters.
+HOSTILE = "Why <script>window.pwned=1</script> & <img src=x onerror=window.pwned=2> win"
+ESCAPED = "Why &lt;script&gt;window.pwned=1&lt;/script&gt; &amp; &lt;img src=x onerror=window.pwned=2&gt; win"
+
+
+def test_nothing_from_an_article_is_live_markup(tmp_path: Path, feed_server: Any, browser: Any) -> None:
+    feed = SAMPLE_FEED.read_text(encoding="utf-8").replace(
+        "<![CDATA[Why small newsletters win]]>", f"<![CDATA[{ESCAPED}]]>", 1)
+    feed_server.route("/feed", feed)
+    with XServer() as x:
+        s = Site(tmp_path, x, str(feed_server.url("/feed")))
+        try:
+            page = browser.new_page()
+            s.sign_in(page)
+            link = page.get_by_role("link", name=HOSTILE)
+            assert link.count() == 1  # the title is shown as text, markup and all
+            link.click()
+            page.wait_for_load_state("load")
+            assert page.locator("h1").text_content() == HOSTILE
+            assert page.evaluate("typeof window.pwned") == "undefined"
+            assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
+        finally:
+            s.proc.kill()
