@@ -32,7 +32,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def entry(slug: str) -> Entry:
     return Entry(feed="F", key=f"/p/{slug}", guid=f"g-{slug}", link=f"https://a.example/p/{slug}", title=f"<b>{slug}</b>",
-                 html="<p>Hello <a href='https://src.example/x'>src</a></p>")
+                 html="<p>Hello <a href='https://src.com/x'>src</a></p>")
 
 
 def prepared(store: Store, slug: str) -> Entry:
@@ -96,3 +96,20 @@ def test_the_entry_kept_with_a_draft_round_trips_and_a_plan_holds_a_thread_per_n
             "threads": {"bluesky": [{"text": "b1", "weighted_length": 2}], "x": [{"text": "ignored"}]}}
     assert network_threads(plan) == {"x": [{"text": "x1", "weighted_length": 2}],
                                      "bluesky": [{"text": "b1", "weighted_length": 2}]}
+
+
+def test_an_edit_changes_x_s_thread_wherever_the_plan_keeps_it(store: Store) -> None:
+    from bot.run import review
+
+    e = prepared(store, "n")
+    store.save_plan("F", e.key, {"tweets": [{"text": "one", "weighted_length": 3}], "image": {"alt_text": "alt"},
+                                 "threads": {"x": {"limit": 280, "tweets": [{"text": "one", "weighted_length": 3}]},
+                                             "bluesky": {"limit": 300, "tweets": [{"text": "b", "weighted_length": 1}]}}})
+    d = DraftStore(store).create(e, "F", "", "cli", "me", NOW)
+    with pytest.raises(review.EditRefused, match="src2.com"):
+        review.edit(store, d["id"], "cli", "me", NOW, tweet=1, text="see https://src2.com/y")
+    review.edit(store, d["id"], "cli", "me", NOW, tweet=1, text="Hello, see https://src.com/x")
+    plan = store.load_plan("F", e.key)
+    assert plan["tweets"][0]["text"] == plan["threads"]["x"]["tweets"][0]["text"] == "Hello, see https://src.com/x"
+    assert plan["threads"]["x"]["tweets"][0]["weighted_length"] == 11 + 23
+    assert plan["threads"]["bluesky"]["tweets"] == [{"text": "b", "weighted_length": 1}]

@@ -160,6 +160,9 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
         checked = check_tweet(text, tweet, draft)
         tweets[tweet - 1] = {"text": checked, "weighted_length": weighted_length(checked)}
         plan["tweets"] = tweets
+        x_thread = (plan.get("threads") or {}).get("x")
+        if isinstance(x_thread, dict):  # a plan with a thread per network keeps X's there too: both stay the same
+            plan["threads"] = {**plan["threads"], "x": {**x_thread, "tweets": tweets}}
         notes.append(f"edited tweet {tweet}")
     if alt is not None:
         alt = " ".join(sanitize(alt).split())
