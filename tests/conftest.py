@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+# The network guard (tests/netguard/sitecustomize.py): on in this process and, through PYTHONPATH and
+# TEST_NETGUARD, in every Python child; each refused attempt is also written to TEST_NETLOG.
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+os.environ["TEST_NETGUARD"] = "1"
+os.environ.setdefault("TEST_NETLOG", str(Path(tempfile.mkdtemp(prefix="bot-netguard-")) / "refused.log"))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH", "")]))
+sys.path.insert(0, str(NETGUARD))
+import sitecustomize as netguard  # noqa: E402 - ours (the folder above is first on sys.path)
+
+netguard.install()
 
 REQUIRE_ALL = "BOT_TEST_REQUIRE_ALL"
 
@@ -25,12 +40,17 @@ def require_or_skip(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_hub_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """huggingface_hub 2.4 fetches an 'agent harness' list from huggingface.co the first time it builds
-    headers; an empty registry keeps every test on 127.0.0.1."""
-    from huggingface_hub.utils import _detect_agent
-
-    monkeypatch.setattr(_detect_agent, "_registry", {"standardEnvVars": [], "harnesses": {}})
+def stays_on_loopback() -> Iterator[None]:
+    """Fails the test when it, or any child it started, tried to reach anything but 127.0.0.1 (even if the code
+    that tried swallowed the error)."""
+    log = Path(os.environ["TEST_NETLOG"])
+    before = log.stat().st_size if log.exists() else 0
+    yield
+    if log.exists() and log.stat().st_size > before:
+        with open(log, encoding="utf-8") as lines:
+            lines.seek(before)
+            refused = lines.read().strip()
+        pytest.fail(f"the test tried to leave 127.0.0.1:\n{refused}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,14 @@ timeout is per socket read, so a server trickling a byte a second holds it for e
 that was checked (it resolves the name again, which leaves a DNS-rebinding window). Here the name is resolved
 once, every address is checked, and the connection goes to that address, with the name kept for the Host
 header and for TLS (SNI and certificate check). Proxy variables (HTTP_PROXY) are not used.
+
+Also here: `quiet_hub`, huggingface_hub without its own calls home to huggingface.co.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -256,3 +259,28 @@ class _Headers(dict):  # type: ignore[type-arg]
 def guard_for(allow: Iterable[str]) -> Guard:
     """The guard for URLs a feed names, allowing the listed hosts."""
     return Guard(tuple(a.strip() for a in allow if a.strip()))
+
+
+_EMPTY_REGISTRY: Any = {"standardEnvVars": [], "harnesses": {}}
+
+
+def quiet_hub() -> Any:
+    """The huggingface_hub module, with its own calls home (telemetry, the agent list) switched off.
+
+    On its first request huggingface_hub 2.x fetches an "agent harness" list from huggingface.co to decorate its
+    User-Agent, even when every request goes to a self-hosted BOT_LLM_BASE_URL or BOT_IMAGE_BASE_URL. Telemetry
+    off skips that lookup, and an empty list in its place means it is never fetched, whoever asks.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # read when huggingface_hub is first imported
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    constants.HF_HUB_DISABLE_TELEMETRY = True  # imported earlier (gradio_client does): set it where it is read
+    try:
+        from huggingface_hub.utils import _detect_agent
+
+        if getattr(_detect_agent, "_registry", None) is None:
+            _detect_agent._registry = _EMPTY_REGISTRY
+    except ImportError:  # an older huggingface_hub has no agent detection, and nothing to switch off
+        pass
+    return huggingface_hub

@@ -85,7 +85,7 @@ class HFImageMaker:
         return None  # not reached: the loop returns or raises
 
     def _client(self) -> tuple[Any, str, str]:
-        from huggingface_hub import InferenceClient
+        InferenceClient = web.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
 
         cfg = self.settings.image
         if cfg.base_url:
@@ -94,7 +94,7 @@ class HFImageMaker:
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
             client = InferenceClient(base_url=cfg.base_url, token=key or None, timeout=cfg.timeout,
-                                     headers={"authorization": f"Bearer {key}" if key else None})  # type: ignore[dict-item]
+                                     headers={"authorization": f"Bearer {key}" if key else None})
             return client, "image-server", _host(cfg.base_url)
         # DESIGN.md: timeout=None means no limit, so the timeout is always explicit.
         client = InferenceClient(provider=cfg.provider or None, token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
@@ -151,6 +151,7 @@ class GradioImageMaker:
         if not src:
             raise ImageSkipped("no Gradio Space or URL set", "set BOT_GRADIO_SPACE")
         os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio_client is imported
+        web.quiet_hub()  # gradio_client builds its headers with huggingface_hub
         from gradio_client import Client
 
         is_url = src.startswith(("http://", "https://"))

@@ -25,7 +25,7 @@ def bot_env(tmp: Path, x_url: str = "", credentials: dict[str, str] | None = Non
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("X_", "BOT_", "HF_", "HUGGING")) and k != "DATABASE_URL"}
     env.update(PYTHONDONTWRITEBYTECODE="1", COLUMNS="200", BOT_STORE_SQLITE_PATH=str(tmp / "bot.db"),
-               BOT_IMAGE_CHAIN="card", GRADIO_ANALYTICS_ENABLED="False",
+               BOT_IMAGE_CHAIN="card", GRADIO_ANALYTICS_ENABLED="False", HF_HOME=str(tmp / "hf-home"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])))
     if x_url:
         env["X_API_BASE_URL"] = x_url
