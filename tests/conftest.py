@@ -58,7 +58,9 @@ def no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     """Tests never see the developer's own tokens, settings file or .env."""
     for name in ("HF_TOKEN", "BOT_LLM_API_KEY", "BOT_IMAGE_API_KEY", "X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN",
                  "X_ACCESS_TOKEN_SECRET", "DATABASE_URL", "BOT_CONFIG", "BOT_FEED_URL", "BOT_LLM_BASE_URL",
-                 "BOT_IMAGE_BASE_URL", "BOT_GRADIO_SPACE", "X_API_BASE_URL", "HF_HUB_OFFLINE"):
+                 "BOT_IMAGE_BASE_URL", "BOT_GRADIO_SPACE", "X_API_BASE_URL", "HF_HUB_OFFLINE",
+                 "BOT_NETWORKS", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "BLUESKY_SERVICE", "MASTODON_BASE_URL",
+                 "MASTODON_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -45,7 +45,8 @@ def test_published_ids_are_written(tmp_path: Path) -> None:
     posted = PostedThread(thread, (PublishedTweet(1, "111"), PublishedTweet(2, "222")), complete=True)
     output.write(tmp_path, thread, posted)
     data = json.loads((tmp_path / "thread.json").read_text(encoding="utf-8"))
-    assert data["published"] == [{"position": 1, "tweet_id": "111"}, {"position": 2, "tweet_id": "222"}]
+    assert data["published"] == [{"network": "x", "position": 1, "id": "111", "tweet_id": "111"},
+                                 {"network": "x", "position": 2, "id": "222", "tweet_id": "222"}]
     assert "id 222" in (tmp_path / "preview.html").read_text(encoding="utf-8")
 
 

@@ -135,6 +135,8 @@ class XServer:
         media_ids = (body.get("media") or {}).get("media_ids") or []
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         quote_of = body.get("quote_tweet_id")
+        if "made_with_ai" in body and not isinstance(body["made_with_ai"], bool):
+            return 400, invalid("made_with_ai must be a boolean", "made_with_ai", body["made_with_ai"])
         if not isinstance(text, str) and not media_ids:
             return 400, invalid("Text or media is required", "text", None)
         text = text or ""
@@ -154,7 +156,8 @@ class XServer:
         if text and self.filter_duplicates and any(p["text"] == text for p in self.posts):
             return 403, problem(403, "Forbidden", DUPLICATE)
         post = {"id": self.new_id(), "text": text, "author_id": USER["id"], "created": self.clock(),
-                "reply_to": reply_to, "quote_of": quote_of, "media_ids": list(media_ids)}
+                "reply_to": reply_to, "quote_of": quote_of, "media_ids": list(media_ids),
+                "made_with_ai": body.get("made_with_ai") is True}
         self.posts.append(post)
         self.save()
         return 201, {"data": {"id": post["id"], "text": self.shown_text(post),

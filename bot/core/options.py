@@ -26,7 +26,7 @@ class Option:
 
     @property
     def name(self) -> str:
-        return f"{self.section}.{self.key}"
+        return f"{self.section}.{self.key}" if self.section else self.key  # "" : a top-level setting
 
     @property
     def env(self) -> str:
@@ -35,6 +35,8 @@ class Option:
 
 O = Option
 OPTIONS: tuple[Option, ...] = (
+    # top level (before any [section] in the file)
+    O("", "networks", "list", ["x"], "Networks to publish to, in order: x, bluesky, mastodon (each gets its own thread).", env_name="BOT_NETWORKS"),
     # [feed]
     O("feed", "urls", "list", [], "Feeds to watch (URLs or file paths); empty: the bundled sample feed, for dry runs only (bot post refuses to publish it).", env_name="BOT_FEED_URL"),
     O("feed", "timeout", "float", 20.0, "Seconds a whole download may take (a feed or a cover image: connecting, redirects and body).", minimum=1, maximum=300),
@@ -94,6 +96,15 @@ OPTIONS: tuple[Option, ...] = (
     O("x", "posts_per_month", "int", 0, "Most posts per calendar month; 0: no limit.", minimum=0),
     O("x", "price_post", "float", 0.015, "Pay-per-use price of a post without a URL, in dollars.", minimum=0),
     O("x", "price_post_url", "float", 0.20, "Pay-per-use price of a post with a URL, in dollars.", minimum=0),
+    # [bluesky]
+    O("bluesky", "service", "str", "https://bsky.social", "The Bluesky PDS (or entryway) the account signs in to.", env_name="BLUESKY_SERVICE"),
+    O("bluesky", "timeout", "float", 30.0, "Seconds one Bluesky request may take.", minimum=1, maximum=300),
+    O("bluesky", "session_file", "str", "bluesky-session.json", "File keeping the Bluesky session between runs, so a restart does not sign in again (Bluesky limits sign-ins); empty: not kept."),
+    # [mastodon]
+    O("mastodon", "base_url", "str", "", "The Mastodon server the account is on, e.g. https://mastodon.social.", env_name="MASTODON_BASE_URL"),
+    O("mastodon", "visibility", "choice", "public", "Who sees the statuses.", choices=("public", "unlisted", "private", "direct")),
+    O("mastodon", "timeout", "float", 30.0, "Seconds one Mastodon request may take.", minimum=1, maximum=300),
+    O("mastodon", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection (the Idempotency-Key makes them safe).", minimum=0, maximum=10),
     # [store]
     O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),
     O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds before another process may take it over.", minimum=30),
@@ -125,7 +136,9 @@ OPTIONS: tuple[Option, ...] = (
 del O
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
-SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS))
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS if o.section))
+TOP_LEVEL: tuple[Option, ...] = tuple(o for o in OPTIONS if not o.section)
+NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon")
 
 # Secrets: read from the environment (or .env) only, never from the settings file.
 SECRETS: dict[str, str] = {
@@ -138,4 +151,7 @@ SECRETS: dict[str, str] = {
     "X_ACCESS_TOKEN_SECRET": "X access token secret.",
     "DATABASE_URL": "Database URL; default a SQLite file. Heroku's postgres:// is accepted.",
     "BOT_WEB_TOKEN": "Password of the review page (and Bearer token of POST /api/poll); without it the page serves loopback only.",
+    "BLUESKY_HANDLE": "Bluesky handle (or DID) of the posting account, e.g. name.bsky.social.",
+    "BLUESKY_APP_PASSWORD": "Bluesky app password of that account (Settings → App passwords).",
+    "MASTODON_ACCESS_TOKEN": "Mastodon access token with the write:statuses and write:media scopes.",
 }

@@ -148,8 +148,21 @@ class Tweet:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkThread:
+    """One network's own fitting of the thread: its posts, each measured the way that network counts."""
+
+    network: str  # "x", "bluesky", "mastodon"
+    tweets: tuple[Tweet, ...]  # Tweet.weighted_length holds this network's length of the post
+    limit: int  # the most that network takes in one post (280, 300, 500, ...)
+
+
+@dataclass(frozen=True, slots=True)
 class Thread:
-    """A checked thread, ready to publish: every tweet valid, the image normalised."""
+    """A checked thread, ready to publish: every tweet valid, the image normalised.
+
+    `tweets` is X's fitting (the thread.json contract); `networks` holds every configured network's own
+    fitting of the same draft, X's included, so a draft or a plan keeps one thread per network.
+    """
 
     article: Article
     tweets: tuple[Tweet, ...]
@@ -157,20 +170,45 @@ class Thread:
     writer: WriterInfo
     calls: tuple[ModelCall, ...] = ()
     notes: tuple[str, ...] = ()  # what fitting and hygiene changed, one line each
+    networks: tuple[NetworkThread, ...] = ()
+    draft: tuple[str, ...] = ()  # the writer's texts before fitting, so a network added later is fitted alike
+
+    def for_network(self, network: str) -> NetworkThread:
+        """This network's thread; X's falls back to `tweets` (a thread made before networks existed)."""
+        for item in self.networks:
+            if item.network == network:
+                return item
+        if network == "x":
+            return NetworkThread("x", self.tweets, 280)
+        raise KeyError(network)
 
 
 @dataclass(frozen=True, slots=True)
 class PublishedTweet:
-    """One tweet that X accepted."""
+    """One post that a network accepted (the name is X's; every network's posts use it)."""
 
     position: int  # 1-based
-    tweet_id: str
+    tweet_id: str  # the network's id: X's tweet id, Bluesky's at:// URI, Mastodon's status id
     media_id: str = ""
+    network: str = "x"
+    ref: str = ""  # what the next post needs besides the id: Bluesky's record CID, Mastodon's status URL
+
+    def item(self) -> dict[str, object]:
+        """This post as thread.json's `published` and `bot history` show it."""
+        return published_item(self.network, self.position, self.tweet_id)
+
+
+def published_item(network: str, position: int, post_id: str) -> dict[str, object]:
+    """One published post: {"network", "position", "id"}; X's keep `tweet_id` too, as before networks."""
+    item: dict[str, object] = {"network": network, "position": position, "id": post_id}
+    if network == "x":
+        item["tweet_id"] = post_id
+    return item
 
 
 @dataclass(frozen=True, slots=True)
 class PostedThread:
-    """The outcome of publishing: the tweets X holds, and how the thread was linked."""
+    """The outcome of publishing: the posts every network holds, and how X's thread was linked."""
 
     thread: Thread
     published: tuple[PublishedTweet, ...] = ()

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from bot.core import errors
 from bot.core.errors import ConfigError
-from bot.core.options import BY_NAME, OPTIONS, SECRETS, SECTIONS, Option
+from bot.core.options import BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTIONS, Option
 
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,8 +68,10 @@ class Settings:
     secrets: Secrets = field(default_factory=Secrets)
     config_file: Path | None = None
 
-    def __getattr__(self, section: str) -> SimpleNamespace:
+    def __getattr__(self, section: str) -> Any:
         if section not in SECTIONS:
+            if section in BY_NAME:  # a top-level setting such as `networks`
+                return self.values[section]
             raise AttributeError(section)
         return SimpleNamespace(**{o.key: self.values[o.name] for o in OPTIONS if o.section == section})
 
@@ -140,6 +142,9 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"settings file {path} is not valid TOML: {exc}", "fix the line it names") from None
     flat: dict[str, Any] = {}
     for section, body in data.items():
+        if section in BY_NAME and not BY_NAME[section].section:  # a top-level setting (`networks = [...]`)
+            flat[section] = body
+            continue
         if section not in SECTIONS or not isinstance(body, dict):
             secret = section.upper() in SECRETS
             hint = "secrets belong in the environment or .env" if secret else _suggest(section, SECTIONS, "sections")
@@ -194,7 +199,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path
     return Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file)
 
 
-def _check_together(values: Mapping[str, Any]) -> None:
+def _check_together(values: dict[str, Any]) -> None:
     allowed = ("hf", "gradio", "cover", "card", "none")
     for source in values["image.chain"]:
         if source not in allowed:
@@ -202,7 +207,13 @@ def _check_together(values: Mapping[str, Any]) -> None:
     window = values["daemon.window"]
     if window and not _valid_window(window):
         raise ConfigError(f"daemon.window is {window!r}", "write it as HH:MM-HH:MM in UTC, e.g. 08:00-22:00, or leave it empty")
-    for name in ("writer.base_url", "image.base_url", "x.base_url"):
+    networks = values["networks"]
+    unknown = [n for n in networks if n.lower() not in NETWORKS]
+    if unknown or not networks:
+        raise ConfigError(f"networks names {', '.join(map(repr, unknown))}" if unknown else "networks is empty",
+                          f"allowed: {', '.join(NETWORKS)} (comma-separated in BOT_NETWORKS)")
+    values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
+    for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
         url = values[name]
         if url and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")

@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from bot.core.options import OPTIONS, SECRETS, SECTIONS, Option
+from bot.core.options import OPTIONS, SECRETS, SECTIONS, TOP_LEVEL, Option
 
 README_START = "<!-- settings:start -->"
 README_END = "<!-- settings:end -->"
@@ -30,6 +30,8 @@ def toml_text() -> str:
         "# Secrets (tokens, keys, DATABASE_URL) never go here: set them in the environment or a .env file:",
     ]
     lines += [f"#   {name}: {text}" for name, text in SECRETS.items()]
+    for option in TOP_LEVEL:  # TOML: keys before the first [section] belong to no section
+        lines += ["", f"# {option.help} (env {option.env})", f"{option.key} = {_toml_value(option)}"]
     for section in SECTIONS:
         lines += ["", f"[{section}]"]
         for option in (o for o in OPTIONS if o.section == section):

@@ -1,7 +1,8 @@
-"""What publishing needs whatever the service: the Ledger and Publisher seams, the post budget, the dry run.
+"""What publishing needs whatever the network: the Ledger and Publisher seams, the post budget, the dry run.
 
-The X implementation lives in x_thread.py (XPublisher) and x_api.py (XClient); this module stays free of
-network code so that the CLI, the store and the dry run can use it without importing tweepy.
+Each network is a package beside this module (x/, bluesky/, mastodon/) whose publisher has a `network` name,
+a `counter()` (how it measures a post) and `publish()`; this module stays free of network code so that the
+CLI, the store and the dry run can use it without importing tweepy, atproto or Mastodon.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.tweets.length import urls
 from bot.tweets.length import url_spans
+from bot.tweets.length import X, Counter
 
 
 class Ledger(Protocol):
@@ -78,15 +80,29 @@ class Budget:
 
 
 class Publisher(Protocol):
-    """Publishes a checked thread, resuming from the ledger; never posts a position twice."""
+    """Publishes a checked thread to one network, resuming from its ledger; never posts a position twice."""
+
+    network: str
+
+    def counter(self) -> Counter:
+        """How this network measures a post (its limit and length function)."""
+        ...
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
-        """Post what the ledger does not hold yet and return what X holds."""
+        """Post this network's thread (thread.for_network) that the ledger does not hold yet; what it holds."""
         ...
 
 
 class DryRunPublisher:
-    """Publishes nothing: `bot post --dry-run` and previews."""
+    """Publishes nothing: `bot post --dry-run` and previews (one per configured network, for its counter)."""
+
+    def __init__(self, network: str = "x", counter: Counter = X) -> None:
+        self.network = network
+        self._counter = counter
+
+    def counter(self) -> Counter:
+        """The network's counter, so the dry run fits and shows each network's thread."""
+        return self._counter
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Return the thread with no tweets, marked incomplete, touching neither X nor the ledger."""

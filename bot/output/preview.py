@@ -8,6 +8,7 @@ import re
 
 from bot.core.records import PostedThread, Thread
 
+NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 _LINKISH = re.compile(r"(https?://\S+|(?<![\w@#])(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?|(?<!\w)[@#]\w+)", re.IGNORECASE)
 
 _CSS = """
@@ -25,6 +26,7 @@ figure{margin:12px 0 0;position:relative;border:1px solid #cfd9de;border-radius:
 figure img{width:100%;height:100%;object-fit:cover;display:block}
 .alt{position:absolute;left:12px;bottom:12px;background:rgba(0,0,0,.77);color:#fff;font-size:13px;font-weight:700;padding:0 4px;border-radius:4px}
 .meta{display:flex;gap:12px;margin-top:10px;color:#536471;font-size:13px}.ok{color:#00ba7c}.bad{color:#f4212e}
+h2.network{font-size:17px;margin:0;padding:12px 16px;border-bottom:1px solid #eff3f4;background:#f7f9f9}
 footer{padding:16px;color:#536471;font-size:13px;border-top:1px solid #eff3f4}
 """
 
@@ -61,7 +63,7 @@ def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: 
     entry = thread.article.entry
     name = entry.publication or entry.author or "Your account"
     initials = "".join(w[0] for w in name.split()[:2]).upper() or "?"
-    ids = {p.position: p.tweet_id for p in (posted.published if posted else ())}
+    ids = {(p.network, p.position): p.tweet_id for p in (posted.published if posted else ())}
     image_html = ""
     if thread.image.path and thread.image.path.is_file():
         if image_src is None:
@@ -69,18 +71,25 @@ def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: 
             image_src = f"data:{thread.image.mime or 'image/jpeg'};base64,{data}"
         image_html = (f'<figure><img src="{html.escape(image_src)}" '
                       f'alt="{html.escape(thread.image.alt_text)}"><span class="alt">ALT</span></figure>')
+    threads = thread.networks or (thread.for_network("x"),)
     items = []
-    total = len(thread.tweets)
-    for index, tweet in enumerate(thread.tweets, start=1):
-        state = "ok" if 0 < tweet.weighted_length <= 280 else "bad"
-        posted_note = f'<span>posted · id {html.escape(ids[index])}</span>' if index in ids else "<span>not posted</span>"
-        items.append(
-            f'<article><div class="rail"><div class="avatar" style="background:{_colour(name)}">{html.escape(initials)}</div>'
-            f'{"<div class=line></div>" if index < total else ""}</div><div class="body">'
-            f'<div class="who"><span class="name">{html.escape(name)}</span><span class="muted">· {index}/{total}</span></div>'
-            f'<div class="text">{_linkify(tweet.text)}</div>{image_html if index == 1 else ""}'
-            f'<div class="meta"><span class="{state}">{tweet.weighted_length}/280</span>{posted_note}</div></div></article>'
-        )
+    for network in threads:  # each configured network's own thread, under its name when there is more than X
+        if len(threads) > 1 or network.network != "x":
+            label = NAMES.get(network.network, network.network)
+            items.append(f'<h2 class="network" id="{html.escape(network.network)}">{html.escape(label)}</h2>')
+        total = len(network.tweets)
+        for index, tweet in enumerate(network.tweets, start=1):
+            state = "ok" if 0 < tweet.weighted_length <= network.limit else "bad"
+            post_id = ids.get((network.network, index))
+            posted_note = f'<span>posted · id {html.escape(post_id)}</span>' if post_id else "<span>not posted</span>"
+            items.append(
+                f'<article data-network="{html.escape(network.network)}"><div class="rail"><div class="avatar" '
+                f'style="background:{_colour(name)}">{html.escape(initials)}</div>'
+                f'{"<div class=line></div>" if index < total else ""}</div><div class="body">'
+                f'<div class="who"><span class="name">{html.escape(name)}</span><span class="muted">· {index}/{total}</span></div>'
+                f'<div class="text">{_linkify(tweet.text)}</div>{image_html if index == 1 else ""}'
+                f'<div class="meta"><span class="{state}">{tweet.weighted_length}/{network.limit}</span>{posted_note}</div></div></article>'
+            )
     return "".join(items)
 
 
@@ -92,7 +101,7 @@ def preview_css() -> str:
 def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
     """The whole page as a string; every piece of article or model text is escaped."""
     entry = thread.article.entry
-    ids = {p.position: p.tweet_id for p in (posted.published if posted else ())}
+    ids = [p.tweet_id for p in (posted.published if posted else ())]
     items = [thread_items(thread, posted)]
     subtitle = html.escape(f"{entry.title} · writer: {thread.writer.backend}{' ' + thread.writer.model if thread.writer.model else ''}"
                            f" · image: {thread.image.source}")

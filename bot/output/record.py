@@ -26,11 +26,18 @@ def prepare_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "") -> dict[str, Any]:
-    """The thread as the `thread.json` contract describes it."""
+def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "", *,
+                  plan: bool = False) -> dict[str, Any]:
+    """The thread as the `thread.json` contract describes it.
+
+    With networks beyond X configured it also holds `threads`: each network's own thread ({"limit", "tweets":
+    [{"text", "weighted_length"}]}, the length as that network counts it); X-only records keep exactly the
+    contract's keys, and X's thread is always `tweets`. A `plan` (what the store keeps, so a
+    resumed run posts the same text) always holds every network's thread and the writer's draft.
+    """
     entry = thread.article.entry
     image = thread.image
-    return {
+    record = {
         "entry": {
             "feed": feed or entry.feed,
             "guid": entry.guid,
@@ -46,9 +53,15 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
             "source": image.source,
         },
         "writer": {"backend": thread.writer.backend, "model": thread.writer.model, "calls": thread.writer.calls},
-        "published": [{"position": p.position, "tweet_id": p.tweet_id} for p in (posted.published if posted else ())],
+        "published": [p.item() for p in (posted.published if posted else ())],
         "notes": list(thread.notes),  # what was changed or left out of the draft, and why
     }
+    if plan or any(n.network != "x" for n in thread.networks):
+        record["threads"] = {n.network: {"limit": n.limit, "tweets": [{"text": t.text, "weighted_length": t.weighted_length}
+                                                                      for t in n.tweets]} for n in thread.networks}
+    if plan:
+        record["draft"] = list(thread.draft)
+    return record
 
 
 def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "") -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
@@ -12,7 +13,8 @@ from bot.images.chain import MAX_ALT_TEXT, alt_for
 from bot.tweets import hygiene, shape
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
-from bot.core.records import Article, Draft, Entry, Image, ModelCall, ThreadSpec, Thread, WriterInfo
+from bot.core.records import Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, WriterInfo
+from bot.tweets.length import X, Counter
 from bot.writing.offline import ExtractiveWriter, Writer
 from bot.core.settings import Settings
 from bot.images.chain import Illustrator
@@ -36,6 +38,18 @@ class Deps:
     fallback_writer: Writer | None = None
     store: "Store | None" = None  # None for a dry run
     on_status: Callable[[str], None] = field(default=lambda message: None)
+    # One publisher per configured network, in order; empty: `publisher` alone, as X's.
+    publishers: tuple[Publisher, ...] = ()
+
+    def networks(self) -> tuple[tuple[str, Publisher], ...]:
+        """(network, publisher) for every configured network."""
+        if self.publishers:
+            return tuple((p.network, p) for p in self.publishers)
+        return ((self.publisher.network, self.publisher),)
+
+    def counters(self) -> tuple[Counter, ...]:
+        """How each configured network measures a post (Mastodon's may ask its instance, once)."""
+        return tuple(p.counter() for _, p in self.networks())
 
     @property
     def db(self) -> "Store":
@@ -84,8 +98,10 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     # The offline writer's tweets stand by: one takes the place of a tweet hygiene leaves with nothing whole.
     offline = ExtractiveWriter().write(article, spec).tweets if writer.name != "extractive" else draft.tweets
     spares = (*offline[1:], *offline[:1])  # body passages first: the title belongs at the top
-    tweets, notes = shape.check(draft, article, spec, rewrite=rewrite,
-                                attempts=deps.settings.writer.rewrite_attempts, spares=spares)
+    attempts = deps.settings.writer.rewrite_attempts
+    fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares)
+    x_fit = [t.tweets for t in fitted if t.network == "x"]
+    tweets = x_fit[0] if x_fit else shape.check(draft, article, spec, spares=spares)[0]  # thread.json's are X's
     rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
     deps.on_status("making the image")
     try:
@@ -99,7 +115,29 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     info = draft.writer
     writer_info = WriterInfo(info.backend, info.model, info.calls + len(rewrites), info.fallbacks)
     calls = (*draft.calls, *rewrites, *deps.images.calls)
-    return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes))
+    return Thread(article, tweets, image, writer_info, calls, (*article.notes, *info.fallbacks, *notes),
+                  networks=fitted, draft=tuple(draft.tweets))
+
+
+def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tuple[Counter, ...],
+                 rewrite: Callable[[str, int], str | None] | None = None,
+                 attempts: int = 2, spares: Sequence[str] = ()) -> tuple[tuple[NetworkThread, ...], tuple[str, ...]]:
+    """The one draft fitted to every network, each by its own count and limit, in the order given.
+
+    X is fitted first when configured, so its notes read as before; another network's notes are added, with
+    the network's name, only where they differ.
+    """
+    ordered = sorted(counters or (X,), key=lambda c: c.network != "x")
+    fitted: list[NetworkThread] = []
+    notes: list[str] = []
+    for counter in ordered:
+        tweets, these = shape.check(draft, article, spec, rewrite=rewrite, attempts=attempts, spares=spares,
+                                    counter=counter)
+        first = not fitted
+        fitted.append(NetworkThread(counter.network, tweets, counter.limit))
+        notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]
+    order = [c.network for c in counters or (X,)]
+    return tuple(sorted(fitted, key=lambda t: order.index(t.network))), tuple(notes)
 
 
 def _clean_alt(image: Image, article: Article) -> tuple[Image, tuple[str, ...]]:

@@ -12,34 +12,61 @@ from typing import Any, Callable
 from bot.feed import article as article_stage
 from bot.state import policy
 from bot.core.errors import BotError, BudgetExceeded, DuplicateContent, PublishError, RateLimited
-from bot.core.records import Entry, Image, PostedThread, Thread, Tweet, WriterInfo
+from bot.core.records import Draft, Entry, Image, NetworkThread, PostedThread, Thread, Tweet, WriterInfo
 from bot.output.record import thread_record
-from bot.run.pipeline import Deps, prepare
+from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
 from bot.images.normalise import describe_file
 from bot.networks.base import Budget
 from bot.networks.base import cost
 from bot.networks.base import posts_needed
 from bot.state.drafts import DraftStore
+from bot.tweets.length import MAX_WEIGHT as X_LIMIT
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps, out_dir: Path, need_image: bool) -> Thread:
-    """The thread saved before the first attempt, so a resumed run posts exactly the same text."""
+def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool) -> Thread:
+    """The thread saved before the first attempt, so a resumed run posts exactly the same text.
+
+    With `deps`, a network configured since the plan was saved gets its own fitting too (none: as saved)."""
     article = article_stage.clean(entry)
     tweets = tuple(Tweet(t["text"], t["weighted_length"]) for t in plan["tweets"])
     meta = plan["image"]
     path = out_dir / meta["path"] if meta.get("path") else None
     image = Image(path, meta.get("alt_text", ""), meta.get("prompt", ""), meta.get("source", "none"))
-    if need_image and meta.get("path") and not (path and path.is_file()):
+    if need_image and deps is not None and meta.get("path") and not (path and path.is_file()):
         # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
         image = deps.images.make(article, meta.get("prompt", ""), meta.get("alt_text", ""), out_dir)
     elif path and path.is_file():
         mime, width, height, size = describe_file(path)
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
-    return Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)))
+    # X's thread is the plan's `tweets` (the contract, and what a review edits); the others are under `threads`.
+    saved = tuple(NetworkThread(name, tweets, X_LIMIT) if name == "x" else
+                  NetworkThread(name, tuple(Tweet(t["text"], t["weighted_length"]) for t in body["tweets"]), body["limit"])
+                  for name, body in (plan.get("threads") or {}).items())
+    draft = tuple(plan.get("draft") or ())
+    thread = Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)),
+                    networks=saved, draft=draft)
+    return _add_networks(thread, deps) if deps is not None else thread
+
+
+def _add_networks(thread: Thread, deps: Deps) -> Thread:
+    """The saved thread with a fitting for every configured network it lacks (one added since it was saved).
+
+    A network's saved posts are never refitted: a resumed thread goes on with exactly the text it started with.
+    The new ones are fitted from the writer's saved draft, or (a plan from before networks) from X's posts.
+    """
+    have = {n.network for n in thread.networks} or {"x"}
+    missing = tuple(c for c in deps.counters() if c.network not in have)
+    if not missing:
+        return thread
+    texts = thread.draft or tuple(t.text for t in thread.tweets)
+    added, _ = fit_networks(Draft(texts), thread.article, thread_spec(deps.settings), missing)
+    known = thread.networks or (NetworkThread("x", thread.tweets, X_LIMIT),)
+    return Thread(thread.article, thread.tweets, thread.image, thread.writer, thread.calls, thread.notes,
+                  networks=(*known, *added), draft=thread.draft)
 
 
 def _budget(deps: Deps) -> Any:
@@ -56,16 +83,21 @@ class ClaimHeld(PublishError):
 
 def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                   should_stop: Callable[[], bool] | None = None) -> tuple[Thread, PostedThread]:
-    """Prepare (or reload) the entry's thread and publish what is missing; never posts a tweet twice.
+    """Prepare (or reload) the entry's thread and publish what is missing on every network; never posts twice.
 
     `should_stop` is the daemon's shutdown probe (the publisher checks the same probe between tweets): a thread
     it stopped half-way is left "partial", to be finished on the next poll. Waiting for X's post budget or rate
     limit leaves the entry "waiting" until it frees and uses none of its daemon.max_attempts.
+
+    Each network has its own ledger: one that fails does not stop the others, and the entry's next attempt
+    posts only what that network still lacks. With one network its error is raised; with several, the first
+    failure decides the entry's status and is raised only when no network got anywhere.
     """
     store, clock, settings = deps.db, deps.clock, deps.settings
     store.upsert_entries(feed, [entry], "new", clock.time())
     _not_rejected(store, feed, entry.key)
-    ledger = store.ledger(feed, entry.key, now=clock.time)
+    networks = deps.networks()
+    ledgers = {name: store.ledger(feed, entry.key, now=clock.time, network=name) for name, _ in networks}
     if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
         row = store.entry(feed, entry.key) or {}
         left = max(0, round(float(row.get("lease_until") or 0) - clock.time()))
@@ -78,58 +110,99 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     except PublishError:
         store.release(feed, entry.key, OWNER, "declined", clock.time(), count_attempt=False)
         raise
-    status, error, retry_at, counts = "failed", "", None, True
+    outcome = _Outcome()
     thread: Thread | None = None
     try:
         plan = store.load_plan(feed, entry.key)
-        done = ledger.done()
+        need_image = any(1 not in ledger.done() for ledger in ledgers.values())
         if plan:
             deps.on_status("resuming the saved thread")
-            thread = thread_from_plan(plan, entry, deps, out_dir, need_image=1 not in done)
+            thread = thread_from_plan(plan, entry, deps, out_dir, need_image=need_image)
+            if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
+                store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
         else:
             thread = prepare(entry, deps, out_dir)
-            store.save_plan(feed, entry.key, thread_record(thread, feed=feed))
+            store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
             store.record_calls(feed, entry.key, thread.calls, clock.time())
-        deps.on_status("publishing to X")
-        posted = deps.publisher.publish(thread, ledger, _budget(deps))
-        if posted.complete:
-            status, counts = "posted", False
+        parts: list[PostedThread] = []
+        failures: list[tuple[str, BaseException]] = []
+        for name, publisher in networks:
+            deps.on_status(f"publishing to {LABELS.get(name, name)}")
+            try:
+                parts.append(publisher.publish(thread, ledgers[name], _budget(deps) if name == "x" else None))
+            except BotError as exc:
+                if len(networks) == 1:
+                    raise
+                log.warning("%s: %s", LABELS.get(name, name), exc)
+                failures.append((name, exc))
+                parts.append(PostedThread(thread, tuple(ledgers[name].done().values()), complete=False,
+                                          notes=(f"{LABELS.get(name, name)}: {exc}",)))
+        posted = _merge(thread, parts)
+        if failures:
+            outcome.classify(failures[0][1], thread, ledgers.get("x"), deps, store, feed, entry.key)
+            outcome.error = "; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures)[:500]
+            if not any(p.published for p in parts):
+                raise failures[0][1]
+        elif posted.complete:
+            outcome.status, outcome.counts = "posted", False
             DraftStore(store).mark_posted(feed, entry.key, clock.time())
         elif should_stop is not None and should_stop():
-            status, counts = "partial", False  # a shutdown, not a failure: the next poll finishes it
+            outcome.status, outcome.counts = "partial", False  # a shutdown, not a failure: the next poll finishes it
         else:
-            status = "truncated"  # x.reply_fallback = stop: ends here until `bot retry`
-        if not posted.complete:
-            error = "; ".join(posted.notes)[:500]
+            outcome.status = "truncated"  # x.reply_fallback = stop: ends here until `bot retry`
+        if not posted.complete and not failures:
+            outcome.error = "; ".join(posted.notes)[:500]
         return thread, posted
-    except (BudgetExceeded, RateLimited) as exc:
-        error = str(exc)
-        if exc.retryable:
-            status, counts, retry_at = "waiting", False, _wait_until(exc, thread, ledger, deps)
-        else:  # the thread is longer than a limit allows: waiting cannot help, retrying neither
-            status = "rejected"
-        raise
-    except DuplicateContent as exc:
-        status, error = "duplicate", str(exc)
-        raise
-    except PublishError as exc:
-        error = str(exc)
-        if exc.retryable:
-            retry_at = _backoff(store, feed, entry.key, deps)
-        else:
-            status = "rejected"
-        raise
-    except BotError as exc:
-        error = str(exc)
-        retry_at = _backoff(store, feed, entry.key, deps)
-        raise
-    except BaseException as exc:  # even a crash or Ctrl-C releases the claim, so a rerun can finish the thread
-        error = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:
+        if not outcome.error:
+            outcome.classify(exc, thread, ledgers.get("x"), deps, store, feed, entry.key)
         raise
     finally:
-        plan_cost = cost(thread, settings) if thread is not None and status in ("posted", "partial", "truncated") else None
-        store.release(feed, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
-                      count_attempt=counts, cost=plan_cost)
+        plan_cost = (cost(thread, settings) if thread is not None and "x" in ledgers
+                     and outcome.status in ("posted", "partial", "truncated") else None)
+        store.release(feed, entry.key, OWNER, outcome.status, clock.time(), error=outcome.error,
+                      next_attempt=outcome.retry_at, count_attempt=outcome.counts, cost=plan_cost)
+
+
+LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+class _Outcome:
+    """What becomes of the entry after an attempt: its status, last error, next attempt, whether it counts."""
+
+    def __init__(self) -> None:
+        self.status, self.error, self.counts = "failed", "", True
+        self.retry_at: float | None = None
+
+    def classify(self, exc: BaseException, thread: Thread | None, ledger: Any, deps: Deps, store: Any,
+                 feed: str, key: str) -> None:
+        """Set the outcome from the error that ended (or, with several networks, marred) the attempt."""
+        self.error = str(exc) if isinstance(exc, BotError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, (BudgetExceeded, RateLimited)):
+            if exc.retryable:
+                self.status, self.counts, self.retry_at = "waiting", False, _wait_until(exc, thread, ledger, deps)
+            else:  # the thread is longer than a limit allows: waiting cannot help, retrying neither
+                self.status = "rejected"
+        elif isinstance(exc, DuplicateContent):
+            self.status = "duplicate"
+        elif isinstance(exc, PublishError):
+            if exc.retryable:
+                self.retry_at = _backoff(store, feed, key, deps)
+            else:
+                self.status = "rejected"
+        elif isinstance(exc, BotError):
+            self.retry_at = _backoff(store, feed, key, deps)
+        # anything else (a crash, Ctrl-C) still releases the claim, so a rerun can finish the thread
+
+
+def _merge(thread: Thread, parts: list[PostedThread]) -> PostedThread:
+    """One PostedThread from every network's: all posts, X's linking mode, complete when every network is."""
+    if len(parts) == 1:
+        return parts[0]
+    mode = parts[0].mode if parts else "reply"
+    return PostedThread(thread, tuple(p for part in parts for p in part.published), mode=mode,
+                        complete=bool(parts) and all(p.complete for p in parts),
+                        notes=tuple(n for part in parts for n in part.notes))
 
 
 def _not_rejected(store: Any, feed: str, key: str) -> None:

@@ -74,7 +74,7 @@ def write_record(draft: dict[str, Any], posted: PostedThread | None = None) -> N
     plan = dict(draft["plan"])
     record = {**plan, "review": review_info(draft)}
     if posted is not None:
-        record["published"] = [{"position": p.position, "tweet_id": p.tweet_id} for p in posted.published]
+        record["published"] = [p.item() for p in posted.published]
     try:
         write_atomic(folder / "thread.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         thread = draft_thread(draft)
@@ -87,7 +87,7 @@ def draft_thread(draft: dict[str, Any]) -> Thread:
     """The draft's X thread as a record (for drawing it); its image is the file in the draft's folder, if still there."""
     folder = Path(draft["out_dir"]) if draft.get("out_dir") else Path(".")
     # need_image=False: nothing is made again, so no dependencies are needed
-    return thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), None, folder, need_image=False)  # type: ignore[arg-type]
+    return thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), None, folder, need_image=False)
 
 
 def _removed(before: list[str], after: list[str]) -> list[str]:

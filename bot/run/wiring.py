@@ -13,8 +13,13 @@ from bot.networks.base import DryRunPublisher
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
 from bot.images.chain import ImageChain
+from bot.networks.base import Publisher
+from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
+from bot.networks.mastodon.length import COUNTER as MASTODON_COUNTER
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+BLUESKY_CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
+MASTODON_CREDENTIALS = ("MASTODON_ACCESS_TOKEN",)
 
 
 def uses_model(settings: Settings) -> bool:
@@ -44,17 +49,64 @@ def require_x_credentials(settings: Settings) -> None:
 
 
 def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
-                    should_stop: Callable[[], bool] | None = None) -> Any:
-    """The dry-run publisher, or the X publisher with checked credentials.
+                    should_stop: Callable[[], bool] | None = None, network: str = "x") -> Publisher:
+    """One network's publisher with checked credentials, or its dry-run stand-in.
 
-    `should_stop` is the daemon's shutdown probe: the X publisher checks it before every tweet, so SIGTERM
+    `should_stop` is the daemon's shutdown probe: each publisher checks it between posts, so SIGTERM
     ends a thread at a checkpoint the next poll resumes from.
     """
+    if network == "bluesky":
+        return _bluesky(settings, clock, dry_run, should_stop)
+    if network == "mastodon":
+        return _mastodon(settings, clock, dry_run, should_stop)
     if dry_run:
         return DryRunPublisher()
     require_x_credentials(settings)
     client = XClient(settings, settings.secrets, clock, should_stop=should_stop)  # a 429 wait ends at a stop too
     return XPublisher(client, settings, clock, should_stop=should_stop)
+
+
+def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
+                     should_stop: Callable[[], bool] | None = None) -> tuple[Publisher, ...]:
+    """A publisher for every network in `networks`, in order; one ConfigError naming every missing credential."""
+    problems: list[ConfigError] = []
+    publishers: list[Publisher] = []
+    for network in settings.networks:
+        try:
+            publishers.append(build_publisher(settings, clock, dry_run, should_stop, network))
+        except ConfigError as exc:
+            problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigError("; ".join(p.message for p in problems), "; ".join(dict.fromkeys(p.hint for p in problems)))
+    return tuple(publishers)
+
+
+def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
+    if dry_run:
+        return DryRunPublisher("bluesky", BLUESKY_COUNTER)
+    require(settings, "Bluesky", BLUESKY_CREDENTIALS)
+    raise ConfigError("publishing to Bluesky is not in this version yet", "use `bot post --dry-run` to see its thread")
+
+
+def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
+    if dry_run:
+        return DryRunPublisher("mastodon", MASTODON_COUNTER)
+    missing = [] if settings.mastodon.base_url else ["MASTODON_BASE_URL"]
+    missing += [n for n in MASTODON_CREDENTIALS if not settings.secrets.get(n)]
+    if missing:
+        raise ConfigError(f"missing Mastodon settings: {', '.join(missing)}",
+                          "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
+    raise ConfigError("publishing to Mastodon is not in this version yet", "use `bot post --dry-run` to see its thread")
+
+
+def require(settings: Settings, label: str, names: tuple[str, ...]) -> None:
+    """Raise ConfigError naming every missing credential of one network."""
+    missing = [name for name in names if not settings.secrets.get(name)]
+    if missing:
+        raise ConfigError(f"missing {label} credentials: {', '.join(missing)}",
+                          "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
 def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
@@ -66,13 +118,15 @@ def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
     status = on_status or (lambda message: None)
     writer = build_writer(settings, clock, on_text)
     fallback = offline_writer() if writer.name != "extractive" and settings.writer.offline_fallback else None
+    publishers = build_publishers(settings, clock, dry_run, should_stop)
     return Deps(
         settings=settings,
         writer=writer,
         images=ImageChain(settings, settings.secrets, clock),  # its lines reach the user through logging
-        publisher=build_publisher(settings, clock, dry_run, should_stop),
+        publisher=publishers[0],
         clock=clock,
         fallback_writer=fallback,
         store=store,
         on_status=status,
+        publishers=publishers,
     )

@@ -107,6 +107,27 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             note TEXT NOT NULL DEFAULT '',
             at DOUBLE PRECISION NOT NULL)""",
     )),
+    # One ledger per network: a post is keyed by entry, network and position. The table is rebuilt (SQLite cannot
+    # change a primary key in place); every existing row was posted to X, so it becomes network 'x'.
+    (3, (
+        """CREATE TABLE tweets_v2 (
+            feed TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            network TEXT NOT NULL DEFAULT 'x',
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            tweet_id TEXT,
+            media_id TEXT NOT NULL DEFAULT '',
+            ref TEXT NOT NULL DEFAULT '',
+            posted_at DOUBLE PRECISION,
+            pending_at DOUBLE PRECISION,
+            PRIMARY KEY (feed, entry_key, network, position))""",
+        """INSERT INTO tweets_v2 (feed, entry_key, network, position, text, tweet_id, media_id, posted_at, pending_at)
+           SELECT feed, entry_key, 'x', position, text, tweet_id, media_id, posted_at, pending_at FROM tweets""",
+        "DROP TABLE tweets",
+        "ALTER TABLE tweets_v2 RENAME TO tweets",
+        "CREATE INDEX tweets_network_posted_at ON tweets (network, posted_at)",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

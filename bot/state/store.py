@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from bot.core.errors import StoreError, StoreGone, redact
-from bot.core.records import ModelCall, PublishedTweet
+from bot.core.records import ModelCall, PublishedTweet, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
@@ -290,27 +290,28 @@ class Store:
         return row
 
     # posts and calls
-    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None) -> "StoreLedger":
-        """The durable progress of one entry's thread (bot.publisher.Ledger); `now` is the clock's time()."""
-        return StoreLedger(self, feed, key, now or _now)
+    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = "x") -> "StoreLedger":
+        """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time()."""
+        return StoreLedger(self, feed, key, now or _now, network)
 
     @_guard
     def posts_since(self, since: float) -> int:
-        """Posts made since an epoch second (for the X post budget)."""
-        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL", t=since)
+        """Posts made on X since an epoch second (for the X post budget; other networks have none)."""
+        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE network = 'x' AND posted_at >= :t AND tweet_id IS NOT NULL", t=since)
         return int(rows[0]["n"])
 
     @_guard
     def post_times_since(self, since: float) -> list[float]:
-        """When each post since an epoch second was made, oldest first (when the post budget frees)."""
-        rows = self._run("""SELECT posted_at FROM tweets WHERE posted_at >= :t AND tweet_id IS NOT NULL
-                            ORDER BY posted_at""", t=since)
+        """When each X post since an epoch second was made, oldest first (when the post budget frees)."""
+        rows = self._run("""SELECT posted_at FROM tweets WHERE network = 'x' AND posted_at >= :t
+                            AND tweet_id IS NOT NULL ORDER BY posted_at""", t=since)
         return [float(r["posted_at"]) for r in rows]
 
     @_guard
     def threads_since(self, since: float) -> int:
-        """Threads whose first post went out since an epoch second (for the daily cap)."""
-        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE position = 1 AND posted_at >= :t AND tweet_id IS NOT NULL", t=since)
+        """Threads whose first post went out since an epoch second (for the daily cap), once on any network."""
+        rows = self._run("""SELECT COUNT(DISTINCT feed || ' ' || entry_key) AS n FROM tweets WHERE position = 1
+                            AND posted_at >= :t AND tweet_id IS NOT NULL""", t=since)
         return int(rows[0]["n"])
 
     def threads_today(self, now: datetime) -> int:
@@ -335,13 +336,13 @@ class Store:
         entries = self._run("SELECT * FROM entries ORDER BY COALESCE(published, created_at) DESC, key LIMIT :l", l=limit)
         out = []
         for e in entries:
-            tweets = self._run("""SELECT position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k
-                                  AND tweet_id IS NOT NULL ORDER BY position""", f=e["feed"], k=e["key"])
+            tweets = self._run("""SELECT network, position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k AND
+                                  tweet_id IS NOT NULL ORDER BY network <> 'x', network, position""", f=e["feed"], k=e["key"])
             calls = self._run("SELECT COUNT(*) AS n FROM model_calls WHERE feed = :f AND entry_key = :k", f=e["feed"], k=e["key"])
             out.append({"feed": e["feed"], "key": e["key"], "title": e["title"], "link": e["link"], "status": e["status"],
                         "attempts": e["attempts"], "last_error": e["last_error"], "published": e["published"],
                         "updated_at": e["updated_at"], "cost": e["cost"], "model_calls": int(calls[0]["n"]),
-                        "tweets": [{"position": t["position"], "tweet_id": t["tweet_id"]} for t in tweets]})
+                        "tweets": [published_item(t["network"], t["position"], t["tweet_id"]) for t in tweets]})
         return out
 
     @_guard
@@ -352,49 +353,44 @@ class Store:
 
 
 class StoreLedger:
-    """One entry's posted tweets in the database: each write is committed before the call returns."""
+    """One entry's posts on one network in the database: each write is committed before the call returns."""
 
-    def __init__(self, store: Store, feed: str, key: str, now: Callable[[], float]) -> None:
-        self.store, self.feed, self.key, self.now = store, feed, key, now
+    def __init__(self, store: Store, feed: str, key: str, now: Callable[[], float], network: str = "x") -> None:
+        self.store, self.feed, self.key, self.now, self.network = store, feed, key, now, network
 
     @_guard
     def done(self) -> dict[int, PublishedTweet]:
-        """Positions already posted, with their tweet and media ids."""
-        rows = self.store._run("""SELECT position, tweet_id, media_id FROM tweets
-                                  WHERE feed = :f AND entry_key = :k AND tweet_id IS NOT NULL""", f=self.feed, k=self.key)
-        return {r["position"]: PublishedTweet(r["position"], r["tweet_id"], r["media_id"] or "") for r in rows}
+        """Positions already posted on this network, with their ids, media ids and refs."""
+        rows = self.store._run("""SELECT position, tweet_id, media_id, ref FROM tweets WHERE feed = :f AND entry_key = :k
+                                  AND network = :w AND tweet_id IS NOT NULL""", f=self.feed, k=self.key, w=self.network)
+        return {r["position"]: PublishedTweet(r["position"], r["tweet_id"], r["media_id"] or "", self.network, r["ref"] or "") for r in rows}
 
     @_guard
     def record(self, tweet: PublishedTweet, text: str = "") -> None:
-        """Store a posted tweet's id (durable on return)."""
-        now = self.now()
+        """Store a posted post's id (durable on return)."""
         self.store._exec(
-            """INSERT INTO tweets (feed, entry_key, position, text, tweet_id, media_id, posted_at)
-               VALUES (:f, :k, :p, :t, :i, :m, :n)
-               ON CONFLICT (feed, entry_key, position) DO UPDATE SET tweet_id = :i, media_id = :m, posted_at = :n,
-                   pending_at = NULL, text = CASE WHEN :t = '' THEN tweets.text ELSE :t END""",
-            f=self.feed, k=self.key, p=tweet.position, t=text, i=tweet.tweet_id, m=tweet.media_id, n=now)
+            """INSERT INTO tweets (feed, entry_key, network, position, text, tweet_id, media_id, ref, posted_at)
+               VALUES (:f, :k, :w, :p, :t, :i, :m, :r, :n) ON CONFLICT (feed, entry_key, network, position) DO UPDATE
+               SET tweet_id = :i, media_id = :m, ref = :r, posted_at = :n, pending_at = NULL, text = CASE WHEN :t = '' THEN tweets.text ELSE :t END""",
+            f=self.feed, k=self.key, w=self.network, p=tweet.position, t=text, i=tweet.tweet_id, m=tweet.media_id, r=tweet.ref, n=self.now())
 
     @_guard
     def pending(self, position: int) -> None:
         """Mark that a request for this position is about to go out."""
         self.store._exec(
-            """INSERT INTO tweets (feed, entry_key, position, pending_at) VALUES (:f, :k, :p, :n)
-               ON CONFLICT (feed, entry_key, position) DO UPDATE SET pending_at = :n""",
-            f=self.feed, k=self.key, p=position, n=self.now())
+            """INSERT INTO tweets (feed, entry_key, network, position, pending_at) VALUES (:f, :k, :w, :p, :n)
+               ON CONFLICT (feed, entry_key, network, position) DO UPDATE SET pending_at = :n""",
+            f=self.feed, k=self.key, w=self.network, p=position, n=self.now())
 
-    @_guard
     def pending_positions(self) -> set[int]:
         """Positions whose request went out with no recorded answer."""
-        rows = self.store._run("""SELECT position FROM tweets WHERE feed = :f AND entry_key = :k
-                                  AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
-        return {r["position"] for r in rows}
+        return set(self.pending_times())
 
     @_guard
     def pending_times(self) -> dict[int, float]:
         """Positions whose request went out with no recorded answer, with when each was marked pending."""
-        rows = self.store._run("""SELECT position, pending_at FROM tweets WHERE feed = :f AND entry_key = :k
-                                  AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key)
+        rows = self.store._run("""SELECT position, pending_at FROM tweets WHERE feed = :f AND entry_key = :k AND network = :w
+                                  AND tweet_id IS NULL AND pending_at IS NOT NULL""", f=self.feed, k=self.key, w=self.network)
         return {r["position"]: float(r["pending_at"]) for r in rows}
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from collections.abc import Callable
 
 from bot.core.errors import BotError
@@ -114,28 +115,36 @@ def _bad_char(char: str) -> bool:
     return char in _INVALID or "\ud800" <= char <= "\udfff"
 
 
-def is_valid(text: str) -> bool:
-    """True when X accepts `text`: some non-space content, 1..280 weighted, no U+FFFE/U+FEFF/U+FFFF."""
+Measure = Callable[[str], int]
+
+
+def is_valid(text: str, measure: Measure = weighted_length, limit: int = MAX_WEIGHT) -> bool:
+    """True when the network accepts `text`: some non-space content, 1..limit long, no U+FFFE/U+FEFF/U+FFFF.
+
+    The default measure and limit are X's (280 weighted); other networks pass their own.
+    """
     if not text or not text.strip() or any(_bad_char(c) for c in text):
         return False
-    return 1 <= weighted_length(text) <= MAX_WEIGHT
+    return 1 <= measure(text) <= limit
 
 
-def _atoms(text: str) -> list[tuple[int, int, int]]:
+def _atoms(text: str, measure: Measure = weighted_length) -> list[tuple[int, int, int]]:
     """(start, end, weight) of the pieces trim() may cut between: URLs, emoji, tags, grapheme clusters."""
     import regex
 
+    own = measure is not weighted_length  # another network's count: weigh each piece with it
+    plain = measure if own else _plain_weight
     entities = _entities(text)
-    protected = [(s, e, w) for s, e, w in entities]
+    protected = [(s, e, measure(text[s:e]) if own else w) for s, e, w in entities]
     for m in _TAG.finditer(text):
         if not any(s < m.end() and m.start() < e for s, e, _ in protected):
-            protected.append((m.start(), m.end(), _plain_weight(m.group(0))))
+            protected.append((m.start(), m.end(), plain(m.group(0))))
     protected.sort()
     atoms: list[tuple[int, int, int]] = []
     pos = 0
     for s, e, w in protected + [(len(text), len(text), 0)]:
         for g in regex.finditer(r"\X", text[pos:s]):
-            atoms.append((pos + g.start(), pos + g.end(), _plain_weight(g.group(0))))
+            atoms.append((pos + g.start(), pos + g.end(), plain(g.group(0))))
         if e > s:
             atoms.append((s, e, w))
         pos = e
@@ -158,13 +167,13 @@ def _cut_points(text: str, atoms: list[tuple[int, int, int]]) -> tuple[set[int],
     return sentence, word
 
 
-def _best(text: str, points: list[int], budget: int, suffix: str) -> str | None:
+def _best(text: str, points: list[int], budget: int, suffix: str, measure: Measure = weighted_length) -> str | None:
     """The longest text[:p] + suffix (p from `points`, descending) that has content and fits `budget`."""
     for p in points:
         candidate = text[:p].rstrip()
         if candidate and _has_content(candidate):
             candidate += suffix
-            if weighted_length(candidate) <= budget:
+            if measure(candidate) <= budget:
                 return candidate
     return None
 
@@ -178,14 +187,14 @@ def sanitize(text: str) -> str:
     return strip_invisible(text).strip()
 
 
-def trim(text: str, budget: int) -> str:
-    """`text` cut to at most `budget` weighted: at a sentence end if one is close, else a word end plus "…"."""
+def trim(text: str, budget: int, measure: Measure = weighted_length) -> str:
+    """`text` cut to at most `budget` (by `measure`): at a sentence end if one is close, else a word end plus "…"."""
     if budget < 2:
         raise ValueError("a tweet budget below 2 cannot hold a single heavy character")
     text = sanitize(text)
-    if not text or weighted_length(text) <= budget:
+    if not text or measure(text) <= budget:
         return text
-    atoms = _atoms(text)
+    atoms = _atoms(text, measure)
     # Estimate where the budget runs out from the atoms' weights, then confirm with the real count.
     limit, total = 0, 0
     for s, e, w in atoms:
@@ -194,44 +203,45 @@ def trim(text: str, budget: int) -> str:
         total += w
         limit = e
     sentence, word = _cut_points(text, atoms)
-    by_word = _best(text, sorted((p for p in word if p <= limit), reverse=True), budget, ELLIPSIS)
-    by_sentence = _best(text, sorted((p for p in sentence if p <= limit), reverse=True), budget, "")
+    by_word = _best(text, sorted((p for p in word if p <= limit), reverse=True), budget, ELLIPSIS, measure)
+    by_sentence = _best(text, sorted((p for p in sentence if p <= limit), reverse=True), budget, "", measure)
     # A sentence end is "reasonably close" when it keeps at least 70% of what a word cut would keep.
-    if by_sentence and (not by_word or weighted_length(by_sentence) >= 0.7 * weighted_length(by_word)):
+    if by_sentence and (not by_word or measure(by_sentence) >= 0.7 * measure(by_word)):
         return by_sentence
     if by_word:
         return by_word
     # One giant word: a hard cut at a grapheme boundary still makes a valid tweet; past that, a code point.
-    return _hard_cut(text, budget)
+    return _hard_cut(text, budget, measure)
 
 
-def _hard_cut(text: str, budget: int) -> str:
+def _hard_cut(text: str, budget: int, measure: Measure = weighted_length) -> str:
     import regex
 
+    plain = _plain_weight if measure is weighted_length else measure
     ends, total = [], 0
     for g in regex.finditer(r"\X", text):
-        total += _plain_weight(g.group(0))
+        total += plain(g.group(0))
         if total > budget:
             break
         ends.append(g.end())
     ends.reverse()
-    return (_best(text, ends, budget, ELLIPSIS) or _best(text, ends, budget, "")
-            or _best(text, list(range(min(len(text), budget), 0, -1)), budget, "") or text[:1])
+    return (_best(text, ends, budget, ELLIPSIS, measure) or _best(text, ends, budget, "", measure)
+            or _best(text, list(range(min(len(text), budget), 0, -1)), budget, "", measure) or text[:1])
 
 
 Rewrite = Callable[[str, int], "str | None"]
 
 
 def fit(text: str, budget: int = MAX_WEIGHT, rewrite: Rewrite | None = None, attempts: int = 2,
-        *, label: str = "tweet") -> tuple[str, str]:
+        *, label: str = "tweet", measure: Measure = weighted_length, limit: int = MAX_WEIGHT) -> tuple[str, str]:
     """(text, note): `text` (sanitized) if it fits, else the writer's rewrite to `budget`, else a trim; note says which."""
-    budget = min(budget, MAX_WEIGHT)
+    budget = min(budget, limit)
     clean = sanitize(text)  # invisible characters never go out, even in a text that fits
     if not clean:
         return "", f"{label} was empty"
-    if weighted_length(clean) <= budget:
+    if measure(clean) <= budget:
         return clean, ""
-    before = weighted_length(clean)
+    before = measure(clean)
     for _ in range(attempts if rewrite else 0):
         try:
             candidate = rewrite(clean, budget)  # type: ignore[misc]
@@ -239,8 +249,32 @@ def fit(text: str, budget: int = MAX_WEIGHT, rewrite: Rewrite | None = None, att
             break
         if isinstance(candidate, str):
             candidate = sanitize(candidate)
-            if (is_valid(candidate) and weighted_length(candidate) <= budget
+            if (is_valid(candidate, measure, limit) and measure(candidate) <= budget
                     and (any(c.isalnum() for c in candidate) or not any(c.isalnum() for c in clean))):
-                return candidate, f"{label} rewritten by the model to {weighted_length(candidate)}/{budget}"
-    cut = trim(clean, budget)
-    return cut, f"{label} trimmed from {before} to {weighted_length(cut)}"
+                return candidate, f"{label} rewritten by the model to {measure(candidate)}/{budget}"
+    cut = trim(clean, budget, measure)
+    return cut, f"{label} trimmed from {before} to {measure(cut)}"
+
+
+# How a network measures a post: shape.py fits each network's thread with its Counter. X's is below; Bluesky's
+# (300 graphemes, 3000 bytes) and Mastodon's (instance characters, URLs at a fixed count) live in networks/.
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """One network's rule: a post is valid when 1 <= measure(text) <= limit."""
+
+    network: str
+    limit: int
+    measure: Measure
+
+    def __call__(self, text: str) -> int:
+        return self.measure(text)
+
+
+def graphemes(text: str) -> int:
+    """Extended grapheme clusters in `text` (`regex`'s \\X), the unit Bluesky and Mastodon count."""
+    import regex
+
+    return len(regex.findall(r"\X", text))
+
+
+X = Counter("x", MAX_WEIGHT, weighted_length)

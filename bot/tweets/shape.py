@@ -1,5 +1,6 @@
-"""Thread shaping: from a writer's draft to checked tweets — hygiene, count, hashtags, the article link
-once, numbering, and every tweet fitted to X's 280 weighted characters. Pure functions, no I/O."""
+"""Thread shaping: from a writer's draft to checked posts — hygiene, count, hashtags, the article link once,
+numbering, and every post fitted to its network's Counter (X's 280 weighted characters by default, Bluesky's
+or Mastodon's count when given). Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 from bot.core.errors import WriterError
 from bot.tweets.hygiene import clean, drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
-from bot.tweets.length import ELLIPSIS, MAX_WEIGHT, fit, is_valid, sanitize, trim, urls, weighted_length
+from bot.tweets.length import X, Counter
+from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
 
 Rewrite = Callable[[str, int], "str | None"]
 
@@ -20,7 +22,7 @@ _ONLY_TAGS_AFTER = re.compile(r"(?:[\s.,;:!?…]|[#＃][\w\u200c\u200d]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n")
 _LINK_SEPARATOR = "\n\n"
 # Room a merged tail keeps for the link (23 + separator) and a "10/10 " prefix before fit() trims it.
-_MERGE_ROOM = MAX_WEIGHT - 32
+_MERGE_SPARE = 32
 
 
 def with_utm(url: str, utm: str) -> str:
@@ -77,21 +79,21 @@ def _dedupe(texts: list[str], notes: list[str]) -> list[str]:
     return out
 
 
-def _split_once(text: str) -> tuple[str, str] | None:
+def _split_once(text: str, counter: Counter = X) -> tuple[str, str] | None:
     """`text` cut in two at the sentence end nearest its weighted middle, or None when it is one sentence."""
     cuts = [m.start() for m in _SENTENCE_END.finditer(text) if text[: m.start()].strip() and text[m.end():].strip()]
     if not cuts:
         return None
-    half = weighted_length(text) / 2
-    cut = min(cuts, key=lambda c: abs(weighted_length(text[:c]) - half))
+    half = counter(text) / 2
+    cut = min(cuts, key=lambda c: abs(counter(text[:c]) - half))
     return text[:cut].strip(), text[cut:].strip()
 
 
-def _count(texts: list[str], wanted: int, notes: list[str]) -> list[str]:
+def _count(texts: list[str], wanted: int, notes: list[str], counter: Counter = X) -> list[str]:
     if len(texts) > wanted:
         tail = " ".join(texts[wanted - 1:])
         extra = len(texts) - wanted
-        if weighted_length(tail) <= _MERGE_ROOM:
+        if counter(tail) <= counter.limit - _MERGE_SPARE:
             notes.append(f"draft had {len(texts)} tweets; merged the last {extra + 1} into tweet {wanted}")
             return texts[: wanted - 1] + [tail]
         notes.append(f"draft had {len(texts)} tweets; dropped the last {extra}")
@@ -99,7 +101,7 @@ def _count(texts: list[str], wanted: int, notes: list[str]) -> list[str]:
     texts = list(texts)
     have = len(texts)
     while len(texts) < wanted:
-        order = sorted(range(len(texts)), key=lambda i: -weighted_length(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: -counter(texts[i]))
         for i in order:
             parts = _split_once(texts[i])
             if parts:
@@ -146,10 +148,10 @@ def _limit_hashtags(texts: list[str], cap: int, notes: list[str]) -> tuple[list[
     return out, used
 
 
-def _whole_sentences(text: str, budget: int) -> str:
+def _whole_sentences(text: str, budget: int, counter: Counter = X) -> str:
     """The longest run of `text`'s first whole sentences that fits `budget`, or "" when the first does not."""
     parts = [p for line in text.split("\n") for p in sentences(line)]
-    while parts and weighted_length(" ".join(parts)) > budget:
+    while parts and counter(" ".join(parts)) > budget:
         parts.pop()
     return " ".join(parts)
 
@@ -164,11 +166,12 @@ def _fallback(article: Article, notes: list[str]) -> list[str]:
 
 
 def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | None = None,
-          attempts: int = 2, spares: Sequence[str] = ()) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
-    """A draft turned into exactly-valid tweets (hygiene, count, hashtags, link once, numbering, fit) and notes.
+          attempts: int = 2, spares: Sequence[str] = (), counter: Counter = X) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """A draft turned into exactly-valid posts (hygiene, count, hashtags, link once, numbering, fit) and notes.
 
     `spares` are the offline writer's tweets for this article: one takes the place of a tweet that hygiene
-    left with nothing whole."""
+    left with nothing whole. `counter` is the network's rule (X's 280 weighted by default); each Tweet's
+    weighted_length is that network's length of it."""
     notes: list[str] = []
     entry = article.entry
     own = {normalize_url(u) for u in (entry.link, entry.guid) if u and "." in u}
@@ -190,7 +193,7 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         notes.append(f"removed the article link the model wrote in {copies} tweet(s); it is placed once")
     texts, tags = _limit_hashtags(texts, spec.hashtags, notes)
     texts = _dedupe(texts, notes) or _fill([None], spare_texts, notes) or _fallback(article, notes)
-    texts = _count(texts, max(1, spec.tweets), notes)
+    texts = _count(texts, max(1, spec.tweets), notes, counter)
 
     def clean_rewrite(text: str, budget: int) -> str | None:
         out = rewrite(text, budget) if rewrite else None
@@ -206,20 +209,20 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     # without $0.015 (DESIGN.md, "Facts about the outside world"), so every extra copy costs money.
     link = with_utm(entry.link, spec.utm) if spec.link != "none" else ""
     for _ in range(len(texts) + 1):
-        tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes)
+        tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter)
         if dup is None:
             break
         notes.append(f"tweet {dup + 1} came out the same as an earlier one; dropped")
         del texts[dup]
     for tweet in tweets:
-        if not is_valid(tweet.text) or tweet.weighted_length > MAX_WEIGHT:
-            raise WriterError(f"a checked tweet is still invalid ({tweet.weighted_length}/{MAX_WEIGHT})",
+        if not is_valid(tweet.text, counter.measure, counter.limit) or tweet.weighted_length > counter.limit:
+            raise WriterError(f"a checked {counter.network} post is still invalid ({tweet.weighted_length}/{counter.limit})",
                               hint="this is a bug in bot.shape; please report it with the article's link")
     return tweets, tuple(notes)
 
 
 def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | None, attempts: int,
-              notes: list[str]) -> tuple[tuple[Tweet, ...], int | None]:
+              notes: list[str], counter: Counter = X) -> tuple[tuple[Tweet, ...], int | None]:
     """Tweets with numbering and the link placed and each fitted; or the index of a duplicate to drop."""
     n = len(texts)
     at = 0 if spec.link == "first" else n - 1
@@ -229,27 +232,29 @@ def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | 
     for i, text in enumerate(texts):
         prefix = f"{i + 1}/{n} " if spec.numbering and n > 1 else ""
         suffix = f"{_LINK_SEPARATOR}{link}" if link and i == at else ""
-        budget = MAX_WEIGHT - weighted_length(prefix) - weighted_length(suffix)
+        limit = counter.limit
+        budget = limit - counter(prefix) - counter(suffix)
         if budget < 2 and suffix:
-            notes.append(f"the article link is too long to post ({weighted_length(link)}); left out")
-            suffix, budget = "", MAX_WEIGHT - weighted_length(prefix)
-        body, note = fit(text, budget, rewrite, attempts, label=f"tweet {i + 1}")
-        whole = _whole_sentences(text, budget)
+            notes.append(f"the article link is too long to post ({counter(link)}); left out")
+            suffix, budget = "", limit - counter(prefix)
+        label = f"tweet {i + 1}" if counter.network == "x" else f"{counter.network} post {i + 1}"
+        body, note = fit(text, budget, rewrite, attempts, label=label, measure=counter.measure, limit=limit)
+        whole = _whole_sentences(text, budget, counter)
         if body.endswith(ELLIPSIS) and whole:  # a cut mid-thought reads worse than fewer whole sentences
-            body, note = whole, f"tweet {i + 1} cut to its first whole sentences ({weighted_length(whole)}/{budget})"
+            body, note = whole, f"{label} cut to its first whole sentences ({counter(whole)}/{budget})"
         full = prefix + body + suffix
         # Counting the parts apart can differ from counting the whole at the seams; shrink until it fits.
-        while weighted_length(full) > MAX_WEIGHT and budget > 2:
-            budget = max(2, budget - (weighted_length(full) - MAX_WEIGHT))
-            body = trim(body, budget)
+        while counter(full) > limit and budget > 2:
+            budget = max(2, budget - (counter(full) - limit))
+            body = trim(body, budget, counter.measure)
             full = prefix + body + suffix
-            note = f"tweet {i + 1} trimmed from {weighted_length(text)} to {weighted_length(body)}"
+            note = f"{label} trimmed from {counter(text)} to {counter(body)}"
         key = _key(body) or body
         if key in seen:
             return (), i
         seen.add(key)
         if note:
             fit_notes.append(note)
-        out.append(Tweet(full, weighted_length(full)))
+        out.append(Tweet(full, counter(full)))
     notes.extend(fit_notes)
     return tuple(out), None

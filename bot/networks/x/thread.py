@@ -25,6 +25,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.match import follows, same_post
 from bot.core.settings import Settings
+from bot.tweets.length import X, Counter
 
 log = logging.getLogger("bot.publisher")
 
@@ -37,8 +38,8 @@ class XAccount(Protocol):
     """What the publisher needs of X (client.XClient over HTTP; tests use it against a local X API)."""
 
     def create_post(self, text: str, media_ids: Sequence[str] = (), reply_to: str | None = None,
-                    quote_of: str | None = None) -> str:
-        """POST /2/tweets; the new post's id."""
+                    quote_of: str | None = None, made_with_ai: bool = False) -> str:
+        """POST /2/tweets; the new post's id (`made_with_ai`: X's disclosure of AI-generated media)."""
         ...
 
     def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
@@ -75,6 +76,12 @@ class _Stopped(Exception):
 class XPublisher:
     """Publishes a thread through an XClient (create_post, upload_image, me, recent_posts)."""
 
+    network = "x"
+
+    def counter(self) -> Counter:
+        """X's count: 280 weighted characters (tweets/length.py)."""
+        return X
+
     def __init__(self, client: XAccount, settings: Settings, clock: Clock,
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.client = client
@@ -90,7 +97,7 @@ class XPublisher:
         `budget` carries the posts already made in the last 24 hours and this month (the store counts them);
         None checks against the limits in the settings as if nothing had been posted.
         """
-        texts = [t.text for t in thread.tweets][: posts_needed(thread, self.settings)]
+        texts = [t.text for t in thread.for_network("x").tweets][: posts_needed(thread, self.settings)]
         run = _Run(thread, ledger, texts, dict(ledger.done()), dict(ledger.pending_times()),
                    self.settings.x.thread_mode)
         todo = [p for p in range(1, len(texts) + 1) if p not in run.published]
@@ -129,10 +136,12 @@ class XPublisher:
             marked = self.clock.time()
             run.ledger.pending(position)
             try:
+                with_image = position == 1 and bool(run.media_id)
                 return self.client.create_post(
-                    text, [run.media_id] if position == 1 and run.media_id else [],
+                    text, [run.media_id] if with_image else [],
                     reply_to=prev if run.link == "reply" else None,
-                    quote_of=prev if run.link == "quote" else None)
+                    quote_of=prev if run.link == "quote" else None,
+                    made_with_ai=with_image and model_made(run.thread))
             except NoAnswer as exc:
                 failures += 1
                 self._wait(_backoff(failures), position)
@@ -237,6 +246,11 @@ class XPublisher:
         if first is not None and keys:
             first.media_id = str(keys[0]).partition("_")[2] or first.media_id  # media_key is "3_<media id>"
         return str(best["id"])
+
+
+def model_made(thread: Thread) -> bool:
+    """True when the thread's image came from a model (Hugging Face or a Gradio Space), not the cover or a card."""
+    return thread.image.path is not None and thread.image.source in ("hf", "gradio")
 
 
 def _backoff(attempt: int) -> float:
