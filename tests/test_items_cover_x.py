@@ -1,0 +1,39 @@
+"""Whatever X would link or tag in a tweet — each URL, @mention and $cashtag the official twitter-text (JS)
+extracts — is one of the items hygiene asks permission for (bot.tweets.items.find): nothing X turns into a link
+or a tag can slip past the allowlist. The oracle is twitter-text, not the bot."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+import pytest
+from conftest import require_or_skip
+from helpers.twitter_text import JSTwitterText, js_missing
+from hypothesis import HealthCheck, given, settings
+from test_oracle import TEXTS
+
+from bot.tweets.items import find
+
+
+@pytest.fixture(scope="module")
+def js() -> Iterator[JSTwitterText]:
+    reason = js_missing()
+    if reason:
+        require_or_skip(reason)
+    oracle = JSTwitterText()
+    yield oracle
+    oracle.close()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(TEXTS)
+def test_every_entity_x_links_is_an_item_hygiene_checks(js: JSTwitterText, text: str) -> None:
+    text = unicodedata.normalize("NFC", text)
+    theirs = js.parse(text)
+    items = find(text)
+    for kind in ("urls", "mentions", "cashtags"):
+        for start, end, value in theirs[kind]:
+            covered = any(i.start <= start and end <= i.end for i in items)
+            assert covered, (kind, text[start:end], text, [(i.kind, i.text) for i in items])
