@@ -4,6 +4,7 @@ that cannot be written. The CLI says so in one line; the daemon keeps polling an
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -174,3 +175,33 @@ def test_a_deleted_sqlite_file_stops_the_daemon(tmp_path: Path) -> None:
         assert len(lines) == 1 and str(tmp_path / "bot.db") in lines[0], log[-3000:]
         assert "Traceback" not in log
         assert not (tmp_path / "bot.db").exists()  # nothing re-created an empty database
+
+
+def _small_files() -> None:
+    """In the child: files may grow to 100 KB at most (`ulimit -f 100`): the database soon cannot grow."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, 100 * 1024))
+
+
+@fault("Database", "the disk fills while a thread is prepared (`ulimit -f 100`: the database cannot grow), with "
+       "daemon.max_attempts = 1",
+       "the run fails with one line and exit 1, but a local failure is not the entry's fault: no attempt is used, "
+       "and once there is room the thread is posted once")
+def test_a_full_disk_uses_no_attempts(world: World) -> None:
+    import json
+    import subprocess
+    import sys
+
+    feeds = [world.feeds.url("/feed")]
+    env = world.base_env(feeds, BOT_DAEMON_MAX_ATTEMPTS="1", BOT_DAEMON_BACKLOG="latest")
+    full = subprocess.run([sys.executable, "-m", "bot", "run", "--once"], env=env, cwd=world.tmp, text=True,
+                          capture_output=True, timeout=60, preexec_fn=_small_files)
+    assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr[-2000:]
+    assert world.x.posts == [], full.stderr[-2000:]
+    time.sleep(1.2)  # daemon.retry_backoff = 1 s in the fault world
+    done = world.once(feeds, BOT_DAEMON_MAX_ATTEMPTS="1", BOT_DAEMON_BACKLOG="latest")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(world.x.posts) == 3 and len({p["text"] for p in world.x.posts}) == 3, done.stderr[-2000:]
+    (row,) = json.loads(world.cli(["history", "--json"], feeds).stdout)
+    assert row["status"] == "posted" and row["attempts"] == 0, row

@@ -280,3 +280,18 @@ def test_a_thread_that_can_never_fit_the_budget_is_rejected_not_retried(make: Ca
     clock.t += 7 * 86400
     bot.poll()
     assert x.posts == [] and bot.row("third-way")["status"] == "rejected" and len(x.requests) == requests
+
+
+def test_a_flood_of_entries_spends_nothing_on_threads_the_budget_cannot_post(
+        make: Callable[..., Bot], feeds: FeedServer, x: XServer) -> None:
+    bot = make(BOT_X_POSTS_PER_DAY="6")  # room for two threads of three
+    bot.poll()
+    flood = [item(f"flood-{n:02d}", 0) for n in range(40)]
+    feeds.set_body("/feed", rss(*flood, *OLD))
+    assert bot.poll() == 2 and len(x.posts) == 6
+    rows = [r for r in bot.store.history(100) if r["key"].startswith("/p/flood-")]
+    prepared = [r for r in rows if bot.store.load_plan(bot.url, r["key"])]
+    assert len(rows) == 40 and len(prepared) == 2  # 38 threads never written, no image made for them
+    waiting = [r for r in rows if r["status"] == "waiting"]
+    assert len(waiting) == 38 and all(r["attempts"] == 0 for r in waiting)
+    assert not list((bot.out).glob("*flood*/image*"))[2:]  # images only for the two that went out

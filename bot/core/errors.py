@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import json
 from typing import TYPE_CHECKING, Iterable
 from urllib.parse import quote
@@ -130,6 +132,12 @@ class StoreError(BotError):
     """The database could not be opened, migrated or written."""
 
 
+class StoreFull(StoreError):
+    """The database could not be written for want of room (disk full, file size limit): the machine's fault."""
+
+    local = True
+
+
 class StoreGone(StoreError):
     """The SQLite file was deleted or replaced under a running bot: going on would record into nothing."""
 
@@ -138,3 +146,17 @@ class StoreGone(StoreError):
 
 class OutputError(BotError):
     """The output directory or a file in it could not be written."""
+
+
+# errno values that say the machine ran out of something (room, file size, file handles), not that the input was bad
+LOCAL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EMFILE, errno.ENFILE})
+
+
+def is_local(exc: BaseException | None) -> bool:
+    """True when `exc` (or what caused it) is a local failure: disk full, file too large, out of file handles."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if getattr(exc, "local", False) or (isinstance(exc, OSError) and exc.errno in LOCAL_ERRNOS):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

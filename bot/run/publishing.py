@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from bot.feed import article as article_stage
 from bot.state import policy
-from bot.core.errors import BotError, BudgetExceeded, DuplicateContent, PublishError, RateLimited
+from bot.core.errors import BotError, BudgetExceeded, DuplicateContent, PublishError, RateLimited, is_local
 from bot.core.records import Draft, Entry, Image, NetworkThread, PostedThread, Thread, Tweet, WriterInfo
 from bot.output.record import thread_record
 from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
@@ -121,6 +121,8 @@ def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
                 store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
         else:
+            if "x" in ledgers:
+                _room_for_a_thread(deps)  # before the model and the image are paid for
             thread = prepare(entry, deps, out_dir)
             store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
             store.record_calls(feed, entry.key, thread.calls, clock.time())
@@ -193,6 +195,11 @@ class _Outcome:
         elif isinstance(exc, BotError):
             self.retry_at = _backoff(store, feed, key, deps)
         # anything else (a crash, Ctrl-C) still releases the claim, so a rerun can finish the thread
+        if self.status == "failed" and is_local(exc):  # disk full, ulimit -f: the machine's fault, not the entry's
+            log.warning("local failure (%s): the entry is tried again once there is room; no attempt used",
+                        getattr(exc, "message", None) or exc)
+            self.counts, self.retry_at = False, deps.clock.time() + deps.settings.daemon.retry_backoff
+            self.error = f"local failure, no attempt used: {self.error}"
 
 
 def _merge(thread: Thread, parts: list[PostedThread]) -> PostedThread:
@@ -244,6 +251,21 @@ def _backoff(store: Any, feed: str, key: str, deps: Deps) -> float:
     return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
 
 
+def expected_posts(settings: Any) -> int:
+    """How many posts a thread not written yet will take on X: one in single mode, else thread.tweets."""
+    return 1 if settings.x.thread_mode == "single" else int(settings.thread.tweets)
+
+
+def _room_for_a_thread(deps: Deps) -> None:
+    """BudgetExceeded (retryable) when X's post budget has no room for a new thread now, so that nothing is spent
+    writing one; a thread longer than a limit is left for the written thread to show (it may come out shorter)."""
+    try:
+        _budget(deps).check(expected_posts(deps.settings))
+    except BudgetExceeded as exc:
+        if exc.retryable:
+            raise
+
+
 def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Deps) -> float:
     """When X will take the rest of the thread: the rate limit's reset, or when the post budget frees."""
     now = deps.clock.time()
@@ -251,7 +273,8 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
         # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
         return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
     x = deps.settings.x
-    needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None else 1
+    needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None \
+        else expected_posts(deps.settings)
     at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY),
                                 deps.db.posts_since(policy.month_start(deps.clock.now())),
                                 x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from bot.core.errors import StoreError
+from bot.core.errors import StoreError, StoreFull
 from bot.core.settings import Settings
 
 T = TypeVar("T")
@@ -67,6 +67,19 @@ def reason(exc: BaseException, password: str) -> str:
     return reason.replace(password, "***") if len(password) >= 3 else reason
 
 
+def _full(exc: BaseException) -> bool:
+    """True when the driver says the disk is full or a write failed at the file system (SQLite: SQLITE_FULL or
+    SQLITE_IOERR, as a full disk or `ulimit -f` gives; PostgreSQL: disk_full, SQLSTATE 53100)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (10, 13)  # SQLITE_IOERR, SQLITE_FULL (extended codes keep the primary in the low byte)
+    if getattr(orig, "sqlstate", None) == "53100":
+        return True
+    message = str(orig or exc)
+    return "database or disk is full" in message or "disk I/O error" in message
+
+
 def guard(method: Callable[..., T]) -> Callable[..., T]:
     """Turn any database failure into one StoreError line (no password, no traceback)."""
 
@@ -80,6 +93,10 @@ def guard(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as exc:
             # `from None`: the chained driver error would repeat the URL in a traceback
+            if _full(exc):
+                raise StoreFull(f"the database {store.where} cannot be written: {reason(exc, store.password)}",
+                                "make room on the disk (or raise the file size limit); the bot retries on the next "
+                                "poll and the entry loses no attempt") from None
             raise StoreError(f"database error on {store.where}: {reason(exc, store.password)}",
                              "check that the database is reachable; the bot retries on the next poll") from None
 
