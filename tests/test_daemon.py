@@ -232,3 +232,26 @@ def test_describe_names_the_schedule_and_policy(tmp_path: Path) -> None:
     line = daemon.describe(settings(tmp_path, BOT_DAEMON_WINDOW="08:00-22:00", BOT_DAEMON_DAILY_CAP="3"))
     assert line.startswith("2 feed(s) every 900 s (+ up to 60 s jitter); first poll: skip the backlog")
     assert "posting window: 08:00-22:00 UTC" in line and "daily cap: 3" in line and "watchdog after 2760 s" in line
+
+
+def test_a_running_poll_is_judged_by_its_progress_an_idle_feed_by_its_last_poll() -> None:
+    clock = FakeClock()
+    beat = daemon.Heartbeat("", clock, [A])
+    beat.start(A)
+    clock.t += 100  # one slow step: past the stall limit (90), inside the busy limit (120)
+    assert beat.stalled(90, 120) is None
+    beat.progress(A)  # a retry logged, a shutdown probe asked
+    clock.t += 110
+    assert beat.stalled(90, 120) is None
+    clock.t += 20  # 130 s with no progress at all: hung
+    assert beat.stalled(90, 120) == (A, 130)
+    beat.beat(A, True)
+    clock.t += 91
+    assert beat.stalled(90, 120) == (A, 91)  # idle and overdue: the schedule itself stalled
+
+
+def test_the_busy_limit_outlasts_any_single_bounded_step(tmp_path: Path) -> None:
+    s = settings(tmp_path, BOT_DAEMON_INTERVAL="30", BOT_DAEMON_JITTER="0")
+    assert daemon.stall_limit(s.daemon) == 90
+    longest = max(s.writer.timeout, s.image.timeout, s.x.timeout, s.feed.timeout)
+    assert daemon.busy_limit(s) >= 2 * longest > 100  # a model answering after 100 s is busy, not stalled

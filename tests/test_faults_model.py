@@ -134,3 +134,30 @@ def test_a_stop_while_writing_posts_nothing(world: tuple[World, LLMServer], sig:
     texts = [p["text"] for p in w.x.posts]  # the saved thread, once (the link added to the last tweet)
     assert len(texts) == 3 and all(t.startswith(m) for t, m in zip(texts, MODEL_TWEETS)), texts
     assert len(llm.chats()) == 1  # the saved thread was posted, not written again
+
+
+def slower_answer(body: dict[str, Any]) -> str:
+    """The model stand-in, answering after 5 s: longer than the watchdog's stall limit of 3 s."""
+    time.sleep(5)
+    return good_thread(MODEL_TWEETS)
+
+
+@fault("Model", "a model that answers after longer than the watchdog's stall limit (daemon.stall_after = 3 s, "
+       "the answer after 5 s, inside writer.timeout), under `bot run`",
+       "a busy poll is not a stall: the watchdog waits while the poll is inside a bounded step, the thread is "
+       "posted once, and SIGTERM exits 0")
+def test_a_slow_model_is_not_a_stall(world: tuple[World, LLMServer]) -> None:
+    from test_daemon_e2e import FAST_RUN, Proc, wait_for
+
+    w, llm = world
+    llm.script = [slower_answer]
+    feeds = [w.feeds.url("/feed")]
+    env = w.base_env(feeds, BOT_DAEMON_STALL_AFTER="3", BOT_WRITER_TIMEOUT="20", BOT_DAEMON_BACKLOG="latest")
+    bot = Proc(["-c", FAST_RUN], env, w.tmp, "slow")
+    try:
+        wait_for("the thread", lambda: "posted Why small newsletters win" in bot.text(), [bot], timeout=40)
+        assert bot.stop() == 0, bot.text()[-2000:]
+    finally:
+        bot.kill()
+    assert "watchdog" not in bot.text()
+    assert len(w.x.posts) == 3 and w.x.posts[0]["text"].startswith(MODEL_TWEETS[0])

@@ -52,8 +52,24 @@ def describe(settings: Settings) -> str:
     return "; ".join(parts)
 
 
+def busy_limit(settings: Any) -> float:
+    """Seconds a running poll may go without progress before it counts as hung: the stall limit, or longer when a
+    single bounded step (a model, image, X or feed request, with its settle wait) can take longer than that."""
+    limit = stall_limit(settings.daemon)
+    timeouts = [float(getattr(getattr(settings, section, None), "timeout", 0) or 0)
+                for section in ("writer", "image", "x", "feed")]
+    longest = max(timeouts)
+    return max(limit, 2 * longest + 30) if longest else limit
+
+
 class Heartbeat:
-    """Each feed's last finished poll, in memory for the watchdog and in a file for healthchecks."""
+    """Each feed's last finished poll, in memory for the watchdog and in a file for healthchecks.
+
+    A poll that is running reports progress (`progress`: each shutdown probe it makes, each line it logs); the
+    watchdog judges a running poll by its last progress against the busy limit, and an idle feed by its last
+    finished poll against the stall limit. Busy is not stalled: a slow model whose retries and offline fallback
+    are still to come is left to finish.
+    """
 
     def __init__(self, path: str, clock: Clock, feeds: list[str]) -> None:
         self.path = Path(path) if path else None
@@ -62,12 +78,25 @@ class Heartbeat:
         self.last = {feed: start for feed in feeds}  # a feed not polled yet counts from the start
         self.polls = 0
         self.fatal = ""  # set by a poll whose error means the daemon must stop (exit 1)
+        self.busy: dict[str, float] = {}  # feed: last progress of its running poll
         self.lock = threading.Lock()
+
+    def start(self, feed: str) -> None:
+        """Note that a poll of `feed` has begun."""
+        with self.lock:
+            self.busy[feed] = self.clock.time()
+
+    def progress(self, feed: str) -> None:
+        """Note that the running poll of `feed` is still at work."""
+        with self.lock:
+            if feed in self.busy:
+                self.busy[feed] = self.clock.time()
 
     def beat(self, feed: str, ok: bool) -> None:
         """Note a finished poll of one feed: memory, the heartbeat file, one log line."""
         with self.lock:
             self.last[feed] = self.clock.time()
+            self.busy.pop(feed, None)
             self.polls += 1
             polls = self.polls
         if self.path is not None:
@@ -80,19 +109,45 @@ class Heartbeat:
                 log.warning("cannot write the heartbeat file %s: %s", self.path, exc.strerror or exc)
         log.info("heartbeat: polled %s (%s); %d polls so far", feed, "ok" if ok else "failed", polls)
 
-    def stalled(self, limit: float) -> tuple[str, float] | None:
-        """The feed that has gone longest without a finished poll, and for how long, if that exceeds `limit`."""
+    def stalled(self, limit: float, busy: float | None = None) -> tuple[str, float] | None:
+        """The feed most overdue, and for how long, when one is: a running poll without progress for more than
+        `busy` seconds (default `limit`), or an idle feed whose last poll finished more than `limit` seconds ago."""
         now = self.clock.time()
+        busy = limit if busy is None else busy
         with self.lock:
-            feed, last = min(self.last.items(), key=lambda item: item[1])
-        return (feed, now - last) if now - last > limit else None
+            ages = [(now - self.busy[f], busy, f) if f in self.busy else (now - last, limit, f)
+                    for f, last in self.last.items()]
+        age, allowed, feed = max(ages, key=lambda item: item[0] - item[1])
+        return (feed, age) if age > allowed else None
+
+
+class _Progress(logging.Handler):
+    """Every line a poll logs (a retry, a status) is progress of that poll: its thread says which feed it is."""
+
+    current = threading.local()
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        super().__init__(logging.DEBUG)
+        self.heartbeat = heartbeat
+
+    def emit(self, record: logging.LogRecord) -> None:
+        feed = getattr(self.current, "feed", None)
+        if feed:
+            self.heartbeat.progress(feed)
 
 
 def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbeat: Heartbeat) -> bool:
     """Run one poll; any exception is logged on one line and the daemon carries on. True when it succeeded."""
     ok = True
+
+    def probe() -> bool:  # the poll asks between entries, between tweets and every second of a wait: progress
+        heartbeat.progress(feed)
+        return should_stop()
+
+    heartbeat.start(feed)
+    _Progress.current.feed = feed
     try:
-        poll(feed, should_stop)
+        poll(feed, probe)
     except Exception as exc:  # one feed's trouble never stops the daemon, unless the error says it must
         ok = False
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -103,6 +158,8 @@ def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbea
                 log.error("%s", line)
             return False
         log.error("poll of %s failed: %s", feed, line)
+    finally:
+        _Progress.current.feed = None
     heartbeat.beat(feed, ok)
     return ok
 
@@ -158,8 +215,10 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
         scheduler.add_job(poll_safely, "interval", args=(poll, feed, stop.is_set, heartbeat), id=f"feed-{index}",
                           name=feed, seconds=d.interval, jitter=d.jitter or None, max_instances=1, coalesce=True,
                           misfire_grace_time=d.misfire_grace, next_run_time=start + timedelta(seconds=index * stagger))
-    limit = stall_limit(d)
+    limit, busy = stall_limit(d), busy_limit(settings)
     tick = max(0.05, min(1.0, limit / 4))
+    progress = _Progress(heartbeat)
+    logging.getLogger().addHandler(progress)
     scheduler.start()
     log.info("running: %d feed(s), every %ss (+ up to %ss jitter); SIGTERM or Ctrl-C stops", len(feeds),
              d.interval, d.jitter)
@@ -167,10 +226,10 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
         while not stop.wait(tick):
             if heartbeat.fatal:
                 break
-            stalled = heartbeat.stalled(limit)
+            stalled = heartbeat.stalled(limit, busy)
             if stalled:
-                log.error("watchdog: no poll of %s finished for %.0f s; exiting so the platform restarts the bot",
-                          stalled[0], stalled[1])
+                log.error("watchdog: no poll of %s finished, and no progress in it, for %.0f s; exiting so the "
+                          "platform restarts the bot", stalled[0], stalled[1])
                 _hard_exit(STALL_EXIT)  # a hung poll thread cannot be stopped any other way
     finally:
         log.info("stopping: waiting up to %.0f s for the current poll", grace)
@@ -181,6 +240,7 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
             log.warning("a poll did not finish in %.0f s; exiting anyway: its entry's claim expires and the next "
                         "start resumes it", grace)
             _hard_exit(STOP_TIMEOUT_EXIT)  # the pool's threads would otherwise hold the interpreter open
+        logging.getLogger().removeHandler(progress)
         log.info("stopped")
     return 1 if heartbeat.fatal else 0
 
