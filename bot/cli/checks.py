@@ -1,5 +1,6 @@
 """`bot check`: is the bot ready? Settings, feeds, the writer (a self-hosted model server is asked), credentials
-(tried, where set: X `GET /2/users/me`, Hugging Face `whoami`), database and schedule (daemon.describe)."""
+(tried, where set: X `GET /2/users/me`, Mastodon `verify_credentials`, a Bluesky session, Hugging Face `whoami`),
+database and schedule (daemon.describe)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.core.errors import AuthError, BotError
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
+from bot.networks.mastodon.client import MastodonClient
 from bot.state.database import describe_database
 from bot.state.store import Store
 from bot.run.daemon import describe
@@ -144,6 +146,35 @@ def _feed(settings: Settings, url: str) -> str:
     return found + warnings
 
 
+def _bluesky_session(settings: Settings) -> str:
+    raise BotError("checking Bluesky is not in this version yet", "`bot post --dry-run` shows the Bluesky thread")
+
+
+def _mastodon_me(settings: Settings) -> str:
+    quick = settings.replace(mastodon__retries=min(1, settings.mastodon.retries))
+    me = MastodonClient(quick, SystemClock()).me()
+    return f"Mastodon account @{me.get('acct') or me.get('username', '?')} on {settings.mastodon.base_url}"
+
+
+def _networks(settings: Settings, problems: list[str]) -> None:
+    """Each configured network's credentials, tried: X GET /2/users/me, Mastodon verify_credentials, Bluesky a session."""
+    secrets = settings.secrets
+    for network in settings.networks:
+        needed = {"x": X_CREDENTIALS, "mastodon": ("MASTODON_ACCESS_TOKEN",),
+                  "bluesky": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")}[network]
+        missing = [name for name in needed if not secrets.get(name)]
+        if network == "mastodon" and not settings.mastodon.base_url:
+            missing.insert(0, "MASTODON_BASE_URL")
+        if missing:
+            problems.append(f"{network}: missing {', '.join(missing)} — set them in the environment or .env to publish")
+        elif network == "x":
+            _try("x", lambda: _x_me(settings), problems)
+        elif network == "mastodon":
+            _try("mastodon", lambda: _mastodon_me(settings), problems)
+        else:
+            _try("bluesky", lambda: _bluesky_session(settings), problems)
+
+
 def check_command(settings: Settings) -> int:
     """Print one ok line per thing that works and one line per problem; 0 when ready to post."""
     problems: list[str] = []
@@ -161,11 +192,7 @@ def check_command(settings: Settings) -> int:
     _writer(settings, problems)
     if secrets.get("HF_TOKEN") and _uses_hf(settings):
         _try("hugging face", lambda: _hf_whoami(settings), problems)
-    missing = [name for name in X_CREDENTIALS if not secrets.get(name)]
-    if missing:
-        problems.append(f"x: missing {', '.join(missing)} — set them in the environment or .env to publish")
-    else:
-        _try("x", lambda: _x_me(settings), problems)
+    _networks(settings, problems)
     _try("database", lambda: _store(settings), problems)
     click.echo(f"ok: schedule: {describe(settings)}")
     for problem in problems:

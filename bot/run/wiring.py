@@ -16,6 +16,7 @@ from bot.images.chain import ImageChain
 from bot.networks.base import Publisher
 from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
 from bot.networks.mastodon.length import COUNTER as MASTODON_COUNTER
+from bot.networks.mastodon.thread import MastodonPublisher
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 BLUESKY_CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
@@ -98,7 +99,7 @@ def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Call
     if missing:
         raise ConfigError(f"missing Mastodon settings: {', '.join(missing)}",
                           "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
-    raise ConfigError("publishing to Mastodon is not in this version yet", "use `bot post --dry-run` to see its thread")
+    return MastodonPublisher(settings, clock, should_stop=should_stop)
 
 
 def require(settings: Settings, label: str, names: tuple[str, ...]) -> None:

@@ -1,0 +1,143 @@
+"""MastodonClient: the Mastodon API calls the bot makes, through Mastodon.py, with every failure converted.
+
+Mastodon.py (`Mastodon(access_token=, api_base_url=, request_timeout=, ratelimit_method="throw")`) makes the
+requests; waits go through the injected clock, never time.sleep. Media goes up through POST /api/v2/media,
+which answers 202 while the server is still processing the file: the client polls GET /api/v1/media/:id until
+it has a URL (Mastodon refuses a status with unprocessed media). Statuses carry an Idempotency-Key, which the
+server honours for an hour, so a status whose answer was lost is sent again safely with the same key.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from bot.core.clock import Clock
+from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited
+from bot.core.settings import Settings
+
+log = logging.getLogger("bot.mastodon")
+T = TypeVar("T")
+MEDIA_POLLS = 30  # GET /api/v1/media/:id while it answers 206/without a URL, one second apart
+DEFAULT_RATE_WAIT = 60.0
+MAX_RATE_WAIT = 15 * 60.0
+
+
+class MastodonClient:
+    """The Mastodon account of MASTODON_ACCESS_TOKEN on mastodon.base_url; every failure comes out as a BotError."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.base = settings.mastodon.base_url.rstrip("/")
+        self.token = settings.secrets.get("MASTODON_ACCESS_TOKEN")
+        self.timeout = float(settings.mastodon.timeout)
+        self.retries = int(settings.mastodon.retries)
+        self.clock = clock
+        self._api: Any = None
+
+    def api(self) -> Any:
+        """The Mastodon.py client, built on first use (no version check: it would cost a request)."""
+        if self._api is None:
+            from mastodon import Mastodon
+
+            # Before the first upload Mastodon.py reads GET /api/v1/instance once, to choose /api/v2/media.
+            self._api = Mastodon(access_token=self.token, api_base_url=self.base, request_timeout=self.timeout,
+                                 ratelimit_method="throw", version_check_mode="none", user_agent="substack-thread-bot")
+        return self._api
+
+    def call(self, what: str, fn: Callable[[], T], *, safe: bool = True) -> T:
+        """Run one request: a 429 is waited out (short waits) or handed back as RateLimited; 5xx and dropped
+        connections are retried when `safe` (reads, and statuses with their Idempotency-Key)."""
+        failures = 0
+        while True:
+            try:
+                return fn()
+            except Exception as exc:  # converted below; anything unknown is re-raised as it is
+                err, cause = self._convert(exc, what), exc
+            if isinstance(err, RateLimited):
+                wait = (err.reset_at - self.clock.time() + 1) if err.reset_at else DEFAULT_RATE_WAIT
+                if failures >= self.retries or wait > MAX_RATE_WAIT:
+                    raise err from cause
+                failures += 1
+                log.warning("Mastodon rate limit while %s: waiting %.0f s", what, max(wait, 0))
+                self.clock.sleep(max(wait, 0.0))
+                continue
+            if isinstance(err, NoAnswer) and safe and failures < self.retries:
+                failures += 1
+                log.warning("%s (attempt %d of %d)", err.message, failures, self.retries + 1)
+                self.clock.sleep(float(min(30, 2 ** failures)))
+                continue
+            raise err from cause
+
+    def _convert(self, exc: Exception, what: str) -> BotError:
+        import mastodon
+
+        if isinstance(exc, BotError):
+            return exc
+        if isinstance(exc, mastodon.MastodonRatelimitError):
+            reset = getattr(self.api(), "ratelimit_reset", None)
+            return RateLimited(f"Mastodon's rate limit is used up ({what})",
+                               "the bot posts the rest after X-RateLimit-Reset", reset_at=float(reset) if reset else None)
+        if isinstance(exc, mastodon.MastodonUnauthorizedError):
+            return AuthError(f"Mastodon refused MASTODON_ACCESS_TOKEN ({what}: 401)",
+                             "create a token with write:statuses and write:media in Preferences → Development")
+        if isinstance(exc, mastodon.MastodonNetworkError):
+            return NoAnswer(f"no answer from Mastodon while {what} ({type(exc).__name__})",
+                            "check MASTODON_BASE_URL and the network; a retry reuses the Idempotency-Key")
+        if isinstance(exc, mastodon.MastodonServerError):
+            return NoAnswer(f"Mastodon answered {_status(exc)} while {what}", "the bot tries again later")
+        if isinstance(exc, mastodon.MastodonAPIError):
+            status = _status(exc)
+            if status == 403:
+                return AuthError(f"Mastodon forbade {what} (403): {_detail(exc)}",
+                                 "the token needs the write:statuses and write:media scopes")
+            return PublishError(f"Mastodon refused {what} ({status}): {_detail(exc)}",
+                                "fix what it names; the entry is not retried", retryable=False)
+        if isinstance(exc, mastodon.MastodonIllegalArgumentError):
+            return ConfigError(f"mastodon.base_url is not usable: {self.base!r}", "set MASTODON_BASE_URL to the server's https:// URL")
+        raise exc
+
+    # the calls
+    def me(self) -> dict[str, Any]:
+        """GET /api/v1/accounts/verify_credentials: the account the token belongs to."""
+        return dict(self.call("checking the Mastodon token", lambda: self.api().account_verify_credentials()))
+
+    def limits(self) -> tuple[int, int]:
+        """(max_characters, characters_reserved_per_url) from GET /api/v2/instance; 500 and 23 when not given."""
+        info = self.call("reading the instance's limits", lambda: self.api().instance_v2())
+        statuses = ((info.get("configuration") or {}).get("statuses") or {})
+        return int(statuses.get("max_characters") or 500), int(statuses.get("characters_reserved_per_url") or 23)
+
+    def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
+        """POST /api/v2/media with the alt text as `description`, then poll until processed; the media id."""
+        media = self.call("uploading the image", lambda: self.api().media_post(
+            str(path), mime_type=mime or None, description=alt_text[:1500] or None), safe=False)
+        media_id = str(media["id"])
+        for _ in range(MEDIA_POLLS):
+            if media.get("url"):
+                return media_id
+            self.clock.sleep(1.0)
+            media = self.call("waiting for the image to be processed", lambda: self.api().media(media_id))
+        raise NoAnswer(f"Mastodon was still processing the image after {MEDIA_POLLS} s", "the bot tries again later")
+
+    def post(self, text: str, key: str, reply_to: str | None, media_ids: list[str], visibility: str) -> dict[str, Any]:
+        """POST /api/v1/statuses with an Idempotency-Key: the status ({"id", "url", ...})."""
+        status = self.call("posting a status", lambda: self.api().status_post(
+            text, in_reply_to_id=reply_to, media_ids=media_ids or None, visibility=visibility,
+            idempotency_key=key))
+        return dict(status)
+
+    def recent(self, account_id: str) -> list[dict[str, Any]]:
+        """The account's latest statuses (40), newest first."""
+        return [dict(s) for s in self.call("reading the account's statuses",
+                                           lambda: self.api().account_statuses(account_id, limit=40))]
+
+
+def _status(exc: Exception) -> int:
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    return int(args[1]) if len(args) > 1 and isinstance(args[1], int) else 0
+
+
+def _detail(exc: Exception) -> str:
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    return str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc)[:200]

@@ -1,0 +1,130 @@
+"""MastodonPublisher: a checked thread onto Mastodon exactly once — image with its description on the first
+status, each next status a reply (`in_reply_to_id`) to the one before, visibility from mastodon.visibility.
+
+Exactly once rests on the ledger (pending before each request, the id recorded before the next) and on the
+Idempotency-Key every status carries, derived from the entry, the network and the position: a request sent
+again (a lost answer, a crash between sending and recording) gets the status the server already made, for
+the hour Mastodon keeps the key. A position left pending for longer is first looked for among the account's
+latest statuses, by its text and the status it replies to, and adopted when found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import mimetypes
+import re
+import unicodedata
+from typing import Any, Callable
+
+from bot.core.clock import Clock
+from bot.core.errors import AuthError, BotError
+from bot.core.records import PostedThread, PublishedTweet, Thread
+from bot.core.settings import Settings
+from bot.networks.base import Budget, Ledger
+from bot.networks.mastodon.client import MastodonClient
+from bot.networks.mastodon.length import counter as mastodon_counter
+from bot.tweets.length import Counter
+
+log = logging.getLogger("bot.mastodon")
+_TAG = re.compile(r"<br\s*/?>|</p>\s*<p>")
+_MARKUP = re.compile(r"<[^>]+>")
+
+
+def idempotency_key(thread: Thread, position: int) -> str:
+    """The same key for the same post of the same entry, in every run (and no other post's)."""
+    entry = thread.article.entry
+    digest = hashlib.sha256(f"{entry.feed}\n{entry.key}\nmastodon\n{position}".encode()).hexdigest()
+    return f"substack-thread-bot-{digest[:40]}"
+
+
+def plain(content: str) -> str:
+    """A status's HTML `content` as the text that was sent (paragraphs and line breaks as newlines)."""
+    return html.unescape(_MARKUP.sub("", _TAG.sub("\n", content)))
+
+
+def _same(ours: str, theirs: str) -> bool:
+    """True when a status's text (from its HTML, links shown whole once their tags are gone) is the text we sent."""
+    return " ".join(unicodedata.normalize("NFC", ours).split()) == " ".join(unicodedata.normalize("NFC", theirs).split())
+
+
+class MastodonPublisher:
+    """Publishes the thread's Mastodon fitting through a MastodonClient."""
+
+    network = "mastodon"
+
+    def __init__(self, settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None = None,
+                 client: MastodonClient | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.should_stop = should_stop or (lambda: False)
+        self.client = client or MastodonClient(settings, clock)
+        self._counter: Counter | None = None
+        self._account = ""
+
+    def counter(self) -> Counter:
+        """The instance's limits (GET /api/v2/instance, asked once); 500 and 23 when it cannot be read."""
+        if self._counter is None:
+            try:
+                self._counter = mastodon_counter(*self.client.limits())
+            except AuthError:
+                raise
+            except BotError as exc:
+                log.warning("could not read the Mastodon instance's limits (%s); fitting to 500 characters", exc)
+                self._counter = mastodon_counter()
+        return self._counter
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """Post what the ledger does not hold yet, in order; stops between statuses when asked to."""
+        texts = [t.text for t in thread.for_network("mastodon").tweets]
+        published = dict(ledger.done())
+        pending = set(ledger.pending_positions())
+        notes: list[str] = []
+        todo = [p for p in range(1, len(texts) + 1) if p not in published]
+        for position in todo:
+            if position != todo[0] and self.should_stop():
+                notes.append(f"stopped before Mastodon status {position} of {len(texts)} (shutdown); "
+                             "the next run finishes the thread")
+                break
+            prev = published[position - 1].tweet_id if position > 1 else None
+            found = self._find(texts[position - 1], prev) if position in pending else None
+            if found:
+                log.info("Mastodon status %d was already posted (%s): adopted, not sent again", position, found["id"])
+                status, media = found, ""
+            else:
+                media = self._upload(thread) if position == 1 else ""
+                ledger.pending(position)
+                status = self.client.post(texts[position - 1], idempotency_key(thread, position), prev,
+                                          [media] if media else [], self.settings.mastodon.visibility)
+            post = PublishedTweet(position, str(status["id"]), media, "mastodon", str(status.get("url") or ""))
+            ledger.record(post)
+            published[position] = post
+            log.info("posted %d/%d on Mastodon: status %s", position, len(texts), post.tweet_id)
+        complete = all(p in published for p in range(1, len(texts) + 1))
+        return PostedThread(thread, tuple(published[p] for p in sorted(published)), complete=complete,
+                            notes=tuple(notes))
+
+    def _upload(self, thread: Thread) -> str:
+        image = thread.image
+        if image.path is None or image.source == "none":
+            return ""
+        mime = image.mime or mimetypes.guess_type(image.path.name)[0] or ""
+        return self.client.upload_image(image.path, mime, image.alt_text)
+
+    def _find(self, text: str, prev: str | None) -> dict[str, Any] | None:
+        """The account's latest status with this text replying to `prev`, if the account's statuses can be read."""
+        try:
+            if not self._account:
+                self._account = str(self.client.me().get("id", ""))
+            statuses = self.client.recent(self._account)
+        except AuthError:
+            raise
+        except BotError as exc:
+            log.warning("could not read the account's statuses (%s); relying on the Idempotency-Key", exc)
+            return None
+        for status in statuses:
+            replies_to = status.get("in_reply_to_id")
+            if _same(text, plain(str(status.get("content", "")))) and (str(replies_to) if replies_to else None) == prev:
+                return status
+        return None
