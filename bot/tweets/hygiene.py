@@ -65,15 +65,16 @@ _ANY = f"[{_HOLE}{_GAP}]"
 # Words a sentence cannot end on: what pointed at the removed item is still waiting for it.
 _OPEN_END = frozenset("""to at per by via from with for on in of and or the a an cc ping ht h/t thanks credit follow visit see
 here like including is are was were be this that its their our your my his her into onto about over under than as
-join check dm email contact reach rt""".split())
+join check dm email contact reach rt said says writes wrote reports according ask tag""".split())
 _TRAILER = re.compile(
     r"[\s,;:—–-]*(?:(?:/?\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
-    r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply)\s*[:\-]?\s*|[👉👇→⬇️]\s*))*"
+    r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply|said|says|writes|wrote|reports|"
+    r"according to|per|ask|dm|email|mail|contact|tag|tagging|with)\s*[:\-]?\s*|[^\w\s.,;:!?'\"’”()]{1,4}\s*))*"
     rf"(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
 # Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
 _LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
 _PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
-_RESCUE = re.compile(r"(?i)^\W*(?:here(?:'s|’s| is| are)\b.{0,60}|(?:tweet|post)\s*#?\d*(?:\s*(?:/|of)\s*\d+)?|tweet text|text|draft|"
+_RESCUE = re.compile(r"(?i)^\W*(?:as requested,?\s*)?(?:here(?:'s|’s| is| are)\b.{0,60}|(?:tweet|post)\s*#?\d*(?:\s*(?:/|of)\s*\d+)?|tweet text|text|draft|"
                      r"final|output|answer|response|thread|sure!?\s*here.{0,40}|okay,?\s*here.{0,40})\s*$")
 _CLAUSE = re.compile(r",\s+|;\s+|\s+[—–]\s+|:\s+|\s+-\s+")
 
@@ -166,6 +167,7 @@ def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
 
 
 def _strip_scaffolding(text: str) -> str:
+    start = text
     for _ in range(8):
         before = text
         text = text.strip().strip("*_").strip()
@@ -173,6 +175,8 @@ def _strip_scaffolding(text: str) -> str:
             text = pattern.sub("", text, count=1)
         if text == before:
             break
+    if text != start.strip() and text[:1].isascii() and text[:1].islower():
+        text = text[0].upper() + text[1:]  # "Thread by …: applications are open." starts a sentence
     return _TRAILING_NUMBER.sub("", text)
 
 
@@ -278,13 +282,16 @@ def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
     """Text from a model as whole sentences the article supports, and why anything was removed."""
     allowed = allowed_for(article)
     text = strip_invisible(sanitize(unicodedata.normalize("NFC", text or "")))
-    text = _strip_markdown(unwrap(text))
+    text = strip_invisible(_strip_markdown(unwrap(text)))  # again: an escape such as "\\u200b" spelled one
     text = _unquote(_strip_scaffolding(normalize_space(text)))
     reasons: list[str] = []
     paragraphs = []
     for line in text.split("\n"):
         line = _unquote(_strip_scaffolding(line))
-        kept = [s for s in (_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)) if s]
+        done = [_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)]
+        # "Questions? Ask @x." without its second sentence leaves a question that nothing answers.
+        kept = [s for i, s in enumerate(done)
+                if s and not (i + 1 < len(done) and not done[i + 1] and len(re.findall(r"\w+", s)) < 3)]
         if kept:
             paragraphs.append(" ".join(kept))
     text = normalize_space("\n".join(paragraphs))

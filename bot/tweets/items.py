@@ -22,7 +22,8 @@ _LOOKALIKE = str.maketrans("аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХ
 _SCHEME = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}\s*:\s*//[^\s<>\"“”]*|(?<![\w/:])//[a-z0-9-]+\.[^\s<>\"“”]*")
 _PSEUDO_SCHEME = re.compile(r"(?i)\b(?:h[x*]{2}ps?|hxxp|javascript|vbscript|data|file|mailto)\s*:[^\s<>\"“”]*")
 _DEFANGED = re.compile(r"(?i)[^\s<>\"“”]*[a-z0-9]\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[\s*\.\s*\])\s?[a-z0-9][^\s<>\"“”]*"
-                       r"|\b[a-z0-9-]+\s+dot\s+(?:com|net|org|io|co|info|biz|xyz)\b")
+                       r"|\b[a-z0-9-]+\s+dot\s+(?:com|net|org|io|co|info|biz|xyz)\b"
+                       r"|\b[a-z0-9-]{2,}(?:\s+\.\s*|\.\s+)(?:com|net|org|io|co|info|biz|xyz|me|ly|gg|app|dev)\b(?:/[^\s]*)?")
 _IP = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?:/[^\s<>\"“”]*)?|\[[0-9a-f:]{3,}\](?::\d{1,5})?(?:/[^\s]*)?", re.I)
 _EMAIL = re.compile(r"@?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DOMAIN = re.compile(r"(?i)(?<![\w@#$.\-/])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}|xn--[a-z0-9-]{1,59}))"

@@ -28,6 +28,7 @@ _META_SENTENCE = re.compile(
     r"|^\W*(?:let me know|(?:i\s+)?hope (?:this|that|it) (?:helps|works)|feel free to|would you like|do you want|want me to|"
     r"shall i|should i|happy to (?:adjust|help|revise|change)|here(?:'s| is| are) (?:the|your|a)\b)"
     r"|^\W*(?:sure|certainly|okay|ok|absolutely|of course)\s*[!.,]"
+    r"|^\W*(?:i(?:'|’)?d|i would|i(?:'|’)?m|i am)\s+(?:be\s+)?(?:happy|glad|delighted|pleased)\s+to\b|^\W*as requested\b"
     r"|^\W*(?:sorry|unfortunately),?\s+(?:but\s+)?(?:i|i'm|i’m|as an ai)\b")
 # Debris around the words: fences, JSON syntax, think tags, HTML, "Tweet 1 of 3 —", a literal \n, placeholders.
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*|~~~")
@@ -40,7 +41,10 @@ _JSON_EDGE = re.compile(r'^\s*[\[{,]+\s*"|"\s*[\]},]+\s*$|^\s*"|"\s*,?\s*$')
 _OF_COUNT = re.compile(r"(?i)^\W*(?:tweet|post|part)?\s*\d{1,2}\s*(?:of|/)\s*\d{1,2}\s*[:.)\-–—|]*\s*|^\W*(?:thread\s*🧵?|🧵)\s*[:(\[]?\s*\d{1,2}\s*/\s*\d{1,2}\s*[)\]:]?\s*")
 _PLACEHOLDER = re.compile(r"(?i)\[(?:insert|add|your|link|url|source|citation|image|name)[^\]\n]{0,40}\]|\{\{?\s*(?:link|url|article_url|source)\s*\}?\}|<(?:link|url)>"
                           r"|\((?:link|url|source)[^)\n]{0,20}\)")
-_COUNT_NOTE = re.compile(r"(?i)\s*[(\[]\s*(?:~|about\s+)?\d{1,4}\s*(?:characters|chars|words|tokens|/\s*280)[^)\]]{0,30}[)\]]"
+_SPECIAL = re.compile(r"<\|[a-z_]{2,20}\|>|</?s>|\[/?INST\]|<<SYS>>|<</SYS>>|<\|endoftext\|>", re.I)
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})|\\x([0-9a-fA-F]{2})")
+_COUNT_NOTE = re.compile(r"(?i)\s*[(\[]\s*(?:tweet|post|part)?\s*\d{1,2}\s*(?:/|of)\s*\d{1,2}\s*[)\]]|"
+                         r"\s*[(\[]\s*(?:~|about\s+)?\d{1,4}\s*(?:characters|chars|words|tokens|/\s*280)[^)\]]{0,30}[)\]]"
                          r"|\s*[(\[]\s*(?:word|character)\s+count\s*:?\s*\d+\s*[)\]]")
 _LABEL = re.compile(r"(?i)^\s*\[?(?:tweet|post)\s*\d{1,2}\]?\s*[:.)\-–—]?\s*|^\s*(?:tweet\s+text|text|draft|final|output)\s*:\s*")
 
@@ -57,6 +61,8 @@ def is_meta(sentence: str) -> bool:
 
 def unwrap(text: str) -> str:
     """A tweet without the debris a model leaves around its words (the words themselves are kept)."""
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2) or m.group(3), 16)), text)
+    text = _SPECIAL.sub(" ", text)
     text = text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
     text = _THINK.sub(" ", text)
     text = _FENCE.sub("\n", text)
