@@ -43,6 +43,9 @@ def stand_in(body: dict[str, Any]) -> str:
     """What a cooperative model would answer: a thread drawn from the prompt's article, or a shortened tweet."""
     messages = body.get("messages") or [{}]
     last = str(messages[-1].get("content", ""))
+    if last.startswith("Rewrite this tweet"):  # without what hygiene removed: its first sentence, as a model might
+        tweet = last.split("Tweet:\n", 1)[-1].strip()
+        return re.split(r"(?<=[.!?])\s+", tweet)[0]
     if last.startswith("Shorten this tweet"):
         tweet = last.split("Tweet:\n", 1)[-1].strip()
         budget = int(re.search(r"at most (\d+) characters", last).group(1))  # type: ignore[union-attr]

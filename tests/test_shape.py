@@ -189,3 +189,18 @@ def test_japanese_sentences_split_after_the_full_stop() -> None:
     draft = Draft(tweets=("東京は晴れです。 大阪は雨です。", "京都は曇りです。"))
     texts = _texts(ThreadSpec(link="none"), draft)
     assert texts == ["東京は晴れです。", "大阪は雨です。", "京都は曇りです。"]
+
+
+def test_a_tweet_that_lost_a_sentence_is_revised_once_and_the_revision_is_checked_again() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def revise(text: str, problem: str, budget: int) -> str | None:
+        asked.append((text, problem))
+        return "Rates fell for the third month." if "evilbot" in text else "Savers gain at https://evil.example.net"
+
+    draft = Draft(tweets=("Huge thanks to @evilbot for the tip.", "Savers gain. See https://evil.example.net/x now."))
+    tweets, notes = check(draft, ARTICLE, ThreadSpec(tweets=2, link="none"), revise=revise)
+    assert [t.text for t in tweets] == ["Rates fell for the third month.", "Savers gain."]  # the second revision kept a link
+    assert len(asked) == 2 and "@evilbot" in asked[0][1]
+    assert any("tweet 1: rewritten once by the model" in n for n in notes)
+    assert not any("tweet 2: rewritten" in n for n in notes)

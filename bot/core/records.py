@@ -97,7 +97,7 @@ class ModelCall:
 
     backend: str  # "hf", "openai-compatible", "gradio", ...
     model: str
-    purpose: str  # "thread", "repair", "rewrite", "image"
+    purpose: str  # "thread", "repair", "rewrite", "revise", "image"
     outcome: str  # "ok", "http 429", "timeout", "unparseable", ...
     latency_ms: int = 0
     prompt_tokens: int | None = None

@@ -98,8 +98,15 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     # The offline writer's tweets stand by: one takes the place of a tweet hygiene leaves with nothing whole.
     offline = ExtractiveWriter().write(article, spec).tweets if writer.name != "extractive" else draft.tweets
     spares = (*offline[1:], *offline[:1])  # body passages first: the title belongs at the top
+    revised: dict[tuple[str, str], str | None] = {}
+
+    def revise(text: str, problem: str, budget: int) -> str | None:
+        if (text, problem) not in revised:  # once per tweet, however many networks it is fitted to
+            revised[(text, problem)] = writer.revise(text, problem, budget, article)
+        return revised[(text, problem)]
+
     attempts = deps.settings.writer.rewrite_attempts
-    fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares)
+    fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares, revise)
     x_fit = [t.tweets for t in fitted if t.network == "x"]
     tweets = x_fit[0] if x_fit else shape.check(draft, article, spec, spares=spares)[0]  # thread.json's are X's
     rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
@@ -121,7 +128,8 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
 
 def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tuple[Counter, ...],
                  rewrite: Callable[[str, int], str | None] | None = None,
-                 attempts: int = 2, spares: Sequence[str] = ()) -> tuple[tuple[NetworkThread, ...], tuple[str, ...]]:
+                 attempts: int = 2, spares: Sequence[str] = (), revise: shape.Revise | None = None,
+                 ) -> tuple[tuple[NetworkThread, ...], tuple[str, ...]]:
     """The one draft fitted to every network, each by its own count and limit, in the order given.
 
     X is fitted first when configured, so its notes read as before; another network's notes are added, with
@@ -132,7 +140,7 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
     notes: list[str] = []
     for counter in ordered:
         tweets, these = shape.check(draft, article, spec, rewrite=rewrite, attempts=attempts, spares=spares,
-                                    counter=counter)
+                                    counter=counter, revise=revise)
         first = not fitted
         fitted.append(NetworkThread(counter.network, tweets, counter.limit))
         notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]

@@ -291,7 +291,8 @@ def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
         done = [_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)]
         # "Questions? Ask @x." without its second sentence leaves a question that nothing answers.
         kept = [s for i, s in enumerate(done)
-                if s and not (i + 1 < len(done) and not done[i + 1] and len(re.findall(r"\w+", s)) < 3)]
+                if s and not (i + 1 < len(done) and not done[i + 1] and len(re.findall(r"\w+", s)) < 3
+                              and s.rstrip().endswith(("?", ":", "？", "：")))]
         if kept:
             paragraphs.append(" ".join(kept))
     text = normalize_space("\n".join(paragraphs))

@@ -15,6 +15,7 @@ from bot.tweets.length import X, Counter
 from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
 
 Rewrite = Callable[[str, int], "str | None"]
+Revise = Callable[[str, str, int], "str | None"]  # (tweet, what had to go, budget) -> the tweet without it
 
 # twitter-text's hashtag: not after a word character or "&", and not digits only.
 _HASHTAG = re.compile(r"(?<![\w&])[#＃]([\w\u200c\u200d]*[^\W\d_][\w\u200c\u200d]*)")
@@ -166,12 +167,14 @@ def _fallback(article: Article, notes: list[str]) -> list[str]:
 
 
 def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | None = None,
-          attempts: int = 2, spares: Sequence[str] = (), counter: Counter = X) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+          attempts: int = 2, spares: Sequence[str] = (), counter: Counter = X, revise: Revise | None = None,
+          ) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
     """A draft turned into exactly-valid posts (hygiene, count, hashtags, link once, numbering, fit) and notes.
 
-    `spares` are the offline writer's tweets for this article: one takes the place of a tweet that hygiene
-    left with nothing whole. `counter` is the network's rule (X's 280 weighted by default); each Tweet's
-    weighted_length is that network's length of it."""
+    A tweet that lost a whole sentence to hygiene (a foreign item, a claim the article lacks) is sent once to
+    `revise`; the answer is used only if hygiene then has nothing to remove. `spares` are the offline writer's
+    tweets for this article: one takes the place of a tweet that hygiene left with nothing whole. `counter` is
+    the network's rule (X's 280 weighted by default); each Tweet's weighted_length is that network's length of it."""
     notes: list[str] = []
     entry = article.entry
     own = {normalize_url(u) for u in (entry.link, entry.guid) if u and "." in u}
@@ -184,6 +187,12 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         out = clean(raw, article)
         if out.reasons:
             notes.append(f"tweet {i}: " + "; ".join(out.reasons))
+            lost = [r for r in out.reasons if "sentence" in r]
+            again = revise(raw, "; ".join(lost), counter.limit - _MERGE_SPARE) if revise and lost else None
+            fixed = clean(again, article) if isinstance(again, str) else None
+            if fixed is not None and fixed.text and not fixed.reasons:
+                out = fixed
+                notes.append(f"tweet {i}: rewritten once by the model without it")
         text = normalize_space(drop_urls(out.text, not_own))
         cleaned.append(text if text or not raw.strip() else None)
     spare_texts = [normalize_space(drop_urls(clean(t, article).text, not_own)) for t in spares]

@@ -121,6 +121,17 @@ class HFWriter:
             return None
         return parse_rewrite(answer) or None
 
+    def revise(self, text: str, problem: str, budget: int, article: Article) -> str | None:
+        """The tweet written again by the model without what hygiene removed (hygiene checks it again), or None."""
+        model = self._answered_by or self.models[0]
+        messages = self.prompts.revise(text, problem, budget, article, self._spec)
+        try:
+            answer = self._request(model, messages, "revise", json_form=None)
+        except BotError as exc:  # the mended tweet or the article's passage stands in; never worth failing for
+            log.warning("writer: revision by %s failed: %s", model, exc)
+            return None
+        return parse_rewrite(answer) or None
+
     # --- one model -------------------------------------------------------------------------------------
 
     def _thread_from(self, model: str, messages: Messages, spec: ThreadSpec, article: Article) -> Parsed | None:

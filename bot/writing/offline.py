@@ -43,6 +43,10 @@ class Writer(Protocol):
         """The tweet shortened to at most `budget` weighted characters, or None when it cannot."""
         ...
 
+    def revise(self, text: str, problem: str, budget: int, article: Article) -> str | None:
+        """The tweet written again without what hygiene removed (`problem`), or None when the writer cannot."""
+        ...
+
 
 def sentences(text: str) -> list[str]:
     """The text split into sentences, in order, whitespace-normalised."""
@@ -86,6 +90,10 @@ class ExtractiveWriter:
                   f"no text, no letters")
         alt = f"Title card for “{entry.title}” from {publication}."
         return Draft(tuple(tweets), image_prompt=prompt, alt_text=alt, writer=WriterInfo("extractive", "", 0))
+
+    def revise(self, text: str, problem: str, budget: int, article: Article) -> str | None:
+        """None: the extractive writer only quotes; hygiene mends or the article supplies a passage instead."""
+        return None
 
     def rewrite(self, text: str, budget: int, article: Article) -> str | None:
         """Drop whole sentences from the end while the tweet is too long; None when one sentence is still too long."""

@@ -16,6 +16,7 @@ from bot.core.records import Article, ThreadSpec
 from bot.tweets.length import weighted_length
 
 TEMPLATES = ("system.j2", "thread.j2", "rewrite.j2", "repair.j2")
+OPTIONAL = ("revise.j2",)  # newer than some users' copies: the bundled one is used when a copy lacks it
 _HERE = Path(__file__).resolve().parent.parent  # the bot package
 # Installed from a wheel, templates/ sits inside the package (pyproject maps it to bot.templates); in a
 # checkout or an editable install it is the top-level folder users see and copy.
@@ -147,6 +148,10 @@ class Prompts:
                                autoescape=False, keep_trailing_newline=False, trim_blocks=False)
         try:
             self.templates = {name: self.env.get_template(name) for name in TEMPLATES}
+            for name in OPTIONAL:
+                env = self.env if (where / name).is_file() else Environment(
+                    loader=FileSystemLoader(str(BUNDLED)), undefined=StrictUndefined, autoescape=False)
+                self.templates[name] = env.get_template(name)
         except TemplateError as exc:
             raise ConfigError(f"the prompt template in {where} does not parse: {exc}", "fix the template's Jinja syntax") from exc
 
@@ -176,6 +181,12 @@ class Prompts:
     def repair(self, spec: ThreadSpec) -> str:
         """The follow-up that asks once more for readable JSON."""
         return self._render("repair.j2", spec=spec)
+
+    def revise(self, text: str, problem: str, budget: int, article: Article, spec: ThreadSpec) -> Messages:
+        """One message asking to rewrite a tweet without what hygiene had to remove (`problem` says what)."""
+        ask = self._render("revise.j2", text=text, problem=problem, budget=characters_for(budget, text),
+                           language=language_of(article, spec), title=_neutral(article.title))
+        return Messages(({"role": "user", "content": ask},))
 
     def rewrite(self, text: str, budget: int, article: Article, spec: ThreadSpec) -> Messages:
         """One message asking to shorten a tweet to `budget` weighted characters."""
