@@ -292,7 +292,8 @@ def _run(case: dict[str, Any], tmp: Path, llm: LLMServer, router: Router) -> Out
 def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     """Every selected case run once, a few children at a time; a summary by category is printed at the end."""
     selected = {item.callspec.params["case"]["id"] for item in request.session.items
-                if getattr(item, "callspec", None) and "case" in item.callspec.params}
+                if item.module is request.module and getattr(item, "callspec", None)
+                and isinstance(item.callspec.params.get("case"), dict) and "id" in item.callspec.params["case"]}
     tmp = tmp_path_factory.mktemp("corpus")
     router = Router()
     with LLMServer(default=router) as llm, ThreadPoolExecutor(WORKERS) as pool:
