@@ -16,6 +16,7 @@ from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
 from bot.networks.mastodon.client import MastodonClient
+from bot.networks.bluesky.client import BlueskyClient
 from bot.state.database import describe_database
 from bot.state.store import Store
 from bot.run.daemon import describe
@@ -147,7 +148,7 @@ def _feed(settings: Settings, url: str) -> str:
 
 
 def _bluesky_session(settings: Settings) -> str:
-    raise BotError("checking Bluesky is not in this version yet", "`bot post --dry-run` shows the Bluesky thread")
+    return f"Bluesky account {BlueskyClient(settings, SystemClock()).whoami()} on {settings.bluesky.service}"
 
 
 def _mastodon_me(settings: Settings) -> str:

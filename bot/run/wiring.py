@@ -15,6 +15,7 @@ from bot.networks.x.thread import XPublisher
 from bot.images.chain import ImageChain
 from bot.networks.base import Publisher
 from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
+from bot.networks.bluesky.thread import BlueskyPublisher
 from bot.networks.mastodon.length import COUNTER as MASTODON_COUNTER
 from bot.networks.mastodon.thread import MastodonPublisher
 
@@ -88,7 +89,7 @@ def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Calla
     if dry_run:
         return DryRunPublisher("bluesky", BLUESKY_COUNTER)
     require(settings, "Bluesky", BLUESKY_CREDENTIALS)
-    raise ConfigError("publishing to Bluesky is not in this version yet", "use `bot post --dry-run` to see its thread")
+    return BlueskyPublisher(settings, clock, should_stop=should_stop)
 
 
 def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:

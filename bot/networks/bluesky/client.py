@@ -1,0 +1,160 @@
+"""BlueskyClient: the atproto calls the bot makes, through the `atproto` SDK, with every failure converted.
+
+The session comes from com.atproto.server.createSession (the SDK's login with fetch_bsky_profile=False: the
+plain login also calls app.bsky.actor.getProfile, which a PDS proxies to an AppView and which answers 502 where
+there is none). Bluesky rate-limits sign-ins (30 per 5 minutes, 300 a day), so the session is kept in
+bluesky.session_file (mode 0600) and reused by the next run; the SDK refreshes it (refreshSession) when its
+access token expires, and every refresh is written back. A kept session that no longer works is replaced by
+a new sign-in, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from bot.core.clock import Clock
+from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited
+from bot.core.settings import Settings
+
+log = logging.getLogger("bot.bluesky")
+T = TypeVar("T")
+POST = "app.bsky.feed.post"
+
+
+class BlueskyClient:
+    """The account of BLUESKY_HANDLE on bluesky.service; every failure comes out as a BotError."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.service = settings.bluesky.service.rstrip("/")
+        self.handle = settings.secrets.get("BLUESKY_HANDLE").lstrip("@")
+        self.password = settings.secrets.get("BLUESKY_APP_PASSWORD")
+        self.session_file = Path(settings.bluesky.session_file) if settings.bluesky.session_file else None
+        self.clock = clock
+        self._client: Any = None
+        self.did = ""
+
+    def client(self) -> Any:
+        """The signed-in atproto Client: the kept session when it still works, else a new one (createSession)."""
+        if self._client is not None:
+            return self._client
+        from atproto import Client
+
+        client = Client(base_url=self.service)
+        client.on_session_change(lambda _event, _session: self._keep(client))
+        kept = self._kept()
+        if kept:
+            try:
+                client.login(session_string=kept, fetch_bsky_profile=False)
+            except Exception as exc:  # an expired or revoked session: sign in again
+                log.info("the kept Bluesky session no longer works (%s); signing in again", type(exc).__name__)
+                client = Client(base_url=self.service)
+                client.on_session_change(lambda _event, _session: self._keep(client))
+                kept = ""
+        if not kept:
+            self.call("signing in to Bluesky", lambda: client.login(login=self.handle, password=self.password,
+                                                                   fetch_bsky_profile=False))
+        self.did = str(client.me.did) if getattr(client, "me", None) else ""
+        self._client = client
+        return client
+
+    def _kept(self) -> str:
+        try:
+            return self.session_file.read_text(encoding="utf-8").strip() if self.session_file else ""
+        except OSError:
+            return ""
+
+    def _keep(self, client: Any) -> None:
+        """Write the session (its tokens are secrets: owner-only file, never logged)."""
+        if self.session_file is None:
+            return
+        try:
+            self.session_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.session_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(client.export_session_string())
+        except OSError as exc:
+            log.warning("cannot keep the Bluesky session in %s (%s); the next run signs in again",
+                        self.session_file, exc.strerror or exc)
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one request, converting the SDK's errors (a dropped connection is NoAnswer, for the caller to resolve)."""
+        from atproto_client import exceptions as atp
+
+        try:
+            return fn()
+        except atp.UnauthorizedError as exc:
+            raise AuthError(f"Bluesky refused the sign-in or session ({what}): {_message(exc)}",
+                            "check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password, from Settings → App passwords)") from None
+        except atp.RateLimitExceededError as exc:
+            reset = _header(exc, "ratelimit-reset")
+            raise RateLimited(f"Bluesky's rate limit is used up ({what})", "the rest is posted after the reset",
+                              reset_at=float(reset) if reset else None) from None
+        except (atp.NetworkError, atp.InvokeTimeoutError) as exc:
+            raise NoAnswer(f"no answer from Bluesky while {what} ({type(exc).__name__})",
+                           "check BLUESKY_SERVICE and the network") from None
+        except atp.BadRequestError as exc:
+            raise PublishError(f"Bluesky refused {what}: {_message(exc)}", "fix what it names; the entry is not retried",
+                               retryable=False) from None
+        except atp.RequestException as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", 0)
+            raise NoAnswer(f"Bluesky answered {status} while {what}", "the bot tries again later") from None
+        except atp.AtProtocolError as exc:
+            raise BotError(f"Bluesky: {what} failed ({type(exc).__name__})", "check BLUESKY_SERVICE") from None
+
+    # the calls
+    def whoami(self) -> str:
+        """The signed-in account's handle and DID (a session is made, or the kept one reused)."""
+        client = self.client()
+        return f"{client.me.handle} ({client.me.did})"
+
+    def upload(self, data: bytes) -> Any:
+        """com.atproto.repo.uploadBlob: the blob reference to embed."""
+        return self.call("uploading the image", lambda: self.client().upload_blob(data).blob)
+
+    def create(self, rkey: str, record: Any) -> tuple[str, str]:
+        """com.atproto.repo.createRecord with the bot's own record key: (uri, cid)."""
+        from atproto import models
+
+        client = self.client()
+        data = models.ComAtprotoRepoCreateRecord.Data(repo=self.did, collection=POST, rkey=rkey, record=record)
+        made = self.call("posting", lambda: client.com.atproto.repo.create_record(data))
+        return str(made.uri), str(made.cid)
+
+    def get(self, rkey: str) -> tuple[str, str, Any] | None:
+        """com.atproto.repo.getRecord for one of the account's posts: (uri, cid, value), or None when it is not there."""
+        from atproto_client import exceptions as atp
+
+        client = self.client()
+        params = {"repo": self.did, "collection": POST, "rkey": rkey}
+        try:
+            found = client.com.atproto.repo.get_record(params)
+        except atp.BadRequestError:  # RecordNotFound
+            return None
+        except atp.AtProtocolError as exc:
+            raise NoAnswer(f"could not read post {rkey} back from Bluesky ({type(exc).__name__})",
+                           "the next run looks again before sending it") from None
+        return str(found.uri), str(found.cid), found.value
+
+    def resolve(self, handle: str) -> str:
+        """The DID of a handle, or "" when it does not resolve."""
+        if handle.lower() == self.handle.lower():
+            self.client()
+            return self.did
+        try:
+            return str(self.client().com.atproto.identity.resolve_handle({"handle": handle}).did)
+        except Exception:  # an unknown handle stays plain text
+            return ""
+
+
+def _message(exc: Exception) -> str:
+    content = getattr(getattr(exc, "response", None), "content", None)
+    error, message = getattr(content, "error", ""), getattr(content, "message", "")
+    return f"{error}: {message}".strip(": ")[:200] or type(exc).__name__
+
+
+def _header(exc: Exception, name: str) -> str:
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    return str(headers.get(name, "")) if hasattr(headers, "get") else ""

