@@ -97,10 +97,15 @@ def test_a_thread_is_a_reply_chain_with_facets_an_image_and_a_link_card(pds: dic
     assert [r["value"]["text"] for r in got] == list(TEXTS)
     assert [p.tweet_id for p in posted.published] == [r["uri"] for r in got]
     assert [r["uri"].rsplit("/", 1)[1] for r in got] == [record_key(thread, n) for n in (1, 2, 3)]
-    root = {"uri": got[0]["uri"], "cid": got[0]["cid"]}
+    def ref(post: dict[str, Any]) -> tuple[str, str]:
+        return post["uri"], post["cid"]
+
+    def refs(post: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, str]]:
+        reply = post["value"]["reply"]
+        return ref(reply["root"]), ref(reply["parent"])
     assert "reply" not in got[0]["value"]
-    assert got[1]["value"]["reply"] == {"root": root, "parent": root}
-    assert got[2]["value"]["reply"] == {"root": root, "parent": {"uri": got[1]["uri"], "cid": got[1]["cid"]}}
+    assert refs(got[1]) == (ref(got[0]), ref(got[0]))
+    assert refs(got[2]) == (ref(got[0]), ref(got[1]))
     first = got[0]["value"]["embed"]
     assert first["$type"] == "app.bsky.embed.images" and first["images"][0]["alt"] == "A blue title card"
     card = got[2]["value"]["embed"]

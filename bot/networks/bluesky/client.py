@@ -34,7 +34,7 @@ class BlueskyClient:
         self.session_file = Path(settings.bluesky.session_file) if settings.bluesky.session_file else None
         self.clock = clock
         self._client: Any = None
-        self.did = ""
+        self.did = self.account = ""
 
     def client(self) -> Any:
         """The signed-in atproto Client: the kept session when it still works, else a new one (createSession)."""
@@ -56,7 +56,9 @@ class BlueskyClient:
         if not kept:
             self.call("signing in to Bluesky", lambda: client.login(login=self.handle, password=self.password,
                                                                    fetch_bsky_profile=False))
-        self.did = str(client.me.did) if getattr(client, "me", None) else ""
+        # com.atproto.server.getSession: the PDS answers it itself (no AppView), and it proves the kept session works.
+        me = self.call("reading the Bluesky session", lambda: client.com.atproto.server.get_session())
+        self.did, self.account = str(me.did), str(me.handle)
         self._client = client
         return client
 
@@ -107,8 +109,8 @@ class BlueskyClient:
     # the calls
     def whoami(self) -> str:
         """The signed-in account's handle and DID (a session is made, or the kept one reused)."""
-        client = self.client()
-        return f"{client.me.handle} ({client.me.did})"
+        self.client()
+        return f"{self.account} ({self.did})"
 
     def upload(self, data: bytes) -> Any:
         """com.atproto.repo.uploadBlob: the blob reference to embed."""
