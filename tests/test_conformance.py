@@ -55,23 +55,23 @@ def test_every_section_is_run_or_skipped_with_a_reason() -> None:
     assert every == run | set(SKIPPED_SECTIONS)
 
 
-@pytest.mark.parametrize(("section", "case"), cases("validate", "WeightedTweetsWithDiscountedEmojiCounterTest",
+@pytest.mark.parametrize(("section", "sample"), cases("validate", "WeightedTweetsWithDiscountedEmojiCounterTest",
                                                      "UnicodeDirectionalMarkerCounterTest"))
-def test_weighted_length_and_validity_v3(section: str, case: dict[str, Any]) -> None:
-    expected = case["expected"]
-    assert weighted_length(case["text"]) == expected["weightedLength"], case["description"]
-    assert is_valid(case["text"]) == expected["valid"], case["description"]
+def test_weighted_length_and_validity_v3(section: str, sample: dict[str, Any]) -> None:
+    expected = sample["expected"]
+    assert weighted_length(sample["text"]) == expected["weightedLength"], sample["description"]
+    assert is_valid(sample["text"]) == expected["valid"], sample["description"]
 
 
-@pytest.mark.parametrize(("section", "case"), cases("validate", "WeightedTweetsCounterTest"))
-def test_weighted_length_v2(section: str, case: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("section", "sample"), cases("validate", "WeightedTweetsCounterTest"))
+def test_weighted_length_v2(section: str, sample: dict[str, Any]) -> None:
     # Configuration v2 is v3 without emoji sequences (each code point weighed alone): the same counting code.
-    assert weighted_length_v2(case["text"]) == case["expected"]["weightedLength"], case["description"]
+    assert weighted_length_v2(sample["text"]) == sample["expected"]["weightedLength"], sample["description"]
 
 
-@pytest.mark.parametrize(("section", "case"), cases("validate", "usernames", "lists", "hashtags"))
-def test_validity_of_names_and_tags(section: str, case: dict[str, Any]) -> None:
-    text = case["text"]
+@pytest.mark.parametrize(("section", "sample"), cases("validate", "usernames", "lists", "hashtags"))
+def test_validity_of_names_and_tags(section: str, sample: dict[str, Any]) -> None:
+    text = sample["text"]
     if section == "usernames":  # isValidUsername: exactly one mention, the whole text
         got = [t for _, _, t in entities.mention_entities(text)] == [text[1:]]
     elif section == "lists":  # isValidList: the whole text is one @user/list
@@ -79,12 +79,12 @@ def test_validity_of_names_and_tags(section: str, case: dict[str, Any]) -> None:
         got = len(found) == 1 and found[0][0] == 0 and found[0][1] == len(text) and bool(found[0][3])
     else:  # isValidHashtag
         got = [t for _, _, t in entities.hashtag_entities(text)] == [text[1:]]
-    assert got == case["expected"], case["description"]
+    assert got == sample["expected"], sample["description"]
 
 
-@pytest.mark.parametrize(("section", "case"), cases("extract", *_load("extract")))
-def test_extraction(section: str, case: dict[str, Any]) -> None:
-    text, expected = case["text"], case["expected"]
+@pytest.mark.parametrize(("section", "sample"), cases("extract", *_load("extract")))
+def test_extraction(section: str, sample: dict[str, Any]) -> None:
+    text, expected = sample["text"], sample["expected"]
     if section in ("urls", "tco_urls_with_params"):
         got: Any = [u for _, _, u in entities.url_entities(text)]
         assert urls(text) == got or text != _nfc(text)  # the bot's urls() is the same extractor on NFC text
@@ -109,13 +109,13 @@ def test_extraction(section: str, case: dict[str, Any]) -> None:
         got = [{"cashtag": t, "indices": [s, e]} for s, e, t in entities.cashtag_entities(text)]
     else:
         pytest.fail(f"extract.yml has a section this test does not know: {section}")
-    assert got == expected, case["description"]
+    assert got == expected, sample["description"]
 
 
-@pytest.mark.parametrize(("section", "case"), cases("tlds", "country", "generic"))
-def test_every_twitter_text_tld_is_a_url(section: str, case: dict[str, Any]) -> None:
-    assert [u for _, _, u in entities.url_entities(case["text"])] == case["expected"], case["description"]
-    assert weighted_length(case["text"]) == 23
+@pytest.mark.parametrize(("section", "sample"), cases("tlds", "country", "generic"))
+def test_every_twitter_text_tld_is_a_url(section: str, sample: dict[str, Any]) -> None:
+    assert [u for _, _, u in entities.url_entities(sample["text"])] == sample["expected"], sample["description"]
+    assert weighted_length(sample["text"]) == 23
 
 
 def _nfc(text: str) -> str:
@@ -124,6 +124,6 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-@pytest.mark.parametrize(("section", "case"), [p for n, s in SKIPPED_SECTIONS for p in cases(n, s)])
-def test_skipped_sections_are_reported(section: str, case: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("section", "sample"), [p for n, s in SKIPPED_SECTIONS for p in cases(n, s)])
+def test_skipped_sections_are_reported(section: str, sample: dict[str, Any]) -> None:
     pytest.fail("a skipped section's case ran")  # never reached: every param carries its section's skip mark
