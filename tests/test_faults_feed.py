@@ -24,6 +24,11 @@ def world(tmp_path: Path) -> Iterator[World]:
         yield World(tmp_path, feeds, x)
 
 
+# Another essay for the bad feed's entry: the good feed posts ESSAY, and X refuses a second copy of any of its tweets.
+OTHER = ("<p>Readers of small lists write back, and their letters shape the next issue.</p><p>Lists under two "
+         "thousand subscribers keep their readers for years; the big ones churn through theirs every season.</p>")
+
+
 def cycle_twice(world: World, bad: str) -> tuple[Any, Any]:
     """Two daemon cycles over [bad, good]; the good feed's thread is posted once, whatever the bad one does."""
     feeds = [world.feeds.url(bad), world.feeds.url("/good")]
@@ -71,7 +76,7 @@ def test_truncated_xml_posts_what_parsed(world: World) -> None:
 
 @fault("Feed", "an entry of 10 MB of HTML", "the thread is posted from the start of the article; every tweet valid")
 def test_a_ten_megabyte_entry(world: World) -> None:
-    huge = ESSAY + "<p>" + "Another long sentence about why small lists matter to their readers. " * 150_000 + "</p>"
+    huge = OTHER + "<p>" + "Another long sentence about why small lists matter to their readers. " * 150_000 + "</p>"
     world.feeds.route("/huge", rss(item("huge", "A very long essay", huge)))
     first, _second = cycle_twice(world, "/huge")
     assert first.returncode == 0, first.stderr[-2000:]
@@ -84,7 +89,7 @@ def test_a_ten_megabyte_entry(world: World) -> None:
 def test_scripts_and_styles_never_reach_a_tweet(world: World) -> None:
     html = ("<style>body{color:red}</style><script>alert('pwned')</script>"
             "<p onclick=\"steal()\">Small newsletters win because readers chose them on purpose.</p>"
-            "<iframe src=\"https://evil-prize.com/frame\"></iframe><noscript>enable javascript</noscript>" + ESSAY)
+            "<iframe src=\"https://evil-prize.com/frame\"></iframe><noscript>enable javascript</noscript>" + OTHER)
     world.feeds.route("/scripts", rss(item("scripts", "Scripts in a post", html)))
     first, _second = cycle_twice(world, "/scripts")
     assert first.returncode == 0, first.stderr[-2000:]
