@@ -177,3 +177,24 @@ def test_dry_run_shows_each_networks_thread_with_its_own_counter(tmp_path: Path)
     for name in ("x", "bluesky", "mastodon"):
         assert f'data-network="{name}"' in page
     assert "/300</span>" in page and "/500</span>" in page and "/280</span>" in page
+
+
+def test_history_names_each_posts_network(tmp_path: Path) -> None:
+    from helpers.botproc import bot_env, run_bot
+
+    from bot.web.app import post_link
+
+    env = bot_env(tmp_path)
+    settings = config.load({"BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}, dotenv=None)
+    with Store.open(None, settings) as store:
+        store.upsert_entries("F", [Entry("F", "/p/a", "g", "https://a.example/p/a", "A")], "posted", 1)
+        store.ledger("F", "/p/a").record(PublishedTweet(1, "111"))
+        uri = "at://did:plc:abc/app.bsky.feed.post/3kabc"
+        store.ledger("F", "/p/a", network="bluesky").record(PublishedTweet(1, uri, network="bluesky", ref="cid"))
+        store.ledger("F", "/p/a", network="mastodon").record(PublishedTweet(1, "1099", network="mastodon"))
+    shown = run_bot(["history"], env, tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    flat = "".join(shown.stdout.split())
+    assert "111" in flat and f"bluesky:{uri}" in flat and "mastodon:1099" in flat
+    assert post_link({"network": "bluesky", "id": uri}) == ("bluesky 3kabc", "https://bsky.app/profile/did:plc:abc/post/3kabc")
+    assert post_link({"network": "x", "id": "111", "tweet_id": "111"}) == ("111", "https://x.com/i/status/111")

@@ -187,7 +187,7 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     for row in rows:
         when = row["published"] or row["updated_at"]
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
-        ids = " ".join(t["tweet_id"] for t in row["tweets"])
+        ids = " ".join(t["id"] if t.get("network", "x") == "x" else f"{t['network']}:{t['id']}" for t in row["tweets"])
         r = row["review"]
         note = f"draft {r['draft']} {r['state']} via {r['via']}" + (f"; {row['last_error']}" if row["last_error"] else "") \
             if r else row["last_error"]

@@ -99,7 +99,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
     print(f"draft {j['id']} · {j['state']} · {j['title']}")
     print(j["link"])
     tweets = j["tweets"]
-    ids = {p["position"]: p["tweet_id"] for p in j["published"]}
+    ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == "x"}
     for n, t in enumerate(tweets, 1):
         print(f"--- Tweet {n}/{len(tweets)} · {t['weighted_length']}/280" + (f" · posted {post_link(ids[n])}" if n in ids else ""))
         print(t["text"])

@@ -239,7 +239,7 @@ class Review:
         rows = [r for r in self.store.history(100) if r["status"] not in ("skipped",)]
         for r in rows:
             r["when"] = (iso(r["published"] or r["updated_at"]) or "")[:16].replace("T", " ")
-            r["links"] = [(t["tweet_id"], f"https://x.com/i/status/{t['tweet_id']}") for t in r["tweets"]]
+            r["links"] = [post_link(t) for t in r["tweets"]]
         per_day = self.settings.x.posts_per_day
         used = self.store.posts_since(self.clock.time() - policy.DAY)
         left = f"{max(0, per_day - used)} of {per_day}" if per_day else "no limit (x.posts_per_day = 0)"
@@ -285,3 +285,15 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
                              session_cookie=security.SESSION_COOKIE, max_age=security.SESSION_AGE,
                              same_site="lax", https_only=secure)]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def post_link(item: dict[str, Any]) -> tuple[str, str]:
+    """(label, URL) of one published post in `bot history`'s shape: X's status page, Bluesky's post page."""
+    post_id = str(item.get("id") or item.get("tweet_id") or "")
+    network = item.get("network", "x")
+    if network == "x":
+        return post_id, f"https://x.com/i/status/{post_id}"
+    if network == "bluesky" and post_id.startswith("at://"):
+        did, _, rkey = post_id[len("at://"):].partition("/app.bsky.feed.post/")
+        return f"bluesky {rkey}", f"https://bsky.app/profile/{did}/post/{rkey}"
+    return f"{network} {post_id}", "#"
