@@ -84,12 +84,15 @@ def test_offline_when_the_model_cannot(world: tuple[World, LLMServer], name: str
        "one log line naming BOT_LLM_API_KEY; nothing is posted; once the key works the entry is retried and posted once")
 def test_a_refused_key_waits_for_a_fix(world: tuple[World, LLMServer]) -> None:
     w, llm = world
+    backoff = {"BOT_DAEMON_RETRY_BACKOFF": "60"}
     llm.script[:] = [401]
-    first = run(w)
+    first = run(w, **backoff)
     assert "BOT_LLM_API_KEY" in first.stderr and w.x.posts == []
-    time.sleep(1.2)  # daemon.retry_backoff is 1 s here
     llm.script[:] = [good_thread(MODEL_TWEETS)]
-    second = run(w)
+    early = run(w, **backoff)  # before the backoff has passed: not tried again
+    assert w.x.posts == [] and len(llm.chats()) == 1, early.stderr[-2000:]
+    w.advance(61)  # the bot's clock moves past the backoff: no real sleep
+    second = run(w, **backoff)
     assert second.returncode == 0, second.stderr[-2000:]
     assert [p["text"] for p in w.x.posts][:1] == MODEL_TWEETS[:1] and len(w.x.posts) == 3
 

@@ -106,9 +106,7 @@ def test_an_output_folder_that_cannot_be_written(world: World) -> None:
     assert world.x.posts == [] and "not-a-folder" in first.stderr, first.stderr[-2000:]
     blocker.unlink()
     os.sync()
-    import time
-
-    time.sleep(1.2)  # daemon.retry_backoff is 1 s here
+    world.advance(2)  # daemon.retry_backoff is 1 s here: the bot's clock moves on, no real sleep
     second = world.once(feeds, BOT_OUTPUT_DIR=str(blocker / "out"))
     assert second.returncode == 0, second.stderr[-2000:]
     assert len(world.x.posts) == 3
@@ -199,7 +197,7 @@ def test_a_full_disk_uses_no_attempts(world: World) -> None:
                           capture_output=True, timeout=60, preexec_fn=_small_files)
     assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr[-2000:]
     assert world.x.posts == [], full.stderr[-2000:]
-    time.sleep(1.2)  # daemon.retry_backoff = 1 s in the fault world
+    world.advance(2)  # daemon.retry_backoff = 1 s in the fault world: the bot's clock, no real sleep
     done = world.once(feeds, BOT_DAEMON_MAX_ATTEMPTS="1", BOT_DAEMON_BACKLOG="latest")
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(world.x.posts) == 3 and len({p["text"] for p in world.x.posts}) == 3, done.stderr[-2000:]

@@ -24,7 +24,7 @@ class SystemClock:
         return _time.time()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(_time.time(), timezone.utc)  # the same instant time() gives, always
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:

@@ -47,6 +47,11 @@ class World:
     feeds: Any  # FeedServer
     x: Any  # XServer
     env: dict[str, str] = field(default_factory=dict)
+    skew: float = 0.0  # seconds the bot's clock runs ahead of the real one (tests/netguard: TEST_CLOCK_SKEW)
+
+    def advance(self, seconds: float) -> None:
+        """Every later run of the bot sees its clock `seconds` further on: a backoff passes without a real sleep."""
+        self.skew += seconds
 
     def base_env(self, feeds: list[str], **extra: str) -> dict[str, str]:
         from xserver import CREDENTIALS
@@ -54,7 +59,8 @@ class World:
         settings = {"BOT_FEED_URL": ",".join(feeds), "BOT_DAEMON_BACKLOG": "latest", "BOT_FEED_TIMEOUT": "2",
                     "BOT_X_TIMEOUT": "3", "BOT_X_RETRIES": "1", "BOT_DAEMON_RETRY_BACKOFF": "1",
                     "BOT_WRITER_TIMEOUT": "3", "BOT_WRITER_RETRIES": "1", "BOT_LOG_FORMAT": "text"}
-        return bot_env(self.tmp, self.x.url, CREDENTIALS, **{**settings, **self.env, **extra})
+        skew = {"TEST_CLOCK_SKEW": str(self.skew)} if self.skew else {}
+        return bot_env(self.tmp, self.x.url, CREDENTIALS, **{**settings, **self.env, **skew, **extra})
 
     def once(self, feeds: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
         """`bot run --once` over these feeds."""

@@ -92,5 +92,17 @@ def install() -> None:
     socket.getaddrinfo = _getaddrinfo  # type: ignore[assignment]
 
 
+def skew_clock(seconds: float) -> None:
+    """The fake clock of a child: its wall clock (time.time, which the bot's SystemClock reads) runs `seconds` ahead,
+    so a test can start the bot "after" a backoff without sleeping through it."""
+    import time
+
+    real_time, real_ns = time.time, time.time_ns
+    time.time = lambda: real_time() + seconds  # type: ignore[assignment]
+    time.time_ns = lambda: real_ns() + int(seconds * 1e9)  # type: ignore[assignment]
+
+
 if os.environ.get("TEST_NETGUARD") == "1":
     install()
+if float(os.environ.get("TEST_CLOCK_SKEW") or 0):
+    skew_clock(float(os.environ["TEST_CLOCK_SKEW"]))
