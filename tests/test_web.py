@@ -12,7 +12,7 @@ import pytest
 from bot.core import settings as config
 from bot.core.errors import FeedError, ImageError
 from bot.core.records import Article, Entry
-from bot.core.web import Guard, WebError, blocked_reason, get
+from bot.core.download import Guard, WebError, blocked_reason, get
 from bot.feed import source as feed_source
 from bot.images.sources import CoverImageMaker
 from feedserver import FeedServer

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot import __version__
-from bot.core import web
+from bot.core import download
 from bot.core.errors import EntryNotFound, FeedError
 from bot.core.records import Entry, FeedResult
 
@@ -83,8 +83,8 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
         headers["If-Modified-Since"] = last_modified
     # No address guard: the feed URL is the operator's own choice (a feed on the same machine is fine).
     try:
-        got = web.get(url, timeout=timeout, max_bytes=max_bytes, headers=headers)
-    except web.WebError as exc:
+        got = download.get(url, timeout=timeout, max_bytes=max_bytes, headers=headers)
+    except download.WebError as exc:
         raise _feed_error(exc, url, host, timeout, max_bytes) from exc
     new_etag = got.headers.get("ETag", "") or etag
     new_modified = got.headers.get("Last-Modified", "") or last_modified
@@ -95,7 +95,7 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
     return _replace(result, etag=new_etag, last_modified=new_modified, bytes_received=len(got.body))
 
 
-def _feed_error(exc: web.WebError, url: str, host: str, timeout: float, max_bytes: int) -> FeedError:
+def _feed_error(exc: download.WebError, url: str, host: str, timeout: float, max_bytes: int) -> FeedError:
     kind = exc.kind
     if kind == "too_big":
         return FeedError(f"the feed at {url} is over the {max_bytes:,}-byte limit",

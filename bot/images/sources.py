@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 from bot import __version__
-from bot.core import web
+from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError
 from bot.core.records import Article, ModelCall
@@ -85,7 +85,7 @@ class HFImageMaker:
         return None  # not reached: the loop returns or raises
 
     def _client(self) -> tuple[Any, str, str]:
-        InferenceClient = web.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
+        InferenceClient = download.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
 
         cfg = self.settings.image
         if cfg.base_url:
@@ -151,7 +151,7 @@ class GradioImageMaker:
         if not src:
             raise ImageSkipped("no Gradio Space or URL set", "set BOT_GRADIO_SPACE")
         os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio_client is imported
-        web.quiet_hub()  # gradio_client builds its headers with huggingface_hub
+        download.quiet_hub()  # gradio_client builds its headers with huggingface_hub
         from gradio_client import Client
 
         is_url = src.startswith(("http://", "https://"))
@@ -264,9 +264,9 @@ class CoverImageMaker:
         feed, nxt = self.settings.feed, "the next source will be tried"
         agent = feed.user_agent or f"substack-thread-bot/{__version__}"
         try:
-            got = web.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=web.guard_for(self.settings.image.allow_hosts),
+            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=download.guard_for(self.settings.image.allow_hosts),
                           headers={"User-Agent": agent, "Accept": "image/*"})
-        except web.WebError as exc:
+        except download.WebError as exc:
             if exc.kind == "too_big":
                 raise ImageError(f"the cover image is over {MAX_COVER_BYTES:,} bytes", nxt) from exc
             if exc.kind == "blocked":

@@ -16,7 +16,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from bot.core import web
+from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError
 from bot.writing.answers import Parsed, parse_rewrite, parse_thread, refused
@@ -248,7 +248,7 @@ class HFWriter:
     def _get_client(self) -> Any:
         if self._client is not None:
             return self._client
-        InferenceClient = web.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
+        InferenceClient = download.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
 
         headers: dict[str, Any] = {}
         if self.cfg.no_cache:
