@@ -261,3 +261,40 @@ def test_nothing_from_an_article_is_live_markup(tmp_path: Path, feed_server: Any
             assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
         finally:
             s.proc.kill()
+
+
+def test_approving_at_once_from_many_tabs_posts_the_thread_once(site: Site, browser: Any) -> None:
+    import re
+    import threading
+
+    context = browser.new_context()
+    page = context.new_page()
+    site.sign_in(page)
+    d = site.drafts()[0]
+    page.goto(site.url(f"/drafts/{d['id']}"))
+    csrf = page.locator("input[name=csrf]").first.input_value()
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
+    start, answers = threading.Barrier(8), []
+
+    def approve() -> None:  # eight tabs press Approve at the same moment (the requests race in one `bot serve`)
+        body = f"action=approve&csrf={csrf}".encode()
+        request = urllib.request.Request(site.url(f"/drafts/{d['id']}"), data=body, method="POST",
+                                         headers={"Cookie": cookie})
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                answers.append((answer.status, answer.read().decode()))
+        except urllib.error.HTTPError as exc:
+            answers.append((exc.code, exc.read().decode()))
+
+    threads = [threading.Thread(target=approve) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert site.x.hits("POST /2/tweets") == len(d["tweets"]) == len(site.x.posts)  # each tweet sent once, no retry
+    ids = [p["id"] for p in site.x.posts]
+    for status, html in answers:  # every tab ends on the published thread, none on an error
+        assert status == 200, re.findall(r'role="status">([^<]*)', html)
+        assert all(f">{i}</a>" in html for i in ids)
+    context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ def prepare_dir(out_dir: Path) -> Path:
     """Create the output folder, or raise OutputError with a hint when it cannot be written."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
+        probe = out_dir / f".write-test-{uuid.uuid4().hex[:12]}"  # its own name: two threads may probe at once
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,10 @@ from bot.tweets.length import MAX_WEIGHT as X_LIMIT
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+# The store's claim names a process, and a process may claim again what it holds; so threads of one process
+# (the review page's requests, the daemon beside it in `bot run --web`) also take the entry here, one at a time.
+_IN_HAND: set[tuple[str, str]] = set()
+_IN_HAND_LOCK = threading.Lock()
 
 
 def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool) -> Thread:
@@ -83,6 +88,22 @@ class ClaimHeld(PublishError):
 
 def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                   should_stop: Callable[[], bool] | None = None) -> tuple[Thread, PostedThread]:
+    """Publish one entry (see _publish); ClaimHeld when another thread of this process is publishing it."""
+    key = (feed, entry.key)
+    with _IN_HAND_LOCK:
+        if key in _IN_HAND:
+            raise ClaimHeld("another thread of this bot process is publishing this entry",
+                            "let it finish; it posts nothing twice", retryable=True)
+        _IN_HAND.add(key)
+    try:
+        return _publish(entry, feed, deps, out_dir, should_stop)
+    finally:
+        with _IN_HAND_LOCK:
+            _IN_HAND.discard(key)
+
+
+def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
+             should_stop: Callable[[], bool] | None) -> tuple[Thread, PostedThread]:
     """Prepare (or reload) the entry's thread and publish what is missing on every network; never posts twice.
 
     `should_stop` is the daemon's shutdown probe (the publisher checks the same probe between tweets): a thread

@@ -208,6 +208,9 @@ def approve(store: Any, draft_id: int | str, via: str, who: str, now: float, at:
     state = "scheduled" if scheduled else "approved"
     if not drafts.set_state(draft["id"], state, via, who, now, expect=("draft", "scheduled"),
                             publish_at=at if scheduled else now, note=f"publish at {iso(at)}" if scheduled else ""):
+        now_state = drafts.get(draft["id"])
+        if at is None and now_state["state"] in ("approved", "posted"):
+            return now_state  # another tab or process approved it a moment ago: the same outcome
         raise EditRefused(f"draft {draft['id']} changed meanwhile ({drafts.get(draft['id'])['state']}); look again")
     draft = drafts.get(draft["id"])
     write_record(draft)

@@ -8,6 +8,7 @@ its thread pool, where publishing (which blocks on X) belongs.
 from __future__ import annotations
 
 import logging
+import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -222,14 +223,24 @@ class Review:
             if draft["state"] != "posted":
                 review.publish_approved(draft, deps)
         except ClaimHeld:
-            message = "Another bot process is publishing this draft right now; reload in a moment."
-            return self._draft_view(request, self.drafts.get(draft["id"]), 409, message=message)
+            if not self._posted_soon(draft["id"]):  # another tab, or the daemon, is publishing it: show its outcome
+                message = "Another bot process is publishing this draft right now; reload in a moment."
+                return self._draft_view(request, self.drafts.get(draft["id"]), 409, message=message)
         except BotError as exc:
             log.error("review page: approving draft %s: %s", draft["id"], exc)
             return self._draft_view(request, self.drafts.get(draft["id"]), 502, message=f"Not published: {exc}")
         draft = self.drafts.get(draft["id"])
         message = "Published on X." if draft["state"] == "posted" else f"Approved ({draft['state']})."
         return self._draft_view(request, draft, message=message)
+
+    def _posted_soon(self, draft_id: int, wait: float = 30.0) -> bool:
+        """Whether the draft is posted within `wait` seconds (checked twice a second; real time, as X's is)."""
+        deadline = time.monotonic() + wait
+        while self.drafts.get(draft_id)["state"] != "posted":
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
+        return True
 
     def history(self, request: Request) -> Response:
         """GET /history: what was posted and what failed, and the post budget left today."""
