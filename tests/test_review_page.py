@@ -245,7 +245,9 @@ ESCAPED = "Why &lt;script&gt;window.pwned=1&lt;/script&gt; &amp; &lt;img src=x o
 
 def test_nothing_from_an_article_is_live_markup(tmp_path: Path, feed_server: Any, browser: Any) -> None:
     feed = SAMPLE_FEED.read_text(encoding="utf-8").replace(
-        "<![CDATA[Why small newsletters win]]>", f"<![CDATA[{ESCAPED}]]>", 1)
+        "<![CDATA[Why small newsletters win]]>", f"<![CDATA[{ESCAPED}]]>", 1).replace(
+        "<link>https://quietindex.substack.com/p/why-small-newsletters-win</link>",
+        "<link>javascript:window.pwned=3//quietindex.substack.com/p/why-small-newsletters-win</link>", 1)
     feed_server.route("/feed", feed)
     with XServer() as x:
         s = Site(tmp_path, x, str(feed_server.url("/feed")))
@@ -259,6 +261,9 @@ def test_nothing_from_an_article_is_live_markup(tmp_path: Path, feed_server: Any
             assert page.locator("h1").text_content() == HOSTILE
             assert page.evaluate("typeof window.pwned") == "undefined"
             assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
+            assert page.locator("a[href^='javascript:' i]").count() == 0  # a feed's javascript: link is not a link
+            previews = list(tmp_path.rglob("preview.html"))
+            assert previews and not any('href="javascript:' in f.read_text() for f in previews)
         finally:
             s.proc.kill()
 

@@ -31,6 +31,11 @@ footer{padding:16px;color:#536471;font-size:13px;border-top:1px solid #eff3f4}
 """
 
 
+def safe_href(url: str) -> str:
+    """The URL when it is http(s), else "": a feed's `javascript:` or `data:` link never becomes a live link."""
+    return url if re.match(r"\s*https?://", url, re.IGNORECASE) else ""
+
+
 def _display_url(url: str) -> str:
     """X shows a link without its scheme, cut to about 23 characters with an ellipsis."""
     bare = re.sub(r"^https?://(www\.)?", "", url)
@@ -112,6 +117,6 @@ def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
         f"<title>Preview: {html.escape(entry.title)}</title><style>{_CSS}</style></head><body><main>"
         f"<header><h1>Thread preview</h1><p>{subtitle}</p></header>{''.join(items)}"
         f"<footer>{'Published.' if ids else 'Nothing has been published.'} Source: "
-        f"<a href=\"{html.escape(entry.link)}\">{html.escape(entry.link)}</a>"
+        f"<a href=\"{html.escape(safe_href(entry.link))}\">{html.escape(entry.link)}</a>"
         f"{'<ul>' + notes + '</ul>' if notes else ''}</footer></main></body></html>\n"
     )

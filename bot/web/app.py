@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.settings import Settings
-from bot.output.preview import preview_css, thread_items
+from bot.output.preview import preview_css, safe_href, thread_items
 from bot.run import review, wiring
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
@@ -126,7 +126,7 @@ class Review:
                    "error": (errors or {}).get(n, "")} for n, t in enumerate(thread.tweets, 1)]
         image = f"/drafts/{draft['id']}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
-                     link=thread.article.entry.link, tweets=tweets, alt=thread.image.alt_text if alt is None else alt,
+                     link=safe_href(thread.article.entry.link), tweets=tweets, alt=thread.image.alt_text if alt is None else alt,
                      alt_error=alt_error, published=published, message=message, css=preview_css(),
                      drawn=thread_items(thread, None, image_src=image), editable=draft["state"] == "draft",
                      publish_at=iso(draft.get("publish_at")))
