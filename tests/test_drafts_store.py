@@ -113,3 +113,16 @@ def test_an_edit_changes_x_s_thread_wherever_the_plan_keeps_it(store: Store) -> 
     assert plan["tweets"][0]["text"] == plan["threads"]["x"]["tweets"][0]["text"] == "Hello, see https://src.com/x"
     assert plan["threads"]["x"]["tweets"][0]["weighted_length"] == 11 + 23
     assert plan["threads"]["bluesky"]["tweets"] == [{"text": "b", "weighted_length": 1}]
+
+
+def test_an_edit_that_loses_the_race_to_approve_changes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.run import review
+
+    e = prepared(store, "raced")
+    d = DraftStore(store).create(e, "F", "", "daemon", "t", NOW)
+    review.approve(store, d["id"], "web", "tab A", NOW + 1)  # tab A approves ...
+    # ... just after tab B's edit found the draft still waiting (its check ran first)
+    monkeypatch.setattr(review, "_editable", lambda draft: None)
+    with pytest.raises(review.EditRefused, match="approved"):
+        review.edit(store, d["id"], "web", "tab B", NOW + 2, tweet=1, text="two")
+    assert store.load_plan("F", e.key)["tweets"][0]["text"] == "one"  # the thread being published stays as approved

@@ -173,7 +173,9 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
         notes.append("edited the alt text")
     if not notes:
         raise EditRefused("nothing to change: give --tweet N --text TEXT, or --alt TEXT")
-    store.save_plan(draft["feed"], draft["entry_key"], plan)
+    if not drafts.save_plan(draft["id"], plan):
+        state = drafts.get(draft["id"])["state"]  # approved (or being published) since the check above
+        raise EditRefused(f"draft {draft['id']} is {state} now (changed meanwhile); only a waiting draft can be edited")
     drafts.note(draft["id"], via, who, "; ".join(notes), now)
     draft = drafts.get(draft["id"])
     write_record(draft)

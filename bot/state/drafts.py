@@ -154,6 +154,16 @@ class DraftStore:
         return True
 
     @_guard
+    def save_plan(self, draft_id: int, plan: dict[str, Any]) -> bool:
+        """Keep an edited thread only while the draft still waits: the database decides a race with Approve."""
+        won = self.store._run(
+            """UPDATE entries SET plan = :p WHERE claimed_by IS NULL AND status != 'posted' AND EXISTS (
+                   SELECT 1 FROM drafts d WHERE d.id = :i AND d.state = 'draft' AND d.feed = entries.feed
+                   AND d.entry_key = entries.key) RETURNING key""",
+            p=json.dumps(plan, ensure_ascii=False), i=draft_id)
+        return bool(won)
+
+    @_guard
     def note(self, draft_id: int, via: str, who: str, note: str, now: float) -> None:
         """Record an edit (the state stays)."""
         self.store._exec("""UPDATE drafts SET changed_via = :v, changed_by = :w, updated_at = :n WHERE id = :i""",
