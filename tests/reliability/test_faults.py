@@ -92,4 +92,4 @@ def test_every_bad_settings_file_is_one_line(name: str, text: str, words: str, t
 
 def test_the_readme_reliability_table_is_this_suite() -> None:
     readme = README.read_text(encoding="utf-8")
-    assert readme_with_table(readme, load_all()) == readme, "README's Reliability table is stale: run python tests/faults.py"
+    assert readme_with_table(readme, load_all()) == readme, "README's Reliability table is stale: run python tests/reliability/faults.py"

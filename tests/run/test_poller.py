@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,31 +22,7 @@ from bot.core.clock import FakeClock
 from bot.run.poller import EntriesFailed, poll_feed
 from bot.state.store import Store
 from helpers import on_x
-
-DAY = 86_400.0
-START = 1_800_000_000.0  # 2027-01-15 08:00 UTC
-HOST = "https://quietindex.substack.com"
-
-
-def item(slug: str, days_ago: int) -> str:
-    """One Substack-like entry with its own text (so no two threads share a tweet)."""
-    when = format_datetime(datetime.fromtimestamp(START, timezone.utc) - timedelta(days=days_ago))
-    words = slug.replace("-", " ")
-    body = "".join(f"<p>Part {n} of the post on {words}: readers of {words} stay for the voice, and "
-                   f"number {n} is the reason they open every issue.</p>" for n in range(1, 5))
-    return (f"<item><title>{words.title()}</title><link>{HOST}/p/{slug}</link>"
-            f"<guid isPermaLink=\"true\">{HOST}/p/{slug}</guid><pubDate>{when}</pubDate>"
-            f"<description>Why {words} matters</description><dc:creator>Ana</dc:creator>"
-            f"<content:encoded><![CDATA[{body}]]></content:encoded></item>")
-
-
-def rss(*items: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
-            f"<channel><title>The Quiet Index</title><link>{HOST}</link>{''.join(items)}</channel></rss>")
-
-
-OLD = [item("first-steps", 30), item("second-thoughts", 20), item("third-way", 10)]
+from helpers.quiet_index import DAY, START, HOST, item, rss, OLD  # noqa: F401
 
 
 class Bot:

@@ -27,7 +27,7 @@ from bot.state.schema import LATEST, MIGRATIONS
 from bot.state.store import Store
 from bot.tweets import shape
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_database_from_before_networks_keeps_its_x_posts(tmp_path: Path) -> None:

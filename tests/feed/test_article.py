@@ -13,7 +13,7 @@ from bot.feed.article import clean, html_to_blocks
 from bot.feed.source import SAMPLE_FEED, fetch
 from bot.core.records import Block, Entry
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}
 
 

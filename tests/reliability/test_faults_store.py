@@ -14,10 +14,10 @@ from faults import fault
 from feedserver import FeedServer
 from helpers.tcpproxy import TcpProxy
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from test_daemon_e2e import FAST_RUN, Proc, bot_env, wait_for
-from test_poller import OLD
-from test_poller import item as old_item
-from test_poller import rss as old_rss
+from helpers.daemon import FAST_RUN, Proc, bot_env, wait_for
+from helpers.quiet_index import OLD
+from helpers.quiet_index import item as old_item
+from helpers.quiet_index import rss as old_rss
 from xserver import XServer
 
 from dbs import fresh_postgres

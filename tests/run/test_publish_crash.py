@@ -24,7 +24,7 @@ from helpers.xkit import TEXTS, png
 from xserver import CREDENTIALS, XServer
 from helpers import on_x
 
-HELPER = Path(__file__).parent / "helpers" / "publish_one.py"
+HELPER = Path(__file__).resolve().parents[1] / "helpers" / "publish_one.py"
 STEPS = ["upload", "pending-1", "sent-1", "recorded-1", "pending-2", "sent-2", "recorded-2", "pending-3", "sent-3"]
 
 pytestmark = pytest.mark.slow

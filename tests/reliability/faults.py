@@ -1,5 +1,5 @@
 """The fault suite's register: each fault test declares what it tries and what must happen, and the README's
-"Reliability" table is rendered from this register (`python tests/faults.py` rewrites it; a test checks it).
+"Reliability" table is rendered from this register (`python tests/reliability/faults.py` rewrites it; a test checks it).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security")
 MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_secrets")
@@ -55,7 +55,7 @@ def table(faults: list[Fault]) -> str:
     for fault_ in sorted(faults, key=lambda f: AREAS.index(f.area)):
         rows.append(f"| {fault_.area} | {fault_.tried} | {fault_.cases} | {fault_.happened} |")
     total = sum(f.cases for f in faults)
-    rows.append(f"\n{total} cases in `tests/test_faults*.py`, run by CI on every change.")
+    rows.append(f"\n{total} cases in `tests/reliability/test_faults*.py`, run by CI on every change.")
     return "\n".join(rows)
 
 
@@ -68,7 +68,7 @@ def readme_with_table(readme: str, faults: list[Fault]) -> str:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).resolve().parents[1])]  # the suite, the servers
     import faults as registry  # this file run as __main__ is a different module from the one the tests fill
 
     registry.load_all()

@@ -17,7 +17,7 @@ from bot.feed import source as feed_source
 from bot.images.sources import CoverImageMaker
 from feedserver import FeedServer
 
-FEED = (Path(__file__).parent.parent / "bot" / "data" / "sample_feed.xml").read_bytes()
+FEED = (Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_feed.xml").read_bytes()
 
 
 @pytest.fixture

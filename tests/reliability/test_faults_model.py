@@ -150,7 +150,7 @@ def slower_answer(body: dict[str, Any]) -> str:
        "a busy poll is not a stall: the watchdog waits while the poll is inside a bounded step, the thread is "
        "posted once, and SIGTERM exits 0")
 def test_a_slow_model_is_not_a_stall(world: tuple[World, LLMServer]) -> None:
-    from test_daemon_e2e import FAST_RUN, Proc, wait_for
+    from helpers.daemon import FAST_RUN, Proc, wait_for
 
     w, llm = world
     llm.script = [slower_answer]

@@ -10,7 +10,7 @@ from bot.core import settings as config
 from bot.core import settings_doc
 from bot.core.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(tmp_path: Path, env: dict[str, str], toml: str | None = None) -> config.Settings:

@@ -177,7 +177,7 @@ ANY_TEXT = st.one_of(st.text(max_size=600), MIXED)
 
 def _visible(c: str) -> bool:
     # Not a space, control, format, private-use or surrogate character, noncharacter, Hangul filler or a
-    # variation selector: what the sanitizer must leave (tests/test_invisible.py checks it strips the rest).
+    # variation selector: what the sanitizer must leave (tests/tweets/test_invisible.py checks it strips the rest).
     code = ord(c)
     return (not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs")
             and not (0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE) and c not in "\u115f\u1160\u3164\uffa0"

@@ -18,7 +18,7 @@ from bot.core.errors import EntryNotFound, FeedError
 from bot.feed.source import SAMPLE_FEED, entry_key, fetch, parse, select
 from feedserver import FeedServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}
 
 

@@ -1,6 +1,6 @@
 """bot.tweets against twitter-text's own published conformance cases (tests/conformance, v3.1.0): the oracle is
 Twitter's expected output, not the bot's code. Every case of a section the bot implements runs; what is skipped
-is listed below with the reason, and the totals are printed by `pytest tests/test_conformance.py -q -rs`."""
+is listed below with the reason, and the totals are printed by `pytest tests/tweets/test_conformance.py -q -rs`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import yaml
 from bot.tweets import entities
 from bot.tweets.length import is_valid, urls, weighted_length, weighted_length_v2
 
-HERE = Path(__file__).parent / "conformance"
+HERE = Path(__file__).resolve().parents[1] / "conformance"
 
 # Sections of the suite that test an API the bot does not have (it only counts, validates and extracts).
 SKIPPED_SECTIONS = {

