@@ -11,7 +11,6 @@ import logging
 import sys
 from bot.core.settings import Secrets, Settings
 from typing import Any, Iterable
-from urllib.parse import unquote, urlsplit
 
 from bot.core import errors
 
@@ -20,25 +19,12 @@ NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "req
 _MARK = "_bot_handler"  # set on the handler we install, so setup() replaces only its own
 
 
-def secret_values(secrets: Secrets) -> list[str]:
-    """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is logged reshaped)."""
-    values = [v for v in getattr(secrets, "values", {}).values() if v]
-    url = secrets.get("DATABASE_URL") if hasattr(secrets, "get") else ""
-    if url:
-        try:
-            password = urlsplit(url).password or ""
-        except ValueError:
-            password = ""
-        values += [password, unquote(password)]
-    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
-
-
 class Redact(logging.Filter):
     """Replaces secret values in the final message (arguments included) and in any exception text."""
 
     def __init__(self, secrets: Secrets) -> None:
         super().__init__()
-        self.values = secret_values(secrets)
+        self.values = secrets.hidden()  # each secret, and the DATABASE_URL password on its own
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced by ***."""
