@@ -34,7 +34,7 @@ class Seen:
 class ImageServer(Served):
     """Start with `with ImageServer() as server:`; `server.url` is the text-to-image endpoint."""
 
-    script: list[Any] = field(default_factory=list)  # "ok" | int status | "hang" | "garbage"
+    script: list[Any] = field(default_factory=list)  # "ok" | int status | "hang" | "garbage" | "trickle"
     files: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)  # path -> (status, type, body)
     seen: list[Seen] = field(default_factory=list)
     hang_seconds: float = 5.0
@@ -81,6 +81,21 @@ def _handler(server: ImageServer) -> type[BaseHTTPRequestHandler]:
             if reply == "hang":
                 server._stop.wait(server.hang_seconds)
                 reply = 503
+            if reply == "trickle":  # a whole PNG promised, then one byte every 0.2 s: no read ever times out
+                png = generated_png("trickle", 64, 64)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(png)))
+                self.end_headers()
+                for byte in png:
+                    if server._stop.wait(0.2):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                return
             if reply == "garbage":
                 self.send(200, b"<html>this is not an image</html>", "image/png")
             elif isinstance(reply, int):

@@ -8,7 +8,9 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot import __version__
@@ -45,6 +47,24 @@ def _host(url: str) -> str:
     return f"{p.scheme}://{p.hostname or ''}{f':{p.port}' if p.port else ''}{p.path}"
 
 
+T = TypeVar("T")
+
+
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """`call()`, or TimeoutError once `seconds` have passed in all.
+
+    huggingface_hub's timeout bounds each read, so a server trickling a byte at a time never trips it; the call
+    runs in a worker thread that is left to end on its own (its per-read timeout still bounds it)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-image")
+    future = pool.submit(call)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        raise TimeoutError(f"no image within {seconds:g} s") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _short(exc: BaseException | str, secrets: Secrets | None = None, limit: int = 160) -> str:
     text = " ".join(str(exc).split()) or ("" if isinstance(exc, str) else type(exc).__name__)
     text = secrets.redact(text) if secrets is not None else text
@@ -68,10 +88,10 @@ class HFImageMaker:
         for attempt in range(RETRIES + 1):
             started = time.perf_counter()
             try:
-                picture = client.text_to_image(
+                picture = _within(cfg.timeout, lambda: client.text_to_image(
                     prompt, negative_prompt=cfg.negative_prompt or None, guidance_scale=cfg.guidance_scale,
                     width=cfg.width, height=cfg.height, num_inference_steps=cfg.steps,
-                    seed=None if cfg.seed < 0 else cfg.seed, model=None if cfg.base_url else cfg.model)
+                    seed=None if cfg.seed < 0 else cfg.seed, model=None if cfg.base_url else cfg.model))
             except Exception as exc:  # converted below: every library error becomes one line
                 outcome, error, wait = self._classify(exc)
                 self.record(ModelCall(backend, model, "image", outcome, _ms(started)))
@@ -107,7 +127,7 @@ class HFImageMaker:
         cfg = self.settings.image
         where = f"the image server {_host(cfg.base_url)}" if cfg.base_url else f"Hugging Face ({cfg.model})"
         key = "BOT_IMAGE_API_KEY" if cfg.base_url else "HF_TOKEN"
-        if isinstance(exc, InferenceTimeoutError):
+        if isinstance(exc, (InferenceTimeoutError, TimeoutError)):
             return "timeout", ImageError(f"{where} gave no image within {cfg.timeout:g} s", "raise image.timeout or try later"), None
         if isinstance(exc, OfflineModeIsEnabled):
             return "offline", ImageError(f"HF_HUB_OFFLINE is set, which blocks {where}", "unset HF_HUB_OFFLINE"), None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import io
 import unicodedata
 from pathlib import Path
@@ -147,6 +149,18 @@ def test_hf_timeout_is_one_line(server: ImageServer, tmp_path: Path) -> None:
     image = chain.make(article(), "a harbour", "", tmp_path)
     assert image.source == "card"
     assert "gave no image within 1 s" in chain.notes[0] and chain.calls[0].outcome == "timeout"
+
+
+def test_hf_server_trickling_bytes_ends_at_the_timeout_in_all(server: ImageServer, tmp_path: Path) -> None:
+    """image.timeout bounds the whole request: a server sending a byte every 0.2 s (no read ever times out)
+    would otherwise hold the poll for minutes."""
+    server.script = ["trickle"]
+    chain = ImageChain(make_settings(image__base_url=server.url, image__timeout="1.5"), config.Secrets(), FakeClock())
+    started = time.monotonic()
+    image = chain.make(article(), "a harbour", "", tmp_path)
+    assert time.monotonic() - started < 6, "the trickle was read to its end"
+    assert image.source == "card"
+    assert "gave no image within 1.5 s" in chain.notes[0] and chain.calls[0].outcome == "timeout"
 
 
 def test_hf_unreachable_server_is_one_line(tmp_path: Path) -> None:
