@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from bot.tweets.entities import cashtag_entities
 from bot.tweets.length import url_spans
 
 _LOOKALIKE = str.maketrans("аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαν",
@@ -107,6 +108,8 @@ def find(text: str) -> list[Item]:
             add("address", m.start(), m.end())
     for m in _MENTION.finditer(folded):
         add("handle", m.start(), m.end())
+    for start, end, _symbol in cashtag_entities(text):  # exactly what X links ($ab_cd, $ab before a host)
+        add("cashtag", start, end)
     for m in _CASHTAG.finditer(folded):
         add("cashtag", m.start(), m.end())
     return sorted(found, key=lambda i: i.start)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import require_or_skip
 from helpers.twitter_text import JSTwitterText, js_missing
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from test_oracle import TEXTS
 
 from bot.tweets.items import find
@@ -29,6 +29,7 @@ def js() -> Iterator[JSTwitterText]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(TEXTS)
+@example("$ab_cdexample.com")  # found by this test: X links $ab; hygiene saw no item
 def test_every_entity_x_links_is_an_item_hygiene_checks(js: JSTwitterText, text: str) -> None:
     text = unicodedata.normalize("NFC", text)
     theirs = js.parse(text)
