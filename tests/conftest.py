@@ -91,6 +91,15 @@ def x(clock):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
+    """The bundled sample feed served over HTTP by the local feed server (a feed as a user points at one)."""
+    from helpers.botproc import SAMPLE_FEED
+
+    feed_server.route("/feed", SAMPLE_FEED)
+    return str(feed_server.url("/feed"))
+
+
+@pytest.fixture
 def feed_server():  # type: ignore[no-untyped-def]
     """A real feed server on 127.0.0.1 (tests/feedserver.py), stopped when the test ends."""
     from feedserver import FeedServer

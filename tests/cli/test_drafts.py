@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.botproc import ENTRY, SAMPLE_FEED, bot_env, run_bot
+from helpers.botproc import ENTRY, bot_env, run_bot
 from xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.slow
 def x() -> Iterator[XServer]:
     with XServer() as server:
         yield server
-
-
-@pytest.fixture
-def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
-    feed_server.route("/feed", SAMPLE_FEED)
-    return str(feed_server.url("/feed"))
 
 
 def bot(args: list[str], tmp: Path, x: XServer, **env: str) -> subprocess.CompletedProcess[str]:

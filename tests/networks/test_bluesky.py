@@ -176,12 +176,6 @@ def test_a_post_over_300_graphemes_is_refused_by_the_pds_itself(pds: dict[str, A
     assert records(pds) == []
 
 
-@pytest.fixture
-def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
-    feed_server.route("/feed", SAMPLE_FEED)
-    return str(feed_server.url("/feed"))
-
-
 @pytest.mark.slow
 def test_bot_post_killed_mid_thread_finishes_on_the_rerun_with_no_post_twice(pds: dict[str, Any], feed_url: str,
                                                                               tmp_path: Path) -> None:

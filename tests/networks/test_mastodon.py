@@ -119,12 +119,6 @@ def test_a_wrong_token_is_one_line(masto: MastodonServer, clock: FakeClock, tmp_
 
 # --- the real `bot post`, as a child process ---
 
-@pytest.fixture
-def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
-    feed_server.route("/feed", SAMPLE_FEED)
-    return str(feed_server.url("/feed"))
-
-
 def post_args(feed_url: str, tmp: Path) -> list[str]:
     return ["post", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp / "out")]
 

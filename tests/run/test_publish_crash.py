@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot, wait_until
+from helpers.botproc import ENTRY, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
@@ -138,12 +138,6 @@ REAL_STEPS = {
 def xh() -> Iterator[HoldingXServer]:
     with HoldingXServer() as server:
         yield server
-
-
-@pytest.fixture
-def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
-    feed_server.route("/feed", SAMPLE_FEED)
-    return str(feed_server.url("/feed"))
 
 
 def post_args(feed_url: str, tmp: Path) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.botproc import ENTRY, SAMPLE_FEED, bot_env, run_bot
+from helpers.botproc import ENTRY, bot_env, run_bot
 from xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.slow
 def x() -> Iterator[XServer]:
     with XServer() as server:
         yield server
-
-
-@pytest.fixture
-def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
-    feed_server.route("/feed", SAMPLE_FEED)
-    return str(feed_server.url("/feed"))
 
 
 def post(x: XServer, feed_url: str, tmp: Path, **env: str) -> subprocess.CompletedProcess[str]:
