@@ -10,7 +10,8 @@ registries here): the parts the bot uses, with the rules that matter to it.
   here independently: grapheme clusters, each http(s) URL as characters_reserved_per_url); an Idempotency-Key
   seen in the last hour returns the status it made, not a new one.
 - 429 with X-RateLimit-Reset (ISO 8601) when a fault asks for it; "drop" makes the status, then closes the
-  connection without an answer.
+  connection without an answer; "garbage" answers 200 with a body that is not JSON; "hang" never answers (until
+  the server stops).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class MastodonServer(Served):
         return self.base
 
     def fault(self, route: str, kind: str) -> None:
-        """Queue one fault for the next request to `route` ("POST /api/v1/statuses"): "429", "500", "drop"."""
+        """Queue one fault for the next request to `route` ("POST /api/v1/statuses"): "429", "500", "drop", "garbage", "hang"."""
         self.faults.setdefault(route, []).append(kind)
 
     def new_id(self) -> str:
@@ -144,6 +145,12 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
                                     {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
             if fault == "500":
                 return self._answer(500, {"error": "internal"})
+            if fault == "garbage":
+                return self.send(200, b"<html>maintenance</html>", "application/json; charset=utf-8")
+            if fault == "hang":
+                server._stop.wait(60)
+                self.close_connection = True
+                return
             if route == "GET /api/v1/instance":  # Mastodon.py reads the version here before choosing /api/v2/media
                 return self._answer(200, {"uri": "mastodon.example", "version": "4.3.0"})
             if route == "GET /api/v2/instance":

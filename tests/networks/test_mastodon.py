@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import signal
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +86,17 @@ def test_limits_come_from_the_instance(clock: FakeClock) -> None:
     with MastodonServer(max_characters=11_000, per_url=30, clock=clock.time) as server:
         counter = publisher(server, clock).counter()
         assert counter.limit == 11_000 and counter("see https://a.org/x") == 4 + 30
+
+
+def test_the_dry_run_asks_the_instance_once_and_only_when_a_thread_is_fitted(clock: FakeClock) -> None:
+    from bot.run import wiring
+
+    with MastodonServer(max_characters=1000, per_url=30, clock=clock.time) as server:
+        settings = settings_for("http://127.0.0.1:9", {"MASTODON_BASE_URL": server.url}, networks=["x", "mastodon"])
+        deps = wiring.build(settings, dry_run=True, clock=clock)
+        assert server.requests == []  # wiring alone asks nothing
+        assert [c.limit for c in deps.counters()] == [280, 1000] and deps.counters()[1]("https://a.org") == 30
+        assert [(m, p) for m, p, _ in server.requests] == [("GET", "/api/v2/instance")]
 
 
 def test_a_lost_answer_is_sent_again_with_the_same_key_and_makes_one_status(
@@ -168,6 +183,72 @@ def test_killed_mid_thread_the_rerun_completes_it_with_no_status_twice(feed_url:
         ids = [s["id"] for s in masto.statuses]
         assert [s["in_reply_to_id"] for s in masto.statuses] == [None, *ids[:-1]]
         assert [p["id"] for p in record["published"]] == ids
+
+
+def dry_run(feed_url: str, tmp: Path, **extra: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`bot post --dry-run` on X and Mastodon with no token of any kind; the run and how long it took."""
+    env = bot_env(tmp, "", None, BOT_NETWORKS="x,mastodon", **extra)
+    for name in ("MASTODON_ACCESS_TOKEN", "MASTODON_BASE_URL"):
+        if name not in extra:
+            env.pop(name, None)
+    start = time.monotonic()
+    done = run_bot(["post", "--dry-run", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp / "out")], env, tmp)
+    return done, time.monotonic() - start
+
+
+def mastodon_counts(stdout: str) -> list[tuple[int, int]]:
+    """The `N/LIMIT` lines the terminal shows under the Mastodon heading."""
+    section = stdout.split(" Mastodon ", 1)[1].split("\nimage:", 1)[0]
+    return [(int(n), int(m)) for n, m in re.findall(r"^\s*(\d+)/(\d+)\s*$", section, re.M)]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limit", [1000, 200])
+def test_the_dry_run_fits_the_mastodon_thread_to_the_instance_with_no_token(feed_url: str, tmp_path: Path,
+                                                                             limit: int) -> None:
+    with MastodonServer(max_characters=limit, per_url=30) as masto:
+        done, _ = dry_run(feed_url, tmp_path, MASTODON_BASE_URL=masto.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads((tmp_path / "out" / "thread.json").read_text())
+    assert record["threads"]["mastodon"]["limit"] == limit and record["published"] == []
+    texts = [t["text"] for t in record["threads"]["mastodon"]["tweets"]]
+    counted = [length(text, 30) for text in texts]  # the server's own count, not the bot's
+    assert len(texts) == 3 and all(0 < n <= limit for n in counted)
+    assert any("https://" in text for text in texts)  # so the instance's 30 per URL shows in the figures
+    assert mastodon_counts(done.stdout) == [(n, limit) for n in counted]
+    assert [t["weighted_length"] for t in record["threads"]["mastodon"]["tweets"]] == counted
+    if limit < 280:  # X's thread does not fit this instance: the Mastodon thread was fitted to it on its own
+        assert max(length(t["text"], 30) for t in record["tweets"]) > limit
+    assert [(m, p) for m, p, _ in masto.requests] == [("GET", "/api/v2/instance")]  # asked once, nothing posted
+    assert all("authorization" not in headers for _, _, headers in masto.requests)
+    assert "Mastodon" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", ["refused", "garbage", "hang", "unset"])
+def test_a_dry_run_that_cannot_read_the_instance_fits_to_500_and_says_so_once(feed_url: str, tmp_path: Path,
+                                                                              failure: str) -> None:
+    with MastodonServer() as masto:
+        if failure in ("garbage", "hang"):
+            masto.fault("GET /api/v2/instance", failure)
+        base = {"refused": f"http://127.0.0.1:{closed_port()}", "unset": ""}.get(failure, masto.url)
+        extra = {"MASTODON_BASE_URL": base} if base else {}
+        done, took = dry_run(feed_url, tmp_path, BOT_MASTODON_TIMEOUT="1", **extra)
+        asked = [(m, p) for m, p, _ in masto.requests]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert mastodon_counts(done.stdout) and {m for _, m in mastodon_counts(done.stdout)} == {500}
+    assert json.loads((tmp_path / "out" / "thread.json").read_text())["threads"]["mastodon"]["limit"] == 500
+    said = [line for line in done.stderr.splitlines() if "Mastodon" in line or "mastodon" in line]
+    assert len(said) == 1 and "500" in said[0] and "23" in said[0], done.stderr
+    assert "Traceback" not in done.stderr and "attempt" not in done.stderr
+    assert asked == ([("GET", "/api/v2/instance")] if failure in ("garbage", "hang") else [])  # no retry
+    assert took < 15
 
 
 @pytest.mark.slow
