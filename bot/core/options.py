@@ -101,9 +101,9 @@ OPTIONS: tuple[Option, ...] = (
     O("bluesky", "timeout", "float", 30.0, "Seconds one Bluesky request may take.", minimum=1, maximum=300),
     O("bluesky", "session_file", "str", "bluesky-session.json", "File keeping the Bluesky session between runs, so a restart does not sign in again (Bluesky limits sign-ins); empty: not kept."),
     # [mastodon]
-    O("mastodon", "base_url", "str", "", "The Mastodon server the account is on, e.g. https://mastodon.social.", env_name="MASTODON_BASE_URL"),
+    O("mastodon", "base_url", "str", "", "The Mastodon server the account is on, e.g. https://mastodon.social; a dry run reads its limits there (no token needed).", env_name="MASTODON_BASE_URL"),
     O("mastodon", "visibility", "choice", "public", "Who sees the statuses.", choices=("public", "unlisted", "private", "direct")),
-    O("mastodon", "timeout", "float", 30.0, "Seconds one Mastodon request may take.", minimum=1, maximum=300),
+    O("mastodon", "timeout", "float", 30.0, "Seconds one Mastodon request may take (a dry run's read of the instance's limits: at most 5).", minimum=1, maximum=300),
     O("mastodon", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection (the Idempotency-Key makes them safe).", minimum=0, maximum=10),
     # [store]
     O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),

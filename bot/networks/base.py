@@ -8,7 +8,7 @@ CLI, the store and the dry run can use it without importing tweepy, atproto or M
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from bot.core.errors import BudgetExceeded
 from bot.core.records import PostedThread, PublishedTweet, Thread
@@ -94,15 +94,22 @@ class Publisher(Protocol):
 
 
 class DryRunPublisher:
-    """Publishes nothing: `bot post --dry-run` and previews (one per configured network, for its counter)."""
+    """Publishes nothing: `bot post --dry-run` and previews (one per configured network, for its counter).
 
-    def __init__(self, network: str = "x", counter: Counter = X) -> None:
+    `counter` is the network's Counter, or a function that finds it (Mastodon asks its instance): called once,
+    when the thread is first fitted, and never when no counter is needed.
+    """
+
+    def __init__(self, network: str = "x", counter: Counter | Callable[[], Counter] = X) -> None:
         self.network = network
-        self._counter = counter
+        self._counter = counter if isinstance(counter, Counter) else None
+        self._find = None if isinstance(counter, Counter) else counter
 
     def counter(self) -> Counter:
         """The network's counter, so the dry run fits and shows each network's thread."""
-        return self._counter
+        if self._counter is None and self._find is not None:
+            self._counter = self._find()
+        return self._counter or X
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Return the thread with no tweets, marked incomplete, touching neither X nor the ledger."""

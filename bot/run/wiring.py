@@ -16,7 +16,7 @@ from bot.images.chain import ImageChain
 from bot.networks.base import Publisher
 from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
 from bot.networks.bluesky.thread import BlueskyPublisher
-from bot.networks.mastodon.length import COUNTER as MASTODON_COUNTER
+from bot.networks.mastodon.client import MastodonClient
 from bot.networks.mastodon.thread import MastodonPublisher
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
@@ -94,7 +94,10 @@ def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Calla
 
 def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
     if dry_run:
-        return DryRunPublisher("mastodon", MASTODON_COUNTER)
+        # The instance's limits, read when the thread is first fitted: GET /api/v2/instance is public, so the
+        # dry run sends no token, does not retry, and falls back to 500/23 with one line when it cannot read it.
+        reader = MastodonPublisher(settings, clock, client=MastodonClient.reader(settings, clock))
+        return DryRunPublisher("mastodon", reader.counter)
     missing = [] if settings.mastodon.base_url else ["MASTODON_BASE_URL"]
     missing += [n for n in MASTODON_CREDENTIALS if not settings.secrets.get(n)]
     if missing:

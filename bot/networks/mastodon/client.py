@@ -22,6 +22,7 @@ T = TypeVar("T")
 MEDIA_POLLS = 30  # GET /api/v1/media/:id while it answers 206/without a URL, one second apart
 DEFAULT_RATE_WAIT = 60.0
 MAX_RATE_WAIT = 15 * 60.0
+READ_TIMEOUT = 5.0  # a dry run's look at the instance's limits: quick, or the defaults
 
 
 class MastodonClient:
@@ -29,11 +30,20 @@ class MastodonClient:
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.base = settings.mastodon.base_url.rstrip("/")
-        self.token = settings.secrets.get("MASTODON_ACCESS_TOKEN")
+        self.token: str | None = settings.secrets.get("MASTODON_ACCESS_TOKEN")
         self.timeout = float(settings.mastodon.timeout)
         self.retries = int(settings.mastodon.retries)
         self.clock = clock
         self._api: Any = None
+
+    @classmethod
+    def reader(cls, settings: Settings, clock: Clock) -> "MastodonClient":
+        """A client for public reads only (a dry run's instance limits): no token sent, no retries, and at most
+        READ_TIMEOUT seconds, so an instance that cannot be read costs the dry run a moment, not minutes."""
+        client = cls(settings, clock)
+        client.token, client.retries = None, 0
+        client.timeout = min(client.timeout, READ_TIMEOUT)
+        return client
 
     def api(self) -> Any:
         """The Mastodon.py client, built on first use (no version check: it would cost a request)."""
@@ -78,6 +88,8 @@ class MastodonClient:
             reset = getattr(self.api(), "ratelimit_reset", None)
             return RateLimited(f"Mastodon's rate limit is used up ({what})",
                                "the bot posts the rest after X-RateLimit-Reset", reset_at=float(reset) if reset else None)
+        if isinstance(exc, mastodon.MastodonUnauthorizedError) and not self.token:
+            return AuthError(f"Mastodon asks for a token while {what} (401)", "set MASTODON_ACCESS_TOKEN")
         if isinstance(exc, mastodon.MastodonUnauthorizedError):
             return AuthError(f"Mastodon refused MASTODON_ACCESS_TOKEN ({what}: 401)",
                              "create a token with write:statuses and write:media in Preferences → Development")
@@ -88,6 +100,9 @@ class MastodonClient:
             return NoAnswer(f"Mastodon answered {_status(exc)} while {what}", "the bot tries again later")
         if isinstance(exc, mastodon.MastodonAPIError):
             status = _status(exc)
+            if not status:  # Mastodon.py's "Could not parse response as JSON": an answer, but not JSON
+                return PublishError(f"Mastodon's answer while {what} was not JSON",
+                                    "check MASTODON_BASE_URL: it should be the server's address", retryable=False)
             if status == 403:
                 return AuthError(f"Mastodon forbade {what} (403): {_detail(exc)}",
                                  "the token needs the write:statuses and write:media scopes")
@@ -105,8 +120,13 @@ class MastodonClient:
     def limits(self) -> tuple[int, int]:
         """(max_characters, characters_reserved_per_url) from GET /api/v2/instance; 500 and 23 when not given."""
         info = self.call("reading the instance's limits", lambda: self.api().instance_v2())
-        statuses = ((info.get("configuration") or {}).get("statuses") or {})
-        return int(statuses.get("max_characters") or 500), int(statuses.get("characters_reserved_per_url") or 23)
+        statuses = ((info.get("configuration") or {}).get("statuses") or {}) if isinstance(info, dict) else None
+        if not isinstance(statuses, dict):
+            raise PublishError("Mastodon's GET /api/v2/instance answer is not an instance's", retryable=False)
+        limits = statuses.get("max_characters") or 500, statuses.get("characters_reserved_per_url") or 23
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in limits):
+            raise PublishError(f"Mastodon's instance gives limits that are not counts: {limits!r:.80}", retryable=False)
+        return int(limits[0]), int(limits[1])
 
     def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
         """POST /api/v2/media with the alt text as `description`, then poll until processed; the media id."""

@@ -24,6 +24,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
 from bot.networks.mastodon.client import MastodonClient
+from bot.networks.mastodon.length import MAX_CHARACTERS, URL_CHARACTERS
 from bot.networks.mastodon.length import counter as mastodon_counter
 from bot.tweets.length import Counter
 
@@ -64,16 +65,27 @@ class MastodonPublisher:
         self._account = ""
 
     def counter(self) -> Counter:
-        """The instance's limits (GET /api/v2/instance, asked once); 500 and 23 when it cannot be read."""
+        """The instance's limits (GET /api/v2/instance, asked once); 500 and 23 when it cannot be read, said in one
+        line. A refused token stops here, unless none was sent (a dry run reads the instance without one)."""
         if self._counter is None:
-            try:
-                self._counter = mastodon_counter(*self.client.limits())
-            except AuthError:
-                raise
-            except BotError as exc:
-                log.warning("could not read the Mastodon instance's limits (%s); fitting to 500 characters", exc)
-                self._counter = mastodon_counter()
+            self._counter = self._instance_counter()
         return self._counter
+
+    def _instance_counter(self) -> Counter:
+        if not self.client.base:
+            reason = "mastodon.base_url (MASTODON_BASE_URL) is not set"
+        else:
+            try:
+                return mastodon_counter(*self.client.limits())
+            except AuthError as exc:
+                if self.client.token:
+                    raise
+                reason = f"could not read the limits of the Mastodon instance at {self.client.base}: {exc.message}"
+            except BotError as exc:
+                reason = f"could not read the limits of the Mastodon instance at {self.client.base}: {exc.message}"
+        log.warning("%s; fitting the Mastodon thread to the default %d characters, %d per URL",
+                    reason, MAX_CHARACTERS, URL_CHARACTERS)
+        return mastodon_counter()
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Post what the ledger does not hold yet, in order; stops between statuses when asked to."""
