@@ -55,8 +55,11 @@ def as_json(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_published(store: Any, draft: dict[str, Any]) -> dict[str, Any]:
-    done = store.ledger(draft["feed"], draft["entry_key"]).done()
-    draft["published"] = [{"position": p, "tweet_id": t.tweet_id, "network": "x"} for p, t in sorted(done.items())]
+    published = []
+    for network in network_threads(draft["plan"]):
+        done = store.ledger(draft["feed"], draft["entry_key"], network=network).done()
+        published += [{"position": p, "tweet_id": t.tweet_id, "network": network} for p, t in sorted(done.items())]
+    draft["published"] = published
     return draft
 
 
@@ -98,11 +101,15 @@ def show_command(settings: Settings, draft_id: str) -> int:
     j = as_json(draft)
     print(f"draft {j['id']} · {j['state']} · {j['title']}")
     print(j["link"])
-    tweets = j["tweets"]
-    ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == "x"}
-    for n, t in enumerate(tweets, 1):
-        print(f"--- Tweet {n}/{len(tweets)} · {t['weighted_length']}/280" + (f" · posted {post_link(ids[n])}" if n in ids else ""))
-        print(t["text"])
+    limits = {n: review.network_counter(draft, n).limit for n in j["threads"]}
+    for network, tweets in j["threads"].items():
+        if len(j["threads"]) > 1:
+            print(f"=== {review.LABELS.get(network, (network,))[0]} ({len(tweets)} posts, at most {limits[network]} each)")
+        ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == network}
+        for n, t in enumerate(tweets, 1):
+            where = f" · posted {post_link(ids[n])}" if n in ids and network == "x" else f" · posted {ids[n]}" if n in ids else ""
+            print(f"--- {review.label(network, n).capitalize()}/{len(tweets)} · {t['weighted_length']}/{limits[network]}{where}")
+            print(t["text"])
     print("---")
     print(f"alt text: {j['alt_text']}")
     for e in events:
@@ -111,18 +118,22 @@ def show_command(settings: Settings, draft_id: str) -> int:
     return 0
 
 
-def edit_command(settings: Settings, draft_id: str, tweet: int | None, text: str | None, alt: str | None) -> int:
-    """`bot drafts edit ID --tweet N --text TEXT | --alt TEXT`: refused with one line when a check fails."""
+def edit_command(settings: Settings, draft_id: str, tweet: int | None, text: str | None, alt: str | None,
+                 network: str = "x") -> int:
+    """`bot drafts edit ID [--network NAME] --tweet N --text TEXT | --alt TEXT`: refused with one line when a check fails."""
     if text is not None and tweet is None:
         raise ConfigError("--text needs --tweet N", "say which tweet: bot drafts edit ID --tweet 2 --text '...'")
     store = open_store(settings)
     try:
-        draft = review.edit(store, draft_id, VIA, who(), SystemClock().time(), tweet=tweet, text=text, alt=alt)
+        draft = review.edit(store, draft_id, VIA, who(), SystemClock().time(), tweet=tweet, text=text, alt=alt,
+                            network=network)
     finally:
         store.close()
     if text is not None:
-        t = draft["plan"]["tweets"][tweet - 1]  # type: ignore[operator]
-        print(f"draft {draft['id']}: tweet {tweet} saved ({t['weighted_length']}/280)")
+        assert tweet is not None
+        t = network_threads(draft["plan"])[network][tweet - 1]
+        limit = review.network_counter(draft, network).limit
+        print(f"draft {draft['id']}: {review.label(network, tweet)} saved ({t['weighted_length']}/{limit})")
     if alt is not None:
         print(f"draft {draft['id']}: alt text saved")
     return 0
@@ -163,10 +174,13 @@ def approve_command(settings: Settings, draft_id: str, at: str | None) -> int:
 
 
 def _print_posted(store: Any, draft: dict[str, Any], what: str) -> None:
-    done = store.ledger(draft["feed"], draft["entry_key"]).done()
-    print(f"draft {draft['id']} {what}: {len(done)} post(s) on X")
-    for position, tweet in sorted(done.items()):
-        print(f"  {position}: {tweet.tweet_id}  {post_link(tweet.tweet_id)}")
+    posted = _with_published(store, draft)["published"]
+    networks = list(dict.fromkeys(p["network"] for p in posted)) or ["x"]
+    names = [review.LABELS.get(n, (n,))[0] for n in networks]
+    print(f"draft {draft['id']} {what}: {len(posted)} post(s) on {', '.join(names)}")
+    for p in posted:
+        where = post_link(p["tweet_id"]) if p["network"] == "x" else p["network"]
+        print(f"  {p['position']}: {p['tweet_id']}  {where}")
 
 
 def reject_command(settings: Settings, draft_id: str) -> int:

@@ -129,11 +129,13 @@ def drafts_show(draft_id: str) -> None:
 @click.option("--tweet", type=int, metavar="N", help="Which tweet --text replaces (1 is the first).")
 @click.option("--text", metavar="TEXT", help="The tweet's new text (checked like a model's tweet).")
 @click.option("--alt", metavar="TEXT", help="The image's new alt text.")
-def drafts_edit(draft_id: str, tweet: int | None, text: str | None, alt: str | None) -> None:
-    """Change a tweet or the alt text; refused with one line if a check fails."""
+@click.option("--network", type=click.Choice(["x", "bluesky", "mastodon"]), default="x", show_default=True,
+              help="Whose thread --tweet N is in (each network has its own, counted its own way).")
+def drafts_edit(draft_id: str, tweet: int | None, text: str | None, alt: str | None, network: str) -> None:
+    """Change a post of one network's thread, or the alt text; refused with one line if a check fails."""
     from bot.cli.drafts import edit_command
 
-    sys.exit(edit_command(_settings(), draft_id, tweet, text, alt))
+    sys.exit(edit_command(_settings(), draft_id, tweet, text, alt, network))
 
 
 @drafts.command("approve")

@@ -154,6 +154,7 @@ class NetworkThread:
     network: str  # "x", "bluesky", "mastodon"
     tweets: tuple[Tweet, ...]  # Tweet.weighted_length holds this network's length of the post
     limit: int  # the most that network takes in one post (280, 300, 500, ...)
+    url_weight: int = 0  # what each link counts there (X 23, a Mastodon instance's own); 0: links count in full
 
 
 @dataclass(frozen=True, slots=True)

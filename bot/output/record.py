@@ -31,8 +31,9 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
                   plan: bool = False) -> dict[str, Any]:
     """The thread as the `thread.json` contract describes it.
 
-    With networks beyond X configured it also holds `threads`: each network's own thread ({"limit", "tweets":
-    [{"text", "weighted_length"}]}, the length as that network counts it); X-only records keep exactly the
+    With networks beyond X configured it also holds `threads`: each network's own thread ({"limit", "url_weight",
+    "tweets": [{"text", "weighted_length"}]}, the length as that network counts it, `url_weight` what one link
+    counts there, 0 when links count in full); X-only records keep exactly the
     contract's keys, and X's thread is always `tweets`. A `plan` (what the store keeps, so a
     resumed run posts the same text) always holds every network's thread and the writer's draft.
     """
@@ -58,8 +59,9 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
         "notes": list(thread.notes),  # what was changed or left out of the draft, and why
     }
     if plan or any(n.network != "x" for n in thread.networks):
-        record["threads"] = {n.network: {"limit": n.limit, "tweets": [{"text": t.text, "weighted_length": t.weighted_length}
-                                                                      for t in n.tweets]} for n in thread.networks}
+        record["threads"] = {n.network: {"limit": n.limit, "url_weight": n.url_weight,
+                                         "tweets": [{"text": t.text, "weighted_length": t.weighted_length}
+                                                    for t in n.tweets]} for n in thread.networks}
     if plan:
         record["draft"] = list(thread.draft)
     return record

@@ -142,7 +142,7 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
         tweets, these = shape.check(draft, article, spec, rewrite=rewrite, attempts=attempts, spares=spares,
                                     counter=counter, revise=revise)
         first = not fitted
-        fitted.append(NetworkThread(counter.network, tweets, counter.limit))
+        fitted.append(NetworkThread(counter.network, tweets, counter.limit, counter.url_weight))
         notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]
     order = [c.network for c in counters or (X,)]
     return tuple(sorted(fitted, key=lambda t: order.index(t.network))), tuple(notes)

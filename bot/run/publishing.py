@@ -21,7 +21,9 @@ from bot.networks.base import Budget
 from bot.networks.base import cost
 from bot.networks.base import posts_needed
 from bot.state.drafts import DraftStore
+from bot.networks.counters import counter_for
 from bot.tweets.length import MAX_WEIGHT as X_LIMIT
+from bot.tweets.length import X
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -48,8 +50,9 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
     # X's thread is the plan's `tweets` (the contract, and what a review edits); the others are under `threads`.
-    saved = tuple(NetworkThread(name, tweets, X_LIMIT) if name == "x" else
-                  NetworkThread(name, tuple(Tweet(t["text"], t["weighted_length"]) for t in body["tweets"]), body["limit"])
+    saved = tuple(NetworkThread(name, tweets, X_LIMIT, X.url_weight) if name == "x" else
+                  NetworkThread(name, tuple(Tweet(t["text"], t["weighted_length"]) for t in body["tweets"]), body["limit"],
+                                int(body.get("url_weight") or counter_for(name, body["limit"]).url_weight))
                   for name, body in (plan.get("threads") or {}).items())
     draft = tuple(plan.get("draft") or ())
     thread = Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)),
@@ -69,7 +72,7 @@ def _add_networks(thread: Thread, deps: Deps) -> Thread:
         return thread
     texts = thread.draft or tuple(t.text for t in thread.tweets)
     added, _ = fit_networks(Draft(texts), thread.article, thread_spec(deps.settings), missing)
-    known = thread.networks or (NetworkThread("x", thread.tweets, X_LIMIT),)
+    known = thread.networks or (NetworkThread("x", thread.tweets, X_LIMIT, X.url_weight),)
     return Thread(thread.article, thread.tweets, thread.image, thread.writer, thread.calls, thread.notes,
                   networks=(*known, *added), draft=thread.draft)
 

@@ -24,7 +24,8 @@ from bot.run.pipeline import Deps, prepare
 from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
 from bot.tweets.hygiene import clean, normalize_url
-from bot.tweets.length import MAX_WEIGHT, is_valid, sanitize, urls, weighted_length
+from bot.networks.counters import counter_for, rule
+from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
 log = logging.getLogger("bot.review")
 ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
@@ -101,28 +102,51 @@ def _removed(before: list[str], after: list[str]) -> list[str]:
     return gone
 
 
-def check_tweet(text: str, number: int, draft: dict[str, Any]) -> str:
-    """The text as it will be posted, or EditRefused naming the one problem (length, foreign link or handle)."""
+LABELS = {"x": ("X", "tweet"), "bluesky": ("Bluesky", "Bluesky post"), "mastodon": ("Mastodon", "Mastodon post")}
+
+
+def label(network: str, number: int) -> str:
+    """How a message names one post: "tweet 2" on X, "Bluesky post 2", "Mastodon post 2"."""
+    return f"{LABELS.get(network, (network, network + ' post'))[1]} {number}"
+
+
+def network_counter(draft: dict[str, Any], network: str) -> Counter:
+    """How `network` measures the draft's posts: its limit and link count as the draft's plan saved them."""
+    if network == "x":
+        return X
+    body = (draft["plan"].get("threads") or {}).get(network)
+    if not isinstance(body, dict):
+        raise EditRefused(f"draft {draft['id']} has no {LABELS.get(network, (network,))[0]} thread",
+                          f"its threads: {', '.join(network_threads(draft['plan']))}")
+    return counter_for(network, int(body.get("limit") or 0), int(body.get("url_weight") or 0))
+
+
+def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x") -> str:
+    """The text as it will be posted, or EditRefused naming the one problem (length, foreign link or handle).
+
+    Every network's post gets the checks a model's post gets (bot.tweets.hygiene), and its own network's count."""
     text = sanitize(text)
-    label = f"tweet {number}"
+    name = label(network, number)
+    counter = network_counter(draft, network)
     if not text.strip():
-        raise EditRefused(f"{label} is empty; write something or keep the draft's text")
+        raise EditRefused(f"{name} is empty; write something or keep the draft's text")
     article = article_stage.clean(entry_from_json(draft["entry"]))
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
     cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
-    placed = {normalize_url(u) for t in network_threads(draft["plan"]).get("x", []) for u in urls(t["text"])}
+    placed = {normalize_url(u) for t in network_threads(draft["plan"]).get(network, []) for u in urls(t["text"])}
     foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
     if foreign:
-        raise EditRefused(f"{label} links to {foreign[0]}, which the article does not contain; remove the link")
+        raise EditRefused(f"{name} links to {foreign[0]}, which the article does not contain; remove the link")
     handles = _removed([m.group(0) for m in _MENTION.finditer(text)], [m.group(0) for m in _MENTION.finditer(cleaned)])
     if handles:
-        raise EditRefused(f"{label} mentions {handles[0]}, whom the article does not mention; remove the handle")
-    length = weighted_length(text)
-    if length > MAX_WEIGHT:
-        raise EditRefused(f"{label} is {length}/{MAX_WEIGHT}: shorten it by {length - MAX_WEIGHT} "
-                          "(X counts each link as 23, CJK and emoji as 2)")
-    if not is_valid(text):
-        raise EditRefused(f"{label} has a character X refuses (U+FFFE, U+FEFF or U+FFFF); remove it")
+        raise EditRefused(f"{name} mentions {handles[0]}, whom the article does not mention; remove the handle")
+    length = counter(text)
+    if length > counter.limit:
+        raise EditRefused(f"{name} is {length}/{counter.limit}: shorten it by {length - counter.limit} "
+                          f"({rule(counter)})")
+    if not is_valid(text, counter.measure, counter.limit):
+        raise EditRefused(f"{name} has a character {LABELS.get(network, (network,))[0]} refuses "
+                          "(U+FFFE, U+FEFF or U+FFFF); remove it")
     return text
 
 
@@ -152,18 +176,19 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
     plan = dict(draft["plan"])
     notes = []
     if text is not None:
-        if network != "x":
-            raise EditRefused(f"editing the {network} thread is not supported yet; edit the X thread")
-        tweets = list(plan.get("tweets", []))
+        counter = network_counter(draft, network)
+        tweets = network_threads(plan).get(network, [])
         if tweet is None or not 1 <= tweet <= len(tweets):
-            raise EditRefused(f"there is no tweet {tweet}: draft {draft['id']} has tweets 1 to {len(tweets)}")
-        checked = check_tweet(text, tweet, draft)
-        tweets[tweet - 1] = {"text": checked, "weighted_length": weighted_length(checked)}
-        plan["tweets"] = tweets
-        x_thread = (plan.get("threads") or {}).get("x")
-        if isinstance(x_thread, dict):  # a plan with a thread per network keeps X's there too: both stay the same
-            plan["threads"] = {**plan["threads"], "x": {**x_thread, "tweets": tweets}}
-        notes.append(f"edited tweet {tweet}")
+            noun = label(network, 0)[:-2]
+            raise EditRefused(f"there is no {noun} {tweet}: draft {draft['id']} has {noun}s 1 to {len(tweets)}")
+        checked = check_tweet(text, tweet, draft, network)
+        tweets[tweet - 1] = {"text": checked, "weighted_length": counter(checked)}
+        if network == "x":
+            plan["tweets"] = tweets
+        body = (plan.get("threads") or {}).get(network)
+        if isinstance(body, dict):  # a plan with a thread per network keeps X's there too: both stay the same
+            plan["threads"] = {**plan["threads"], network: {**body, "tweets": tweets}}
+        notes.append(f"edited {label(network, tweet)}")
     if alt is not None:
         alt = " ".join(sanitize(alt).split())
         problem = alt_problem(alt)
@@ -232,6 +257,7 @@ def publish_approved(draft: dict[str, Any], deps: Deps) -> PostedThread:
 
 
 def tweets_of(draft: dict[str, Any], network: str = "x") -> list[Tweet]:
-    """The draft's tweets for one network as records."""
-    return [Tweet(t["text"], int(t.get("weighted_length") or weighted_length(t["text"])))
+    """The draft's tweets for one network as records, each with its length as that network counts it."""
+    counter = network_counter(draft, network)
+    return [Tweet(t["text"], int(t.get("weighted_length") or counter(t["text"])))
             for t in network_threads(draft["plan"]).get(network, [])]

@@ -265,6 +265,7 @@ class Counter:
     network: str
     limit: int
     measure: Measure
+    url_weight: int = 0  # what one link counts, when the network counts every link alike (X 23); 0: in full
 
     def __call__(self, text: str) -> int:
         return self.measure(text)
@@ -277,4 +278,4 @@ def graphemes(text: str) -> int:
     return len(regex.findall(r"\X", text))
 
 
-X = Counter("x", MAX_WEIGHT, weighted_length)
+X = Counter("x", MAX_WEIGHT, weighted_length, URL_WEIGHT)

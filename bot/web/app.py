@@ -30,7 +30,7 @@ from bot.output.preview import preview_css, safe_href, thread_items
 from bot.run import review, wiring
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
-from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso
+from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso, network_threads
 from bot.state.store import Store
 from bot.tweets.length import sanitize
 from bot.web import security
@@ -116,17 +116,28 @@ class Review:
         return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
 
     def _draft_view(self, request: Request, draft: dict[str, Any], status: int = 200, *,
-                    texts: dict[int, str] | None = None, errors: dict[int, str] | None = None, alt: str | None = None,
+                    texts: dict[str, str] | None = None, errors: dict[str, str] | None = None, alt: str | None = None,
                     alt_error: str = "", message: str = "") -> Response:
         thread = review.draft_thread(draft)
-        done = self.store.ledger(draft["feed"], draft["entry_key"]).done()
-        published = [{"position": p, "tweet_id": t.tweet_id, "url": f"https://x.com/i/status/{t.tweet_id}"}
-                     for p, t in sorted(done.items())]
-        tweets = [{"n": n, "text": (texts or {}).get(n, t.text), "length": t.weighted_length,
-                   "error": (errors or {}).get(n, "")} for n, t in enumerate(thread.tweets, 1)]
+        published = []
+        threads = []
+        for network in network_threads(draft["plan"]):
+            done = self.store.ledger(draft["feed"], draft["entry_key"], network=network).done()
+            published += [{"position": p, "tweet_id": t.tweet_id, "network": review.LABELS.get(network, (network,))[0],
+                           "url": post_link({"network": network, "id": t.tweet_id, "url": t.ref})[1]}
+                          for p, t in sorted(done.items())]
+            counter = review.network_counter(draft, network)
+            posts = [{"n": n, "field": field_name(network, n), "key": field_name(network, n).removeprefix("tweet-"),
+                      "label": review.label(network, n).capitalize(),
+                      "text": (texts or {}).get(field_name(network, n), t.text), "length": t.weighted_length,
+                      "error": (errors or {}).get(field_name(network, n), "")}
+                     for n, t in enumerate(review.tweets_of(draft, network), 1)]
+            threads.append({"network": network, "name": review.LABELS.get(network, (network,))[0], "posts": posts,
+                            "limit": counter.limit, "url_weight": counter.url_weight})
         image = f"/drafts/{draft['id']}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
-                     link=safe_href(thread.article.entry.link), tweets=tweets, alt=thread.image.alt_text if alt is None else alt,
+                     link=safe_href(thread.article.entry.link), threads=threads,
+                     alt=thread.image.alt_text if alt is None else alt,
                      alt_error=alt_error, published=published, message=message, css=preview_css(),
                      drawn=thread_items(thread, None, image_src=image), editable=draft["state"] == "draft",
                      publish_at=iso(draft.get("publish_at")))
@@ -189,18 +200,23 @@ class Review:
         return self._approve(request, draft, who, now)
 
     def _save(self, request: Request, draft: dict[str, Any], form: Any, who: str, now: float) -> dict[str, Any] | Response:
-        """Check every changed tweet and the alt text; save all of them, or none and say why beside each."""
-        current = review.tweets_of(draft)
-        texts = {n: sanitize(str(form.get(f"tweet-{n}", t.text))) for n, t in enumerate(current, 1)}
-        changed = {n: text for n, text in texts.items() if text != current[n - 1].text}
+        """Check every changed post of every network and the alt text; save all of them, or none and say why beside each."""
+        texts: dict[str, str] = {}
+        changed: list[tuple[str, int, str]] = []
+        for network in network_threads(draft["plan"]):
+            for n, t in enumerate(review.tweets_of(draft, network), 1):
+                name = field_name(network, n)
+                texts[name] = sanitize(str(form.get(name, t.text)))
+                if texts[name] != t.text:
+                    changed.append((network, n, texts[name]))
         alt = sanitize(str(form.get("alt_text", ""))) if "alt_text" in form else None
         old_alt = (draft["plan"].get("image") or {}).get("alt_text", "")
-        errors: dict[int, str] = {}
-        for n, text in changed.items():
+        errors: dict[str, str] = {}
+        for network, n, text in changed:
             try:
-                review.check_tweet(text, n, draft)
+                review.check_tweet(text, n, draft, network)
             except BotError as exc:
-                errors[n] = exc.message
+                errors[field_name(network, n)] = exc.message
         alt_error = ""
         if alt is not None and alt != old_alt:
             alt_error = review.alt_problem(alt)
@@ -208,8 +224,8 @@ class Review:
             return self._draft_view(request, draft, 422, texts=texts, errors=errors, alt=alt, alt_error=alt_error,
                                     message="Nothing was saved: fix what is marked.")
         try:
-            for n, text in changed.items():
-                draft = review.edit(self.store, draft["id"], "web", who, now, tweet=n, text=text)
+            for network, n, text in changed:
+                draft = review.edit(self.store, draft["id"], "web", who, now, tweet=n, text=text, network=network)
             if alt is not None and alt != old_alt:
                 draft = review.edit(self.store, draft["id"], "web", who, now, alt=alt)
         except BotError as exc:
@@ -230,7 +246,8 @@ class Review:
             log.error("review page: approving draft %s: %s", draft["id"], exc)
             return self._draft_view(request, self.drafts.get(draft["id"]), 502, message=f"Not published: {exc}")
         draft = self.drafts.get(draft["id"])
-        message = "Published on X." if draft["state"] == "posted" else f"Approved ({draft['state']})."
+        names = ", ".join(review.LABELS.get(n, (n,))[0] for n in network_threads(draft["plan"]))
+        message = f"Published on {names}." if draft["state"] == "posted" else f"Approved ({draft['state']})."
         return self._draft_view(request, draft, message=message)
 
     def _posted_soon(self, draft_id: int, wait: float = 30.0) -> bool:
@@ -298,6 +315,11 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
     return Starlette(routes=routes, middleware=middleware)
 
 
+def field_name(network: str, number: int) -> str:
+    """A post's form field: `tweet-N` on X (as before networks), `bluesky-N` and `mastodon-N` beside it."""
+    return f"tweet-{number}" if network == "x" else f"{network}-{number}"
+
+
 def post_link(item: dict[str, Any]) -> tuple[str, str]:
     """(label, URL) of one published post in `bot history`'s shape: X's status page, Bluesky's post page."""
     post_id = str(item.get("id") or item.get("tweet_id") or "")
@@ -307,4 +329,6 @@ def post_link(item: dict[str, Any]) -> tuple[str, str]:
     if network == "bluesky" and post_id.startswith("at://"):
         did, _, rkey = post_id[len("at://"):].partition("/app.bsky.feed.post/")
         return f"bluesky {rkey}", f"https://bsky.app/profile/{did}/post/{rkey}"
+    if network == "mastodon" and safe_href(str(item.get("url") or "")):
+        return f"mastodon {post_id}", str(item["url"])  # the status page the instance named
     return f"{network} {post_id}", "#"

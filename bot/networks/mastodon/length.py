@@ -27,7 +27,7 @@ def mastodon_length(text: str, per_url: int = URL_CHARACTERS) -> int:
 
 def counter(max_characters: int = MAX_CHARACTERS, per_url: int = URL_CHARACTERS) -> Counter:
     """The Counter for an instance with these limits."""
-    return Counter("mastodon", max_characters, partial(mastodon_length, per_url=per_url))
+    return Counter("mastodon", max_characters, partial(mastodon_length, per_url=per_url), per_url)
 
 
 COUNTER = counter()

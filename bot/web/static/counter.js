@@ -1,4 +1,5 @@
-// The review page's live counter: X's weighted length (twitter-text v3) as bot/tweets/length.py counts it:
+// The review page's live counters. Bluesky's and Mastodon's (graphemes, see networkLength) and X's weighted
+// length (twitter-text v3) as bot/tweets/length.py counts it:
 // URLs by bot/tweets/entities.py's own patterns (a port of twitter-text's JS regexes, sent by the server in
 // /assets/length-data.js), emoji sequences by a line-for-line port of the `emoji` package's tokenizer over the
 // same table, so that it agrees with bot.tweet.weighted_length on every keystroke. Why not the official JS
@@ -213,15 +214,53 @@
     return total + plainWeight(text.slice(pos));
   }
 
+  // Extended grapheme clusters (UAX #29), the unit Bluesky and Mastodon count, as bot/tweets/length.py's
+  // graphemes() counts them with `regex`'s \X.
+  var SEGMENTER = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+
+  function graphemes(s) {
+    if (!SEGMENTER) return Array.from(s).length;
+    var n = 0;
+    for (var _ of SEGMENTER.segment(s)) n++;  // eslint-disable-line no-unused-vars
+    return n;
+  }
+
+  // bot/networks/bluesky/length.py: 300 graphemes and 3000 bytes folded into one number.
+  function blueskyLength(input) {
+    var text = input.normalize("NFC");
+    var size = new TextEncoder().encode(text).length;
+    return Math.max(graphemes(text), Math.ceil(size * 300 / 3000));
+  }
+
+  // bot/networks/mastodon/length.py: graphemes, each http(s) URL counted as the instance's per-URL count.
+  function mastodonLength(input, perUrl) {
+    var text = input.normalize("NFC"), total = 0, pos = 0;
+    urlSpans(text).forEach(function (s) {
+      if (!/^https?:\/\//i.test(text.slice(s[0], s[1]))) return;
+      total += graphemes(text.slice(pos, s[0])) + perUrl;
+      pos = s[1];
+    });
+    return total + graphemes(text.slice(pos));
+  }
+
+  function networkLength(text, network, urlWeight) {
+    if (network === "bluesky") return blueskyLength(text);
+    if (network === "mastodon") return mastodonLength(text, urlWeight || 23);
+    return weightedLength(text);
+  }
+
   window.weightedLength = weightedLength;
+  window.networkLength = networkLength;
 
   function update(area) {
     var out = document.getElementById(area.getAttribute("data-counter"));
     if (!out) return;
     // A textarea's value has "\n" line ends; the form sends "\r\n", which the server turns back into "\n".
-    var n = weightedLength(area.value);
-    out.textContent = n + "/" + MAX;
-    out.classList.toggle("over", n > MAX);
+    var limit = parseInt(area.getAttribute("data-limit"), 10) || MAX;
+    var n = networkLength(area.value, area.getAttribute("data-network") || "x",
+                          parseInt(area.getAttribute("data-url-weight"), 10) || 0);
+    out.textContent = n + "/" + limit;
+    out.classList.toggle("over", n > limit);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
