@@ -14,7 +14,7 @@ from bot.state import policy
 from bot.core.errors import BotError
 from bot.run import review
 from bot.run.pipeline import Deps
-from bot.run.publishing import OWNER, ClaimHeld, publish_entry
+from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
 from bot.state.drafts import entry_from_json
 
 log = logging.getLogger("bot.poller")
@@ -110,6 +110,12 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
 
 def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     """review.mode = approve: prepare the entry's thread as a draft under the entry's claim; publish nothing."""
+    with in_hand(url, entry.key) as mine:
+        if mine:  # else another thread of this process (an /api/poll beside the daemon) is preparing it
+            _prepare_draft(entry, url, deps, out_root, failed)
+
+
+def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     store, clock = deps.db, deps.clock
     if not store.claim(url, entry.key, OWNER, deps.settings.store.lease_seconds, clock.time()):
         return  # another process is preparing it

@@ -8,6 +8,8 @@ import socket
 import threading
 import uuid
 from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
 
 from bot.feed import article as article_stage
@@ -92,17 +94,28 @@ class ClaimHeld(PublishError):
 def publish_entry(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                   should_stop: Callable[[], bool] | None = None) -> tuple[Thread, PostedThread]:
     """Publish one entry (see _publish); ClaimHeld when another thread of this process is publishing it."""
-    key = (feed, entry.key)
-    with _IN_HAND_LOCK:
-        if key in _IN_HAND:
+    with in_hand(feed, entry.key) as mine:
+        if not mine:
             raise ClaimHeld("another thread of this bot process is publishing this entry",
                             "let it finish; it posts nothing twice", retryable=True)
-        _IN_HAND.add(key)
-    try:
         return _publish(entry, feed, deps, out_dir, should_stop)
+
+
+@contextmanager
+def in_hand(feed: str, key: str) -> Iterator[bool]:
+    """Take the entry for this thread: True when no other thread of this process has it (released on leaving).
+
+    The store's claim tells processes apart; this tells apart the threads of one (the daemon's poll, /api/poll
+    and the review page's requests in `bot run --web`), so one entry is prepared or published by one at a time."""
+    with _IN_HAND_LOCK:
+        mine = (feed, key) not in _IN_HAND
+        _IN_HAND.add((feed, key))
+    try:
+        yield mine
     finally:
-        with _IN_HAND_LOCK:
-            _IN_HAND.discard(key)
+        if mine:
+            with _IN_HAND_LOCK:
+                _IN_HAND.discard((feed, key))
 
 
 def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,

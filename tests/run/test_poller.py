@@ -8,6 +8,8 @@ between tweets and finished by the next poll, and a claim held by another proces
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +22,9 @@ from bot.run import wiring as app
 from bot.core import settings as config
 from bot.core.clock import FakeClock
 from bot.run.poller import EntriesFailed, poll_feed
+from bot.state.drafts import DraftStore
 from bot.state.store import Store
+from bot.writing.offline import ExtractiveWriter
 from helpers import on_x
 from helpers.quiet_index import DAY, START, HOST, item, rss, OLD  # noqa: F401
 
@@ -269,3 +273,36 @@ def test_a_flood_of_entries_spends_nothing_on_threads_the_budget_cannot_post(
     waiting = [r for r in rows if r["status"] == "waiting"]
     assert len(waiting) == 38 and all(r["attempts"] == 0 for r in waiting)
     assert not list((bot.out).glob("*flood*/image*"))[2:]  # images only for the two that went out
+
+
+def test_two_polls_at_once_in_one_process_prepare_a_new_entry_once(make: Callable[..., Bot], feeds: FeedServer,
+                                                                   x: XServer) -> None:
+    """`bot run --web`: an /api/poll and the daemon's poll of the same feed at once, in one process (one claim
+    owner): the model writes the new entry's thread once, and one draft waits."""
+
+    bot = make(BOT_REVIEW_MODE="approve")
+    assert bot.poll() == 0  # the first poll records the backlog
+    feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+    written: list[str] = []
+
+    class SlowWriter(ExtractiveWriter):  # a model that takes a moment: both polls are inside it at once
+        def write(self, article: Any, spec: Any) -> Any:
+            written.append(article.entry.key)
+            time.sleep(1.0)
+            return super().write(article, spec)
+
+    start = threading.Barrier(2)
+
+    def poll() -> None:
+        deps = app.build(bot.settings, dry_run=False, clock=bot.clock, store=bot.store)
+        deps.writer = SlowWriter()
+        start.wait()
+        poll_feed(bot.url, deps, lambda: False, bot.out)
+
+    polls = [threading.Thread(target=poll) for _ in range(2)]
+    for t in polls:
+        t.start()
+    for t in polls:
+        t.join(30)
+    assert written == ["/p/fresh-news"]  # prepared once: the model was paid once
+    assert [d["entry_key"] for d in DraftStore(bot.store).listing()] == ["/p/fresh-news"] and x.posts == []
