@@ -37,16 +37,19 @@ TEXTS = ("Small newsletters win: readers trust a voice they know — 🧵 from @
 
 @pytest.fixture
 def pds(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A fresh PDS + PLC with one account; stopped (stdin closed, then SIGTERM) when the test ends."""
+    """A fresh PDS + PLC with one account; stopped (stdin closed, then SIGTERM) when the test ends. Besides what
+    pds.mjs prints: "pid" (the node process) and "requests" (the file the PDS logs each request it gets to)."""
     if not NODE.exists() or not (HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
         require_or_skip("the Bluesky test network is not installed: run tests/bluesky/setup.sh (.ci/run does)")
+    requests = tmp_path / "pds-requests.log"
     proc = subprocess.Popen([str(NODE), str(HERE / "pds.mjs")], cwd=HERE, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=open(tmp_path / "pds.log", "w"), text=True)
+                            stdout=subprocess.PIPE, stderr=open(tmp_path / "pds.log", "w"), text=True,
+                            env={**os.environ, "PDS_REQUEST_LOG": str(requests)})
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line:
             pytest.fail(f"the PDS did not start: {(tmp_path / 'pds.log').read_text()[-2000:]}")
-        yield json.loads(line)
+        yield {**json.loads(line), "pid": proc.pid, "requests": requests}
     finally:
         if proc.stdin:
             proc.stdin.close()
