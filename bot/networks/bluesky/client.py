@@ -40,27 +40,40 @@ class BlueskyClient:
         """The signed-in atproto Client: the kept session when it still works, else a new one (createSession)."""
         if self._client is not None:
             return self._client
+        kept = self._kept()
+        found = self._resume(kept) if kept else None
+        if found is None:
+            client = self._new()
+            self.call("signing in to Bluesky", lambda: client.login(login=self.handle, password=self.password,
+                                                                   fetch_bsky_profile=False))
+            found = client, self.call("reading the Bluesky session", lambda: client.com.atproto.server.get_session())
+        client, me = found
+        self.did, self.account = str(me.did), str(me.handle)
+        self._client = client
+        return client
+
+    def _new(self) -> Any:
         from atproto import Client
 
         client = Client(base_url=self.service)
         client.on_session_change(lambda _event, _session: self._keep(client))
-        kept = self._kept()
-        if kept:
-            try:
-                client.login(session_string=kept, fetch_bsky_profile=False)
-            except Exception as exc:  # an expired or revoked session: sign in again
-                log.info("the kept Bluesky session no longer works (%s); signing in again", type(exc).__name__)
-                client = Client(base_url=self.service)
-                client.on_session_change(lambda _event, _session: self._keep(client))
-                kept = ""
-        if not kept:
-            self.call("signing in to Bluesky", lambda: client.login(login=self.handle, password=self.password,
-                                                                   fetch_bsky_profile=False))
-        # com.atproto.server.getSession: the PDS answers it itself (no AppView), and it proves the kept session works.
-        me = self.call("reading the Bluesky session", lambda: client.com.atproto.server.get_session())
-        self.did, self.account = str(me.did), str(me.handle)
-        self._client = client
         return client
+
+    def _resume(self, kept: str) -> tuple[Any, Any] | None:
+        """(client, session) through the kept session, or None when the PDS refused it (expired and not refreshable,
+        or revoked): the caller then signs in once. com.atproto.server.getSession proves it works; before it the SDK
+        refreshes (refreshSession) an access token near or past its expiry, and the refresh is written back."""
+        client = self._new()
+        try:
+            client.login(session_string=kept, fetch_bsky_profile=False)  # reads the string: no request
+            return client, self.call("reading the kept Bluesky session",
+                                     lambda: client.com.atproto.server.get_session())
+        except (NoAnswer, RateLimited):
+            raise  # the PDS did not judge the session: no new sign-in for that
+        except Exception as exc:  # refused (AuthError, PublishError, BotError) or not a session string at all
+            reason = exc.message if isinstance(exc, BotError) else type(exc).__name__
+            log.info("the kept Bluesky session no longer works (%s); signing in again", reason)
+            return None
 
     def _kept(self) -> str:
         try:
