@@ -31,6 +31,9 @@ _DOMAIN = re.compile(r"(?i)(?<![\w@#$.\-/])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]
                      r"(?![\w-])(:\d{1,5})?(/[^\s<>\"“”]*)?")
 # twitter-text's mention: not after a word character or a sign; 1-20 word characters (X allows 15, reads 20).
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_])")
+# A handle with a domain (Bluesky's @name.bsky.social, @name.example): never an X handle, even when it starts
+# with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name).
+_DOTTED = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9-]+)+")
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w])")
 _TRAILING = ".,;:!?)]}\"'”’»。，、！？"
 
@@ -106,8 +109,9 @@ def find(text: str) -> list[Item]:
         host, tld, path = m.group(1).lower(), m.group(2).lower(), m.group(4)
         if tld in _tlds() or tld.startswith("xn--") or host.startswith("www") or (path and len(path) > 1):
             add("address", m.start(), m.end())
-    for m in _MENTION.finditer(folded):
-        add("handle", m.start(), m.end())
+    for pattern in (_DOTTED, _MENTION):
+        for m in pattern.finditer(folded):
+            add("handle", m.start(), m.end())
     for start, end, _symbol in cashtag_entities(text):  # exactly what X links ($ab_cd, $ab before a host)
         add("cashtag", start, end)
     for m in _CASHTAG.finditer(folded):

@@ -76,6 +76,12 @@ def test_urls_the_article_does_not_contain_are_removed(raw: str, clean: str) -> 
         ("Rates fell, again cc @bob @eve", "Rates fell, again."),
         ("Mail me@example.org", ""),  # not a mention, but an address the article does not have
         ("Follow us at ＠bob for more.", ""),  # a fullwidth sign is still a mention
+        # An article's X handle with a domain after it is another account: Bluesky makes a mention facet of
+        # @alice.evil.example, and Mastodon delivers @alice@evil.social to that instance's alice.
+        ("Rates fell, again, thanks to @alice.evil.example today.", "Rates fell, again."),
+        ("Rates fell, again, thanks to @alice.bsky.social.", "Rates fell, again."),
+        ("Rates fell, again, thanks to @alice@evil.social.", "Rates fell, again."),
+        ("Rates fell, again, thanks to @alice.", "Rates fell, again, thanks to @alice."),
     ],
 )
 def test_mentions_the_article_does_not_contain_are_removed(raw: str, clean: str) -> None:
