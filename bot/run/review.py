@@ -23,7 +23,8 @@ from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
 from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
-from bot.tweets.hygiene import clean, normalize_url
+from bot.tweets.hygiene import allowed_for, clean, normalize_url
+from bot.tweets.items import Item, find, permitted
 from bot.networks.counters import counter_for, rule
 from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
@@ -134,6 +135,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
     cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
     placed = {normalize_url(u) for t in network_threads(draft["plan"]).get(network, []) for u in urls(t["text"])}
+    _refuse_foreign(text, name, article, placed)
     foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
     if foreign:
         raise EditRefused(f"{name} links to {foreign[0]}, which the article does not contain; remove the link")
@@ -148,6 +150,29 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
         raise EditRefused(f"{name} has a character {LABELS.get(network, (network,))[0]} refuses "
                           "(U+FFFE, U+FEFF or U+FFFF); remove it")
     return text
+
+
+def _refuse_foreign(text: str, name: str, article: Any, placed: set[str]) -> None:
+    """EditRefused for the first address, handle or cashtag in `text` the article does not have (bot.tweets.items:
+    `evil[.]com`, `hxxps://…`, an IP, `user@host` or `@user@instance`, `@name.domain`, `$TAG`), as hygiene would
+    remove it from a model's post; the links already in the draft's own thread (the article's, with its UTM) stay."""
+    allowed = allowed_for(article)
+    for item in find(text):
+        if permitted(item, allowed.urls, allowed.handles, allowed.cashtags):
+            continue
+        if item.kind == "url" and item.text.isascii() and normalize_url(item.text) in placed:
+            continue
+        raise EditRefused(f"{name} {_what(item)}")
+
+
+def _what(item: Item) -> str:
+    if item.kind == "handle":
+        return f"mentions {item.text}, whom the article does not mention; remove the handle"
+    if item.kind == "cashtag":
+        return f"names the cashtag {item.text}, which the article does not have; remove it"
+    if item.kind == "address" and "@" in item.text and "/" not in item.text:
+        return f"gives the address {item.text}, which the article does not contain; remove it"
+    return f"links to {item.text}, which the article does not contain; remove the link"
 
 
 def alt_problem(alt: str) -> str:
