@@ -190,6 +190,8 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
                 if fault == "drop":
                     self.close_connection = True
                     return
+                if fault == "garbled":  # the status is made, and its answer comes back as no JSON (a proxy's page)
+                    return self.send(200, b"<html>502 Bad Gateway</html>", "application/json; charset=utf-8")
                 return self._answer(status, body)
             return self._answer(404, {"error": "Record not found"})
 

@@ -109,6 +109,14 @@ def test_a_lost_answer_is_sent_again_with_the_same_key_and_makes_one_status(
     assert sum(1 for m, p, _ in masto.requests if (m, p) == ("POST", "/api/v1/statuses")) == 5
 
 
+def test_a_status_whose_answer_is_not_json_is_sent_again_with_its_key_and_made_once(
+        masto: MastodonServer, clock: FakeClock, tmp_path: Path) -> None:
+    masto.fault("POST /api/v1/statuses", "garbled")  # status 1 is made; its answer is a proxy's HTML page
+    posted = publisher(masto, clock).publish(mastodon_thread(tmp_path), JSONLedger(tmp_path / "l.json"))
+    assert posted.complete
+    assert_one_thread(masto)  # the retry with the same Idempotency-Key got status 1 back, not a second one
+
+
 def test_a_rate_limit_is_waited_out_on_the_clock(masto: MastodonServer, clock: FakeClock, tmp_path: Path) -> None:
     masto.fault("POST /api/v1/statuses", "429")
     start = clock.time()

@@ -101,8 +101,11 @@ class MastodonClient:
         if isinstance(exc, mastodon.MastodonAPIError):
             status = _status(exc)
             if not status:  # Mastodon.py's "Could not parse response as JSON": an answer, but not JSON
-                return PublishError(f"Mastodon's answer while {what} was not JSON",
-                                    "check MASTODON_BASE_URL: it should be the server's address", retryable=False)
+                # Retryable: a status may have been made behind a proxy's error page, and the retry carries the
+                # same Idempotency-Key, so the server answers with that status instead of making another.
+                return NoAnswer(f"Mastodon's answer while {what} was not JSON",
+                                "check MASTODON_BASE_URL (it should be the server's address); the bot tries again "
+                                "later with the same Idempotency-Key")
             if status == 403:
                 return AuthError(f"Mastodon forbade {what} (403): {_detail(exc)}",
                                  "the token needs the write:statuses and write:media scopes")
