@@ -35,7 +35,8 @@ _IN_HAND: set[tuple[str, str]] = set()
 _IN_HAND_LOCK = threading.Lock()
 
 
-def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool) -> Thread:
+def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool,
+                     add_networks: bool = True) -> Thread:
     """The thread saved before the first attempt, so a resumed run posts exactly the same text.
 
     With `deps`, a network configured since the plan was saved gets its own fitting too (none: as saved)."""
@@ -59,7 +60,23 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
     draft = tuple(plan.get("draft") or ())
     thread = Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)),
                     networks=saved, draft=draft)
-    return _add_networks(thread, deps) if deps is not None else thread
+    return _add_networks(thread, deps) if deps is not None and add_networks else thread
+
+
+def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: dict[str, Any], feed: str,
+                       entry: Entry) -> tuple[tuple[str, Any], ...]:
+    """The configured networks whose thread the approved draft holds; each other one is named in a warning."""
+    held = set(plan.get("threads") or {}) or {"x"}
+    for name, _ in networks:
+        if name not in held:
+            log.warning("%s: %s: the approved draft has no %s thread (the network was configured after it was "
+                        "prepared), so nothing of it goes to %s", feed, entry.title or entry.key,
+                        LABELS.get(name, name), LABELS.get(name, name))
+    kept = tuple((name, p) for name, p in networks if name in held)
+    if not kept:
+        raise PublishError(f"the approved draft holds no thread for {', '.join(LABELS.get(n, n) for n, _ in networks)}",
+                           f"add {', '.join(sorted(held))} back to `networks` and approve it again", retryable=False)
+    return kept
 
 
 def _add_networks(thread: Thread, deps: Deps) -> Thread:
@@ -151,10 +168,14 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     thread: Thread | None = None
     try:
         plan = store.load_plan(feed, entry.key)
+        reviewed = bool(plan) and DraftStore(store).for_entry(feed, entry.key) is not None
+        if reviewed:  # a reviewed thread goes out as approved: a network configured since gets no unseen thread
+            networks = _reviewed_networks(networks, plan or {}, feed, entry)
+            ledgers = {name: ledgers[name] for name, _ in networks}
         need_image = any(1 not in ledger.done() for ledger in ledgers.values())
         if plan:
             deps.on_status("resuming the saved thread")
-            thread = thread_from_plan(plan, entry, deps, out_dir, need_image=need_image)
+            thread = thread_from_plan(plan, entry, deps, out_dir, need_image=need_image, add_networks=not reviewed)
             if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
                 store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
         else:

@@ -105,3 +105,20 @@ def test_each_networks_thread_is_edited_by_its_own_count_and_approve_posts_each_
     assert final["state"] == "posted"
     assert {(p["network"], p["position"]) for p in final["published"]} == {
         (n, i) for n, texts in want.items() for i in range(1, len(texts) + 1)}
+
+
+def test_a_network_configured_after_review_gets_no_thread_nobody_saw(tmp_path: Path, feed_url: str) -> None:
+    """A draft reviewed with X alone, approved after Mastodon was added: X gets the thread as approved (with its
+    edit); Mastodon gets nothing unseen, and one line says so."""
+    with XServer() as x, MastodonServer() as masto:
+        env = bot_env(tmp_path, x.url, {**CREDENTIALS, "MASTODON_ACCESS_TOKEN": TOKEN}, MASTODON_BASE_URL=masto.url)
+        done = run_bot(["post", "--draft", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp_path / "out")], env,
+                       tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        edited = "Small lists win: a thousand readers who would miss you beat a hundred thousand who would not."
+        assert run_bot(["drafts", "edit", "1", "--tweet", "2", "--text", edited], env, tmp_path).returncode == 0
+        approved = run_bot(["drafts", "approve", "1"], {**env, "BOT_NETWORKS": "x,mastodon"}, tmp_path)
+        assert approved.returncode == 0, approved.stderr[-2000:]
+        assert x.posts and x.posts[1]["text"] == edited
+        assert masto.statuses == []  # nothing a reviewer never saw
+        assert approved.stderr.count("the approved draft has no Mastodon thread") == 1
