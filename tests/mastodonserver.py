@@ -2,7 +2,8 @@
 registries here): the parts the bot uses, with the rules that matter to it.
 
 - Bearer tokens: every route but GET /api/v2/instance needs `Authorization: Bearer TOKEN` (401 otherwise).
-- GET /api/v2/instance: configuration.statuses.max_characters and characters_reserved_per_url.
+- GET /api/v2/instance: configuration.statuses.max_characters and characters_reserved_per_url. The deprecated
+  GET /api/v1/instance is not served (404), so nothing the bot does may depend on it.
 - GET /api/v1/accounts/verify_credentials; GET /api/v1/accounts/:id/statuses (newest first).
 - POST /api/v2/media (multipart `file`, `description`): 202 with a null `url` while "processing"; GET
   /api/v1/media/:id answers 206 until processed, then 200 with the url. A status with unprocessed media is 422.
@@ -135,7 +136,7 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
             headers = self.header_map()
             server.requests.append((method, path, headers))
             route = f"{method} {re.sub(r'/[0-9]+(?=/|$)', '/:id', path)}"
-            if path not in ("/api/v1/instance", "/api/v2/instance") and headers.get("authorization") != f"Bearer {TOKEN}":
+            if path != "/api/v2/instance" and headers.get("authorization") != f"Bearer {TOKEN}":
                 return self._answer(401, {"error": "The access token is invalid"})
             queued = server.faults.get(route) or []
             fault = queued.pop(0) if queued else ""
@@ -151,8 +152,6 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
                 server._stop.wait(60)
                 self.close_connection = True
                 return
-            if route == "GET /api/v1/instance":  # Mastodon.py reads the version here before choosing /api/v2/media
-                return self._answer(200, {"uri": "mastodon.example", "version": "4.3.0"})
             if route == "GET /api/v2/instance":
                 return self._answer(200, {"domain": "mastodon.example", "version": "4.3.0",
                                           "api_versions": {"mastodon": 2}, "configuration": {

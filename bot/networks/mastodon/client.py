@@ -19,6 +19,7 @@ from bot.core.settings import Settings
 
 log = logging.getLogger("bot.mastodon")
 T = TypeVar("T")
+API_VERSION = "4.0.0"  # the Mastodon the API calls are written for (/api/v2/instance, /api/v2/media)
 MEDIA_POLLS = 30  # GET /api/v1/media/:id while it answers 206/without a URL, one second apart
 DEFAULT_RATE_WAIT = 60.0
 MAX_RATE_WAIT = 15 * 60.0
@@ -50,9 +51,15 @@ class MastodonClient:
         if self._api is None:
             from mastodon import Mastodon
 
-            # Before the first upload Mastodon.py reads GET /api/v1/instance once, to choose /api/v2/media.
+            # mastodon_version: Mastodon.py would otherwise read the deprecated GET /api/v1/instance before the
+            # first upload to choose between /api/v1/media and /api/v2/media (3.1.4+); a server without it would
+            # get the image sent to the old endpoint. Every server the bot supports has /api/v2/media.
             self._api = Mastodon(access_token=self.token, api_base_url=self.base, request_timeout=self.timeout,
-                                 ratelimit_method="throw", version_check_mode="none", user_agent="substack-thread-bot")
+                                 ratelimit_method="throw", version_check_mode="none", mastodon_version=API_VERSION,
+                                 user_agent="substack-thread-bot")
+            # With version_check_mode "none" Mastodon.py keeps the version given but does not parse it; the media
+            # upload compares these three (verify_minimum_version, cached).
+            self._api.mastodon_major, self._api.mastodon_minor, self._api.mastodon_patch = map(int, API_VERSION.split("."))
         return self._api
 
     def call(self, what: str, fn: Callable[[], T], *, safe: bool = True) -> T:
