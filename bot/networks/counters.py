@@ -3,6 +3,9 @@ so a thread edited after it was fitted (a draft in review) is measured exactly a
 
 from __future__ import annotations
 
+import dataclasses
+
+from bot.core.records import Article
 from bot.networks.bluesky.length import COUNTER as BLUESKY
 from bot.networks.mastodon.length import URL_CHARACTERS
 from bot.networks.mastodon.length import counter as mastodon_counter
@@ -26,3 +29,14 @@ def counter_for(network: str, limit: int = 0, url_weight: int = 0) -> Counter:
 def rule(counter: Counter) -> str:
     """How the counter's network counts, for a message beside a post that is too long."""
     return RULES.get(counter.network, "").format(url=counter.url_weight)
+
+
+# Networks on which the article's X handles are somebody else's: Mastodon makes a bare @name a mention of its own
+# instance's account of that name (ProcessMentionsService finds it locally, links it and notifies it), whoever
+# that is; Bluesky leaves a handle without a domain as plain text, and X's handles are the article's own.
+NO_X_HANDLES = frozenset({"mastodon"})
+
+
+def article_for(network: str, article: Article) -> Article:
+    """The article as `network`'s posts may quote it: on Mastodon with no handle to keep (hygiene removes them)."""
+    return dataclasses.replace(article, mentions=frozenset()) if network in NO_X_HANDLES else article

@@ -19,6 +19,7 @@ from bot.writing.offline import ExtractiveWriter, Writer
 from bot.core.settings import Settings
 from bot.images.chain import Illustrator
 from bot.networks.base import Publisher
+from bot.networks.counters import article_for
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
     from bot.state.store import Store
@@ -139,8 +140,8 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
     fitted: list[NetworkThread] = []
     notes: list[str] = []
     for counter in ordered:
-        tweets, these = shape.check(draft, article, spec, rewrite=rewrite, attempts=attempts, spares=spares,
-                                    counter=counter, revise=revise)
+        tweets, these = shape.check(draft, article_for(counter.network, article), spec, rewrite=rewrite,
+                                    attempts=attempts, spares=spares, counter=counter, revise=revise)
         first = not fitted
         fitted.append(NetworkThread(counter.network, tweets, counter.limit, counter.url_weight))
         notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]

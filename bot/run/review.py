@@ -25,7 +25,7 @@ from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
 from bot.tweets.items import Item, find, permitted
-from bot.networks.counters import counter_for, rule
+from bot.networks.counters import article_for, counter_for, rule
 from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
 log = logging.getLogger("bot.review")
@@ -131,7 +131,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
     counter = network_counter(draft, network)
     if not text.strip():
         raise EditRefused(f"{name} is empty; write something or keep the draft's text")
-    article = article_stage.clean(entry_from_json(draft["entry"]))
+    article = article_for(network, article_stage.clean(entry_from_json(draft["entry"])))
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
     cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
     placed = {normalize_url(u) for t in network_threads(draft["plan"]).get(network, []) for u in urls(t["text"])}

@@ -198,3 +198,19 @@ def test_history_names_each_posts_network(tmp_path: Path) -> None:
     assert "111" in flat and f"bluesky:{uri}" in flat and "mastodon:1099" in flat
     assert post_link({"network": "bluesky", "id": uri}) == ("bluesky 3kabc", "https://bsky.app/profile/did:plc:abc/post/3kabc")
     assert post_link({"network": "x", "id": "111", "tweet_id": "111"}) == ("111", "https://x.com/i/status/111")
+
+
+def test_an_x_handle_never_reaches_mastodon_where_it_would_mention_an_account_of_that_name() -> None:
+    # Mastodon makes a bare @name a mention of its own instance's account of that name (and notifies it):
+    # the article's @quietindex on X is somebody else there. X keeps it; Bluesky shows it as plain text.
+    entry = Entry("F", "/p/a", "https://quietindex.org/p/a", "https://quietindex.org/p/a", "A title")
+    article = Article(entry, (Block("paragraph", "Rates fell again this year. Thanks to @quietindex on X for the data. "
+                                                 "Prices rose in the spring."),), mentions=frozenset({"quietindex"}))
+    draft = Draft(("Rates fell again this year.", "Thanks to @quietindex for the data.", "Prices rose in the spring."))
+    from bot.run.pipeline import fit_networks
+    from bot.tweets.length import X
+
+    fitted, _ = fit_networks(draft, article, ThreadSpec(tweets=3), (X, BLUESKY, mastodon_counter(500, 23)))
+    texts = {t.network: "\n".join(post.text for post in t.tweets) for t in fitted}
+    assert "@quietindex" in texts["x"] and "@quietindex" in texts["bluesky"]
+    assert "@" not in texts["mastodon"] and "Rates fell again this year." in texts["mastodon"]

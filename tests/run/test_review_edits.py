@@ -49,5 +49,11 @@ def test_an_edit_with_anything_the_article_does_not_have_is_refused(network: str
 
 @pytest.mark.parametrize("network", NETWORKS)
 def test_an_edit_with_only_what_the_article_has_is_kept(network: str) -> None:
-    text = "Applications are open. Follow @quietindex for news: https://quietindex.org/p/fellowship"
+    handle = "" if network == "mastodon" else "Follow @quietindex for news: "  # see the last test
+    text = f"Applications are open. {handle}https://quietindex.org/p/fellowship"
     assert check_tweet(text, 1, draft(), network) == text
+
+
+def test_an_x_handle_is_refused_on_mastodon_where_it_would_mention_an_account_of_that_name() -> None:
+    with pytest.raises(EditRefused, match="Mastodon post 1 mentions @quietindex"):
+        check_tweet("Applications are open. Follow @quietindex for news.", 1, draft(), "mastodon")
