@@ -32,8 +32,9 @@ _DOMAIN = re.compile(r"(?i)(?<![\w@#$.\-/])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]
 # twitter-text's mention: not after a word character or a sign; 1-20 word characters (X allows 15, reads 20).
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_])")
 # A handle with a domain (Bluesky's @name.bsky.social, @name.example): never an X handle, even when it starts
-# with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name).
-_DOTTED = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9-]+)+")
+# with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name),
+# and one after a sign X links no mention behind ("news!@eve.bsky.social") is still one to a reader.
+_DOTTED = re.compile(r"(?<![\w@])@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9-]+)+")
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w])")
 _TRAILING = ".,;:!?)]}\"'”’»。，、！？"
 

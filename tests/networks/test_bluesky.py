@@ -129,3 +129,38 @@ def test_bot_post_killed_mid_thread_finishes_on_the_rerun_with_no_post_twice(pds
     assert pds["password"] not in done.stdout + done.stderr + (tmp_path / "out" / "thread.json").read_text()
     check = run_bot(["check"], {**env, "BOT_FEED_URL": str(SAMPLE_FEED)}, tmp_path)
     assert f"ok: bluesky: Bluesky account {pds['handle']} ({pds['did']})" in check.stdout
+
+
+class _Resolving:
+    """A Bluesky client standing in for the network: every handle resolves (as any registered one would)."""
+
+    handle = "writer.test"
+
+    def __init__(self) -> None:
+        self.made: list[Any] = []
+
+    def resolve(self, handle: str) -> str:
+        return "did:plc:own" if handle == self.handle else f"did:plc:{handle.replace('.', '-')}"
+
+    def get(self, rkey: str) -> None:
+        return None
+
+    def create(self, rkey: str, record: Any) -> tuple[str, str]:
+        self.made.append(record)
+        return f"at://did:plc:own/app.bsky.feed.post/{rkey}", f"cid{len(self.made)}"
+
+
+def test_a_mention_facet_names_only_the_account_itself(tmp_path: Path) -> None:
+    # Hygiene keeps no foreign handle in a post, but the facets are what Bluesky makes clickable, so they hold
+    # the rule too: "news!@evil.bsky.social" (no X handle, since X does not link after "!") links nobody.
+    texts = ("Great news!@evil.bsky.social, says @writer.test today.", "More (@other.example) soon.")
+    client = _Resolving()
+    thread = dataclasses.replace(sky_thread(tmp_path), networks=(
+        dataclasses.replace(sky_thread(tmp_path).networks[0],
+                            tweets=tuple(dataclasses.replace(t, text=s) for t, s in zip(sky_thread(tmp_path).networks[0].tweets, texts))),))
+    thread = dataclasses.replace(thread, image=dataclasses.replace(thread.image, path=None, source="none"))
+    BlueskyPublisher(sky_settings({"handle": "writer.test", "password": "pw", "url": "http://127.0.0.1:9"}, tmp_path),
+                     FakeClock(), client=client).publish(thread, JSONLedger(tmp_path / "l.json"))  # type: ignore[arg-type]
+    mentioned = [f.features[0].did for r in client.made for f in (r.facets or []) if hasattr(f.features[0], "did")]
+    assert mentioned == ["did:plc:own"]
+

@@ -109,3 +109,9 @@ def test_an_atom_id_is_not_a_url_and_does_not_crash() -> None:
     from bot.tweets.hygiene import normalize_url
 
     assert normalize_url("tag:atom.example.org,2026:newest") == normalize_url("tag:atom.example.org,2026:newest")
+
+
+@pytest.mark.parametrize("sign", list("!#$%&*"))
+def test_a_bluesky_handle_after_a_sign_x_would_not_link_is_still_a_handle(sign: str) -> None:
+    # X links no mention after these signs, but a reader (and Bluesky's facets) still see @eve.bsky.social.
+    assert "eve" not in clean_tweet(f"Rates fell, again, news{sign}@eve.bsky.social today.", ARTICLE)

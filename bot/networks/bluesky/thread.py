@@ -3,7 +3,7 @@
 Each post's record key is chosen by the bot: a TID derived from the entry and the position, the same in every
 run. A second createRecord with that key is refused by the PDS, so a retried or resumed post can never make a
 second copy; when the create fails, or the position was left pending by a dead run, the record is read back
-(getRecord) and adopted when it is there. Links, the author's handles and hashtags are facets over UTF-8 byte
+(getRecord) and adopted when it is there. Links, the account's own handle and hashtags are facets over UTF-8 byte
 ranges; the image with its alt text rides on the first post, the post with the article link carries a link card
 (external embed: uri, title, description, the image as thumb) — one post cannot hold both.
 """
@@ -116,8 +116,14 @@ class BlueskyPublisher:
                 image=self._image(thread), alt=image.alt_text[:2000], aspect_ratio=ratio)])
         return models.AppBskyFeedPost.Record(
             text=text, created_at=datetime.fromtimestamp(self.clock.time(), timezone.utc).isoformat().replace("+00:00", "Z"),
-            reply=reply, embed=embed, facets=facets(text, self.client.resolve) or None,
+            reply=reply, embed=embed, facets=facets(text, self._mention) or None,
             langs=[entry.language] if entry.language else None)
+
+    def _mention(self, handle: str) -> str:
+        """The DID a mention facet names: the account's own handle only; any other handle stays plain text, since
+        a facet would make it a live mention of whoever holds it (the article's handles are X's, not Bluesky's)."""
+        own = {self.client.handle.lower(), str(getattr(self.client, "account", "")).lower()} - {""}
+        return self.client.resolve(handle) if handle.lower() in own else ""
 
     def _image(self, thread: Thread) -> Any:
         """The image's blob, uploaded once per run (re-encoded under Bluesky's 1,000,000-byte limit); None without one."""
