@@ -164,3 +164,15 @@ def test_a_mention_facet_names_only_the_account_itself(tmp_path: Path) -> None:
     mentioned = [f.features[0].did for r in client.made for f in (r.facets or []) if hasattr(f.features[0], "did")]
     assert mentioned == ["did:plc:own"]
 
+
+
+def test_a_hashtag_longer_than_bluesky_allows_is_posted_as_plain_text(pds: dict[str, Any], tmp_path: Path) -> None:
+    # The lexicon's tag is at most 64 graphemes: the PDS refuses a post whose tag facet is longer (and with it
+    # the whole thread), so an article's overlong #tag stays text; the PDS is the oracle.
+    long_tag, short = "#" + "a" * 65, "#b" + "é" * 63  # 66 graphemes with its sign; 64 graphemes of tag
+    thread = sky_thread(tmp_path, (f"Tags {long_tag} and {short} here.",))
+    posted = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "l.json"))
+    assert posted.complete
+    (got,) = records(pds)
+    tags = [f["features"][0]["tag"] for f in got["value"].get("facets", [])]
+    assert tags == [short[1:]]

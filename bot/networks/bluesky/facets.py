@@ -7,11 +7,13 @@ import io
 import re
 from typing import Any, Callable
 
-from bot.tweets.length import url_spans
+from bot.tweets.length import graphemes, url_spans
 
 MAX_BLOB = 1_000_000
 _MENTION = re.compile(r"(?<![\w@])@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*)", re.I)
 _TAG = re.compile(r"(?<![\w&#])#([^\W\d_][\w]*)")
+# app.bsky.richtext.facet#tag: at most 64 graphemes and 640 bytes; the PDS refuses a post with a longer one.
+TAG_GRAPHEMES, TAG_BYTES = 64, 640
 
 
 def _bytes(text: str, start: int, end: int) -> tuple[int, int]:
@@ -40,6 +42,9 @@ def facets(text: str, resolve: Callable[[str], str]) -> list[Any]:
             out.append(models.AppBskyRichtextFacet.Main(index=models.AppBskyRichtextFacet.ByteSlice(byte_start=b0, byte_end=b1),
                                                         features=[models.AppBskyRichtextFacet.Mention(did=did)]))
     for m in _TAG.finditer(text):
+        tag = m.group(1)
+        if graphemes(tag) > TAG_GRAPHEMES or len(tag.encode("utf-8")) > TAG_BYTES:
+            continue  # stays plain text: a facet would get the whole post refused
         if not any(s < m.end() and m.start() < e for s, e in taken):
             b0, b1 = _bytes(text, m.start(), m.end())
             out.append(models.AppBskyRichtextFacet.Main(index=models.AppBskyRichtextFacet.ByteSlice(byte_start=b0, byte_end=b1),
