@@ -176,3 +176,16 @@ def test_a_hashtag_longer_than_bluesky_allows_is_posted_as_plain_text(pds: dict[
     (got,) = records(pds)
     tags = [f["features"][0]["tag"] for f in got["value"].get("facets", [])]
     assert tags == [short[1:]]
+
+
+@pytest.mark.parametrize(("language", "langs"), [("en_US", ["en-US"]), ("english", None), ("fr", ["fr"])])
+def test_a_feed_language_bluesky_would_refuse_does_not_stop_the_thread(pds: dict[str, Any], tmp_path: Path,
+                                                                      language: str, langs: list[str] | None) -> None:
+    # The PDS refuses a post whose langs is not a BCP-47 tag (feeds write en_US, or a word): the PDS is the oracle.
+    thread = sky_thread(tmp_path, ("Hello from the Quiet Index.",))
+    entry = dataclasses.replace(thread.article.entry, language=language)
+    thread = dataclasses.replace(thread, article=dataclasses.replace(thread.article, entry=entry))
+    posted = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(thread, JSONLedger(tmp_path / "l.json"))
+    assert posted.complete
+    (got,) = records(pds)
+    assert got["value"].get("langs") == langs

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -42,6 +43,16 @@ def record_key(thread: Thread, position: int) -> str:
     micros = seconds * 1_000_000 + (digest >> 10) % 1000 * 1000 + position
     value = (micros & ((1 << 53) - 1)) << 10 | digest & 0x3FF
     return "".join(_B32[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?", re.I)
+
+
+def language(feed_language: str) -> list[str] | None:
+    """The post's `langs` from the feed's language: a BCP-47 tag (en_US written en-US), or none at all, since the
+    PDS refuses a post whose langs is not one (a feed's "english" would stop the thread)."""
+    tag = feed_language.strip().replace("_", "-")
+    return [tag] if _LANGUAGE.fullmatch(tag) else None
 
 
 class BlueskyPublisher:
@@ -117,7 +128,7 @@ class BlueskyPublisher:
         return models.AppBskyFeedPost.Record(
             text=text, created_at=datetime.fromtimestamp(self.clock.time(), timezone.utc).isoformat().replace("+00:00", "Z"),
             reply=reply, embed=embed, facets=facets(text, self._mention) or None,
-            langs=[entry.language] if entry.language else None)
+            langs=language(entry.language))
 
     def _mention(self, handle: str) -> str:
         """The DID a mention facet names: the account's own handle only; any other handle stays plain text, since
