@@ -35,6 +35,8 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@([A-Za-z0-9_]{1,20})(?![A-Za-z0
 # with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name),
 # and one after a sign X links no mention behind ("news!@eve.bsky.social") is still one to a reader.
 _DOTTED = re.compile(r"(?<![\w@])@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9-]+)+")
+# After a sign X links no mention behind ("news!@bob"), but Mastodon does (only a word character, = or / stops it).
+_SIGNED = re.compile(r"(?<=[!#$%&*])@[A-Za-z0-9_]+")
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w])")
 _TRAILING = ".,;:!?)]}\"'”’»。，、！？"
 
@@ -110,7 +112,7 @@ def find(text: str) -> list[Item]:
         host, tld, path = m.group(1).lower(), m.group(2).lower(), m.group(4)
         if tld in _tlds() or tld.startswith("xn--") or host.startswith("www") or (path and len(path) > 1):
             add("address", m.start(), m.end())
-    for pattern in (_DOTTED, _MENTION):
+    for pattern in (_DOTTED, _MENTION, _SIGNED):
         for m in pattern.finditer(folded):
             add("handle", m.start(), m.end())
     for start, end, _symbol in cashtag_entities(text):  # exactly what X links ($ab_cd, $ab before a host)

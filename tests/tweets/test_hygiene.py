@@ -115,3 +115,9 @@ def test_an_atom_id_is_not_a_url_and_does_not_crash() -> None:
 def test_a_bluesky_handle_after_a_sign_x_would_not_link_is_still_a_handle(sign: str) -> None:
     # X links no mention after these signs, but a reader (and Bluesky's facets) still see @eve.bsky.social.
     assert "eve" not in clean_tweet(f"Rates fell, again, news{sign}@eve.bsky.social today.", ARTICLE)
+
+
+@pytest.mark.parametrize("sign", list("!$%&*"))
+def test_a_handle_after_a_sign_x_would_not_link_is_still_a_handle(sign: str) -> None:
+    # Mastodon links "news!@bob" as a mention of its own account bob (only a word character, "=" or "/" stops it).
+    assert "bob" not in clean_tweet(f"Rates fell, again, news{sign}@bob today.", ARTICLE)
