@@ -175,13 +175,19 @@ def _what(item: Item) -> str:
     return f"links to {item.text}, which the article does not contain; remove the link"
 
 
-def alt_problem(alt: str) -> str:
-    """Why this alt text cannot be used, or "" when it can."""
+def alt_problem(alt: str, draft: dict[str, Any] | None = None) -> str:
+    """Why this alt text cannot be used, or "" when it can; with the draft, also any address, handle or cashtag
+    its article does not have (the alt text goes out on every network, held to the article as a post is)."""
     alt = " ".join(sanitize(alt).split())
     if not alt:
         return "the alt text is empty; describe the image for readers who cannot see it"
     if len(alt) > ALT_MAX:
         return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
+    if draft is not None:
+        try:  # no network makes a mention or a link of an image description: the article's own rules
+            _refuse_foreign(alt, "the alt text", article_stage.clean(entry_from_json(draft["entry"])), set())
+        except EditRefused as exc:
+            return exc.message
     return ""
 
 
@@ -216,7 +222,7 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
         notes.append(f"edited {label(network, tweet)}")
     if alt is not None:
         alt = " ".join(sanitize(alt).split())
-        problem = alt_problem(alt)
+        problem = alt_problem(alt, draft)
         if problem:
             raise EditRefused(problem)
         plan["image"] = {**plan.get("image", {}), "alt_text": alt}

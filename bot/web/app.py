@@ -219,7 +219,7 @@ class Review:
                 errors[field_name(network, n)] = exc.message
         alt_error = ""
         if alt is not None and alt != old_alt:
-            alt_error = review.alt_problem(alt)
+            alt_error = review.alt_problem(alt, draft)
         if errors or alt_error:
             return self._draft_view(request, draft, 422, texts=texts, errors=errors, alt=alt, alt_error=alt_error,
                                     message="Nothing was saved: fix what is marked.")

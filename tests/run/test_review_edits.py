@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.run.review import EditRefused, check_tweet
+from bot.run.review import EditRefused, alt_problem, check_tweet
 
 ARTICLE = ("<p>Applications are open for the Quiet Index fellowship. Follow @quietindex on X for news. "
            "Read <a href='https://quietindex.org/p/fellowship'>the call</a>.</p>")
@@ -36,6 +36,7 @@ FOREIGN = [
     "See http://203.0.113.9/x for the details.",  # an IP address
     "Buy $EVIL before the deadline.",             # a cashtag the article lacks
     "Follow @quietindex.evil.example for the details.",  # a Bluesky handle built on the article's X handle
+    "Great news!@someone, and more details.",  # no mention on X, but one on Mastodon (and to a reader)
 ]
 
 
@@ -57,3 +58,11 @@ def test_an_edit_with_only_what_the_article_has_is_kept(network: str) -> None:
 def test_an_x_handle_is_refused_on_mastodon_where_it_would_mention_an_account_of_that_name() -> None:
     with pytest.raises(EditRefused, match="Mastodon post 1 mentions @quietindex"):
         check_tweet("Applications are open. Follow @quietindex for news.", 1, draft(), "mastodon")
+
+
+@pytest.mark.parametrize("alt", ["A blue card. See https://evil.com/win for more.", "A card by @someone today.",
+                                 "A card. Write to bob@evil.example today."])
+def test_an_alt_text_edit_is_held_to_the_article_too(alt: str) -> None:
+    # The alt text goes out on every network (X's media metadata, Bluesky's alt, Mastodon's description).
+    assert "the article does not" in alt_problem(alt, draft())
+    assert alt_problem("A blue title card with the post's title.", draft()) == ""
