@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
 import threading
 import uuid
+from datetime import datetime
 from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +41,10 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
                      add_networks: bool = True) -> Thread:
     """The thread saved before the first attempt, so a resumed run posts exactly the same text.
 
-    With `deps`, a network configured since the plan was saved gets its own fitting too (none: as saved)."""
+    With `deps`, a network configured since the plan was saved gets its own fitting too (none: as saved).
+    The entry keeps the date the plan saved: a feed may date it anew (an Atom <updated> moves with each edit),
+    and Bluesky's record keys are derived from it, so a resumed post is looked for under the key it was sent with."""
+    entry = _as_planned(entry, plan)
     article = article_stage.clean(entry)
     tweets = tuple(Tweet(t["text"], t["weighted_length"]) for t in plan["tweets"])
     meta = plan["image"]
@@ -77,6 +82,18 @@ def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: dict[str, An
         raise PublishError(f"the approved draft holds no thread for {', '.join(LABELS.get(n, n) for n, _ in networks)}",
                            f"add {', '.join(sorted(held))} back to `networks` and approve it again", retryable=False)
     return kept
+
+
+def _as_planned(entry: Entry, plan: dict[str, Any]) -> Entry:
+    """The entry with the publication date its plan saved (none when it had none), if the plan says."""
+    saved = plan.get("entry")
+    if not isinstance(saved, dict) or "published" not in saved:
+        return entry
+    try:
+        published = datetime.fromisoformat(str(saved["published"])) if saved["published"] else None
+    except ValueError:
+        return entry
+    return dataclasses.replace(entry, published=published)
 
 
 def _add_networks(thread: Thread, deps: Deps) -> Thread:

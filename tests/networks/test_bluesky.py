@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from helpers.json_ledger import JSONLedger
 from helpers.pds import LINK, TEXTS, pds, records, sky_settings, sky_thread  # noqa: F401 (pds is a fixture)
 
 from bot.core.clock import FakeClock
+from bot.output.record import thread_record
+from bot.run.publishing import thread_from_plan
 from bot.networks.bluesky.thread import BlueskyPublisher, record_key
 
 
@@ -189,3 +192,17 @@ def test_a_feed_language_bluesky_would_refuse_does_not_stop_the_thread(pds: dict
     assert posted.complete
     (got,) = records(pds)
     assert got["value"].get("langs") == langs
+
+
+@pytest.mark.parametrize("first", [datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc), None])
+def test_a_resumed_thread_keeps_its_record_keys_when_the_feed_redates_the_entry(tmp_path: Path,
+                                                                                 first: datetime | None) -> None:
+    # An Atom entry without <published> is dated by its <updated>, which an edit moves; a run killed with a
+    # post in flight resumes from the saved plan, and must look for (and adopt) the record under the same key.
+    thread = sky_thread(tmp_path)
+    thread = dataclasses.replace(thread, article=dataclasses.replace(
+        thread.article, entry=dataclasses.replace(thread.article.entry, published=first)))
+    plan = thread_record(thread, plan=True)
+    redated = dataclasses.replace(thread.article.entry, published=datetime(2026, 11, 5, 8, 0, tzinfo=timezone.utc))
+    resumed = thread_from_plan(plan, redated, None, tmp_path, need_image=False)
+    assert [record_key(resumed, p) for p in (1, 2, 3)] == [record_key(thread, p) for p in (1, 2, 3)]
