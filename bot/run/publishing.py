@@ -162,7 +162,8 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
 
     Each network has its own ledger: one that fails does not stop the others, and the entry's next attempt
     posts only what that network still lacks. With one network its error is raised; with several, the first
-    failure decides the entry's status and is raised only when no network got anywhere.
+    failure that can pass (else the first) decides the entry's status, and one is raised only when no network got
+    anywhere.
     """
     store, clock, settings = deps.db, deps.clock, deps.settings
     store.upsert_entries(feed, [entry], "new", clock.time())
@@ -216,7 +217,10 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                                           notes=(f"{LABELS.get(name, name)}: {exc}",)))
         posted = _merge(thread, parts)
         if failures:
-            outcome.classify(failures[0][1], thread, ledgers.get("x"), deps, store, feed, entry.key)
+            # A network that can still be finished decides, so the entry is tried again (each network's ledger
+            # keeps what it posted); only when every failure is for good does the first one's status stand.
+            decisive = next((e for _, e in failures if getattr(e, "retryable", True)), failures[0][1])
+            outcome.classify(decisive, thread, ledgers.get("x"), deps, store, feed, entry.key)
             outcome.error = "; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures)[:500]
             if not any(p.published for p in parts):
                 raise failures[0][1]
