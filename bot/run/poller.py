@@ -78,7 +78,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
             log.info("stop requested: leaving the remaining entries for the next start")
             break
         draft = drafts.for_entry(url, row["key"])
-        started = bool(store.ledger(url, row["key"]).done())
+        started = any(store.ledger(url, row["key"], network=name).done() for name, _ in deps.networks())
         if draft is None and settings.review.mode == "approve" and not started:
             entry = by_key.get(row["key"])
             if entry is not None:
@@ -86,7 +86,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
             continue
         if draft is not None and draft["state"] in ("draft", "rejected"):
             continue  # waits for a reviewer, or never goes out
-        # A thread already on X in part is finished whatever the window or cap: half a thread is worse.
+        # A thread already out in part (on any network) is finished whatever the window or cap: half a thread is worse.
         if not started:
             why = _why_not_now(deps)  # again for each entry: the thread just posted may have reached the cap
             if why:

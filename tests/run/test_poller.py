@@ -306,3 +306,26 @@ def test_two_polls_at_once_in_one_process_prepare_a_new_entry_once(make: Callabl
         t.join(30)
     assert written == ["/p/fresh-news"]  # prepared once: the model was paid once
     assert [d["entry_key"] for d in DraftStore(bot.store).listing()] == ["/p/fresh-news"] and x.posts == []
+
+
+def test_a_thread_half_out_on_another_network_is_finished_outside_the_window(make: Callable[..., Bot],
+                                                                              feeds: FeedServer, clock: FakeClock) -> None:
+    # "Half a thread is worse": the window and the cap hold back new threads, not one that is partly out, on
+    # whichever network it is (here Mastodon alone, so X's ledger is empty).
+    from mastodonserver import TOKEN, MastodonServer
+
+    with MastodonServer() as masto:
+        bot = make(BOT_NETWORKS="mastodon", MASTODON_BASE_URL=masto.url, MASTODON_ACCESS_TOKEN=TOKEN,
+                   BOT_MASTODON_RETRIES="0", BOT_DAEMON_RETRY_BACKOFF="100", BOT_DAEMON_WINDOW="08:00-09:00")
+        bot.poll()
+        feeds.set_body("/feed", rss(item("fresh-news", 0), *OLD))
+        masto.fault("POST /api/v1/statuses", "")  # status 1 goes out, status 2 gets a 500
+        masto.fault("POST /api/v1/statuses", "500")
+        with pytest.raises(EntriesFailed):
+            bot.poll()
+        assert len(masto.statuses) == 1
+        clock.t += 3600  # 09:00: the window has closed, the retry is due
+        bot.poll()
+        assert len(masto.statuses) == 3 and bot.row("fresh-news")["status"] == "posted"
+        ids = [s["id"] for s in masto.statuses]
+        assert [s["in_reply_to_id"] for s in masto.statuses] == [None, *ids[:-1]]
