@@ -34,7 +34,10 @@ def pause(step: str) -> None:
     """At the chosen step: say so through the marker file, then wait for SIGKILL."""
     if os.environ.get("BOT_TEST_PAUSE_AT") != step:
         return
-    Path(os.environ["BOT_TEST_MARKER"]).write_text(step)
+    marker = Path(os.environ["BOT_TEST_MARKER"])
+    # Written aside and renamed: the test polls for the file, and must never find it created but still empty.
+    marker.with_suffix(".tmp").write_text(step)
+    marker.with_suffix(".tmp").replace(marker)
     for _ in range(600):  # bounded: a test that forgets to kill us does not leave us forever
         time.sleep(0.1)
     sys.exit(3)
