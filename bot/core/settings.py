@@ -215,8 +215,19 @@ def _check_together(values: dict[str, Any]) -> None:
     values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
     for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
         url = values[name]
-        if url and not url.startswith(("http://", "https://")):
+        if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
+
+
+def _parses(url: str) -> bool:
+    """True when the URL has a host and, if given, a port number (urllib reads both as a request would)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # "http://[::1" (an unclosed IPv6 bracket), "http://host:port" and the like
+        return False
 
 
 def _valid_window(text: str) -> bool:

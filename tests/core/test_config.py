@@ -105,3 +105,11 @@ def test_bundled_settings_file_is_current_and_loads() -> None:
 def test_readme_settings_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_doc.readme_with_table(readme) == readme, "README settings table is stale: run python -m bot.core.settings_doc"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://host:port/x", "http://", "https://:443"])
+@pytest.mark.parametrize("variable", ["BLUESKY_SERVICE", "MASTODON_BASE_URL", "X_API_BASE_URL"])
+def test_a_service_url_that_does_not_parse_is_refused_with_its_setting_named(variable: str, url: str) -> None:
+    with pytest.raises(ConfigError, match="is .*give a full http:// or https:// URL") as info:
+        config.load({variable: url}, dotenv=None)
+    assert url in info.value.message

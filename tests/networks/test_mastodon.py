@@ -272,3 +272,18 @@ def test_bot_check_tries_the_mastodon_token(tmp_path: Path) -> None:
         assert bad.returncode == 1 and "mastodon: Mastodon refused MASTODON_ACCESS_TOKEN" in bad.stderr
         assert "not-the-token" not in bad.stdout + bad.stderr
         assert ("GET", "/api/v1/accounts/verify_credentials") in [(m, p) for m, p, _ in masto.requests]
+
+
+def test_an_unreachable_server_is_named_as_such_and_a_read_claims_no_idempotency(clock: FakeClock) -> None:
+    import socket
+
+    from bot.core.errors import NoAnswer
+    from bot.networks.mastodon.client import MastodonClient
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    settings = settings_for("http://127.0.0.1:9", {**MASTODON, "MASTODON_BASE_URL": closed}, mastodon__retries=0)
+    with pytest.raises(NoAnswer) as info:
+        MastodonClient(settings, clock).me()
+    assert "(connection refused)" in info.value.message and "Idempotency" not in info.value.hint

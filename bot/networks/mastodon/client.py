@@ -101,8 +101,12 @@ class MastodonClient:
             return AuthError(f"Mastodon refused MASTODON_ACCESS_TOKEN ({what}: 401)",
                              "create a token with write:statuses and write:media in Preferences → Development")
         if isinstance(exc, mastodon.MastodonNetworkError):
-            return NoAnswer(f"no answer from Mastodon while {what} ({type(exc).__name__})",
-                            "check MASTODON_BASE_URL and the network; a retry reuses the Idempotency-Key")
+            text = str(exc).lower()
+            why = ("timed out" if "timed out" in text or "timeout" in text else
+                   "connection refused" if "refused" in text else
+                   "name not found" if "name or service" in text or "resolve" in text else type(exc).__name__)
+            key = "; a retry reuses the Idempotency-Key, so it posts nothing twice" if "status" in what else ""
+            return NoAnswer(f"no answer from Mastodon while {what} ({why})", f"check MASTODON_BASE_URL and the network{key}")
         if isinstance(exc, mastodon.MastodonServerError):
             return NoAnswer(f"Mastodon answered {_status(exc)} while {what}", "the bot tries again later")
         if isinstance(exc, mastodon.MastodonAPIError):
