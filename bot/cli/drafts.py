@@ -104,7 +104,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
     limits = {n: review.network_counter(draft, n).limit for n in j["threads"]}
     for network, tweets in j["threads"].items():
         if len(j["threads"]) > 1:
-            print(f"=== {review.LABELS.get(network, (network,))[0]} ({len(tweets)} posts, at most {limits[network]} each)")
+            print(f"=== {review.network_name(network)} ({len(tweets)} posts, at most {limits[network]} each)")
         ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == network}
         for n, t in enumerate(tweets, 1):
             where = f" · posted {post_link(ids[n])}" if n in ids and network == "x" else f" · posted {ids[n]}" if n in ids else ""
@@ -176,7 +176,7 @@ def approve_command(settings: Settings, draft_id: str, at: str | None) -> int:
 def _print_posted(store: Any, draft: dict[str, Any], what: str) -> None:
     posted = _with_published(store, draft)["published"]
     networks = list(dict.fromkeys(p["network"] for p in posted)) or ["x"]
-    names = [review.LABELS.get(n, (n,))[0] for n in networks]
+    names = [review.network_name(n) for n in networks]
     print(f"draft {draft['id']} {what}: {len(posted)} post(s) on {', '.join(names)}")
     for p in posted:
         where = post_link(p["tweet_id"]) if p["network"] == "x" else p["network"]

@@ -21,7 +21,7 @@ from bot.feed import article as article_stage
 from bot.output import record as output
 from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
-from bot.run.publishing import publish_entry, thread_from_plan
+from bot.run.publishing import LABELS, publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
 from bot.tweets.items import Item, find, permitted
@@ -103,12 +103,14 @@ def _removed(before: list[str], after: list[str]) -> list[str]:
     return gone
 
 
-LABELS = {"x": ("X", "tweet"), "bluesky": ("Bluesky", "Bluesky post"), "mastodon": ("Mastodon", "Mastodon post")}
+def network_name(network: str) -> str:
+    """A network as a person reads it: "X", "Bluesky", "Mastodon" (publishing.LABELS)."""
+    return LABELS.get(network, network)
 
 
 def label(network: str, number: int) -> str:
     """How a message names one post: "tweet 2" on X, "Bluesky post 2", "Mastodon post 2"."""
-    return f"{LABELS.get(network, (network, network + ' post'))[1]} {number}"
+    return f"tweet {number}" if network == "x" else f"{network_name(network)} post {number}"
 
 
 def network_counter(draft: dict[str, Any], network: str) -> Counter:
@@ -117,7 +119,7 @@ def network_counter(draft: dict[str, Any], network: str) -> Counter:
         return X
     body = (draft["plan"].get("threads") or {}).get(network)
     if not isinstance(body, dict):
-        raise EditRefused(f"draft {draft['id']} has no {LABELS.get(network, (network,))[0]} thread",
+        raise EditRefused(f"draft {draft['id']} has no {network_name(network)} thread",
                           f"its threads: {', '.join(network_threads(draft['plan']))}")
     return counter_for(network, int(body.get("limit") or 0), int(body.get("url_weight") or 0))
 
@@ -147,7 +149,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
         raise EditRefused(f"{name} is {length}/{counter.limit}: shorten it by {length - counter.limit} "
                           f"({rule(counter)})")
     if not is_valid(text, counter.measure, counter.limit):
-        raise EditRefused(f"{name} has a character {LABELS.get(network, (network,))[0]} refuses "
+        raise EditRefused(f"{name} has a character {network_name(network)} refuses "
                           "(U+FFFE, U+FEFF or U+FFFF); remove it")
     return text
 

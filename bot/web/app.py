@@ -123,7 +123,7 @@ class Review:
         threads = []
         for network in network_threads(draft["plan"]):
             done = self.store.ledger(draft["feed"], draft["entry_key"], network=network).done()
-            published += [{"position": p, "tweet_id": t.tweet_id, "network": review.LABELS.get(network, (network,))[0],
+            published += [{"position": p, "tweet_id": t.tweet_id, "network": review.network_name(network),
                            "url": post_link({"network": network, "id": t.tweet_id, "url": t.ref})[1]}
                           for p, t in sorted(done.items())]
             counter = review.network_counter(draft, network)
@@ -132,7 +132,7 @@ class Review:
                       "text": (texts or {}).get(field_name(network, n), t.text), "length": t.weighted_length,
                       "error": (errors or {}).get(field_name(network, n), "")}
                      for n, t in enumerate(review.tweets_of(draft, network), 1)]
-            threads.append({"network": network, "name": review.LABELS.get(network, (network,))[0], "posts": posts,
+            threads.append({"network": network, "name": review.network_name(network), "posts": posts,
                             "limit": counter.limit, "url_weight": counter.url_weight})
         image = f"/drafts/{draft['id']}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
@@ -246,7 +246,7 @@ class Review:
             log.error("review page: approving draft %s: %s", draft["id"], exc)
             return self._draft_view(request, self.drafts.get(draft["id"]), 502, message=f"Not published: {exc}")
         draft = self.drafts.get(draft["id"])
-        names = ", ".join(review.LABELS.get(n, (n,))[0] for n in network_threads(draft["plan"]))
+        names = ", ".join(review.network_name(n) for n in network_threads(draft["plan"]))
         message = f"Published on {names}." if draft["state"] == "posted" else f"Approved ({draft['state']})."
         return self._draft_view(request, draft, message=message)
 
