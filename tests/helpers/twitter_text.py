@@ -19,8 +19,11 @@ import shutil
 import subprocess
 import threading
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
+
+import pytest
 
 ORACLE_DIR = Path(__file__).resolve().parents[1] / "oracle"
 MAX_WEIGHT = 280
@@ -137,6 +140,19 @@ def judge() -> Judge:
             else:
                 _judge = PyTwitterText()
         return _judge
+
+
+@pytest.fixture(scope="module")
+def js() -> Iterator[JSTwitterText]:
+    """The JS reference for one test module (skipped with the reason when node or the package is missing)."""
+    reason = js_missing()
+    if reason:
+        from conftest import require_or_skip  # here, not at import: the local X API loads this module too
+
+        require_or_skip(reason)
+    oracle = JSTwitterText()
+    yield oracle
+    oracle.close()
 
 
 def too_long(text: str) -> bool:

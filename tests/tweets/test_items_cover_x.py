@@ -5,25 +5,12 @@ or a tag can slip past the allowlist. The oracle is twitter-text, not the bot.""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 
-import pytest
-from conftest import require_or_skip
-from helpers.twitter_text import JSTwitterText, js_missing
+from helpers.twitter_text import JSTwitterText, js  # noqa: F401 (js is a fixture)
 from hypothesis import HealthCheck, example, given, settings
 from test_oracle import TEXTS
 
 from bot.tweets.items import find
-
-
-@pytest.fixture(scope="module")
-def js() -> Iterator[JSTwitterText]:
-    reason = js_missing()
-    if reason:
-        require_or_skip(reason)
-    oracle = JSTwitterText()
-    yield oracle
-    oracle.close()
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,

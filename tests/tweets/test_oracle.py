@@ -10,11 +10,9 @@ failure instead (tests/conftest.py's require_or_skip).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 
 import pytest
-from conftest import require_or_skip
-from helpers.twitter_text import JSTwitterText, PyTwitterText, js_missing
+from helpers.twitter_text import JSTwitterText, PyTwitterText, js  # noqa: F401 (js is a fixture)
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -65,16 +63,6 @@ url = st.builds(lambda scheme, h, tail: f"{scheme}{h}{tail}", st.sampled_from(["
 piece = st.one_of(url, st.sampled_from(AROUND), st.sampled_from(OLD_EMOJI), st.sampled_from(WORDS),
                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=4))
 TEXTS = st.lists(piece, max_size=30).map("".join)
-
-
-@pytest.fixture(scope="module")
-def js() -> Iterator[JSTwitterText]:
-    reason = js_missing()
-    if reason:
-        require_or_skip(reason)
-    oracle = JSTwitterText()
-    yield oracle
-    oracle.close()
 
 
 def _nfc(text: str) -> str:
