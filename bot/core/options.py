@@ -132,6 +132,10 @@ OPTIONS: tuple[Option, ...] = (
     O("web", "public_url", "str", "", "The review page's address as users reach it (links in notifications), e.g. https://mybot.herokuapp.com."),
     O("web", "host", "str", "127.0.0.1", "Address `bot serve` and `bot run --web` listen on (PORT set, as on Heroku: 0.0.0.0)."),
     O("web", "port", "int", 8080, "Port `bot serve` listens on (PORT overrides it, as on Heroku).", minimum=1, maximum=65535),
+    O("web", "allow_hosts", "list", [], "Host names the page answers to besides loopback, IP addresses and web.public_url's host (a Host header naming any other is refused: DNS rebinding), e.g. bot.example.com, *.example.com."),
+    O("web", "trusted_proxies", "list", [], "Proxies whose X-Forwarded-For/-Proto the page believes (IP addresses or networks, e.g. 10.0.0.0/8); * trusts any peer as the one proxy (on Heroku: only its router reaches a dyno, and it appends the client's address). Empty: none."),
+    O("web", "max_connections", "int", 200, "Most connections the page keeps open (never more than a quarter of the process's file-descriptor limit, so polls keep theirs); past it, the slowest client is dropped.", minimum=8, maximum=100_000),
+    O("web", "request_timeout", "float", 10.0, "Seconds a client may take to send a whole request (headers and body); a slower one is disconnected.", minimum=1, maximum=300),
 )
 del O
 

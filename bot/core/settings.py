@@ -213,10 +213,25 @@ def _check_together(values: dict[str, Any]) -> None:
         raise ConfigError(f"networks names {', '.join(map(repr, unknown))}" if unknown else "networks is empty",
                           f"allowed: {', '.join(NETWORKS)} (comma-separated in BOT_NETWORKS)")
     values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
+    for proxy in values["web.trusted_proxies"]:
+        if proxy != "*" and not _network(proxy):
+            raise ConfigError(f"web.trusted_proxies names {proxy!r}", "give IP addresses or networks such as "
+                              "10.0.0.0/8, or * for any peer (Heroku), comma-separated in BOT_WEB_TRUSTED_PROXIES")
     for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
         url = values[name]
         if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
+
+
+def _network(text: str) -> bool:
+    """True for an IP address or network (10.0.0.0/8, ::1)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
 
 
 def _parses(url: str) -> bool:

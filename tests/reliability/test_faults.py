@@ -32,6 +32,8 @@ def bad_values(option: Option) -> list[str]:
         values.append("hf,dalle")
     elif option.name.endswith("base_url"):
         values.append("localhost:8080")
+    elif option.name == "web.trusted_proxies":
+        values.append("proxy.example.com")
     elif option.name == "daemon.window":
         values += ["25:00-26:00", "8-22"]
     return values
