@@ -22,7 +22,6 @@ from bot.core.settings import Settings
 
 SESSION_COOKIE = "bot_session"
 SESSION_AGE = 7 * 24 * 3600  # a week, then sign in again
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def web_token(settings: Settings) -> str:
@@ -88,15 +87,6 @@ def csrf_ok(request: Request, form: Any) -> bool:
     expected = request.session.get("csrf")
     given = form.get("csrf") if form is not None else None
     return isinstance(expected, str) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def host_allowed(settings: Settings, request: Request) -> bool:
-    """Without a token, only requests addressed to a loopback name (no DNS rebinding); with one, any host."""
-    if web_token(settings):
-        return True
-    host = request.headers.get("host", "")
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-    return name.lower() in LOOPBACK_NAMES or is_loopback(name)
 
 
 def client(request: Request) -> str:

@@ -35,14 +35,14 @@ def brute_force(page: Page, source: str, tries: int = 60, **headers: str) -> lis
        "from the same one after Retry-After")
 def test_a_sign_in_brute_force_is_throttled_without_locking_the_owner_out(page: Page) -> None:
     statuses = brute_force(page, "127.0.0.1")
-    assert statuses.count(401) <= 10 and statuses[-20:] == [429] * 20, statuses
+    assert statuses.count(401) <= 12 and statuses[-20:] == [429] * 20, statuses
     with page.client("127.0.0.1") as web:
         refused = sign_in(web)  # the right token, but from the throttled address: not even checked
         assert refused.status_code == 429
         wait = int(refused.headers["retry-after"])
         assert 1 <= wait <= 60
         polls = [web.post("/api/poll", headers={"Authorization": f"Bearer wrong-{n}"}).status_code for n in range(60)]
-        assert polls[-20:] == [429] * 20 and polls.count(401) <= 10, polls
+        assert polls[-20:] == [429] * 20 and polls.count(401) <= 1, polls
     with page.client("127.0.0.2") as owner:  # the owner, elsewhere, is not locked out by someone else's burst
         assert sign_in(owner).status_code == 303
         assert owner.get("/").status_code == 200
