@@ -128,6 +128,15 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         "ALTER TABLE tweets_v2 RENAME TO tweets",
         "CREATE INDEX tweets_network_posted_at ON tweets (network, posted_at)",
     )),
+    # The review page's sign-ins (issue 19): a session cookie is good only while its row lives, so signing out
+    # ends it on the server. `id` is the SHA-256 of the random id the cookie carries, never the id itself.
+    (4, (
+        """CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            created_at DOUBLE PRECISION NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at)",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

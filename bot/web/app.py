@@ -31,6 +31,7 @@ from bot.run import review, wiring
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
 from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso, network_threads
+from bot.state.sessions import Sessions
 from bot.state.store import Store
 from bot.tweets.length import sanitize
 from bot.web import security
@@ -44,7 +45,7 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "template
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=security.signed_in(request),
+    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=getattr(request.state, "signed_in", False),
                                                 **context)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -59,11 +60,13 @@ class Review:
     def __init__(self, settings: Settings, store: Store, clock: Clock, ops: Ops) -> None:
         self.settings, self.store, self.clock, self.ops = settings, store, clock, ops
         self.drafts = DraftStore(store)
+        self.sessions = Sessions(store)
 
     # guards
     def _gate(self, request: Request) -> Response | None:
-        if not security.signed_in(request):
+        if not security.signed_in(request, self.sessions, self.clock.time()):
             return RedirectResponse("/login", 303)
+        request.state.signed_in = True
         return None
 
     async def _form(self, request: Request) -> tuple[Any, Response | None]:
@@ -93,9 +96,7 @@ class Review:
             wrong_token(self.ops, request)
             return _page(request, "login.html", 401, error="That is not the token. Try again.",
                          tokenless=not security.web_token(self.settings))
-        request.session.clear()
-        request.session["auth"] = True
-        security.csrf_token(request)  # a fresh CSRF token for the signed-in session
+        await run_in_threadpool(security.sign_in, request, self.sessions, self.clock.time())
         return RedirectResponse("/", 303)
 
     async def logout(self, request: Request) -> Response:
@@ -103,7 +104,7 @@ class Review:
         form, refused = await self._form(request)
         if refused:
             return refused
-        request.session.clear()
+        await run_in_threadpool(security.sign_out, request, self.sessions)
         return RedirectResponse("/login", 303)
 
     # pages
