@@ -79,7 +79,7 @@ def test_sign_out_revokes_the_session_and_a_new_token_revokes_all(tmp_path: Path
 
 
 @fault("Review page", "forged X-Forwarded-For headers from a client that is no named proxy (loopback, or DYNO set)",
-       "the sign-in log and the throttle use the real peer; only proxies in web.trusted_proxies are believed")
+       "the sign-in log and the throttle use the real peer; only proxies in web.trusted_proxies are believed", 2)
 @pytest.mark.parametrize("dyno", ["", "web.1"])
 def test_forged_forwarded_headers_are_not_believed(tmp_path: Path, dyno: str) -> None:
     env = {"DYNO": dyno} if dyno else {}
@@ -103,7 +103,7 @@ def test_a_named_proxy_is_believed_for_the_address_it_appended(tmp_path: Path) -
 
 
 @fault("Review page", "requests with a foreign Host header (DNS rebinding) to every route, with and without a token",
-       "421 from /healthz, /metrics, /api/poll, /login, /static and the pages; loopback and IP hosts still work")
+       "421 from /healthz, /metrics, /api/poll, /login, /static and the pages; loopback and IP hosts still work", 2)
 @pytest.mark.parametrize("token", [TOKEN, ""])
 def test_a_foreign_host_reaches_no_route(tmp_path: Path, token: str) -> None:
     with Page(tmp_path, BOT_WEB_TOKEN=token) as page, page.client() as web:
