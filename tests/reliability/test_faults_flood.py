@@ -108,3 +108,36 @@ def test_a_slow_headers_flood_starves_neither_the_page_nor_the_polls(tmp_path: P
             assert len(err.encode()) < 20_000, err[-3000:]
             assert "Traceback" not in err and "timed out" not in err, err[-3000:]
             assert page.proc.alive()
+
+
+def _dropped_after(port: int, first: bytes, trickle: bytes, limit: float) -> float:
+    """Send `first`, then `trickle` every 0.3 s; seconds until the page closes the connection (fails past `limit`)."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        s.sendall(first)
+        s.settimeout(0.3)
+        while time.monotonic() - started < limit:
+            try:
+                s.sendall(trickle)
+                s.recv(4096)  # an answer (408) or b"" (closed): either way the page gave up on the request
+                return time.monotonic() - started
+            except socket.timeout:
+                continue
+            except OSError:
+                return time.monotonic() - started
+    raise AssertionError(f"the page kept a trickling client for over {limit:.0f} s")
+
+
+@fault("Review page", "one client trickling its headers, one trickling a POST body (a byte each 0.3 s), with "
+       "web.request_timeout = 2",
+       "each is cut off (408) after about 2 s; a keep-alive client sending a request each second is served throughout")
+def test_a_slow_client_is_cut_off_at_the_request_timeout(tmp_path: Path) -> None:
+    with Page(tmp_path, BOT_WEB_REQUEST_TIMEOUT="2") as page:
+        headers = _dropped_after(page.port, b"GET /healthz HTTP/1.1\r\n", b"X: y\r\n", 10)
+        body = _dropped_after(page.port, b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n"
+                              b"Content-Type: application/x-www-form-urlencoded\r\n\r\n", b"a", 10)
+        assert 1.5 <= headers <= 4 and 1.5 <= body <= 4, (headers, body)
+        with httpx.Client(base_url=page.url("")) as web:  # one connection, kept alive past the 2 s
+            for _ in range(4):
+                assert web.get("/healthz").status_code == 200
+                time.sleep(1)
