@@ -78,3 +78,24 @@ def test_ipv6_clients_are_counted_per_64() -> None:
 @pytest.mark.parametrize("setting, fd_limit, most", [(200, 1024, 200), (200, 256, 64), (200, 20, 5), (200, 8, 4)])
 def test_the_connection_cap_leaves_three_quarters_of_the_descriptors(setting: int, fd_limit: int, most: int) -> None:
     assert cap(setting, fd_limit) == most
+
+
+def test_a_flood_of_accept_failures_is_logged_once_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    import errno
+    import logging
+
+    from bot.web.guard import QuietFilter
+
+    logger = logging.getLogger("test.flood")
+    logger.addFilter(QuietFilter())
+    try:
+        with caplog.at_level(logging.ERROR, logger="test.flood"):
+            for fd in range(500):
+                try:
+                    raise OSError(errno.EMFILE, "Too many open files")
+                except OSError:
+                    logger.error("socket.accept() out of system resource\nsocket: <socket fd=%d>" % fd, exc_info=True)
+    finally:
+        logger.filters.clear()
+    assert len(caplog.records) == 1
+    assert "Too many open files" in caplog.text and "Traceback" not in caplog.text
