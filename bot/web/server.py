@@ -41,7 +41,7 @@ def _config(settings: Settings, store: Store, clock: Clock, ops: Ops, host: str,
     # that many sockets at once before the cap can drop any (guard.py).
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
                             proxy_headers=False, http=guard.protocol_for(limits), backlog=min(128, max(8, most // 2)),
-                            timeout_keep_alive=5)
+                            timeout_keep_alive=5, ws="none")  # no websockets: the deadline is HTTP's
     guard.quiet_logs()
     if os.environ.get("DYNO") and not settings.web.trusted_proxies:
         log.warning("on Heroku, set BOT_WEB_TRUSTED_PROXIES=* so the page sees its clients' addresses through the "
