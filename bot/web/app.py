@@ -45,8 +45,8 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "template
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=getattr(request.state, "signed_in", False),
-                                                **context)
+    signed_in = getattr(request.state, "signed_in", False)  # set by Review._gate once the store confirmed it
+    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=signed_in, **context)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                              "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -180,7 +180,7 @@ class Review:
 
     async def act(self, request: Request) -> Response:
         """POST /drafts/{id}: Save, Approve or Reject (the button pressed is `action`)."""
-        gate = self._gate(request)
+        gate = await run_in_threadpool(self._gate, request)  # it reads the store: not on the event loop
         if gate:
             return gate
         form, refused = await self._form(request)
@@ -320,7 +320,8 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     secure = settings.web.public_url.strip().lower().startswith("https://")
-    middleware = [Middleware(Gate, settings=settings), Middleware(SessionMiddleware, secret_key=security.session_key(settings),
+    middleware = [Middleware(Gate, settings=settings),  # before every route: the client's address, the Host rule
+                  Middleware(SessionMiddleware, secret_key=security.session_key(settings),
                              session_cookie=security.SESSION_COOKIE, max_age=security.SESSION_AGE,
                              same_site="lax", https_only=secure)]
     return Starlette(routes=routes, middleware=middleware)
