@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import resource
 import time
 from typing import Any, ClassVar
 
@@ -34,6 +33,10 @@ _FULL_ANSWER = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnec
 
 def raise_fd_limit() -> int:
     """Raise this process's soft descriptor limit to its hard limit (Python leaves it low); the soft limit now."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to read; assume a small one
+        return 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
