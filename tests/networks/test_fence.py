@@ -148,3 +148,34 @@ def test_past_the_horizon_a_post_not_shown_is_sent_again(x: XServer, hooked: Hoo
     assert x.hits("GET /2/users/:id/tweets") >= 4  # looked for with backoff, not once or twice
     on_x.assert_one_thread(x, TEXTS, alt="A blue title card")
     assert ledger.done()[2] == PublishedTweet(2, x.posts[1]["id"])
+
+
+def test_every_network_is_fenced_mastodon_too(store: Store, hooked: HookedClock, tmp_path: Path) -> None:
+    """The fence sits in the ledger's pending mark, so a network with its own idempotency (Mastodon's key) is fenced
+    as well: once another process holds the entry, not one more status goes out."""
+    import dataclasses
+
+    from mastodonserver import TOKEN, MastodonServer
+
+    from bot.core.records import NetworkThread, Tweet
+    from bot.networks.mastodon.thread import MastodonPublisher
+
+    thread = make_thread(image=png(tmp_path / "card.png"))
+    thread = dataclasses.replace(thread, networks=(NetworkThread("mastodon", tuple(Tweet(t, len(t)) for t in TEXTS),
+                                                                 500),))
+    key = thread.article.entry.key
+    store.upsert_entries(FEED, [thread.article.entry], "new", hooked.time())
+    a = Claim("host-a:1:aaaa", store.claim(FEED, key, "host-a:1:aaaa", LEASE, hooked.time()), LEASE)
+    with MastodonServer(clock=hooked.time) as masto:
+        settings = settings_for("http://127.0.0.1:9", {"MASTODON_ACCESS_TOKEN": TOKEN, "MASTODON_BASE_URL": masto.url})
+        ledger = store.ledger(FEED, key, now=hooked.time, network="mastodon", claim=a)
+        original = ledger.record
+
+        def record_then_lose(tweet: PublishedTweet, text: str = "") -> None:  # B takes the claim after status 1
+            original(tweet, text)
+            assert store.claim(FEED, key, "host-b:2:bbbb", LEASE, hooked.time() + LEASE + 1)
+
+        ledger.record = record_then_lose  # type: ignore[method-assign]
+        with pytest.raises(ClaimLost):
+            MastodonPublisher(settings, hooked).publish(thread, ledger)
+        assert [s["text"] for s in masto.statuses] == [TEXTS[0]]
