@@ -133,8 +133,8 @@ def test_a_holder_keeps_its_claim_while_it_waits(sqlite_world: World) -> None:
 MODEL_CASES = [("alive", "sqlite"), ("frozen", "sqlite"), ("frozen", "postgres")]
 
 
-@fault("X API", "A's model answers after A's lease (store.lease_seconds = 3); B runs meanwhile and meets a 429 on "
-       "post 2; A is alive (waiting on the model) or frozen (SIGSTOP) while B runs",
+@fault("X API", "A's model answers after A's lease (store.lease_seconds = 3) while B runs; A is alive (waiting on the "
+       "model) or frozen (SIGSTOP, and B, having taken the claim, meets a 429 on post 2 when A's answer comes)",
        "alive: A renews its lease while the model writes, so B finds the entry held and posts nothing; frozen: B takes "
        "the claim, and A, proving its claim before it keeps its thread or sends, stops with one line; X holds one "
        "thread of 3", cases=len(MODEL_CASES))
@@ -154,8 +154,9 @@ def test_a_model_that_answers_after_the_lease(world: World, state: str) -> None:
         b: BotProcess | None = None
         try:
             wait_until(lambda: len(llm.chats()) >= 1, 30, "A's model request", a)
-            world.x.fault("POST /2/tweets", "ok")
-            world.x.fault("POST /2/tweets", "429", reset_in=12)  # B's post 2 (if B gets that far)
+            if state == "frozen":
+                world.x.fault("POST /2/tweets", "ok")
+                world.x.fault("POST /2/tweets", "429", reset_in=12)  # B's post 2: B is mid-thread when A answers
             with paused(a) if state == "frozen" else nullcontext():
                 time.sleep(float(LEASE) + 1.5)  # past A's lease, A still waiting for its model
                 b = BotProcess(["run", "--once"], world.base_env(feeds, **model), world.tmp, name="b")
