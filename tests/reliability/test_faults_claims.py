@@ -159,8 +159,8 @@ def test_a_model_that_answers_after_the_lease(world: World, state: str) -> None:
                 world.x.fault("POST /2/tweets", "429", reset_in=12)  # B's post 2: B is mid-thread when A answers
             with paused(a) if state == "frozen" else nullcontext():
                 time.sleep(float(LEASE) + 1.5)  # past A's lease, A still waiting for its model
-                b = BotProcess(["run", "--once"], world.base_env(feeds, **model), world.tmp, name="b")
-                wait_until(lambda: got_429(world.x) or not b.alive(), 30, "B's post 2 refused, or B done")  # type: ignore[union-attr]
+                b = started = BotProcess(["run", "--once"], world.base_env(feeds, **model), world.tmp, name="b")
+                wait_until(lambda: got_429(world.x) or not started.alive(), 30, "B's post 2 refused, or B done")
                 answer.set()  # A's model answers now
             if state == "alive":
                 assert finish(b) == 0 and world.x.posts == [], b.stderr()[-2000:]
@@ -193,10 +193,7 @@ def test_a_post_x_shows_late_is_not_sent_again(sqlite_world: World) -> None:
     result = world.once([world.feeds.url("/feed")], BOT_X_CONFIRM_HORIZON="20")
     no_leaks(result.stdout, result.stderr)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert x_hits(world.x) == 3, result.stderr[-2000:]
+    assert world.x.hits("POST /2/tweets") == 3, result.stderr[-2000:]  # post 2 was never sent again
     world.x.visible_after = 0
     one_thread_recorded(world)
 
-
-def x_hits(x: XServer) -> int:
-    return int(x.hits("POST /2/tweets"))
