@@ -108,7 +108,7 @@ OPTIONS: tuple[Option, ...] = (
     O("mastodon", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection (the Idempotency-Key makes them safe).", minimum=0, maximum=10),
     # [store]
     O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),
-    O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds unless renewed; its holder renews it while it works (every sixth of it, at most every 10 s), and another process takes over only a claim left to run out.", minimum=2),
+    O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds unless renewed; its holder renews it while it works (every sixth of it, at most every 10 s), and another process takes over only a claim left to run out.", minimum=1),
     # [daemon]
     O("daemon", "interval", "int", 900, "Seconds between polls of each feed.", minimum=30),
     O("daemon", "jitter", "int", 60, "Random seconds added to each poll, so feeds do not fire together.", minimum=0),

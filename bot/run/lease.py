@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
@@ -33,8 +33,10 @@ def interval(lease: float) -> float:
 class Heartbeat:
     """Renews one entry's claim in the background while the `with` block runs; `lost` once a renewal was refused."""
 
-    def __init__(self, store: Any, feed: str, key: str, claim: Claim, clock: Clock) -> None:
+    def __init__(self, store: Any, feed: str, key: str, claim: Claim, clock: Clock,
+                 on_lost: Callable[[], None] = lambda: None) -> None:
         self.store, self.feed, self.key, self.claim, self.clock = store, feed, key, claim, clock
+        self.on_lost = on_lost  # told once, from the heartbeat's thread, when a renewal is refused
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease {key}", daemon=True)
@@ -68,4 +70,5 @@ class Heartbeat:
                 # Said once, by whoever stops the work: the next send's fence raises ClaimLost with the full line.
                 log.debug("the claim on %s is held by another process now; no more renewals", self.key)
                 self.lost = True
+                self.on_lost()
                 return

@@ -191,7 +191,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         raise
     outcome = _Outcome()
     thread: Thread | None = None
-    heartbeat = Heartbeat(store, feed, entry.key, claim, clock).start()
+    heartbeat = Heartbeat(store, feed, entry.key, claim, clock, on_lost=lambda: _mark_lost(ledgers)).start()
     try:
         plan = store.load_plan(feed, entry.key)
         reviewed = bool(plan) and DraftStore(store).for_entry(feed, entry.key) is not None
@@ -258,6 +258,12 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
 
 
 LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+def _mark_lost(ledgers: dict[str, Any]) -> None:
+    """Tell every ledger of the entry that its claim is lost, so a publisher's wait (a 429 reset, a look-up) ends now."""
+    for ledger in ledgers.values():
+        ledger.lost = True
 
 
 class _Outcome:

@@ -35,6 +35,7 @@ class StoreLedger:
                  claim: Claim | None = None) -> None:
         self.store, self.feed, self.key, self.now, self.network = store, feed, key, now, network
         self.claim = claim  # None: no fence (read-only uses: history, the review page)
+        self.lost = False  # set when the claim's heartbeat found it lost: a publisher's waits end at once
 
     @_guard
     def done(self) -> dict[int, PublishedTweet]:

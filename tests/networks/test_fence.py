@@ -179,3 +179,21 @@ def test_every_network_is_fenced_mastodon_too(store: Store, hooked: HookedClock,
         with pytest.raises(ClaimLost):
             MastodonPublisher(settings, hooked).publish(thread, ledger)
         assert [s["text"] for s in masto.statuses] == [TEXTS[0]]
+
+
+def test_a_wait_ends_as_soon_as_the_claim_is_known_lost(x: XServer, hooked: HookedClock, store: Store,
+                                                       tmp_path: Path) -> None:
+    """The heartbeat (run/lease.py) marks the ledger lost when a renewal is refused: a 429 wait of 700 s ends then,
+    not at the reset."""
+    thread = make_thread(image=png(tmp_path / "card.png"))
+    key = thread.article.entry.key
+    store.upsert_entries(FEED, [thread.article.entry], "new", hooked.time())
+    a = Claim("host-a:1:aaaa", store.claim(FEED, key, "host-a:1:aaaa", LEASE, hooked.time()), LEASE)
+    ledger = store.ledger(FEED, key, now=hooked.time, claim=a)
+    x.fault("POST /2/tweets", "ok")
+    x.fault("POST /2/tweets", "429", reset_in=700)
+    start = hooked.time()
+    hooked.at(start + 10, lambda: setattr(ledger, "lost", True))
+    with pytest.raises(ClaimLost):
+        publisher(x, hooked).publish(thread, ledger)
+    assert hooked.time() - start < 15 and len(x.posts) == 1

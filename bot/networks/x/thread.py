@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
+from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, NoAnswer, PublishError, RateLimited,
+                             ReplyForbidden)
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
@@ -150,10 +151,10 @@ class XPublisher:
                     made_with_ai=with_image and model_made(run.thread))
             except RateLimited as exc:  # refused, so not made: wait for the reset, then prove the claim again
                 rate_waits += 1
-                self._rate_wait(exc, position, rate_waits)
+                self._rate_wait(exc, position, rate_waits, run.ledger)
             except NoAnswer as exc:
                 failures += 1
-                self._wait(_backoff(failures), position)
+                self._wait(_backoff(failures), position, run.ledger)
                 found = self._settle(run, position, prev, marked)
                 if found:
                     log.info("post %d reached X although its answer was lost (tweet %s)", position, found)
@@ -193,7 +194,7 @@ class XPublisher:
                      "sending it again", position, horizon - marked)
         step = LOOK_FIRST
         while not found and not self._lookup_error and (left := horizon - self.clock.time()) > 0:
-            self._wait(min(step, left), position)
+            self._wait(min(step, left), position, run.ledger)
             step = min(step * 2, LOOK_MAX)
             found = self._find(text, prev, first)
         if not found and self._lookup_error:
@@ -208,7 +209,7 @@ class XPublisher:
         timeout = float(self.settings.x.timeout)
         return max(float(self.settings.x.confirm_horizon), timeout + min(SETTLE_MARGIN, timeout))
 
-    def _rate_wait(self, exc: RateLimited, position: int, count: int) -> None:
+    def _rate_wait(self, exc: RateLimited, position: int, count: int, ledger: Ledger) -> None:
         """Wait for X's rate-limit reset before post `position` goes out again (the lease is kept alive meanwhile,
         run/lease.py). RateLimited, for the entry to wait for the reset instead, when the wait is longer than
         MAX_RATE_WAIT, after MAX_RATE_WAITS waits, or at a shutdown."""
@@ -220,16 +221,19 @@ class XPublisher:
         while (left := end - self.clock.time()) > 0:
             if self.should_stop():
                 raise exc  # the entry waits for the reset, no attempt used
+            _still_held(ledger, position)
             self.clock.sleep(min(WAIT_STEP, left))
         if self.should_stop():
             raise exc
 
-    def _wait(self, seconds: float, position: int) -> None:
-        """Sleep through the clock in short steps; a shutdown ends the wait before post `position`."""
+    def _wait(self, seconds: float, position: int, ledger: Ledger | None = None) -> None:
+        """Sleep through the clock in short steps; a shutdown ends the wait before post `position`, and so does the
+        loss of the entry's claim (ClaimLost: the ledger's heartbeat found another process holding it)."""
         end = self.clock.time() + max(0.0, seconds)
         while (left := end - self.clock.time()) > 0:
             if self.should_stop():
                 raise _Stopped(f"stopped before post {position} of the thread (shutdown); the next run finishes it")
+            _still_held(ledger, position)
             self.clock.sleep(min(WAIT_STEP, left))
 
     def _fallback(self, run: _Run, position: int, exc: ReplyForbidden) -> None:
@@ -285,6 +289,14 @@ class XPublisher:
 def model_made(thread: Thread) -> bool:
     """True when the thread's image came from a model (Hugging Face or a Gradio Space), not the cover or a card."""
     return thread.image.path is not None and thread.image.source in ("hf", "gradio")
+
+
+def _still_held(ledger: Ledger | None, position: int) -> None:
+    """ClaimLost when the ledger says its claim was lost (run/lease.py sets `lost`), so a wait ends at once; the fence
+    in the ledger's pending mark stops the send in any case."""
+    if ledger is not None and getattr(ledger, "lost", False):
+        raise ClaimLost(f"lost the claim on this entry while waiting to send post {position}: another bot process took "
+                        "it over after this one's lease ran out (store.lease_seconds); stopped, and sent nothing more")
 
 
 def _backoff(attempt: int) -> float:
