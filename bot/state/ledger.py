@@ -70,8 +70,8 @@ class StoreLedger:
                        AND claim_token = :t RETURNING key"""),
                     dict(u=now + self.claim.lease, f=self.feed, k=self.key, o=self.claim.owner, t=self.claim.token)).first()
                 if held is None:
-                    raise ClaimLost(f"lost the claim on this entry before {self.network} post {position}: another bot "
-                                    "process took it over after this one's lease ran out (store.lease_seconds); "
+                    raise ClaimLost(f"lost the claim on this entry before post {position} ({self.network}): another "
+                                    "bot process took it over after this one's lease ran out (store.lease_seconds); "
                                     "stopped, and sent nothing more")
             conn.execute(text(
                 """INSERT INTO tweets (feed, entry_key, network, position, pending_at) VALUES (:f, :k, :w, :p, :n)
