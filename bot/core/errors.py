@@ -124,6 +124,18 @@ class NoAnswer(PublishError):
     """A request went out and no usable answer came back (dropped, timed out, 5xx): it may have taken effect."""
 
 
+class ClaimLost(PublishError):
+    """This process no longer holds the entry's claim (another one took it after the lease ran out): it must send
+    nothing more for the entry, and record nothing of its outcome; the holder finishes the thread."""
+
+    def __init__(self, message: str = "", hint: str = "") -> None:
+        super().__init__(message or "lost the claim on this entry: another bot process took it over after this "
+                         "one's lease ran out (store.lease_seconds); stopped, and sent nothing more",
+                         hint or "nothing to do: the process that holds it now finishes the thread, posting nothing "
+                         "twice; if this happens often, the machine stalls longer than the lease: raise it",
+                         retryable=True)
+
+
 class BudgetExceeded(PublishError):
     """The thread does not fit what is left of the daily or monthly post budget."""
 

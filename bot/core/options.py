@@ -90,6 +90,7 @@ OPTIONS: tuple[Option, ...] = (
     O("x", "base_url", "str", "https://api.x.com", "X API base URL (for proxies and tests).", env_name="X_API_BASE_URL"),
     O("x", "timeout", "float", 30.0, "Seconds one X API request may take.", minimum=1, maximum=300),
     O("x", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection.", minimum=0, maximum=10),
+    O("x", "confirm_horizon", "float", 300.0, "Seconds after a post whose answer was lost during which the bot keeps looking for it on the account's timeline (with backoff) before it sends it again; X may show a new post late.", minimum=1, maximum=3600),
     O("x", "thread_mode", "choice", "reply", "How the posts of a thread are linked: reply (a real thread), quote (each quotes the one before), single (the first post only).", choices=("reply", "quote", "single")),
     O("x", "reply_fallback", "choice", "quote", "When X forbids a reply (403): quote the previous post, post nothing more (stop), or fail the entry.", choices=("quote", "stop", "fail")),
     O("x", "posts_per_day", "int", 17, "Most posts in any 24 hours (the legacy free tier allows 17); 0: no limit.", minimum=0),
@@ -107,7 +108,7 @@ OPTIONS: tuple[Option, ...] = (
     O("mastodon", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection (the Idempotency-Key makes them safe).", minimum=0, maximum=10),
     # [store]
     O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),
-    O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds before another process may take it over.", minimum=30),
+    O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds unless renewed; its holder renews it while it works (every sixth of it, at most every 10 s), and another process takes over only a claim left to run out.", minimum=1),
     # [daemon]
     O("daemon", "interval", "int", 900, "Seconds between polls of each feed.", minimum=30),
     O("daemon", "jitter", "int", 60, "Random seconds added to each poll, so feeds do not fire together.", minimum=0),

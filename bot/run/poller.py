@@ -11,7 +11,7 @@ from typing import Any, Callable
 from bot.feed import source as feed_stage
 from bot.output import record as output
 from bot.state import policy
-from bot.core.errors import BotError
+from bot.core.errors import BotError, ClaimLost
 from bot.run import review
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
@@ -158,6 +158,9 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
     except ClaimHeld:
         # Two workers overlapping (a deploy, cron and the daemon) is normal: the other one posts it.
         log.info("%s: %s: another bot process is publishing it; left to that process", url, name)
+        return 0
+    except ClaimLost as exc:  # taken over while this process waited past its lease: the holder finishes it
+        log.warning("%s: %s: %s", url, name, exc.message)
         return 0
     except BotError as exc:
         if _report_failure(url, entry, deps, exc):

@@ -137,6 +137,12 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             expires_at DOUBLE PRECISION NOT NULL)""",
         "CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at)",
     )),
+    # Fencing (issue 19): every claim or take-over of an entry adds one to its claim_token, and a holder proves it
+    # still holds the token in the same transaction that marks a post pending; a holder whose lease ran out and was
+    # taken over holds an older token, so it can neither mark, send, renew nor record an outcome.
+    (5, (
+        "ALTER TABLE entries ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]
