@@ -159,22 +159,29 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
     else:
         conn = HTTPConnection(address, port, timeout=min(timeout, left))
     expired = threading.Event()
+    sockets: list[Any] = []  # every socket the connection used, held here: see cut()
 
     def cut() -> None:
-        # The deadline passed while a read was blocked: shutting the socket down wakes that read at once.
+        # The deadline passed while a read was blocked: shutting the socket down wakes that read at once. The
+        # socket is the one kept in `sockets`, not conn.sock: on an answer with `Connection: close` (or HTTP/1.0)
+        # http.client's getresponse() hands the socket to the response and sets conn.sock to None.
         expired.set()
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        for sock in [*sockets, getattr(conn, "sock", None)]:
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     timer = threading.Timer(left, cut)
     timer.daemon = True
     timer.start()
     answered = False
     try:
+        conn.connect()
+        sockets.append(conn.sock)
+        if expired.is_set():  # the deadline passed while connecting, before the socket was kept
+            raise _expired(url, timeout)
         conn.request("GET", target, headers=headers, preload_content=False)
         response = conn.getresponse()
         answered = True
