@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
-from bot.core.errors import BotError
+from bot.core.errors import BotError, clip
 
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -138,9 +138,9 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
         parts = urlsplit(url)
         scheme, host, port = parts.scheme.lower(), parts.hostname or "", parts.port
     except ValueError as exc:
-        raise WebError("bad_url", f"{url[:120]!r} is not a valid address", "check the URL") from exc
+        raise WebError("bad_url", f"{clip(url, 120)!r} is not a valid address", "check the URL") from exc
     if scheme not in ("http", "https") or not host:
-        raise WebError("bad_url", f"{url[:120]!r} is not an http(s) address", "give an http:// or https:// URL")
+        raise WebError("bad_url", f"{clip(url, 120)!r} is not an http(s) address", "give an http:// or https:// URL")
     port = port or (443 if scheme == "https" else 80)
     address = _pick(host, port, guard)
     left = deadline - time.monotonic()

@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import errno
 
-import json
-from typing import TYPE_CHECKING, Iterable
-from urllib.parse import quote
+from typing import TYPE_CHECKING
+
+from bot.core import redaction
 
 if TYPE_CHECKING:  # records import nothing of errors; this is for annotations only
     from bot.core.records import ModelCall
 
-# Every secret value this process has read, in the shapes a server may echo it back in. Messages are redacted
-# against it where they are made: BotError, notes, the store's last_error, the files written and the CLI.
-_HIDDEN: set[str] = set()
-_ORDERED: list[str] = []
-
-
-def hide(values: Iterable[str]) -> None:
-    """Remember secret values, so that `redact` replaces them (as is, percent- or JSON-escaped) from now on."""
-    added = False
-    for value in values:
-        if not value or len(value) < 4:
-            continue
-        for shape in (value, quote(value, safe=""), quote(value), json.dumps(value)[1:-1]):
-            if shape not in _HIDDEN:
-                _HIDDEN.add(shape)
-                added = True
-    if added:
-        _ORDERED[:] = sorted(_HIDDEN, key=len, reverse=True)
-
-
-def redact(text: str) -> str:
-    """`text` with every secret value this process knows replaced by ***."""
-    for value in _ORDERED:
-        if value in text:
-            text = text.replace(value, "***")
-    return text
+# Every secret value this process has read, in the shapes a server may echo it back in (core/redaction.py). Messages
+# are redacted against it where they are made: BotError, notes, the store's last_error, the files written and the CLI;
+# an upstream's text is shortened only through `clip`, which redacts before it cuts.
+hide = redaction.hide
+redact = redaction.redact
+clip = redaction.clip
 
 
 class BotError(Exception):

@@ -18,6 +18,7 @@ from bot.core.options import BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTIONS, Opti
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+WHOLE_ONLY = ("DATABASE_URL", "BLUESKY_HANDLE")  # secrets whose pieces are not secret
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class Secrets:
     values: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        errors.hide(self.hidden())  # from now on every message this process makes is redacted against them
+        # From now on every message this process makes is redacted against them. A URL and a handle are hidden
+        # whole only: their pieces ("postgresql://", ".bsky.social") are ordinary text.
+        whole = {self.values.get(name, "") for name in WHOLE_ONLY}
+        errors.hide([v for v in self.hidden() if v in whole], pieces=False)
+        errors.hide([v for v in self.hidden() if v not in whole])
 
     def hidden(self) -> list[str]:
         """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is shown reshaped)."""

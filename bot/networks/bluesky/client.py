@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited
+from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 
 log = logging.getLogger("bot.bluesky")
@@ -167,7 +167,7 @@ class BlueskyClient:
 def _message(exc: Exception) -> str:
     content = getattr(getattr(exc, "response", None), "content", None)
     error, message = getattr(content, "error", ""), getattr(content, "message", "")
-    return f"{error}: {message}".strip(": ")[:200] or type(exc).__name__
+    return clip(f"{error}: {message}".strip(": "), 200) or type(exc).__name__
 
 
 def _header(exc: Exception, name: str) -> str:

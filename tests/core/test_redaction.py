@@ -1,0 +1,43 @@
+"""Redaction before any cut: wherever an upstream's echo is cut, and in whichever shape it echoed a secret (as is,
+base64, HTML-escaped, percent-encoded in either case), no run of 6 characters of the secret is left. The oracle is
+helpers/echo.py's list of the secret's pieces, computed by the test with the standard library."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.echo import FORMS, echo, leaks
+
+from bot.core import settings as config
+from bot.core.errors import BotError, clip, redact
+
+TOKEN = "Zq81kP0vYtLmN3xw7RbCj2HdF5sGaUe9WiTo4Yn+/="
+HANDLE = "writer.bsky.social"
+
+
+@pytest.fixture(autouse=True)
+def secrets() -> None:
+    config.load({"MASTODON_ACCESS_TOKEN": TOKEN, "BLUESKY_HANDLE": HANDLE,
+                 "DATABASE_URL": "postgresql://bot:Pw9xLq2Zr7Kc@127.0.0.1:5432/bot"}, dotenv=None)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_cut_anywhere_in_an_echo_leaves_no_piece_of_the_secret(form: str) -> None:
+    text = "Mastodon refused posting: " + echo(f"Authorization: Bearer {TOKEN}", form, times=3)
+    for limit in range(1, len(text) + 1):
+        kept = clip(text, limit)
+        assert len(kept) <= limit + 3 and leaks(TOKEN, kept) == [], (limit, kept)
+    assert leaks(TOKEN, str(BotError(text))) == []
+
+
+def test_a_secret_an_upstream_cut_itself_is_removed_where_it_ends_a_word() -> None:
+    for n in range(6, len(TOKEN)):
+        assert leaks(TOKEN, redact(f"proxy said: Bearer {TOKEN[:n]}… (truncated)")) == [], n
+        assert leaks(TOKEN, redact(f"…{TOKEN[-n:]} was refused")) == [], n
+
+
+def test_ordinary_text_and_a_handle_or_database_url_around_it_are_kept() -> None:
+    said = "supported: postgres:// or postgresql://; an access token from writer.bsky.social's settings"
+    assert redact(said) == said.replace(HANDLE, "***")  # the handle whole is hidden; its pieces are words
+    assert redact("database error on postgresql://bot:***@127.0.0.1:5432/bot") == \
+        "database error on postgresql://bot:***@127.0.0.1:5432/bot"
+    assert clip("a short message", 200) == "a short message"
