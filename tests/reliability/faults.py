@@ -13,7 +13,8 @@ from typing import Any, Callable
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security")
-MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_secrets")
+MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_secrets",
+           "test_faults_networks")
 
 
 @dataclass(frozen=True)
