@@ -116,30 +116,37 @@ def _long_pieces(text: str) -> str:
     return "".join(out) + text[i:]
 
 
-def _tail(text: str, least: int) -> int:
-    """The length of the longest end of `text` (at least `least` long) that begins some secret; 0 when none."""
+def _tail(text: str, least: int, words: bool = False) -> int:
+    """The length of the longest end of `text` (at least `least` long) that begins some secret; 0 when none. With
+    `words`, an end that is a plain lower-case word ("mastodon") does not count: a secret may begin with one."""
     for n in range(len(text), least - 1, -1):
-        if text[len(text) - n:] in _PREFIXES:
+        piece = text[len(text) - n:]
+        if piece in _PREFIXES and not (words and _plain(piece)):
             return n
     return 0
 
 
-def _head(text: str, least: int) -> int:
+def _head(text: str, least: int, words: bool = False) -> int:
     """The length of the longest start of `text` (at least `least` long) that ends some secret; 0 when none."""
     for n in range(len(text), least - 1, -1):
-        if text[:n] in _SUFFIXES:
+        piece = text[:n]
+        if piece in _SUFFIXES and not (words and _plain(piece)):
             return n
     return 0
+
+
+def _plain(piece: str) -> bool:
+    return piece.isascii() and piece.isalpha() and piece.islower()
 
 
 def _trim(word: str, least: int) -> str:
     """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked."""
     if len(word) < least or word == MASK:
         return word
-    tail = _tail(word, least)
+    tail = _tail(word, least, words=True)
     if tail:
         word = word[:len(word) - tail] + MASK
-    head = _head(word, least)
+    head = _head(word, least, words=True)
     if head:
         word = MASK + word[head:]
     return word
