@@ -202,6 +202,11 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
     finally:
         timer.cancel()
         conn.close()
+        for sock in sockets:  # the one a `Connection: close` answer took over from conn
+            try:
+                sock.close()
+            except OSError:
+                pass
 
 
 def _read(response: Any, url: str, max_bytes: int, expired: threading.Event) -> bytes:
