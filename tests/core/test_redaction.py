@@ -41,3 +41,41 @@ def test_ordinary_text_and_a_handle_or_database_url_around_it_are_kept() -> None
     assert redact("database error on postgresql://bot:***@127.0.0.1:5432/bot") == \
         "database error on postgresql://bot:***@127.0.0.1:5432/bot"
     assert clip("a short message", 200) == "a short message"
+
+
+APP_PASSWORD = "k2vq-7xrm-p4dz-w9tb"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_network_and_the_model_cut_their_upstream_echo_clean(form: str) -> None:
+    """Each place that shortens an upstream's error (Mastodon 200, X 300, Bluesky 200, a model server 120 characters)
+    leaves no piece of the secret the upstream echoed, wherever its cut falls."""
+    import json
+    from types import SimpleNamespace
+
+    import requests
+
+    from bot.networks.bluesky.client import _message
+    from bot.networks.mastodon.client import _detail
+    from bot.networks.x.session import failure
+    from bot.writing.model import _said
+
+    config.load({"MASTODON_ACCESS_TOKEN": TOKEN, "BLUESKY_APP_PASSWORD": APP_PASSWORD, "X_ACCESS_TOKEN": TOKEN[::-1],
+                 "BOT_LLM_API_KEY": TOKEN[5:] + "Qx"}, dotenv=None)
+    for shift in range(0, 40, 3):  # moves the echo against each cut
+        pad = "p" * shift
+        said = {name: pad + echo(value, form, times=20) for name, value in (
+            ("mastodon", TOKEN), ("bluesky", APP_PASSWORD), ("x", TOKEN[::-1]), ("model", TOKEN[5:] + "Qx"))}
+        x_answer = requests.Response()
+        x_answer.status_code, x_answer._content = 400, json.dumps({"detail": said["x"]}).encode()
+        shown = {
+            "mastodon": _detail(Exception("Mastodon API returned error", 422, "Unprocessable", said["mastodon"])),
+            "bluesky": _message(SimpleNamespace(response=SimpleNamespace(content=SimpleNamespace(
+                error="InvalidRequest", message=said["bluesky"])))),  # type: ignore[arg-type]
+            "x": str(failure(x_answer, "posting tweet 1")),
+            "model": _said(SimpleNamespace(response=SimpleNamespace(text=said["model"]))),
+        }
+        secrets = {"mastodon": TOKEN, "bluesky": APP_PASSWORD, "x": TOKEN[::-1], "model": TOKEN[5:] + "Qx"}
+        for name, text in shown.items():
+            assert "bad request" in text or shift > 0, (name, text)
+            assert leaks(secrets[name], text) == [], (name, shift, text)
