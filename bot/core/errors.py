@@ -36,6 +36,7 @@ _SUFFIXES: set[str] = set()  # every end
 _GRAMS: set[str] = set()  # every run of ANYWHERE characters inside them
 _WORD = re.compile(r"[A-Za-z0-9!#$%&*+\-./:;=?@\\^_~]+")  # a token-like run of ASCII: where an upstream cut ends
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+_ANY_CASE: dict[str, re.Pattern[str]] = {}  # percent-encoded shapes, their hex in any mix of cases
 
 
 def shapes(value: str) -> list[str]:
@@ -73,6 +74,12 @@ def hide(values: Iterable[str], *, pieces: bool = True) -> None:
                 _PREFIXES.update(shape[:n] for n in range(EDGE, len(shape)))
                 _SUFFIXES.update(shape[-n:] for n in range(EDGE, len(shape)))
                 _GRAMS.update(shape[i:i + ANYWHERE] for i in range(len(shape) - ANYWHERE + 1))
+        for encoded in (quote(value, safe=""), quote(value), quote_plus(value)):
+            if "%" in encoded and encoded not in _ANY_CASE:
+                parts = re.split(r"(%[0-9A-F]{2})", encoded)
+                _ANY_CASE[encoded] = re.compile("".join(
+                    "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in part[1:])
+                    if _PERCENT.fullmatch(part) else re.escape(part) for part in parts))
     if added:
         _ORDERED[:] = sorted(_SHAPES, key=len, reverse=True)
 
@@ -83,6 +90,9 @@ def redact(text: str) -> str:
     for value in _ORDERED:
         if value in text:
             text = text.replace(value, MASK)
+    if "%" in text:
+        for pattern in _ANY_CASE.values():
+            text = pattern.sub(MASK, text)
     if not _PIECES:
         return text
     text = _long_pieces(text)

@@ -79,3 +79,11 @@ def test_every_network_and_the_model_cut_their_upstream_echo_clean(form: str) ->
         for name, text in shown.items():
             assert "bad request" in text or shift > 0, (name, text)
             assert leaks(secrets[name], text) == [], (name, shift, text)
+
+
+def test_a_percent_encoded_echo_in_mixed_case_is_hidden() -> None:
+    from urllib.parse import quote
+
+    encoded = quote(TOKEN, safe="")  # %2B%2F%3D at the end
+    mixed = encoded.replace("%2B", "%2b").replace("%3D", "%3d")
+    assert leaks(TOKEN, redact(f"token={mixed}&x=1")) == [] and TOKEN[:8] not in redact(f"token={mixed}")
