@@ -283,6 +283,13 @@ def _handler(x: XServer) -> type[BaseHTTPRequestHandler]:
                                                                      "Service Unavailable"))
             if kind == "reply403":
                 return self.answer(method, route, 403, problem(403, "Forbidden", REPLY_LIMITED))
+            if kind.startswith("echo400:"):  # the OAuth key and token many times, shaped (helpers/echo.py)
+                from helpers.echo import echo
+
+                auth = dict(re.findall(r'(oauth_consumer_key|oauth_token)="([^"]*)"', self.headers.get("Authorization", "")))
+                said = echo(f"key={auth.get('oauth_consumer_key', '')} token={auth.get('oauth_token', '')}",
+                            kind[len("echo400:"):], times=6)
+                return self.answer(method, route, 400, problem(400, "Invalid Request", said))
             if kind == "echo400":  # a proxy that repeats the request in its error: the OAuth header is in it
                 said = "; ".join(f"{k}: {v}" for k, v in self.headers.items() if k.lower() == "authorization")
                 return self.answer(method, route, 400, problem(400, "Invalid Request", f"bad request ({said})"))

@@ -4,20 +4,20 @@ database and schedule (daemon.describe)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 from bot.core.settings import DEFAULT_CONFIG, Settings
 from bot.feed import source as feed_source
-from bot.core.errors import BotError
-from bot.core.errors import AuthError, BotError
+from bot.core.errors import AuthError, BotError, StoreError
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.bluesky.client import BlueskyClient
-from bot.state.database import describe_database
+from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
 from bot.run.daemon import describe
 
@@ -127,11 +127,33 @@ def _store(settings: Settings) -> str:
     store = Store.open_existing(url, settings)  # a check reads: it creates no file and no schema
     if store is None:
         where = describe_database(url, settings)
+        unusable = _sqlite_unusable(url, settings)
+        if unusable:
+            raise StoreError(unusable, "point store.sqlite_path (or DATABASE_URL=sqlite:///PATH) at a file the bot may create")
         return f"{where}: nothing recorded yet (the first `bot post` or `bot run` creates it)"
     try:
         return store.health()
     finally:
         store.close()
+
+
+def _sqlite_unusable(url: str | None, settings: Settings) -> str:
+    """Why the SQLite file cannot be created where the settings put it ("" when it can, or for another database)."""
+    from sqlalchemy.engine import make_url
+
+    full = normalise_url(url, settings.store.sqlite_path)
+    database = make_url(full).database if full.startswith("sqlite") else ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return ""
+    path = Path(database).expanduser()
+    if path.exists() and not path.is_file():
+        return f"the SQLite database {path} is a directory, not a file"
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"the SQLite database {path} cannot be created: {folder} is a file, not a folder"
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        return f"the SQLite database {path} cannot be created: the folder {folder} is not writable"
+    return ""
 
 
 def _feed(settings: Settings, url: str) -> str:

@@ -20,7 +20,7 @@ from bot.run import daemon
 from bot.core.clock import SystemClock
 from bot.run.poller import poll_feed
 from bot.cli.render import console
-from bot.core.errors import BotError, redact
+from bot.core.errors import BotError, redact, clip
 from bot.run.notify import notify_waiting
 from bot.run.publishing import thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso
@@ -191,7 +191,7 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
         r = row["review"]
         note = f"draft {r['draft']} {r['state']} via {r['via']}" + (f"; {row['last_error']}" if row["last_error"] else "") \
             if r else row["last_error"]
-        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), redact(note)[:60])
+        table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), clip(note, 60))
     console().print(table)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bot.core.options import BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTIONS, Opti
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+WHOLE_ONLY = ("DATABASE_URL", "BLUESKY_HANDLE")  # secrets whose pieces are not secret
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,11 @@ class Secrets:
     values: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        errors.hide(self.hidden())  # from now on every message this process makes is redacted against them
+        # From now on every message this process makes is redacted against them. A URL and a handle are hidden
+        # whole only: their pieces ("postgresql://", ".bsky.social") are ordinary text.
+        whole = {self.values.get(name, "") for name in WHOLE_ONLY}
+        errors.hide([v for v in self.hidden() if v in whole], pieces=False)
+        errors.hide([v for v in self.hidden() if v not in whole])
 
     def hidden(self) -> list[str]:
         """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is shown reshaped)."""
@@ -111,10 +117,13 @@ def parse_value(option: Option, raw: Any, where: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             value: float = int(str(raw).strip()) if option.type == "int" else float(str(raw).strip())
+            if not math.isfinite(value):  # nan passes every comparison; inf overflows a timer or a datetime later
+                low, high = _bound(option.minimum), _bound(option.maximum)
+                raise ConfigError(f"{what} is {raw}, not a finite number", f"set it to a number from {low} to {high}")
             if option.minimum is not None and value < option.minimum:
-                raise ConfigError(f"{what} is {raw}, below the least allowed {option.minimum:g}", f"set it to {option.minimum:g} or more")
+                raise ConfigError(f"{what} is {raw}, below the least allowed {_bound(option.minimum)}", f"set it to {_bound(option.minimum)} or more")
             if option.maximum is not None and value > option.maximum:
-                raise ConfigError(f"{what} is {raw}, above the most allowed {option.maximum:g}", f"set it to {option.maximum:g} or less")
+                raise ConfigError(f"{what} is {raw}, above the most allowed {_bound(option.maximum)}", f"set it to {_bound(option.maximum)} or less")
             return value
         if option.type == "choice":
             text = str(raw).strip()
@@ -197,6 +206,13 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path
     _check_together(values)
     secrets = Secrets(MappingProxyType({k: env[k].strip() for k in SECRETS if env.get(k, "").strip()}))
     return Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file)
+
+
+def _bound(limit: float | None) -> str:
+    """A limit as a user writes it: 604800, not 6.048e+05."""
+    if limit is None:
+        return "any"
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
 
 
 def _check_together(values: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.core import download
-from bot.core.errors import EntryNotFound, FeedError
+from bot.core.errors import EntryNotFound, FeedError, clip
 from bot.core.records import Entry, FeedResult
 
 SAMPLE_FEED = Path(__file__).resolve().parent.parent / "data" / "sample_feed.xml"
@@ -226,7 +226,7 @@ def _harmless(exc: Any) -> bool:
 
 def _first_line(exc: Any) -> str:
     text = str(exc or "unknown error").strip().splitlines()
-    return text[0][:160] if text else "unknown error"
+    return clip(text[0], 160) if text else "unknown error"
 
 
 def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> FeedError:

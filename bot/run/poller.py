@@ -11,7 +11,7 @@ from typing import Any, Callable
 from bot.feed import source as feed_stage
 from bot.output import record as output
 from bot.state import policy
-from bot.core.errors import BotError, ClaimLost
+from bot.core.errors import BotError, ClaimLost, clip
 from bot.run import review
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
@@ -104,7 +104,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
         posted += _publish_one(entry, url, deps, out_root, should_stop, failed)
     if failed:
         raise EntriesFailed(f"{len(failed)} entr{'y' if len(failed) == 1 else 'ies'} failed to publish: "
-                            + "; ".join(failed)[:300], "the lines above say why; `bot history` lists them")
+                            + clip("; ".join(failed), 300), "the lines above say why; `bot history` lists them")
     return posted
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from bot.feed import article as article_stage
 from bot.state import policy
-from bot.core.errors import BotError, BudgetExceeded, ClaimLost, DuplicateContent, PublishError, RateLimited, is_local
+from bot.core.errors import BotError, BudgetExceeded, ClaimLost, DuplicateContent, PublishError, RateLimited, is_local, clip
 from bot.core.records import Draft, Entry, Image, NetworkThread, PostedThread, Thread, Tweet, WriterInfo
 from bot.output.record import thread_record
 from bot.run.lease import Heartbeat
@@ -231,7 +231,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             # keeps what it posted); only when every failure is for good does the first one's status stand.
             decisive = next((e for _, e in failures if getattr(e, "retryable", True)), failures[0][1])
             outcome.classify(decisive, thread, ledgers.get("x"), deps, store, feed, entry.key)
-            outcome.error = "; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures)[:500]
+            outcome.error = clip("; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures), 500)
             if not any(p.published for p in parts):
                 raise failures[0][1]
         elif posted.complete:
@@ -242,7 +242,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         else:
             outcome.status = "truncated"  # x.reply_fallback = stop: ends here until `bot retry`
         if not posted.complete and not failures:
-            outcome.error = "; ".join(posted.notes)[:500]
+            outcome.error = clip("; ".join(posted.notes), 500)
         return thread, posted
     except BaseException as exc:
         if not outcome.error:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from bot.core.errors import ClaimLost, StoreError, StoreGone, redact
+from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
 from bot.core.records import ModelCall, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
@@ -253,7 +253,7 @@ class Store:
             f"""UPDATE entries SET claimed_by = NULL, lease_until = NULL, status = :s, last_error = :e,
                    next_attempt = :na, attempts = attempts + :a, cost = COALESCE(:c, cost), updated_at = :n
                WHERE feed = :f AND key = :k AND {held} RETURNING key""",
-            s=status, e=redact(error)[:500], na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key,
+            s=status, e=clip(error, 500), na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key,
             o=owner, t=token))
 
     @_guard

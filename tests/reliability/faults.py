@@ -13,8 +13,9 @@ from typing import Any, Callable
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security", "Review page")
-MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_secrets",
-           "test_faults_claims", "test_faults_web", "test_faults_flood")
+# Rows of one area come in this order of modules (test_faults_networks before test_faults_secrets: both add Security rows).
+MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_claims",
+           "test_faults_networks", "test_faults_secrets", "test_faults_web", "test_faults_flood")
 
 
 @dataclass(frozen=True)

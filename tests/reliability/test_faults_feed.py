@@ -103,3 +103,24 @@ def test_scripts_and_styles_never_reach_a_tweet(world: World) -> None:
     text = "\n".join(world.texts())
     for code in ("alert", "color:red", "steal()", "evil-prize", "enable javascript"):
         assert code not in text
+
+
+TRICKLED = [("keep-alive", {}), ("Connection: close", {"Connection": "close"})]
+
+
+@fault("Feed", "a feed sent at a byte a second after its headers, on a kept-alive connection and with "
+       "`Connection: close` (http.client drops its socket reference on such an answer)",
+       "`bot post` ends within feed.timeout plus a little, with one line saying the feed did not finish in time",
+       cases=len(TRICKLED))
+@pytest.mark.parametrize(("mode", "headers"), TRICKLED, ids=[t[0] for t in TRICKLED])
+def test_a_trickled_feed_ends_at_the_whole_download_deadline(world: World, mode: str, headers: dict[str, str]) -> None:
+    import time
+
+    world.feeds.route("/trickle", GOOD, trickle=1.0, headers=headers)
+    started = time.monotonic()
+    result = world.cli(["post", "--dry-run", "--out", str(world.tmp / "out")], [world.feeds.url("/trickle")],
+                       BOT_FEED_TIMEOUT="2")
+    took = time.monotonic() - started
+    no_leaks(result.stdout, result.stderr)
+    assert result.returncode != 0 and "did not finish sending the feed within 2 s" in result.stderr, result.stderr
+    assert took < 2 + 4, (mode, took)  # feed.timeout, plus the bot's own start

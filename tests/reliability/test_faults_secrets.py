@@ -12,6 +12,7 @@ import pytest
 
 from faults import fault
 from feedserver import FeedServer
+from helpers.echo import FORMS, leaks
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from llmserver import LLMServer
 from xserver import CREDENTIALS, XServer
@@ -116,3 +117,77 @@ def test_a_cover_url_aimed_inside_is_never_fetched(world: tuple[World, LLMServer
     assert len(refused) == 1 and ("loopback" in refused[0] or "link-local" in refused[0]), result.stderr[-2000:]
     assert len(w.x.posts) == 3 and w.x.media, result.stderr[-3000:]  # posted once, with the title card
     no_leaks(result.stdout, result.stderr)
+
+
+# Secrets with no word in them (a piece of "consumer" is ordinary text), the model key with characters every
+# encoding changes, so each echoed shape of it differs from the others.
+ECHO_KEY = "fk+LLM/key=echo&4242<ok>Zt9q"
+X_KEYS = {"X_API_KEY": "Qv7mZp2KxR9tLw4NbE", "X_API_SECRET": "Hs8dJf3GkT6yUb1VcX5nMq0WeR2aZp",
+          "X_ACCESS_TOKEN": "1000-Bn4Vc7Xz2Lk9Jh5Gf8DsYq", "X_ACCESS_TOKEN_SECRET": "Pq3Wr6Ty9Ui2Op5As8Df1Gh4Jk7Lz"}
+MASTODON_TOKEN = "Mq7vR2xKp9LwT4zN8cYb3HfJ6dGs0Ae"
+
+
+def _no_pieces(secrets: dict[str, str], *outputs: str) -> None:
+    for name, value in secrets.items():
+        assert leaks(value, *outputs) == [], f"pieces of {name} were written"
+
+
+@fault("Security", "a model server whose error repeats the Authorization header many times over (as is, base64, "
+       "HTML-escaped, lower-case percent-encoded), so the bot's 120-character cut of it falls inside the key",
+       "no run of 6 characters of BOT_LLM_API_KEY, in any of those shapes, in stderr, stdout or any file written",
+       cases=len(FORMS))
+@pytest.mark.parametrize("form", FORMS)
+def test_a_cut_model_echo_leaves_no_piece_of_the_key(world: tuple[World, LLMServer], form: str) -> None:
+    w, llm = world
+    llm.default = lambda body: f"echo:{form}"  # type: ignore[assignment]
+    result = w.cli(["post", "--dry-run", "--feed", w.feeds.url("/feed"), "--out", str(w.tmp / "out")], [],
+                   BOT_LLM_API_KEY=ECHO_KEY)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any(ECHO_KEY in r.headers.get("authorization", "") for r in llm.chats())
+    assert "bad request" in result.stdout + result.stderr  # the echo is reported…
+    _no_pieces({"BOT_LLM_API_KEY": ECHO_KEY}, everything_written(w, result.stdout, result.stderr))  # …cut clean
+
+
+@fault("Security", "X answering 400 with the request's OAuth header repeated (as is, base64, HTML-escaped, lower-case "
+       "percent-encoded) to a post and to `bot check`'s GET /2/users/me, so the 300-character cut falls in a credential",
+       "no run of 6 characters of an X credential in stderr, last_error, `bot history --json` or `bot check`",
+       cases=len(FORMS))
+@pytest.mark.parametrize("form", FORMS)
+def test_a_cut_x_echo_leaves_no_piece_of_a_credential(world: tuple[World, LLMServer], form: str) -> None:
+    feeds_server = world[0].feeds
+    with XServer(keys=X_KEYS) as x:
+        w = World(world[0].tmp, feeds_server, x, env={**world[0].env, **X_KEYS})
+        for _ in range(3):
+            w.x.fault("POST /2/tweets", f"echo400:{form}")
+        feeds = [w.feeds.url("/feed")]
+        result = w.once(feeds, BOT_WRITER_BACKEND="extractive")
+        history = w.cli(["history", "--json"], feeds)
+        rows = json.loads(history.stdout)
+        assert "bad request" in rows[0]["last_error"], rows
+        w.x.fault("GET /2/users/me", f"echo400:{form}")
+        check = w.cli(["check"], feeds, BOT_WRITER_BACKEND="extractive")
+    assert check.returncode == 1 and "bad request" in check.stdout + check.stderr, check.stdout + check.stderr
+    _no_pieces(X_KEYS, everything_written(w, result.stdout, result.stderr, history.stdout, history.stderr,
+                                               check.stdout, check.stderr))
+
+
+@fault("Security", "Mastodon answering 422 with the Authorization header repeated (as is, base64, HTML-escaped, "
+       "lower-case percent-encoded), so the 200-character cut of its error falls inside the token",
+       "no run of 6 characters of MASTODON_ACCESS_TOKEN in stderr, last_error or `bot history --json`",
+       cases=len(FORMS))
+@pytest.mark.parametrize("form", FORMS)
+def test_a_cut_mastodon_echo_leaves_no_piece_of_the_token(world: tuple[World, LLMServer], form: str) -> None:
+    from mastodonserver import MastodonServer
+
+    w, _llm = world
+    with MastodonServer(token=MASTODON_TOKEN) as masto:
+        for _ in range(3):
+            masto.fault("POST /api/v1/statuses", f"echo:{form}")
+        feeds = [w.feeds.url("/feed")]
+        env = dict(BOT_WRITER_BACKEND="extractive", BOT_NETWORKS="mastodon", MASTODON_BASE_URL=masto.url,
+                   MASTODON_ACCESS_TOKEN=MASTODON_TOKEN)
+        result = w.once(feeds, **env)
+        history = w.cli(["history", "--json"], feeds, **env)
+    assert "bad request" in result.stderr + history.stdout, result.stderr[-2000:]
+    _no_pieces({"MASTODON_ACCESS_TOKEN": MASTODON_TOKEN},
+               everything_written(w, result.stdout, result.stderr, history.stdout, history.stderr))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited
+from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 
 log = logging.getLogger("bot.mastodon")
@@ -174,4 +174,4 @@ def _status(exc: Exception) -> int:
 
 def _detail(exc: Exception) -> str:
     args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
-    return str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc)[:200]
+    return clip(str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc), 200)
