@@ -108,7 +108,8 @@ class MastodonPublisher:
                 media = self._upload(thread) if position == 1 else ""
                 ledger.pending(position)
                 status = self.client.post(texts[position - 1], idempotency_key(thread, position), prev,
-                                          [media] if media else [], self.settings.mastodon.visibility)
+                                          [media] if media else [], self.settings.mastodon.visibility,
+                                          fence=lambda p=position: ledger.pending(p))  # a retry is proved too
             post = PublishedTweet(position, str(status["id"]), media, "mastodon", str(status.get("url") or ""))
             ledger.record(post)
             published[position] = post
