@@ -10,6 +10,7 @@ latest statuses, by its text and the status it replies to, and adopted when foun
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -109,7 +110,7 @@ class MastodonPublisher:
                 ledger.pending(position)
                 status = self.client.post(texts[position - 1], idempotency_key(thread, position), prev,
                                           [media] if media else [], self.settings.mastodon.visibility,
-                                          fence=lambda p=position: ledger.pending(p))  # a retry is proved too
+                                          fence=functools.partial(ledger.pending, position))  # a retry is proved too
             post = PublishedTweet(position, str(status["id"]), media, "mastodon", str(status.get("url") or ""))
             ledger.record(post)
             published[position] = post
