@@ -13,9 +13,11 @@ from bot.output import record as output
 from bot.state import policy
 from bot.core.errors import BotError, ClaimLost, clip
 from bot.run import review
+from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
 from bot.state.drafts import entry_from_json
+from bot.state.ledger import Claim
 
 log = logging.getLogger("bot.poller")
 
@@ -117,9 +119,13 @@ def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[st
 
 def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     store, clock = deps.db, deps.clock
-    if not store.claim(url, entry.key, OWNER, deps.settings.store.lease_seconds, clock.time()):
+    lease = float(deps.settings.store.lease_seconds)
+    token = store.claim(url, entry.key, OWNER, lease, clock.time())
+    if not token:
         return  # another process is preparing it
     status, error, retry_at = "draft", "", None
+    # Renewed while the model writes, so a slow model does not let another process write (and pay for) it again.
+    heartbeat = Heartbeat(store, url, entry.key, Claim(OWNER, int(token), lease), clock).start()
     try:
         review.prepare_draft(entry, url, deps, output.prepare_dir(entry_dir(out_root, entry.key)), "daemon", OWNER)
     except BotError as exc:
@@ -129,8 +135,9 @@ def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: lis
         log.error("%s: %s: could not prepare a draft: %s", url, entry.title or entry.key, exc)
         failed.append(entry.title or entry.key)
     finally:
+        heartbeat.stop()
         store.release(url, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
-                      count_attempt=status == "failed")
+                      count_attempt=status == "failed", token=int(token))
 
 
 def _why_not_now(deps: Deps) -> str:

@@ -78,6 +78,12 @@ class StoreLedger:
                    ON CONFLICT (feed, entry_key, network, position) DO UPDATE SET pending_at = :n"""),
                 dict(f=self.feed, k=self.key, w=self.network, p=position, n=now))
 
+    @_guard
+    def refused(self, position: int) -> None:
+        """The network refused this position's request (a 429: nothing made), so it is pending no more; durable on return."""
+        self.store._exec("""UPDATE tweets SET pending_at = NULL WHERE feed = :f AND entry_key = :k AND network = :w
+                            AND position = :p AND tweet_id IS NULL""", f=self.feed, k=self.key, w=self.network, p=position)
+
     def pending_positions(self) -> set[int]:
         """Positions whose request went out with no recorded answer."""
         return set(self.pending_times())

@@ -257,16 +257,18 @@ class Store:
             o=owner, t=token))
 
     @_guard
-    def save_plan(self, feed: str, key: str, plan: dict[str, Any], claim: Claim | None = None) -> None:
+    def save_plan(self, feed: str, key: str, plan: dict[str, Any], claim: Claim | None = None, first: bool = False) -> bool:
         """Keep the prepared thread, so a resumed run posts exactly the same text; under `claim`, only while it is
-        still held (ClaimLost otherwise: a holder that was taken over never replaces the thread being posted)."""
-        held = " AND claimed_by = :o AND claim_token = :t" if claim is not None else ""
+        still held (ClaimLost otherwise: a holder that was taken over never replaces the thread being posted); with
+        `first`, only when the entry has none yet (False: another process's thread, perhaps reviewed, stays)."""
+        held = (" AND claimed_by = :o AND claim_token = :t" if claim is not None else "") + (" AND plan IS NULL" if first else "")
         saved = self._run(f"UPDATE entries SET plan = :p WHERE feed = :f AND key = :k{held} RETURNING key",
                           p=json.dumps(plan, ensure_ascii=False), f=feed, k=key,
                           o=claim.owner if claim else None, t=claim.token if claim else None)
         if claim is not None and not saved:
             raise ClaimLost("lost the claim on this entry while its thread was written: another bot process took it "
                             "over after this one's lease ran out (store.lease_seconds); stopped, and sent nothing")
+        return bool(saved)
 
     @_guard
     def load_plan(self, feed: str, key: str) -> dict[str, Any] | None:

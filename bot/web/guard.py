@@ -106,19 +106,34 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         self._watch()
 
+    def pause_writing(self) -> None:
+        """The client stopped reading its answer (a full send buffer): it waits on the client too, so the deadline and
+        the cap's dropping apply, else a few hundred clients that never read would hold the page's every connection."""
+        super().pause_writing()
+        if self.waiting_since is None and self.transport is not None and not self.transport.is_closing():
+            self.waiting_since = time.monotonic()
+            self.deadline = self.loop.call_later(self.limits.request_timeout, self._too_slow)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._unwatch()
+        self._watch()
+
     def drop(self, answer: bytes) -> None:
         """Close at once, with `answer` when no response has begun."""
         self.limits.open.discard(self)
         self._unwatch()
-        if not self.transport.is_closing():
+        if self.flow.write_paused:  # an answer the client does not read: close() would wait for it to be read
+            self.transport.abort()
+        elif not self.transport.is_closing():
             if self.cycle is None or not self.cycle.response_started:
                 self.transport.write(answer)
             self.transport.close()
 
     def _watch(self) -> None:
         """Start the deadline when we wait on the client (a request not fully received); stop it otherwise."""
-        if self.transport is None or self.transport.is_closing():
-            return
+        if self.transport is None or self.transport.is_closing() or self.flow.write_paused:
+            return  # a stalled answer is watched from pause_writing
         if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
             if self.waiting_since is None:
                 self.waiting_since = time.monotonic()
@@ -134,7 +149,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def _too_slow(self) -> None:
         self.deadline = None
-        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) or self.flow.write_paused:
             self.limits.quiet.warn(log, "review page: dropping clients that take over %g s to send a request",
                                    self.limits.request_timeout)
             self.drop(_TIMEOUT_ANSWER)

@@ -197,3 +197,58 @@ def test_a_wait_ends_as_soon_as_the_claim_is_known_lost(x: XServer, hooked: Hook
     with pytest.raises(ClaimLost):
         publisher(x, hooked).publish(thread, ledger)
     assert hooked.time() - start < 15 and len(x.posts) == 1
+
+
+def test_a_mastodon_status_waiting_out_a_429_is_fenced_again(store: Store, hooked: HookedClock, tmp_path: Path) -> None:
+    """Mastodon's client waits out a short 429 itself and sends the status again: that second send is proved too, so a
+    process whose claim was taken during the wait sends nothing (a server without Idempotency-Key would post twice)."""
+    import dataclasses
+
+    from mastodonserver import TOKEN, MastodonServer
+
+    from bot.core.records import NetworkThread, Tweet
+    from bot.networks.mastodon.thread import MastodonPublisher
+
+    thread = make_thread(image=png(tmp_path / "card.png"))
+    thread = dataclasses.replace(thread, networks=(NetworkThread("mastodon", tuple(Tweet(t, len(t)) for t in TEXTS),
+                                                                 500),))
+    key = thread.article.entry.key
+    store.upsert_entries(FEED, [thread.article.entry], "new", hooked.time())
+    a = Claim("host-a:1:aaaa", store.claim(FEED, key, "host-a:1:aaaa", LEASE, hooked.time()), LEASE)
+    with MastodonServer(clock=hooked.time) as masto:
+        settings = settings_for("http://127.0.0.1:9", {"MASTODON_ACCESS_TOKEN": TOKEN, "MASTODON_BASE_URL": masto.url})
+        ledger = store.ledger(FEED, key, now=hooked.time, network="mastodon", claim=a)
+        masto.fault("POST /api/v1/statuses", "")
+        masto.fault("POST /api/v1/statuses", "429")  # status 2: the reset is 30 s away
+        start = hooked.time()
+        hooked.at(start + 10, lambda: store.claim(FEED, key, "host-b:2:bbbb", LEASE, hooked.time() + LEASE + 1))
+        with pytest.raises(ClaimLost):
+            MastodonPublisher(settings, hooked).publish(thread, ledger)
+        assert [s["text"] for s in masto.statuses] == [TEXTS[0]]
+
+
+def test_a_mastodon_429_wait_ends_when_the_claim_is_known_lost(store: Store, hooked: HookedClock, tmp_path: Path) -> None:
+    """The heartbeat marks the ledger lost: the Mastodon client's 429 wait ends then (ClaimLost), not at the reset."""
+    import dataclasses
+
+    from mastodonserver import TOKEN, MastodonServer
+
+    from bot.core.records import NetworkThread, Tweet
+    from bot.networks.mastodon.thread import MastodonPublisher
+
+    thread = make_thread(image=png(tmp_path / "card.png"))
+    thread = dataclasses.replace(thread, networks=(NetworkThread("mastodon", tuple(Tweet(t, len(t)) for t in TEXTS),
+                                                                 500),))
+    key = thread.article.entry.key
+    store.upsert_entries(FEED, [thread.article.entry], "new", hooked.time())
+    a = Claim("host-a:1:aaaa", store.claim(FEED, key, "host-a:1:aaaa", LEASE, hooked.time()), LEASE)
+    with MastodonServer(clock=hooked.time) as masto:
+        settings = settings_for("http://127.0.0.1:9", {"MASTODON_ACCESS_TOKEN": TOKEN, "MASTODON_BASE_URL": masto.url})
+        ledger = store.ledger(FEED, key, now=hooked.time, network="mastodon", claim=a)
+        masto.fault("POST /api/v1/statuses", "")
+        masto.fault("POST /api/v1/statuses", "429")  # status 2: the reset is 30 s away
+        start = hooked.time()
+        hooked.at(start + 10, lambda: setattr(ledger, "lost", True))
+        with pytest.raises(ClaimLost):
+            MastodonPublisher(settings, hooked).publish(thread, ledger)
+        assert hooked.time() - start < 15 and len(masto.statuses) == 1

@@ -197,3 +197,97 @@ def test_a_post_x_shows_late_is_not_sent_again(sqlite_world: World) -> None:
     world.x.visible_after = 0
     one_thread_recorded(world)
 
+
+
+@fault("X API", "A's post 2 is refused with 429 (reset in 4 s) and A is killed (SIGKILL) while it waits for the reset; "
+       "B (`bot run --once`) starts at once, x.confirm_horizon = 60 s",
+       "X answered the 429 (nothing made), so the refused post is not left pending: B finishes the thread at once, "
+       "without looking for post 2 until the horizon, and X holds one thread of 3", cases=len(DATABASES))
+def test_a_post_refused_with_429_is_not_left_pending(world: World) -> None:
+    feeds = [world.feeds.url("/feed")]
+    world.x.fault("POST /2/tweets", "ok")
+    world.x.fault("POST /2/tweets", "429", reset_in=4)
+    env = world.base_env(feeds, BOT_X_CONFIRM_HORIZON="60")
+    with BotProcess(["run", "--once"], env, world.tmp, name="a") as a:
+        wait_until(lambda: got_429(world.x), 30, "A's post 2 refused with 429", a)
+        time.sleep(0.5)
+        a.kill()
+    started = time.monotonic()
+    b = world.once(feeds, BOT_X_CONFIRM_HORIZON="60")
+    took = time.monotonic() - started
+    no_leaks(b.stdout, b.stderr)
+    assert b.returncode == 0, b.stderr[-2000:]
+    assert took < 30, f"B took {took:.0f} s (it looked for a post X had refused):\n{b.stderr[-2000:]}"
+    one_thread_recorded(world)
+
+
+@fault("X API", "review.mode = approve: two `bot post --draft` on one entry, A's model answering only after B made "
+       "the draft and the reviewer edited its alt text (`bot drafts edit`)",
+       "the first thread kept is the draft's for good: A's late thread replaces neither the draft nor the reviewer's "
+       "edit", cases=len(DATABASES))
+def test_a_late_draft_does_not_replace_the_reviewed_one(world: World) -> None:
+    feeds = [world.feeds.url("/feed")]
+    answer = threading.Event()
+
+    def held(body: dict[str, Any]) -> str:  # A's model: a thread of its own, answered when the test says
+        answer.wait(40)
+        return stand_in(body).replace('"Illustration for', '"A late illustration for')
+
+    import json
+
+    with LLMServer(script=[held]) as llm:
+        model = {"BOT_LLM_BASE_URL": llm.base_url, "BOT_LLM_API_KEY": "fake-llm-key-claims-1234",
+                 "BOT_WRITER_TIMEOUT": "45", "BOT_REVIEW_MODE": "approve"}
+        post = ["post", "--draft", "--feed", feeds[0]]
+        a = BotProcess([*post, "--out", str(world.tmp / "a-out")], world.base_env(feeds, **model), world.tmp, name="a")
+        try:
+            wait_until(lambda: len(llm.chats()) >= 1, 30, "A's model request", a)
+            b = world.cli([*post, "--out", str(world.tmp / "b-out")], feeds, **model)
+            assert b.returncode == 0, b.stderr[-2000:]
+            edit = world.cli(["drafts", "edit", "1", "--alt", "A chart of small newsletters"], feeds, **model)
+            assert edit.returncode == 0, edit.stderr[-2000:]
+            answer.set()
+            finish(a)
+            said = a.stderr()
+        finally:
+            answer.set()
+            a.kill()
+        no_leaks(said)
+        shown = world.cli(["drafts", "--json"], feeds, **model)
+    (draft,) = json.loads(shown.stdout)
+    assert draft["alt_text"] == "A chart of small newsletters", (draft, said[-2000:])
+    assert world.x.posts == []
+
+
+@fault("X API", "review.mode = approve: A (`bot run --once`) prepares a draft with a model that answers after A's lease "
+       "(store.lease_seconds = 3); B (`bot run --once`) polls meanwhile",
+       "A renews its claim while the model writes, so B leaves the entry alone (no second model call) and one draft "
+       "is made", cases=1)
+def test_a_slow_model_preparing_a_draft_keeps_its_claim(sqlite_world: World) -> None:
+    world = sqlite_world
+    feeds = [world.feeds.url("/feed")]
+    answer = threading.Event()
+
+    def held(body: dict[str, Any]) -> str:
+        answer.wait(40)
+        return stand_in(body)
+
+    with LLMServer(script=[held]) as llm:
+        model = {"BOT_LLM_BASE_URL": llm.base_url, "BOT_LLM_API_KEY": "fake-llm-key-claims-1234",
+                 "BOT_WRITER_TIMEOUT": "45", "BOT_REVIEW_MODE": "approve"}
+        a = BotProcess(["run", "--once"], world.base_env(feeds, **model), world.tmp, name="a")
+        try:
+            wait_until(lambda: len(llm.chats()) >= 1, 30, "A's model request", a)
+            time.sleep(float(LEASE) + 1.5)
+            b = world.once(feeds, **model)
+            asked = len(llm.chats())
+            answer.set()
+            assert finish(a) == 0, a.stderr()[-2000:]
+        finally:
+            answer.set()
+            a.kill()
+        no_leaks(b.stdout, b.stderr, a.stderr())
+        assert b.returncode == 0, b.stderr[-2000:]
+        assert asked == 1, b.stderr[-2000:]  # B did not write the thread a second time
+        drafts = world.cli(["drafts", "--json"], feeds, **model)
+    assert drafts.returncode == 0 and drafts.stdout.count('"id"') == 1, drafts.stdout[-2000:]

@@ -141,3 +141,36 @@ def test_an_impossible_draft_id_is_a_404(page: Page) -> None:
             assert web.get(f"/drafts/{draft}/image").status_code == 404, draft
             assert web.post(f"/drafts/{draft}", data={"csrf": form, "action": "reject"}).status_code == 404, draft
     assert "Traceback" not in page.proc.stderr(), page.proc.stderr()[-3000:]
+
+
+@fault("Review page", "25 clients (web.max_connections = 20, web.request_timeout = 5) each pipelining 400 requests "
+       "for /static/counter.js (4.4 MB of answers) and never reading them",
+       "a client that stops reading its answer is on the request deadline too: past it, it is cut off (and it is "
+       "the first dropped at the cap), so /healthz answers 200 again")
+def test_clients_that_never_read_their_answers_do_not_hold_the_page(tmp_path: Path) -> None:
+    import socket
+
+    with Page(tmp_path, BOT_WEB_MAX_CONNECTIONS="20", BOT_WEB_REQUEST_TIMEOUT="5") as page:
+        asks = b"GET /static/counter.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 400
+        readers: list[socket.socket] = []
+        try:
+            for _ in range(25):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", page.port))
+                s.setblocking(False)
+                try:
+                    s.send(asks)
+                except BlockingIOError:
+                    pass
+                readers.append(s)
+            time.sleep(5 + 4)  # past web.request_timeout
+            answers = []
+            for _ in range(3):
+                with socket.create_connection(("127.0.0.1", page.port), timeout=3) as c:
+                    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    answers.append(c.recv(64)[:12])
+        finally:
+            for s in readers:
+                s.close()
+    assert answers == [b"HTTP/1.1 200"] * 3, answers

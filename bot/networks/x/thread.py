@@ -150,6 +150,10 @@ class XPublisher:
                     quote_of=prev if run.link == "quote" else None,
                     made_with_ai=with_image and model_made(run.thread))
             except RateLimited as exc:  # refused, so not made: wait for the reset, then prove the claim again
+                # Not pending any more: a run after this process dies sends it at once (after its own proof), instead of
+                # looking for it on X until x.confirm_horizon. Earlier attempts of it were settled before this one.
+                run.ledger.refused(position)
+                run.pending.pop(position, None)
                 rate_waits += 1
                 self._rate_wait(exc, position, rate_waits, run.ledger)
             except NoAnswer as exc:
