@@ -94,11 +94,11 @@ class DraftStore:
     @_guard
     def get(self, draft_id: int | str) -> dict[str, Any]:
         """One draft with its entry row and plan; DraftNotFound when no draft has that id."""
-        try:
-            number = int(str(draft_id).strip())
-        except ValueError:
-            number = -1
-        rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number)
+        text = str(draft_id).strip()
+        # ASCII digits only (int() also reads "٣" and "1_0"), and no more than a database integer holds: SQLite
+        # raises OverflowError past 2**63 - 1, which would be an internal error instead of "no draft".
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else -1
+        rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number if 0 < number < 2**63 else -1)
         if not rows:
             raise DraftNotFound(f"no draft {draft_id}", "`bot drafts` lists the drafts waiting, with their ids")
         return self._full(dict(rows[0]))
