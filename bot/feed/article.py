@@ -63,8 +63,9 @@ _BOILERPLATE = frozenset({
 _WS = re.compile(r"[\s\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
-# X handles: 1-15 of [A-Za-z0-9_], not glued to a word (so e-mail addresses do not count).
-_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@]|\.[A-Za-z0-9])")
+# X handles: 1-15 of [A-Za-z0-9_], not glued to an ASCII word (so e-mail addresses do not count; after Japanese
+# text, "Xで@tokyo_rust", X links the handle, and so does the article).
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@.+-])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
 # A sentence that gives a handle to another network: that handle is someone else's on X.
 _NETWORK = re.compile(r"(?i)\b(?:instagram|insta|ig|tiktok|threads|bluesky|bsky|mastodon|fediverse|youtube|facebook|fb|linkedin|"
                       r"telegram|discord|snapchat|snap|twitch|pinterest|reddit|github|substack notes|whatsapp|signal|kick)\b")
@@ -206,7 +207,7 @@ class _Cleaner(HTMLParser):
     def _close(self, tag: str) -> None:
         if tag == "a" and self._anchors:
             url, start, block = self._anchors.pop()
-            if "".join(self._parts[start:]).strip():  # an anchor with no visible text cannot be clicked
+            if _visible("".join(self._parts[start:])):  # an anchor with no visible text cannot be clicked
                 self.links.append(url)
                 self.link_blocks.append(block)
         elif tag == "details":
@@ -234,6 +235,14 @@ class _Cleaner(HTMLParser):
         inner = self._kinds[-1] if self._kinds else ""
         kind: BlockKind = "heading" if inner in _HEADINGS else _KIND.get(inner, "paragraph")
         self.blocks.append(Block(kind, text))
+
+
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers and the Braille blank draw nothing
+
+
+def _visible(text: str) -> bool:
+    """True when `text` draws something: not only spaces, zero-width, format, control or combining characters."""
+    return any(unicodedata.category(c)[0] not in "CZM" and c not in _BLANK_LETTERS for c in text)
 
 
 def normalise(text: str) -> str:

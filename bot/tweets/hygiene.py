@@ -21,12 +21,13 @@ from functools import lru_cache
 
 from bot.core.records import Article
 from bot.tweets.facts import Facts, facts_of, unsupported
-from bot.tweets.items import Item, find, normalize_url, permitted
+from bot.tweets.invisible import strip_invisible
+from bot.tweets.items import Item, compare_key, find, normalize_url, permitted
 from bot.tweets.length import sanitize, url_spans
 from bot.tweets.meta import is_meta, unwrap
 
-__all__ = ["Cleaned", "clean", "clean_tweet", "clean_alt", "drop_urls", "normalize_space", "normalize_url",
-           "strip_invisible"]
+__all__ = ["Cleaned", "clean", "clean_thread", "clean_tweet", "clean_alt", "drop_urls", "foreign", "normalize_space",
+           "normalize_url", "strip_invisible"]
 
 # Scaffolding a model writes before or around a tweet; each pattern is tried at the start, repeatedly.
 _KEYCAP = r"(?:[0-9#*]\ufe0f?\u20e3|\U0001f51f)"
@@ -66,11 +67,12 @@ _ANY = f"[{_HOLE}{_GAP}]"
 _OPEN_END = frozenset("""to at per by via from with for on in of and or the a an cc ping ht h/t thanks credit follow visit see
 here like including is are was were be this that its their our your my his her into onto about over under than as
 join check dm email contact reach rt said says writes wrote reports according ask tag""".split())
+# Only an attribution at a sentence's end goes with its handle and leaves a whole sentence ("… cc @x", "via @x",
+# "h/t @x"); any other word that pointed at a removed item ("Log in at", "Admin panel:", "DM", "See", "designers in")
+# leaves the sentence without what it said, so the sentence goes whole.
 _TRAILER = re.compile(
-    r"[\s,;:—–-]*(?:(?:/?\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
-    r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply|said|says|writes|wrote|reports|"
-    r"according to|per|ask|dm|email|mail|contact|tag|tagging|with)\s*[:\-]?\s*|[^\w\s.,;:!?'\"’”()]{1,4}\s*))*"
-    rf"(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
+    r"[\s,;:—–-]*(?:(?:/?\b(?:cc|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?)\s*[:\-]?\s*)|[^\w\s.,;:!?'\"’”()]{1,4}\s*)*"
+    rf"(?:{_HOLE}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
 # Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
 _LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
 _PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
@@ -89,22 +91,34 @@ class Cleaned:
 
 @dataclass(frozen=True, slots=True)
 class Allowed:
-    """What the article owns: normalised URLs, X handles and cashtags (lower-case, no sigil), and its facts."""
+    """What the article owns: normalised URLs, X handles and cashtags (lower-case, no sigil), the addresses its
+    visible text writes (bot.tweets.items.compare_key of each), and its facts."""
 
     urls: frozenset[str]
     handles: frozenset[str]
     cashtags: frozenset[str]
     facts: Facts
+    written: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=16)
 def _allowed(article: Article) -> Allowed:
     entry = article.entry
     own = {u for u in (entry.link, entry.guid) if u and "." in u}
-    text = f"{article.text}\n{entry.title}\n{entry.subtitle}"
-    tags = {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?!\w)", text)}
+    # What the author writes is the author's word: every block a reader sees (not one addressed to a model).
+    texts = [b.text for b in article.blocks if not b.to_model] + [entry.title, entry.subtitle]
+    written: set[str] = set()
+    tags: set[str] = set()
+    for text in texts:
+        for item in find(text):
+            if item.homograph:
+                continue
+            if item.kind == "cashtag":
+                tags.add(compare_key(item))
+            elif item.kind in ("url", "address"):
+                written.add(compare_key(item))
     return Allowed(frozenset(normalize_url(u) for u in set(article.links) | own), _handles(article.mentions),
-                   frozenset(tags), facts_of(article))
+                   frozenset(tags), facts_of(article), frozenset(written))
 
 
 def allowed_for(article: Article) -> Allowed:
@@ -119,34 +133,10 @@ def _handles(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.strip().lstrip("@＠").lower() for n in names if n.strip())
 
 
-def strip_invisible(text: str) -> str:
-    """`text` without controls, ANSI escapes, bidi and zero-width format characters, tag and private-use
-    characters; ZWJ stays inside an emoji sequence and ZWNJ between letters of scripts that need it."""
-    text = _ANSI.sub("", text).replace("\u2028", "\n").replace("\u2029", "\n")
-    out = []
-    for i, c in enumerate(text):
-        cat = unicodedata.category(c)
-        if c == "\n":
-            out.append(c)
-        elif c == "\t":
-            out.append(" ")
-        elif c == "\u200d":
-            before, after = text[i - 1: i], text[i + 1: i + 2]
-            if before and after and ord(before) > 0x2000 and ord(after) > 0x2000 and not before.isalnum() and not after.isalnum():
-                out.append(c)
-        elif c == "\u200c":
-            before, after = text[i - 1: i], text[i + 1: i + 2]
-            if before.isalpha() and after.isalpha() and not before.isascii() and not after.isascii():
-                out.append(c)
-        elif "\ufe00" <= c <= "\ufe0f":  # a variation selector only after a symbol, or a keycap's digit
-            before = out[-1] if out else ""
-            if before and (not before.isalnum() or (before in "0123456789#*" and text[i + 1: i + 2] == "\u20e3")):
-                out.append(c)
-        elif (cat in ("Cc", "Cf", "Co", "Cs", "Cn") and c != "\u20e3") or c in _BLANKS:
-            continue
-        else:
-            out.append(c)
-    return "".join(out)
+def foreign(text: str, article: Article) -> list[Item]:
+    """Every address, handle or cashtag a reader reads in `text` that the article does not allow."""
+    allowed = allowed_for(article)
+    return [i for i in find(text) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)]
 
 
 def normalize_space(text: str) -> str:
@@ -199,8 +189,18 @@ def _unquote(text: str) -> str:
 
 
 def sentences(paragraph: str) -> list[str]:
-    """One paragraph split at sentence ends (Latin and CJK), each stripped."""
-    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
+    """One paragraph split at sentence ends (Latin and CJK), each stripped; never inside an address, handle or
+    cashtag a reader reads ("evil . ai", "e v i l . c o m" stay in one sentence)."""
+    spans = [(i.start, i.end) for i in find(paragraph)] if paragraph else []
+    out: list[str] = []
+    last = 0
+    for m in _SENTENCE.finditer(paragraph):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        out.append(paragraph[last:m.start()])
+        last = m.end()
+    out.append(paragraph[last:])
+    return [s.strip() for s in out if s.strip()]
 
 
 def _whole(sentence: str) -> bool:
@@ -262,10 +262,10 @@ def _clean_sentence(sentence: str, allowed: Allowed, reasons: list[str], faithfu
             reasons.append(f"removed model meta-text ({sentence[:60]})")
             return ""
         sentence = after.strip()
-    foreign = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags)]
-    if foreign:
-        mended = _mend(sentence, foreign)
-        reasons.append(f"removed {_describe(foreign)}" + ("" if mended else " and the sentence that carried it"))
+    found = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)]
+    if found:
+        mended = _mend(sentence, found)
+        reasons.append(f"removed {_describe(found)}" + ("" if mended else " and the sentence that carried it"))
         sentence = mended
     if sentence and faithful:
         bare = sentence

@@ -1,71 +1,69 @@
 """What a reader takes for an address, a handle or a cashtag in a tweet, found as spans of the text as written.
 
 X links only what twitter-text extracts (bot.tweets.length.url_spans), but a person reads more as an address:
-`evil.example/promo`, `http://1.2.3.4/x`, `evil[.]com`, `hxxps://…`, `javascript:…`, an e-mail, a host spelled
-with Cyrillic or fullwidth look-alikes. Every pattern runs on a folded copy of the text in which each character
-maps to exactly one character (fullwidth ASCII to ASCII, common Cyrillic and Greek look-alikes to Latin), so a
-span found in the copy is the same span in the original. Hand-written: confusable detection libraries map whole
-strings (lengths change) and none knows defanged or scheme-less forms.
+`evil.example/promo`, `http://1.2.3.4/x`, `hxxps://…`, `javascript:…`, an e-mail, `evil.eth`, `-evil.com/red`, and
+every disguise bot.tweets.readable folds away (compatibility forms, look-alike letters from any script, dot
+look-alikes and spelled-out dots, letter-spacing, invisible characters). Every pattern runs on that reading, whose
+map gives each match back as a span of the original text; each Item carries what it reads as (`key`), so the
+article's own items are recognised whatever their disguise, and whether it needed a look-alike letter to read so
+(`homograph`: never the article's, whatever it reads as).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from bot.tweets.entities import cashtag_entities
 from bot.tweets.length import url_spans
+from bot.tweets.readable import read
 
-_LOOKALIKE = str.maketrans("аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαν",
-                           "aeopcyxijsdhqwlABEKMHOPCTXIJSABEZHIKMNOPTYXoav")
-_SCHEME = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}\s*:\s*//[^\s<>\"“”]*|(?<![\w/:])//[a-z0-9-]+\.[^\s<>\"“”]*")
-_PSEUDO_SCHEME = re.compile(r"(?i)\b(?:h[x*]{2}ps?|hxxp|javascript|vbscript|data|file|mailto)\s*:[^\s<>\"“”]*")
-_DEFANGED = re.compile(r"(?i)[^\s<>\"“”]*[a-z0-9]\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[\s*\.\s*\])\s?[a-z0-9][^\s<>\"“”]*"
-                       r"|\b[a-z0-9-]+\s+dot\s+(?:com|net|org|io|co|info|biz|xyz)\b"
-                       r"|\b[a-z0-9-]{2,}(?:\s+\.\s*|\.\s+)(?:com|net|org|io|co|info|biz|xyz|me|ly|gg|app|dev)\b(?:/[^\s]*)?")
-_IP = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?:/[^\s<>\"“”]*)?|\[[0-9a-f:]{3,}\](?::\d{1,5})?(?:/[^\s]*)?", re.I)
-_EMAIL = re.compile(r"@?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_DOMAIN = re.compile(r"(?i)(?<![\w@#$.\-/])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}|xn--[a-z0-9-]{1,59}))"
-                     r"(?![\w-])(:\d{1,5})?(/[^\s<>\"“”]*)?")
-# twitter-text's mention: not after a word character or a sign; 1-20 word characters (X allows 15, reads 20).
-_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@])@([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_])")
+_STOP = r"[^\s<>\"“”«»]"
+_SCHEME = re.compile(rf"(?<![a-z0-9])[a-z][a-z0-9+.-]{{1,15}}\s*:\s*//{_STOP}*|(?<![a-z0-9/:])//[a-z0-9-]+\.{_STOP}*")
+_PSEUDO_SCHEME = re.compile(rf"\b(?:h[x*]{{2}}ps?|hxxp|javascript|vbscript|data|file|mailto)\s*:{_STOP}*")
+_IP = re.compile(rf"(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/{_STOP}*)?|\[[0-9a-f:]{{3,}}\](?::\d{{1,5}})?(?:/\S*)?")
+_EMAIL = re.compile(r"@?[a-z0-9_.+-]+@[a-z0-9_-]+(?:\.[a-z0-9_-]+)+")
+# A host glued to any sign (-evil.com, /evil.com, _evil.com, #evil.com) is still read as one: only a letter or a
+# digit before it makes it part of another word.
+_DOMAIN = re.compile(rf"(?<![a-z0-9])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+([a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}}))"
+                     rf"(?![a-z0-9-])(:\d{{1,5}})?(/{_STOP}*)?")
+# A handle: word characters after @ (X links the first 20 of a longer run), after anything but a letter, a digit or
+# a sign X links no mention behind; "@@evil" is a mention on Mastodon, and after Japanese text ("Xで@name") on X.
+# Judged on the character as written (X's rule): "é@name" and "で@name" are mentions, "e@name" is not.
+_MENTION = re.compile(r"@([a-z0-9_]+)")
+_NOT_BEFORE_MENTION = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&*")
 # A handle with a domain (Bluesky's @name.bsky.social, @name.example): never an X handle, even when it starts
-# with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name),
-# and one after a sign X links no mention behind ("news!@eve.bsky.social") is still one to a reader.
-_DOTTED = re.compile(r"(?<![\w@])@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9-]+)+")
+# with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name).
+_DOTTED = re.compile(r"(?<![a-z0-9_])@[a-z0-9_-]+(?:\.[a-z0-9-]+)+")
 # After a sign X links no mention behind ("news!@bob"), but Mastodon does (only a word character, = or / stops it).
-_SIGNED = re.compile(r"(?<=[!#$%&*])@[A-Za-z0-9_]+")
-_CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w])")
+_SIGNED = re.compile(r"(?<=[!#$%&*])@[a-z0-9_]+")
+# A cashtag of any length, after anything but a letter or a digit (so "$" straight after Japanese text counts).
+_CASHTAG = re.compile(r"(?<![a-z0-9_$])\$([a-z][a-z0-9_]*(?:\.[a-z]{1,2})?)(?![a-z0-9_])")
 _TRAILING = ".,;:!?)]}\"'”’»。，、！？"
+# Names a reader takes for a wallet or a domain though no ICANN registry holds them (ENS, Solana, Unstoppable).
+CRYPTO_SUFFIXES = frozenset({"eth", "sol", "crypto", "nft", "wallet", "bitcoin", "dao", "blockchain", "zil", "bnb",
+                             "arb", "ton", "coin", "polygon", "klever", "hbar", "lens", "avax", "btc", "x"})
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One thing in a tweet that needs the article's permission: kind is url, address, handle or cashtag."""
+    """One thing in a tweet that needs the article's permission: kind is url, address, handle or cashtag; `key`
+    is what it reads as (lower case, disguises folded); `homograph` whether that needed a look-alike letter."""
 
     kind: str
     start: int
     end: int
     text: str
+    key: str = ""
+    homograph: bool = False
 
 
 def fold(text: str) -> str:
-    """`text` with fullwidth ASCII and Latin look-alike letters mapped one-to-one to ASCII (same length)."""
-    out = []
-    for c in text:
-        code = ord(c)
-        if 0xFF01 <= code <= 0xFF5E:
-            c = chr(code - 0xFEE0)
-        elif c in "\u3002\uff61\u2024\ufe52\u0701\u0702\ua4f8":  # read as a dot inside a host name
-            c = "."
-        elif c in "\u2215\u2044\u29f8\uff0f":  # read as a slash
-            c = "/"
-        elif c in "\ua789\u02d0\u2236\ufe55":  # read as a colon
-            c = ":"
-        out.append(c)
-    return "".join(out).translate(_LOOKALIKE)
+    """`text` as a reader reads it (bot.tweets.readable): lower case, disguises folded."""
+    return read(text).text
 
 
 @lru_cache(maxsize=1)
@@ -91,35 +89,57 @@ def _trim(text: str, start: int, end: int) -> int:
 
 
 def find(text: str) -> list[Item]:
-    """Every URL, address-like text, @handle and $cashtag in `text`, longest first where they overlap."""
-    folded = fold(text)
-    found: list[Item] = []
+    """Every URL, address-like text, @handle and $cashtag a reader reads in `text`; where two overlap, one item
+    covers both (the kind of the longer)."""
+    view = read(text)
+    spans: list[tuple[str, int, int]] = []  # (kind, start, end) in the view
 
     def add(kind: str, start: int, end: int) -> None:
-        end = _trim(folded, start, end)
-        if end > start and not any(i.start <= start and end <= i.end for i in found):
-            found[:] = [i for i in found if not (start <= i.start and i.end <= end)]
-            found.append(Item(kind, start, end, text[start:end]))
+        end = _trim(view.text, start, end)
+        if end <= start:
+            return
+        over = [x for x in spans if x[1] < end and start < x[2]]
+        if over:
+            longest = max([*over, (kind, start, end)], key=lambda x: x[2] - x[1])
+            kind, start, end = longest[0], min(start, *(x[1] for x in over)), max(end, *(x[2] for x in over))
+            spans[:] = [x for x in spans if x not in over]
+        spans.append((kind, start, end))
+
+    def add_original(kind: str, start: int, end: int) -> None:  # a span of `text`: its view span is what it reads
+        inside = [k for k in range(len(view.text)) if start <= view.starts[k] and view.ends[k] <= end]
+        if inside:
+            add(kind, inside[0], inside[-1] + 1)
 
     for s, e in url_spans(text):
-        add("url", s, e)
-    for s, e in url_spans(folded) if folded != text else []:
-        add("url", s, e)
-    for pattern in (_SCHEME, _PSEUDO_SCHEME, _DEFANGED, _IP, _EMAIL):
-        for m in pattern.finditer(folded):
+        add_original("url", s, e)
+    for s, e in url_spans(view.text):  # what X would link once the disguise is read
+        a, b = view.span(s, e)
+        plain = unicodedata.normalize("NFKC", text[a:b]).lower() == view.text[s:e]
+        add("url" if plain else "address", s, e)
+    for pattern in (_SCHEME, _PSEUDO_SCHEME, _IP, _EMAIL):
+        for m in pattern.finditer(view.text):
             add("address", m.start(), m.end())
-    for m in _DOMAIN.finditer(folded):
-        host, tld, path = m.group(1).lower(), m.group(2).lower(), m.group(4)
-        if tld in _tlds() or tld.startswith("xn--") or host.startswith("www") or (path and len(path) > 1):
+    for m in _DOMAIN.finditer(view.text):
+        host, tld, path = m.group(1), m.group(2), m.group(4)
+        if (tld in _tlds() or tld in CRYPTO_SUFFIXES or tld.startswith("xn--") or host.startswith("www")
+                or (path and len(path) > 1)):
             add("address", m.start(), m.end())
-    for pattern in (_DOTTED, _MENTION, _SIGNED):
-        for m in pattern.finditer(folded):
+    for pattern in (_DOTTED, _SIGNED):
+        for m in pattern.finditer(view.text):
+            add("handle", m.start(), m.end())
+    for m in _MENTION.finditer(view.text):
+        at = view.starts[m.start()]
+        if at == 0 or text[at - 1] not in _NOT_BEFORE_MENTION:
             add("handle", m.start(), m.end())
     for start, end, _symbol in cashtag_entities(text):  # exactly what X links ($ab_cd, $ab before a host)
-        add("cashtag", start, end)
-    for m in _CASHTAG.finditer(folded):
+        add_original("cashtag", start, end)
+    for m in _CASHTAG.finditer(view.text):
         add("cashtag", m.start(), m.end())
-    return sorted(found, key=lambda i: i.start)
+    items = []
+    for kind, start, end in spans:
+        a, b = view.span(start, end)
+        items.append(Item(kind, a, b, text[a:b], view.text[start:end], view.homograph(start, end)))
+    return sorted(items, key=lambda i: i.start)
 
 
 def normalize_url(url: str) -> str:
@@ -138,17 +158,34 @@ def normalize_url(url: str) -> str:
     return f"{host}{port}{path}{query}"
 
 
-def permitted(item: Item, urls: frozenset[str], handles: frozenset[str], cashtags: frozenset[str]) -> bool:
-    """True when the article allows this item: one of its own URLs (as written, ASCII host, no user info),
-    one of its X handles, or a cashtag it contains."""
+def compare_key(item: Item) -> str:
+    """The form in which an item is compared with the article's: a URL normalised, an e-mail or a tag as read."""
+    if item.kind in ("handle", "cashtag"):
+        return item.key.lstrip("@$")
+    if "@" in item.key and "://" not in item.key:
+        return item.key
+    return normalize_url(item.key)
+
+
+def permitted(item: Item, urls: frozenset[str], handles: frozenset[str], cashtags: frozenset[str],
+              written: frozenset[str] = frozenset()) -> bool:
+    """True when the article allows this item: one of its visible links or its own address (http or https, no
+    user info), one of its X handles, a cashtag it contains, or an address its visible text itself writes
+    (`written`: compare_key of every item found in it). A look-alike letter never makes an item the article's."""
+    if item.homograph:
+        return False
+    key = compare_key(item)
     if item.kind == "handle":
-        return item.text.lstrip("@＠").lower() in handles and item.text.isascii()
+        return key in handles and not item.key.count(".")
     if item.kind == "cashtag":
-        return item.text.lstrip("$＄").lower() in cashtags and item.text.isascii()
-    if item.kind != "url" or not item.text.isascii():
-        return False
-    raw = item.text if "://" in item.text else f"https://{item.text}"
+        return key in cashtags
+    view = item.key
+    if re.match(r"[a-z][a-z0-9+.-]*\s*:(?!\d)", view) and not re.match(r"https?://", view):
+        return False  # javascript:, hxxps://, mailto: are never posted as the article's
+    raw = view if "://" in view else f"https://{view}"
     parts = urlsplit(raw)
-    if "@" in parts.netloc or parts.scheme.lower() not in ("http", "https"):
+    if "@" in parts.netloc and "://" in view:
         return False
-    return normalize_url(item.text) in urls
+    if key in urls or key in written:
+        return True
+    return "/" not in key and "@" not in key and any(w.startswith(key + "/") for w in written | urls)
