@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,7 +26,7 @@ from bot.tweets.items import Item, compare_key, find, normalize_url, permitted
 from bot.tweets.length import sanitize, url_spans
 from bot.tweets.meta import is_meta, unwrap
 
-__all__ = ["Cleaned", "clean", "clean_thread", "clean_tweet", "clean_alt", "drop_urls", "foreign", "normalize_space",
+__all__ = ["Cleaned", "across", "clean", "clean_thread", "clean_tweet", "clean_alt", "drop_urls", "foreign", "normalize_space",
            "normalize_url", "strip_invisible"]
 
 # Scaffolding a model writes before or around a tweet; each pattern is tried at the start, repeatedly.
@@ -146,14 +146,41 @@ def normalize_space(text: str) -> str:
 
 
 def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
-    """`text` without the URLs for which `keep(url)` is false (spaces left behind are not yet collapsed)."""
+    """`text` without the URLs for which `keep(url)` is false (spaces left behind are not yet collapsed); the words
+    that only pointed at one go with it, and so does its sentence when what is left of it is no longer whole
+    ("Admin panel: <url>", "Log in at <url>")."""
     text = unicodedata.normalize("NFC", text)
     for start, end in reversed(url_spans(text)):
         if not keep(text[start:end]):
             at_end = not text[end:].strip(" \t") or text[end:].lstrip(" \t").startswith("\n")
             head = _LEAD_IN.sub("", text[:start]) if at_end else _ARROWS.sub("", text[:start])
-            text = head + (" " if head and not head[-1].isspace() else "") + text[end:]
+            tail = text[end:]
+            if head.rstrip().endswith(("(", "[")) and tail.lstrip()[:1] in (")", "]"):  # "(<url>)" goes whole
+                head, tail = head.rstrip()[:-1].rstrip(), tail.lstrip()[1:]
+            text = head + (" " if head and not head[-1].isspace() else "") + tail
+            text = _drop_broken_sentence(text, len(head))
     return text
+
+
+def _drop_broken_sentence(text: str, at: int) -> str:
+    """`text` without the sentence around position `at` when it no longer reads as a whole sentence."""
+    first = text.rfind("\n", 0, at) + 1
+    last = text.find("\n", at)
+    last = len(text) if last < 0 else last
+    line = text[first:last]
+    bounds = [0, *(m.end() for m in _SENTENCE.finditer(line)), len(line)]
+    rel = min(max(at - first, 0), len(line))
+    s0 = max(b for b in bounds if b <= rel)
+    after = [b for b in bounds if b > rel]
+    if not after and s0 == len(line) and len(bounds) > 2:  # the removal ended the line: judge the last sentence
+        s0 = bounds[-3] if bounds[-2] == len(line) else bounds[-2]
+    s1 = after[0] if after else len(line)
+    sentence = line[s0:s1].strip()
+    before = line[s0:rel].rstrip()
+    pointed = before.endswith((":", "→", "👉", "👇")) or (before.rsplit(None, 1)[-1].lower() if before else "") in _OPEN_END
+    if not sentence or (not pointed and _whole(re.sub(r"[\s:,;\-–—→]+$", "", sentence))):
+        return text
+    return text[:first] + line[:s0] + line[s1:] + text[last:]
 
 
 def _strip_scaffolding(text: str) -> str:
@@ -299,6 +326,39 @@ def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
     text = _DANGLING.sub("", text) or text
     text = re.sub(r" +([,.])(?=\s|$)", r"\1", text)
     return Cleaned(_unquote(normalize_space(text)), tuple(dict.fromkeys(reasons)))
+
+
+def across(texts: Sequence[str], article: Article) -> list[str]:
+    """Posts of one thread without an address, handle or cashtag that only two adjacent posts spell together
+    ("…visit evil" + ". com today", "Ask @" + "evil"): the sentences on both sides of the seam that carry it go.
+    A seam between two whole sentences ("…day." + "Me too") is not read as one host."""
+    out = list(texts)
+    allowed = allowed_for(article)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not a.strip() or not b.strip() or (a.rstrip().endswith((".", "!", "?", "…")) and b.lstrip()[:1].isupper()):
+            continue
+        for glue in ("", " "):
+            joined = a + glue + b
+            seam = len(a)
+            crossing = [it for it in find(joined) if it.start < seam and it.end > seam + len(glue)
+                        and not permitted(it, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)
+                        and not any(p.start <= it.start and p.end >= seam - 1 for p in find(a)
+                                    if permitted(p, allowed.urls, allowed.handles, allowed.cashtags, allowed.written))]
+            if crossing:
+                start = min(it.start for it in crossing)
+                end = max(it.end for it in crossing) - seam - len(glue)
+                cuts = [m.end() for m in _SENTENCE.finditer(a) if m.end() <= start]
+                out[i] = a[: cuts[-1]].strip() if cuts else ""
+                ends = [m.end() for m in _SENTENCE.finditer(b) if m.start() >= end]
+                out[i + 1] = b[ends[0]:].strip() if ends else ""
+                break
+    return out
+
+
+def clean_thread(texts: Sequence[str], article: Article) -> list[str]:
+    """Each post cleaned (clean_tweet), then held together (`across`): what two posts spell at their seam goes."""
+    return across([clean_tweet(t, article) for t in texts], article)
 
 
 def clean_tweet(text: str, article: Article) -> str:

@@ -33,6 +33,8 @@ _PERCENT_DOT = re.compile(r"(?<=[a-z0-9])%2e(?=[a-z0-9])")
 _WORD_DOT = re.compile(rf"(?<=[a-z0-9])\s+dot\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
 _SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{COMMON_TLDS})(?:/|\s*[.!?,;)]*\s*$|\s+\.?$))|"
                          rf"(?<=[a-z0-9])\s+\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
+# "evil. com today": a sentence never starts with a lower-case "com", so this dot is a host's (judged as written).
+_DOT_SPACE = re.compile(rf"(?<=[a-z0-9])\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
 # Letters spaced out ("e v i l . c o m", "@ e v i l"): five or more one-character tokens with a dot or an @.
 _SPACED_OUT = re.compile(r"(?<!\S)(?:[a-z0-9.@$] ){4,}[a-z0-9.]+(?!\S)")
 
@@ -119,6 +121,8 @@ def read(text: str) -> Reading:
     view = Reading("".join(chars), tuple(starts), tuple(ends), tuple(borrowed))
     for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _WORD_DOT, _SPACED_DOT):
         view = _replace(view, pattern, lambda m: ".")
+    current = view
+    view = _replace(view, _DOT_SPACE, lambda m: "." if text[current.starts[m.end()]].islower() else m.group(0))
     return _replace(view, _SPACED_OUT, lambda m: m.group(0).replace(" ", "") if re.search(r"[.@]", m.group(0)) else m.group(0))
 
 
