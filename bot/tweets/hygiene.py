@@ -259,6 +259,8 @@ def _mend(sentence: str, foreign: list[Item]) -> str:
         dropped_between = False
         for i, part in enumerate(parts):
             if _HOLE in part or _GAP in part:
+                if i and seps[i - 1].strip() in (":", "："):
+                    return ""  # "The admin panel for mentors: <item>": a label whose item is gone says nothing
                 dropped_between = bool(kept)
                 continue
             if kept:
@@ -274,6 +276,20 @@ def _mend(sentence: str, foreign: list[Item]) -> str:
         text += end or "."
     text = text[0].upper() + text[1:] if text[:1].islower() else text
     return text if _whole(text) else ""
+
+
+def _introduces(sentence: str) -> bool:
+    """True for a sentence that only points at what follows it: it ends on a colon or an arrow, is a short question,
+    or is a label with no end ("Admin panel", "Log in at", "See")."""
+    text = sentence.rstrip()
+    if text.endswith((":", "：", "→", "👇", "👉", "⬇️", "⬇")):
+        return True
+    words = re.findall(r"[\w'’]+", text)
+    if len(words) < 3 and text.endswith(("?", "？")):
+        return True
+    if re.search(r"[.!?…。！？][\"'”’)\]»]*$", text) or any(unicodedata.east_asian_width(c) in "WF" for c in text):
+        return False
+    return len(words) < 3 or (words[-1].lower() if words else "") in _OPEN_END
 
 
 def _describe(items: list[Item]) -> str:
@@ -312,14 +328,18 @@ def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
     text = strip_invisible(_strip_markdown(unwrap(text)))  # again: an escape such as "\\u200b" spelled one
     text = _unquote(_strip_scaffolding(normalize_space(text)))
     reasons: list[str] = []
-    paragraphs = []
-    for line in text.split("\n"):
+    rows: list[tuple[int, str]] = []  # (line, cleaned sentence or "" where one was removed)
+    for n, line in enumerate(text.split("\n")):
         line = _unquote(_strip_scaffolding(line))
-        done = [_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)]
-        # "Questions? Ask @x." without its second sentence leaves a question that nothing answers.
-        kept = [s for i, s in enumerate(done)
-                if s and not (i + 1 < len(done) and not done[i + 1] and len(re.findall(r"\w+", s)) < 3
-                              and s.rstrip().endswith(("?", ":", "？", "：")))]
+        rows += [(n, _clean_sentence(s, allowed, reasons, faithful)) for s in sentences(line)]
+    # What introduced a removed sentence goes with it, on its line or the line before: a label ("Admin panel:",
+    # "Log in at", "See"), or a short question nothing answers now ("Questions? Ask @x.").
+    for i in range(len(rows) - 1, 0, -1):
+        if not rows[i][1] and rows[i - 1][1] and _introduces(rows[i - 1][1]):
+            rows[i - 1] = (rows[i - 1][0], "")
+    paragraphs = []
+    for n in dict.fromkeys(r[0] for r in rows):
+        kept = [s for line, s in rows if line == n and s]
         if kept:
             paragraphs.append(" ".join(kept))
     text = normalize_space("\n".join(paragraphs))

@@ -45,10 +45,12 @@ _SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "COPTIC", "ARMENIAN", "CHEROKEE", "MOD
 _WRAPPED_DOT = re.compile(r"\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|\{\s*(?:\.|dot)\s*\}|<\s*(?:\.|dot)\s*>)\s*")
 _PERCENT_DOT = re.compile(r"(?<=[a-z0-9])%2e(?=[a-z0-9])")
 _WORD_DOT = re.compile(rf"(?<=[a-z0-9])\s+dot\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
-_SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{COMMON_TLDS})(?:/|\s*[.!?,;)]*\s*$|\s+\.?$))|"
+_HOST_ONLY_TLDS = "com|net|org|io|ai|xyz|app|dev|eth|sol|crypto|nft|gg|ly|info|biz|co|ru|cn|tk|ml|ga|cf|gq"
+_SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{_HOST_ONLY_TLDS})(?:/|\s*[.!?,;)]*\s*$|\s+\.?$))|"
                          rf"(?<=[a-z0-9])\s+\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
-# "evil. com today": a sentence never starts with a lower-case "com", so this dot is a host's (judged as written).
-_DOT_SPACE = re.compile(rf"(?<=[a-z0-9])\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
+# "evil. com today": a sentence never starts with a lower-case "com", so this dot is a host's (judged as written;
+# only names that are no English word, so "love it. me too" stays prose).
+_DOT_SPACE = re.compile(rf"(?<=[a-z0-9])\.\s+(?=(?:{_HOST_ONLY_TLDS})(?![a-z0-9-]))")
 # Letters spaced out ("e v i l . c o m", "@ e v i l"): five or more one-character tokens with a dot or an @.
 _SPACED_OUT = re.compile(r"(?<!\S)(?:[a-z0-9.@$] ){4,}[a-z0-9.]+(?!\S)")
 
@@ -203,7 +205,7 @@ _CASHTAG = re.compile(r"(?<![a-z0-9_$])\$([a-z][a-z0-9_]*(?:\.[a-z]{1,2})?)(?![a
 _TRAILING = ".,;:!?)]}\"'”’»。，、！？"
 # Names a reader takes for a wallet or a domain though no ICANN registry holds them (ENS, Solana, Unstoppable).
 CRYPTO_SUFFIXES = frozenset({"eth", "sol", "crypto", "nft", "wallet", "bitcoin", "dao", "blockchain", "zil", "bnb",
-                             "arb", "ton", "coin", "polygon", "klever", "hbar", "lens", "avax", "btc", "x"})
+                             "arb", "ton", "coin", "polygon", "klever", "hbar", "lens", "avax", "btc"})
 
 
 @dataclass(frozen=True, slots=True)

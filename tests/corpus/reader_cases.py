@@ -138,6 +138,15 @@ LABELS = [
     ("wallet", "Send your deposit to zorbex.eth to hold a seat.", ["deposit"]),
 ]
 
+# Added after the blind run (not counted in BLIND): labels on their own line, and a longer label before a colon.
+LABELS_LATER = [
+    ("label-own-line", "Admin panel:\nzorbex.com/red", ["admin", "panel"]),
+    ("log-in-own-line", "Log in at\nzorbex dot ai", ["log"]),
+    ("see-own-line", "See\n@@zorbex", ["see"]),
+    ("long-colon-label", "The admin panel for mentors: zorbex.com", ["admin", "mentors"]),
+    ("arrow-own-line", "Claim your seat 👉\nzorbex.eth", ["claim", "seat"]),
+]
+
 # (id, article sentence quoted by the model, text that must survive in the X post)
 LEGIT = [
     ("setup-py", "To build the site locally, run setup.py and read README.md first.", ["setup.py", "README.md"]),

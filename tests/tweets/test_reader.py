@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from corpus.reader_cases import (ANSWERS, ARTICLE_HTML, ATTACKER, DISGUISES, LABELS, LEAD, LEGIT, LINK, TITLE, read,
-                                 words)
+from corpus.reader_cases import (ANSWERS, ARTICLE_HTML, ATTACKER, DISGUISES, LABELS, LABELS_LATER, LEAD, LEGIT, LINK,
+                                 TITLE, read, words)
 
 from bot.core.records import Entry
 from bot.feed.article import clean as clean_article
@@ -50,7 +50,7 @@ def test_the_article_s_address_with_a_greek_kappa_is_a_homograph_not_the_article
     assert "applicationsareopen" in read(out)
 
 
-@pytest.mark.parametrize(("case", "attack", "label"), LABELS, ids=[c for c, _, _ in LABELS])
+@pytest.mark.parametrize(("case", "attack", "label"), LABELS + LABELS_LATER, ids=[c for c, _, _ in LABELS + LABELS_LATER])
 def test_a_removal_takes_its_label_or_its_sentence(case: str, attack: str, label: list[str]) -> None:
     out = _cleaned(f"{LEAD} {attack}")
     assert ATTACKER not in read(out), f"{case}: {out!r}"
