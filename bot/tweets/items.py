@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,18 +124,22 @@ def _fold(char: str) -> tuple[str, bool]:
 
 def read(text: str) -> Reading:
     """`text` as a reader reads it (see the module's docstring), with the map back to `text`."""
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    borrowed: list[bool] = []
-    for i, char in enumerate(text):
-        folded, lookalike = _fold(char)
-        for c in folded:
-            chars.append(c)
-            starts.append(i)
-            ends.append(i + 1)
-            borrowed.append(lookalike)
-    view = Reading("".join(chars), tuple(starts), tuple(ends), tuple(borrowed))
+    if text.isascii():  # the common case: the view is the text in lower case, character for character
+        n = len(text)
+        view = Reading(text.lower(), tuple(range(n)), tuple(range(1, n + 1)), (False,) * n)
+    else:
+        chars: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        borrowed: list[bool] = []
+        for i, char in enumerate(text):
+            folded, lookalike = (char.lower(), False) if char.isascii() else _fold(char)
+            for c in folded:
+                chars.append(c)
+                starts.append(i)
+                ends.append(i + 1)
+                borrowed.append(lookalike)
+        view = Reading("".join(chars), tuple(starts), tuple(ends), tuple(borrowed))
     for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _WORD_DOT, _SPACED_DOT):
         view = _replace(view, pattern, lambda m: ".")
     current = view
@@ -266,13 +271,13 @@ def find(text: str) -> list[Item]:
         spans.append((kind, start, end))
 
     def add_original(kind: str, start: int, end: int) -> None:  # a span of `text`: its view span is what it reads
-        inside = [k for k in range(len(view.text)) if start <= view.starts[k] and view.ends[k] <= end]
-        if inside:
-            add(kind, inside[0], inside[-1] + 1)
+        first, last = bisect_left(view.starts, start), bisect_right(view.ends, end)  # both maps only grow
+        if first < last:
+            add(kind, first, last)
 
     for s, e in url_spans(text):
         add_original("url", s, e)
-    for s, e in url_spans(view.text):  # what X would link once the disguise is read
+    for s, e in url_spans(view.text) if view.text != text.lower() else []:  # what X links once the disguise is read
         a, b = view.span(s, e)
         plain = unicodedata.normalize("NFKC", text[a:b]).lower() == view.text[s:e]
         add("url" if plain else "address", s, e)
