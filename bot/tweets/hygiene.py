@@ -49,11 +49,8 @@ _ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_\n]+?)(?<=\S)[*_](?![\w*])")
 _CODE = re.compile(r"`{1,3}([^`]*)`{1,3}")
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
-# Blank-looking letters and invisible marks that Unicode does not class as format characters.
-_BLANKS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u034f\u180b\u180c\u180d\u180f\u17b4\u17b5\U0001d159\U0001d173")
 _HEADING_LINE = re.compile(r"^#{1,6}\s+", re.M)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」", "『": "』"}
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # Words that only pointed at a link ("Read more: https://..."): they go with the link.
 _LEAD_IN = re.compile(r"(?:\b(?:read(?: more| it| this| here| the (?:full )?(?:post|article|piece|story))?|check it out|link|full (?:post|article|story)"
                       r"|more here|details)\s*)?[:\-–—→👉👇]*\s*$", re.I)
