@@ -45,7 +45,9 @@ COMMON_TLDS = ("com|net|org|io|co|ai|app|dev|xyz|me|info|biz|gg|ly|sh|eth|sol|cr
 _SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "COPTIC", "ARMENIAN", "CHEROKEE", "MODIFIER LETTER", "SMALL CAPITAL")
 _WRAPPED_DOT = re.compile(r"\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|\{\s*(?:\.|dot)\s*\}|<\s*(?:\.|dot)\s*>)\s*")
 _PERCENT_DOT = re.compile(r"(?<=[a-z0-9])%2e(?=[a-z0-9])")
-_WORD_DOT = re.compile(rf"(?<=[a-z0-9])\s+dot\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
+# "evil dot ai", "evil-dot-com"; not the prose of "the dot com bubble".
+_WORD_DOT = re.compile(rf"(?<![a-z0-9])(?!(?:a|an|the|old|this|that|of)[\s_-])([a-z0-9][a-z0-9-]*)(?:\s+|-|_)dot(?:\s+|-|_)"
+                       rf"(?=(?:{COMMON_TLDS})(?![a-z0-9-])(?!\s+(?:bubble|era|boom|bust|crash|compan|startup|days|age|mania)))")
 _HOST_ONLY_TLDS = "com|net|org|io|ai|xyz|app|dev|eth|sol|crypto|nft|gg|ly|info|biz|co|ru|cn|tk|ml|ga|cf|gq"
 _SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{_HOST_ONLY_TLDS})(?:/|\s*[.!?,;)]*\s*$|\s+\.?$))|"
                          rf"(?<=[a-z0-9])\s+\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
@@ -140,8 +142,9 @@ def read(text: str) -> Reading:
                 ends.append(i + 1)
                 borrowed.append(lookalike)
         view = Reading("".join(chars), tuple(starts), tuple(ends), tuple(borrowed))
-    for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _WORD_DOT, _SPACED_DOT):
+    for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _SPACED_DOT):
         view = _replace(view, pattern, lambda m: ".")
+    view = _replace(view, _WORD_DOT, lambda m: m.group(1) + ".")
     current = view
     view = _replace(view, _DOT_SPACE, lambda m: "." if text[current.starts[m.end()]].islower() else m.group(0))
     return _replace(view, _SPACED_OUT, lambda m: m.group(0).replace(" ", "") if re.search(r"[.@]", m.group(0)) else m.group(0))
