@@ -104,6 +104,9 @@ def parse_rewrite(text: str) -> str:
     text = strip_reasoning(text)
     if is_refusal(text):
         return ""
+    finals = list(_FINAL.finditer(text))
+    if finals and text[finals[-1].end():].strip():  # "Draft: … Final: …": the final one
+        text = text[finals[-1].end():]
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
@@ -173,7 +176,7 @@ def _repaired(text: str) -> list[Any]:
         return []
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return list(value)  # several objects in a row: a draft and its final version
-    return [value] if value not in ("", None, [], {}) else []
+    return [value] if isinstance(value, (dict, list)) and value else []
 
 
 def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str:
