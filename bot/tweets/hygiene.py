@@ -102,18 +102,17 @@ class Allowed:
 def _allowed(article: Article) -> Allowed:
     entry = article.entry
     own = {u for u in (entry.link, entry.guid) if u and "." in u}
-    # What the author writes is the author's word: every block a reader sees (not one addressed to a model).
-    texts = [b.text for b in article.blocks if not b.to_model] + [entry.title, entry.subtitle]
+    # What the author writes is the author's word: every block a reader sees (not one addressed to a model), and
+    # an address only as written plainly (one the article defangs, "evil[.]com", it does not want linked).
     written: set[str] = set()
     tags: set[str] = set()
-    for text in texts:
+    for text in [b.text for b in article.blocks if not b.to_model]:
         for item in find(text):
-            if item.homograph:
-                continue
-            if item.kind == "cashtag":
+            if item.kind == "cashtag" and not item.homograph:
                 tags.add(compare_key(item))
-            elif item.kind in ("url", "address"):
+            elif item.kind in ("url", "address") and unicodedata.normalize("NFKC", item.text).lower() == item.key:
                 written.add(compare_key(item))
+    tags |= {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)", f"{entry.title}\n{entry.subtitle}")}
     return Allowed(frozenset(normalize_url(u) for u in set(article.links) | own), _handles(article.mentions),
                    frozenset(tags), facts_of(article), frozenset(written))
 

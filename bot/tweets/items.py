@@ -53,6 +53,8 @@ _SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{_HOST_ONLY_
                          rf"(?<=[a-z0-9])\s+\.\s+(?=(?:{COMMON_TLDS})(?![a-z0-9-]))")
 # "evil. com today": a sentence never starts with a lower-case "com", so this dot is a host's (judged as written;
 # only names that are no English word, so "love it. me too" stays prose).
+# "evil .com": a space before a dot glued to a host's name is no sentence's end.
+_SPACE_DOT = re.compile(rf"(?<=[a-z0-9])\s+\.(?=(?:{_HOST_ONLY_TLDS})(?![a-z0-9-]))")
 _DOT_SPACE = re.compile(rf"(?<=[a-z0-9])\.\s+(?=(?:{_HOST_ONLY_TLDS})(?![a-z0-9-]))")
 # Letters spaced out ("e v i l . c o m", "@ e v i l"): five or more one-character tokens with a dot or an @.
 _SPACED_OUT = re.compile(r"(?<!\S)(?:[a-z0-9.@$] ){4,}[a-z0-9.]+(?!\S)")
@@ -142,7 +144,7 @@ def read(text: str) -> Reading:
                 ends.append(i + 1)
                 borrowed.append(lookalike)
         view = Reading("".join(chars), tuple(starts), tuple(ends), tuple(borrowed))
-    for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _SPACED_DOT):
+    for pattern in (_WRAPPED_DOT, _PERCENT_DOT, _SPACED_DOT, _SPACE_DOT):
         view = _replace(view, pattern, lambda m: ".")
     view = _replace(view, _WORD_DOT, lambda m: m.group(1) + ".")
     current = view
