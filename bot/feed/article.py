@@ -119,7 +119,7 @@ def _latin(char: str) -> str:
     for entry in confusables.confusables_data.get(char, ()) if not char.isascii() else ():
         target = entry["c"].strip("\u200e")
         if len(target) == 1 and target.isascii() and target.isalpha():
-            return target
+            return str(target)
     return char
 
 
