@@ -38,6 +38,7 @@ _LEADERS = [
     re.compile(r"^here(?:'s|’s| is| are| you go)\b[^\n:—–]{0,80}[:—–]\s*", re.I),
     re.compile(r"^(?:twitter\s+|x\s+)?thread\b[^\n:]{0,20}:\s*", re.I),
     re.compile(r"^[*_]{0,2}\s*\[?(?:tweet|post)\s*#?\s*\d+(?:\s*(?:/|of)\s*\d+)?\]?\s*[*_]{0,2}\s*[:.)\-–—]?\s*[*_]{0,2}\s*", re.I),
+    re.compile(r"^🧵\s*(?=[(\[]?\d{1,2}\s*/)"),  # "🧵 1/": the thread sign goes with the numbering after it
     re.compile(r"^[(\[]?\d{1,2}\s*/\s*\d{0,2}[)\]]?(?=\s|:)\s*:?\s*"),  # "1/3 ", "(1/3) ", "1/ ", "1/3:"
     re.compile(r"^\d{1,2}[.)](?=\s)\s*"),  # "1. ", "1) "
     re.compile(rf"^{_KEYCAP}+[:.\-–—]?\s*"),  # "1️⃣ "
