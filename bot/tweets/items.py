@@ -39,6 +39,7 @@ from bot.tweets.length import url_spans
 
 # Extra dots that confusables.txt does not list as confusable with "." (ideographic, Arabic and halfwidth stops).
 _EXTRA_DOTS = "\u3002\uff61\u06d4\ufe52\uff0e\u2e33\u2e30\u0701\u0702"
+_FULL_STOPS = frozenset("\u3002\uff61\u06d4")  # ideographic, halfwidth ideographic and Arabic (Urdu) full stops
 # Top-level names a reader takes for a domain when a dot is spelled out or spaced ("evil dot ai", "evil . com").
 COMMON_TLDS = ("com|net|org|io|co|ai|app|dev|xyz|me|info|biz|gg|ly|sh|eth|sol|crypto|nft|wallet|site|online|shop|store|"
                "club|tv|cc|ru|cn|top|click|link|live|news|pro|vip|win|bet|fun|lol|tk|ml|ga|cf|gq")
@@ -138,6 +139,9 @@ def read(text: str) -> Reading:
         borrowed: list[bool] = []
         for i, char in enumerate(text):
             folded, lookalike = (char.lower(), False) if char.isascii() else _fold(char)
+            if char in _FULL_STOPS and not unicodedata.normalize("NFKC", text[i + 1: i + 2]).islower():
+                folded = char  # "Rust。App": a sentence's end in CJK or Urdu text; "evil。com" reads as a host
+
             for c in folded:
                 chars.append(c)
                 starts.append(i)
