@@ -46,7 +46,7 @@ def _cases() -> list[Any]:
 
 
 PARAMS = _cases()
-CASES = [p.values[0] if hasattr(p, "values") else p for p in PARAMS]
+CASES = [p if isinstance(p, dict) else p.values[0] for p in PARAMS]
 
 
 def _feed(case: dict[str, Any]) -> str:
