@@ -34,7 +34,7 @@ _ALT_KEYS = ("alt_text", "altText", "alt", "image_alt_text")
 _LABELLED = re.compile(r"^\s*(?:#+\s*)?(?:\*\*|__)?\s*(?:tweet|post)\s*(\d{1,2})(?:\s*/\s*\d{1,2})?\s*(?:\*\*|__)?\s*[:.)\-–—]?\s*(?:\*\*|__)?\s*(.*)$", re.I)
 # "1.", "1)", "1/3", "1/", "**1/3**", "(1/3)", "🧵 1/" at the start of a line.
 _NUMBERED = re.compile(r"^\s*(?:🧵\s*)?(?:\*\*|__)?\s*(?:[(\[]\s*(?P<a>\d{1,2})(?:\s*/\s*\d{1,2})?\s*[)\]]|(?P<b>\d{1,2})\s*"
-                       r"(?:[.)]|/\s*\d{0,2}|:))\s*(?:\*\*|__)?\s*[:\-–—]?\s+(?P<body>.*)$")
+                       r"(?:[.)]|/\s*\d{0,2}|:|\ufe0f?\u20e3))\s*(?:\*\*|__)?\s*[:\-–—]?\s+(?P<body>.*)$")
 _TWEETS_OPEN = re.compile(r"""["'“”‘’]?(?:tweets?|thread|posts?)["'“”‘’]?\s*:\s*\[""", re.I)
 _FIELD = re.compile(r"^\s*(?:\*\*|__)?\s*(image[ _]prompt|alt[ _]text)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(.*)$", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:\*\*|__)?\s*(?:here(?:'s| is)[^:\n]{0,60}|(?:shortened|shorter|rewritten|revised|new|final)"
@@ -88,12 +88,13 @@ def parse_thread(text: str) -> Parsed | None:
 
 def strip_numbering(tweets: tuple[str, ...]) -> tuple[str, ...]:
     """Tweets without the numbering a model put before each ("🧵 1/", "(1/3)", "**1/3**", "1/", "1."): taken off
-    where a tweet's number is its place in the thread, so "1/3 of members" opening a lone tweet is kept."""
+    where a tweet's number is its place in the thread and two or more tweets are numbered, so "1/3 of members"
+    opening a lone tweet is kept."""
     out = []
     numbered = [m for i, t in enumerate(tweets, 1) if (m := _NUMBER.match(t)) and int(m["a"] or m["b"] or m["c"]) == i]
     for i, tweet in enumerate(tweets, 1):
         m = _NUMBER.match(tweet)
-        if m and int(m["a"] or m["b"] or m["c"]) == i and (len(numbered) >= 2 or len(tweets) == 1):
+        if m and int(m["a"] or m["b"] or m["c"]) == i and len(numbered) >= 2:
             tweet = tweet[m.end():].strip() or tweet
         out.append(tweet)
     return tuple(out)
