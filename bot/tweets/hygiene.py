@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.core.records import Article
 from bot.tweets.facts import Facts, facts_of, unsupported
 from bot.tweets.invisible import strip_invisible
-from bot.tweets.items import Item, compare_key, find, normalize_url, permitted
+from bot.tweets.items import Item, compare_key, defanged, find, normalize_url, permitted
 from bot.tweets.length import sanitize, url_spans
 from bot.tweets.meta import is_meta, unwrap
 
@@ -111,7 +111,7 @@ def _allowed(article: Article) -> Allowed:
         for item in find(text):
             if item.kind == "cashtag" and not item.homograph:
                 tags.add(compare_key(item))
-            elif item.kind in ("url", "address") and unicodedata.normalize("NFKC", item.text).lower() == item.key:
+            elif item.kind in ("url", "address") and not defanged(item):
                 written.add(compare_key(item))
     tags |= {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)", f"{entry.title}\n{entry.subtitle}")}
     return Allowed(frozenset(normalize_url(u) for u in set(article.links) | own), _handles(article.mentions),

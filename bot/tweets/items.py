@@ -39,6 +39,8 @@ from bot.tweets.length import url_spans
 
 # Extra dots that confusables.txt does not list as confusable with "." (ideographic, Arabic and halfwidth stops).
 _EXTRA_DOTS = "\u3002\uff61\u06d4\ufe52\uff0e\u2e33\u2e30\u0701\u0702"
+_IDN = re.compile(r"(?<![\w.-])(?:[^\W_][\w-]*\.)+([^\W\d_]+)")
+_SYMBOL_LETTER = re.compile(r"\b(?:LATIN (?:CAPITAL|SMALL) LETTER|SYMBOL LETTER) ([A-Z])$")
 _FULL_STOPS = frozenset("\u3002\uff61\u06d4")  # ideographic, halfwidth ideographic and Arabic (Urdu) full stops
 # Top-level names a reader takes for a domain when a dot is spelled out or spaced ("evil dot ai", "evil . com").
 COMMON_TLDS = ("com|net|org|io|co|ai|app|dev|xyz|me|info|biz|gg|ly|sh|eth|sol|crypto|nft|wallet|site|online|shop|store|"
@@ -109,6 +111,12 @@ def _fold(char: str) -> tuple[str, bool]:
     if category in ("Cf", "Mn", "Me", "Cc", "Co", "Cs") or char in "\u3164\u115f\u1160\uffa0\u2800":
         return "", False
     folded = unicodedata.normalize("NFKC", char)
+    if len(folded) == 1 and folded.isascii() and folded.strip():
+        return folded.lower(), False
+    # A letter drawn as a symbol (🅴, ⒠, the regional indicator 🇪): read as its letter.
+    letter = _SYMBOL_LETTER.search(unicodedata.name(char, "")) if category == "So" else None
+    if letter:
+        return letter.group(1).lower(), True
     if len(folded) > 1 and category in ("So", "Sm", "Sc", "Sk"):  # ™ is a sign, not the letters TM
         return char, False
     if folded.isascii() and folded.strip():
@@ -290,6 +298,11 @@ def find(text: str) -> list[Item]:
         a, b = view.span(s, e)
         plain = unicodedata.normalize("NFKC", text[a:b]).lower() == view.text[s:e]
         add("url" if plain else "address", s, e)
+    for m in _IDN.finditer(text) if not text.isascii() else ():  # a host under a non-ASCII TLD ("münchen.рф")
+        last = m.group(1)
+        ends = [k for k in range(len(last), 1, -1) if not last[:k].isascii() and last[:k].lower() in _tlds()]
+        if ends:
+            add_original("address", m.start(), m.start(1) + ends[0])
     for pattern in (_SCHEME, _PSEUDO_SCHEME, _IP, _EMAIL):
         for m in pattern.finditer(view.text):
             add("address", m.start(), m.end())
@@ -333,26 +346,35 @@ def normalize_url(url: str) -> str:
 
 
 def compare_key(item: Item) -> str:
-    """The form in which an item is compared with the article's: a URL normalised, an e-mail or a tag as read."""
+    """The form in which an item is compared with the article's: a URL normalised, an e-mail or a tag as read; an
+    address that needed look-alike letters to read as ASCII as its own characters (compatibility forms folded), so
+    `пример.рф` is the article's own when it writes `пример.рф`, and `pennsparκ.org` never `pennspark.org`."""
     if item.kind in ("handle", "cashtag"):
         return item.key.lstrip("@$")
-    if "@" in item.key and "://" not in item.key:
-        return item.key
-    return normalize_url(item.key)
+    key = unicodedata.normalize("NFKC", item.text).lower() if item.homograph else item.key
+    if "@" in key and "://" not in key:
+        return key
+    return normalize_url(key)
+
+
+def defanged(item: Item) -> bool:
+    """True for an address written so that it does not link: a dot spelled out, bracketed, spaced or replaced by a
+    look-alike, letters spaced out, hxxp (an article that writes an address so does not want it linked)."""
+    text = unicodedata.normalize("NFKC", item.text).lower()
+    return bool(re.search(r"[\[\](){}<>\s]|%2e|\bdot\b|hxxp|h\*\*p", text)) or any(c in _tables()[0] for c in text)
 
 
 def permitted(item: Item, urls: frozenset[str], handles: frozenset[str], cashtags: frozenset[str],
               written: frozenset[str] = frozenset()) -> bool:
     """True when the article allows this item: one of its visible links or its own address (http or https, no
     user info), one of its X handles, a cashtag it contains, or an address its visible text itself writes
-    (`written`: compare_key of every item found in it). A look-alike letter never makes an item the article's."""
-    if item.homograph:
-        return False
+    (`written`: compare_key of every item found in it). A handle or cashtag in look-alike letters is never the
+    article's (X and Mastodon name ASCII accounts and tags only)."""
     key = compare_key(item)
     if item.kind == "handle":
-        return key in handles and not item.key.count(".")
+        return not item.homograph and key in handles and not item.key.count(".")
     if item.kind == "cashtag":
-        return key in cashtags
+        return not item.homograph and key in cashtags
     view = item.key
     if re.match(r"[a-z][a-z0-9+.-]*\s*:(?!\d)", view) and not re.match(r"https?://", view):
         return False  # javascript:, hxxps://, mailto: are never posted as the article's
