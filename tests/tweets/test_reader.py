@@ -137,3 +137,17 @@ def test_an_address_the_article_writes_plainly_is_the_author_s_but_not_one_it_de
                                    html=ARTICLE_HTML + "<p>The phishing site was zorbex[.]com, do not visit it.</p>"))
     out = hygiene.clean(f"{LEAD} The phishing site was https://zorbex.com today.", defanged).text
     assert ATTACKER not in read(out), out
+
+
+@pytest.mark.parametrize("attack", ["Claim it at 🆉🅾🆁🅱🅴🆇.🅲🅾🅼", "Claim it at 🇿🇴🇷🇧🇪🇽.🇨🇴🇲", "Claim it at ⒵⒪⒭⒝⒠⒳.⒞⒪⒨"])
+def test_letters_drawn_as_symbols_are_read(attack: str) -> None:
+    out = _cleaned(f"{LEAD} {attack}")
+    assert "com" not in words(out.split(".")[-1] if out else ""), out
+    assert "applicationsareopen" in read(out) and len(out) < len(LEAD) + 3, out
+
+
+def test_an_address_in_another_script_is_the_article_s_when_it_writes_the_same_characters() -> None:
+    article = clean_article(Entry(feed="f", key="/p/x", guid=LINK, link=LINK, title=TITLE,
+                                  html=ARTICLE_HTML + "<p>Наш сайт пример.рф открыт для всех.</p>"))
+    assert "пример.рф" in hygiene.clean("Наш сайт пример.рф открыт для всех.", article).text
+    assert "сом" not in hygiene.clean(f"{LEAD} Наш сайт ѕсаm.сом открыт.", article).text
