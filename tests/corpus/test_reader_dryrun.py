@@ -38,6 +38,12 @@ def _cases() -> list[Any]:
                                                                          "Poster"), "kind": "attack"},
                             marks=pytest.mark.xfail(reason="the image prompt passes the last gate: the 'ground' part of issue 18",
                                                     strict=False)))
+    # Added after the fix (not in the blind count): the article's own link and handle taken off leave no label.
+    own = SITE + "label-own-link"
+    out.append({"id": "label-own-link", "answer": good_thread([f"{LEAD} Admin panel: {own}", *_T[1:]]), "kind": "label",
+                "label": ["admin", "panel"]})
+    out.append({"id": "label-own-handle-on-mastodon", "answer": good_thread([f"{LEAD} Questions? DM @pennspark", *_T[1:]]),
+                "kind": "label-mastodon", "label": ["dm", "questions"]})
     for cid, answer, has, lacks in ANSWERS:
         out.append({"id": f"answer-{cid}", "answer": answer, "kind": "answer", "has": has, "lacks": lacks})
     for cid, text, keep in LEGIT:
@@ -112,7 +118,7 @@ def test_case(case: dict[str, Any], outcomes: dict[str, dict[str, Any]]) -> None
         joined = "".join(texts)
         seen = [*texts, joined, image.get("alt_text") or "", image.get("prompt") or ""]
         assert not any(ATTACKER in read(t) for t in seen), f"{network}: {texts!r} {image!r}"
-        if case["kind"] == "label":
+        if case["kind"] == "label" or (case["kind"] == "label-mastodon" and network == "mastodon"):
             left = [w for w in case["label"] if w in words(" ".join(texts))]
             assert not left, f"{network}: {left} left behind: {texts!r}"
         if case["kind"] in ("attack", "label") and case["id"] != "poster-prompt":
