@@ -1,7 +1,9 @@
 """Issue 18, "read what a reader reads": attack and legitimate cases for hygiene, judged by properties only.
 
 Written BEFORE the fix. Blind count on the unchanged code (branch `reader` at 3d7061c), measured with
-`pytest -q tests/tweets/test_reader.py tests/corpus/test_reader_dryrun.py`: see BLIND below.
+`PYTHONPATH=. pytest -q tests/tweets/test_reader.py tests/corpus/test_reader_dryrun.py`: 62 of the 111 unit
+tests and 36 of the 66 dry runs (x,bluesky,mastodon) failed. Cases marked "after the fix" came later and are not
+in that count. See BLIND below.
 
 The oracle never uses the bot's code: a post is read as a person reads it by `read()` (NFKC, then unidecode's
 ASCII transliteration, lower case, everything but letters, digits, @ and $ dropped), and the attacker's name
