@@ -181,6 +181,35 @@ def test_a_scheduler_that_dies_stops_the_daemon_with_a_non_zero_exit(
     assert any("scheduler" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records), caplog.text[-2000:]
 
 
+LONG = "9" * 5000  # past Python's 4,300-digit limit on int(): int() and tomllib raise ValueError on it
+HUGE_CASES = [("file", "[daemon]\ninterval = " + LONG + "\n", "daemon.interval"),
+              ("file", "[thread]\ntweets = -" + LONG + "\n", "thread.tweets"),
+              ("env", "BOT_DAEMON_INTERVAL=" + LONG, "BOT_DAEMON_INTERVAL"),
+              ("env", "BOT_X_TIMEOUT=" + LONG, "BOT_X_TIMEOUT")]
+
+
+@fault("Settings", "a whole number of 5,000 digits (past Python's int() limit) in the settings file and in the "
+       "environment, given to a real `bot check`", "exit 2 and one short line naming the setting and its most "
+       "allowed value (it was `internal error: ValueError`, or a 5,000-character 'not a whole number')",
+       cases=len(HUGE_CASES))
+@pytest.mark.parametrize(("where", "given", "named"), HUGE_CASES)
+def test_a_number_too_long_for_python_is_one_short_line(where: str, given: str, named: str, tmp_path: Path) -> None:
+    from helpers.botproc import bot_env, run_bot
+
+    env = bot_env(tmp_path)
+    if where == "file":
+        (tmp_path / "bot.toml").write_text(given, encoding="utf-8")
+        env["BOT_CONFIG"] = str(tmp_path / "bot.toml")
+    else:
+        name, value = given.split("=", 1)
+        env[name] = value
+    done = run_bot(["check"], env, tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("bot: error: "), done.stderr[-600:]
+    assert named in lines[0] and "internal error" not in lines[0] and len(lines[0]) < 300, lines[0][:600]
+    assert ("least allowed" if "-9" in given else "most allowed") in lines[0], lines[0][:600]
+
+
 # --- the README table ------------------------------------------------------------------------------------------
 
 
