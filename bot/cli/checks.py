@@ -146,8 +146,14 @@ def _sqlite_unusable(url: str | None, settings: Settings) -> str:
     if not database or database == ":memory:" or database.startswith("file:"):
         return ""
     path = Path(database).expanduser()
-    if path.exists() and not path.is_file():
+    if path.is_dir():
         return f"the SQLite database {path} is a directory, not a file"
+    if path.exists() and not path.is_file():
+        return f"the SQLite database {path} is not a regular file (a FIFO, socket or device)"
+    if path.is_symlink() and not path.exists():  # SQLite follows the link and creates no folder on its way
+        target = Path(os.path.realpath(path))
+        if not target.parent.is_dir():
+            return f"the SQLite database {path} is a link to {target}, whose folder {target.parent} does not exist"
     folder = next((p for p in path.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
         return f"the SQLite database {path} cannot be created: {folder} is a file, not a folder"

@@ -152,6 +152,27 @@ def test_a_database_path_that_is_a_directory_fails_the_check(
     assert "Traceback" not in out + err
 
 
+@fault("Settings", "store.sqlite_path naming a link to a folder that does not exist (an unmounted volume), and a "
+       "FIFO", "a real `bot check` exits 1 with one line saying what the path really is (it said ok for the link, "
+       "where `bot run` then failed, and called the FIFO a directory)", cases=2)
+@pytest.mark.parametrize("kind", ["dangling link", "fifo"])
+def test_a_database_path_no_database_can_live_at_fails_the_check(kind: str, tmp_path: Path) -> None:
+    import os
+
+    from helpers.botproc import bot_env, run_bot
+
+    path = tmp_path / "bot.db"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(tmp_path / "unmounted" / "bot.db")
+    done = run_bot(["check"], bot_env(tmp_path), tmp_path)
+    said = [line for line in done.stderr.splitlines() if line.startswith("problem: database") and "bot.db" in line]
+    assert done.returncode == 1 and len(said) == 1, done.stdout + done.stderr
+    assert ("unmounted" in said[0] and "does not exist" in said[0]) if kind != "fifo" else \
+        ("not a regular file" in said[0] and "director" not in said[0]), said[0]
+
+
 @fault("Settings", "the scheduler's own thread dying (an OverflowError inside APScheduler, as a 1e20 jitter gave) "
        "while the process stays up", "one error line saying polling stopped, and the daemon exits 1 within seconds")
 def test_a_scheduler_that_dies_stops_the_daemon_with_a_non_zero_exit(
