@@ -35,6 +35,7 @@ _PREFIXES: set[str] = set()  # every beginning (EDGE characters or more) of thos
 _SUFFIXES: set[str] = set()  # every end
 _GRAMS: set[str] = set()  # every run of ANYWHERE characters inside them
 _WORD = re.compile(r"[A-Za-z0-9!#$%&*+\-./:;=?@\\^_~]+")  # a token-like run of ASCII: where an upstream cut ends
+_MARKS = ".,;:!?*~"  # what an upstream may put where it cut a word short ("...") or ended a clause
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 _ANY_CASE: dict[str, re.Pattern[str]] = {}  # percent-encoded shapes, their hex in any mix of cases
 
@@ -150,13 +151,23 @@ def _plain(piece: str) -> bool:
 
 
 def _trim(word: str, least: int) -> str:
-    """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked."""
+    """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked. Marks an
+    upstream leaves at its own cut ("Zq3kW9x...", "...c7Xz2Lk", "Zq3kW9x;") are looked past: the piece before them
+    is as much a secret's edge as one at the word's end."""
     if len(word) < least or word == MASK:
         return word
     tail = _tail(word, least, words=True)
+    if not tail:
+        core = word.rstrip(_MARKS)
+        if core != word and _tail(core, least, words=True):
+            tail = len(word) - len(core) + _tail(core, least, words=True)
     if tail:
         word = word[:len(word) - tail] + MASK
     head = _head(word, least, words=True)
+    if not head:
+        core = word.lstrip(_MARKS)
+        if core != word and _head(core, least, words=True):
+            head = len(word) - len(core) + _head(core, least, words=True)
     if head:
         word = MASK + word[head:]
     return word

@@ -133,7 +133,7 @@ def _no_pieces(secrets: dict[str, str], *outputs: str) -> None:
 
 
 @fault("Security", "a model server whose error repeats the Authorization header many times over (as is, base64, "
-       "HTML-escaped, lower-case percent-encoded), so the bot's 120-character cut of it falls inside the key",
+       "HTML-escaped, lower-case percent-encoded, or cut short by the upstream itself with '...'), so the bot's 120-character cut of it falls inside the key",
        "no run of 6 characters of BOT_LLM_API_KEY, in any of those shapes, in stderr, stdout or any file written",
        cases=len(FORMS))
 @pytest.mark.parametrize("form", FORMS)
@@ -149,7 +149,7 @@ def test_a_cut_model_echo_leaves_no_piece_of_the_key(world: tuple[World, LLMServ
 
 
 @fault("Security", "X answering 400 with the request's OAuth header repeated (as is, base64, HTML-escaped, lower-case "
-       "percent-encoded) to a post and to `bot check`'s GET /2/users/me, so the 300-character cut falls in a credential",
+       "percent-encoded, or cut short by X itself with '...') to a post and to `bot check`'s GET /2/users/me, so the 300-character cut falls in a credential",
        "no run of 6 characters of an X credential in stderr, last_error, `bot history --json` or `bot check`",
        cases=len(FORMS))
 @pytest.mark.parametrize("form", FORMS)
@@ -172,7 +172,7 @@ def test_a_cut_x_echo_leaves_no_piece_of_a_credential(world: tuple[World, LLMSer
 
 
 @fault("Security", "Mastodon answering 422 with the Authorization header repeated (as is, base64, HTML-escaped, "
-       "lower-case percent-encoded), so the 200-character cut of its error falls inside the token",
+       "lower-case percent-encoded, or cut short by the upstream itself with '...'), so the 200-character cut of its error falls inside the token",
        "no run of 6 characters of MASTODON_ACCESS_TOKEN in stderr, last_error or `bot history --json`",
        cases=len(FORMS))
 @pytest.mark.parametrize("form", FORMS)
