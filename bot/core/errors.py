@@ -36,6 +36,7 @@ _SUFFIXES: set[str] = set()  # every end
 _GRAMS: set[str] = set()  # every run of ANYWHERE characters inside them
 _WORD = re.compile(r"[A-Za-z0-9!#$%&*+\-./:;=?@\\^_~]+")  # a token-like run of ASCII: where an upstream cut ends
 _MARKS = ".,;:!?*~"  # what an upstream may put where it cut a word short ("...") or ended a clause
+_CUTS = re.compile(r"(\.{2,}|\*{2,})")  # where an upstream cut or masked a word in the middle
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 _ANY_CASE: dict[str, re.Pattern[str]] = {}  # percent-encoded shapes, their hex in any mix of cases
 
@@ -153,7 +154,11 @@ def _plain(piece: str) -> bool:
 def _trim(word: str, least: int) -> str:
     """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked. Marks an
     upstream leaves at its own cut ("Zq3kW9x...", "...c7Xz2Lk", "Zq3kW9x;") are looked past: the piece before them
-    is as much a secret's edge as one at the word's end."""
+    is as much a secret's edge as one at the word's end; a word an upstream masked in the middle itself
+    ("Zq3k...o5Ey", "Zq3kW9x********") is judged piece by piece."""
+    parts = _CUTS.split(word)
+    if len(parts) > 1:
+        return "".join(part if i % 2 else _trim(part, least) for i, part in enumerate(parts))
     if len(word) < least or word == MASK:
         return word
     tail = _tail(word, least, words=True)
