@@ -33,6 +33,7 @@ _ORDERED: list[str] = []  # the same, longest first
 _PIECES: list[str] = []  # shapes whose pieces are secret too (not DATABASE_URL's whole URL, not a handle)
 _PREFIXES: set[str] = set()  # every beginning (EDGE characters or more) of those shapes
 _SUFFIXES: set[str] = set()  # every end
+_LONGEST = [0]  # the length of the longest shape in _PIECES
 _GRAMS: set[str] = set()  # every run of ANYWHERE characters inside them
 _WORD = re.compile(r"[A-Za-z0-9!#$%&*+\-./:;=?@\\^_~]+")  # a token-like run of ASCII: where an upstream cut ends
 _MARKS = ".,;:!?*~"  # what an upstream may put where it cut a word short ("...") or ended a clause
@@ -73,6 +74,7 @@ def hide(values: Iterable[str], *, pieces: bool = True) -> None:
                 added = True
             if pieces and len(shape) >= EDGE and shape not in _PIECES:
                 _PIECES.append(shape)
+                _LONGEST[0] = max(_LONGEST[0], len(shape))
                 _PREFIXES.update(shape[:n] for n in range(EDGE, len(shape)))
                 _SUFFIXES.update(shape[-n:] for n in range(EDGE, len(shape)))
                 _GRAMS.update(shape[i:i + ANYWHERE] for i in range(len(shape) - ANYWHERE + 1))
@@ -131,7 +133,7 @@ def _long_pieces(text: str) -> str:
 def _tail(text: str, least: int, words: bool = False) -> int:
     """The length of the longest end of `text` (at least `least` long) that begins some secret; 0 when none. With
     `words`, an end that is a plain lower-case word ("mastodon") does not count: a secret may begin with one."""
-    for n in range(len(text), least - 1, -1):
+    for n in range(min(len(text), _LONGEST[0]), least - 1, -1):  # no longer piece can begin a secret: linear time
         piece = text[len(text) - n:]
         if piece in _PREFIXES and not (words and _plain(piece)):
             return n
@@ -140,7 +142,7 @@ def _tail(text: str, least: int, words: bool = False) -> int:
 
 def _head(text: str, least: int, words: bool = False) -> int:
     """The length of the longest start of `text` (at least `least` long) that ends some secret; 0 when none."""
-    for n in range(len(text), least - 1, -1):
+    for n in range(min(len(text), _LONGEST[0]), least - 1, -1):
         piece = text[:n]
         if piece in _SUFFIXES and not (words and _plain(piece)):
             return n

@@ -191,3 +191,22 @@ def test_a_cut_mastodon_echo_leaves_no_piece_of_the_token(world: tuple[World, LL
     assert "bad request" in result.stderr + history.stdout, result.stderr[-2000:]
     _no_pieces({"MASTODON_ACCESS_TOKEN": MASTODON_TOKEN},
                everything_written(w, result.stdout, result.stderr, history.stdout, history.stderr))
+
+
+@fault("Security", "a model server whose 400 carries 1 MB of base64 with no space in it (an image or a request body "
+       "echoed back), to every model request", "the thread is written offline within seconds, as for any refusal "
+       "(redacting the whole answer before the cut took minutes of CPU per answer: the edge checks were quadratic)")
+def test_a_huge_one_word_error_is_redacted_in_linear_time(world: tuple[World, LLMServer]) -> None:
+    import base64
+    import time
+
+    w, llm = world
+    blob = base64.b64encode(bytes(range(256)) * 3000).decode()  # 1 MB, one "word" of base64
+    llm.default = lambda body: (400, "bad request, body was " + blob)  # type: ignore[assignment]
+    started = time.monotonic()
+    result = w.cli(["post", "--dry-run", "--feed", w.feeds.url("/feed"), "--out", str(w.tmp / "out")], [],
+                   BOT_WRITER_RETRIES="0")
+    took = time.monotonic() - started
+    assert result.returncode == 0 and (w.tmp / "out" / "thread.json").is_file(), result.stderr[-2000:]
+    assert any("400" in line for line in result.stdout.splitlines() if line.startswith("note:")), result.stdout[-2000:]
+    assert took < 30, f"bot post --dry-run took {took:.0f} s on a 1 MB error"
