@@ -210,3 +210,22 @@ def test_a_huge_one_word_error_is_redacted_in_linear_time(world: tuple[World, LL
     assert result.returncode == 0 and (w.tmp / "out" / "thread.json").is_file(), result.stderr[-2000:]
     assert any("400" in line for line in result.stdout.splitlines() if line.startswith("note:")), result.stdout[-2000:]
     assert took < 30, f"bot post --dry-run took {took:.0f} s on a 1 MB error"
+
+
+@fault("Security", "a model server that echoes the request's Authorization header inside the answer it streams (the "
+       "key split across chunks), in the tweets, the image prompt and the alt text",
+       "no run of 6 characters of BOT_LLM_API_KEY in stderr, stdout or any file written (the streamed answer was "
+       "printed to stderr as it came, unredacted)")
+def test_a_key_echoed_inside_a_streamed_answer_is_never_printed(world: tuple[World, LLMServer]) -> None:
+    from llmserver import good_thread
+
+    w, llm = world
+    said = f"Authorization: Bearer {ECHO_KEY}"
+    llm.default = lambda body: good_thread(  # type: ignore[assignment]
+        [f"Small newsletters win ({said}).", f"x{said} Readers trust a voice they know.", "Read the post."],
+        prompt=f"illustration, {said}", alt=f"alt {said}")
+    result = w.cli(["post", "--dry-run", "--feed", w.feeds.url("/feed"), "--out", str(w.tmp / "out")], [],
+                   BOT_LLM_API_KEY=ECHO_KEY)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert '{"tweets"' in result.stderr, result.stderr[-2000:]  # the answer was streamed to the terminal…
+    _no_pieces({"BOT_LLM_API_KEY": ECHO_KEY}, everything_written(w, result.stdout, result.stderr))  # …redacted
