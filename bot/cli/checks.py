@@ -11,7 +11,7 @@ from typing import Any, Callable
 import click
 from bot.core.settings import DEFAULT_CONFIG, Settings
 from bot.feed import source as feed_source
-from bot.core.errors import AuthError, BotError, StoreError
+from bot.core.errors import AuthError, BotError, StoreError, redact
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
@@ -24,10 +24,13 @@ from bot.run.daemon import describe
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
-def _try(label: str, probe: Callable[[], str], problems: list[str]) -> None:
-    """Run one probe; its success line, or its failure as one problem line."""
+def _try(label: str, probe: Callable[[], str], problems: list[str], *, hide: bool = True) -> None:
+    """Run one probe; its success line (redacted: an answer may echo the request), or its failure as one problem
+    line. `hide=False` keeps the Bluesky line whole: it is there to name the account, by BLUESKY_HANDLE (a value
+    hidden whole everywhere else), and a PDS's getSession does not echo the request."""
     try:
-        click.echo(f"ok: {label}: {probe()}")
+        found = probe()
+        click.echo(f"ok: {label}: {redact(found) if hide else found}")
     except BotError as exc:
         problems.append(f"{label}: {exc}")
     except Exception as exc:  # a probe must never crash the report
@@ -201,7 +204,7 @@ def _networks(settings: Settings, problems: list[str]) -> None:
         elif network == "mastodon":
             _try("mastodon", lambda: _mastodon_me(settings), problems)
         else:
-            _try("bluesky", lambda: _bluesky_session(settings), problems)
+            _try("bluesky", lambda: _bluesky_session(settings), problems, hide=False)  # BLUESKY_HANDLE, named
 
 
 def check_command(settings: Settings) -> int:

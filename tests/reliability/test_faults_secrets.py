@@ -229,3 +229,18 @@ def test_a_key_echoed_inside_a_streamed_answer_is_never_printed(world: tuple[Wor
     assert result.returncode == 0, result.stderr[-2000:]
     assert '{"tweets"' in result.stderr, result.stderr[-2000:]  # the answer was streamed to the terminal…
     _no_pieces({"BOT_LLM_API_KEY": ECHO_KEY}, everything_written(w, result.stdout, result.stderr))  # …redacted
+
+
+@fault("Security", "Mastodon answering `bot check`'s verify_credentials with 200 and an account name that repeats the "
+       "request's Authorization header", "the check's ok line names the account with the token hidden: no run of 6 "
+       "characters of MASTODON_ACCESS_TOKEN on stdout or stderr (ok lines were printed unredacted)")
+def test_a_check_ok_line_never_shows_an_echoed_token(world: tuple[World, LLMServer]) -> None:
+    from mastodonserver import MastodonServer
+
+    w, _llm = world
+    with MastodonServer(token=MASTODON_TOKEN) as masto:
+        masto.fault("GET /api/v1/accounts/verify_credentials", "echo200")
+        check = w.cli(["check"], [w.feeds.url("/feed")], BOT_WRITER_BACKEND="extractive", BOT_NETWORKS="mastodon",
+                      MASTODON_BASE_URL=masto.url, MASTODON_ACCESS_TOKEN=MASTODON_TOKEN)
+    assert "ok: mastodon: Mastodon account @writer (" in check.stdout, check.stdout + check.stderr
+    _no_pieces({"MASTODON_ACCESS_TOKEN": MASTODON_TOKEN}, check.stdout, check.stderr)
