@@ -152,6 +152,8 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
 
                 return self._answer(422, {"error": echo(headers.get("authorization", "").removeprefix("Bearer "),
                                                         fault[len("echo:"):])})
+            if fault == "echo200":  # a 200 whose account names the request's Authorization header (a proxy's echo)
+                return self._answer(200, {**ACCOUNT, "acct": f"writer ({headers.get('authorization', '')})"})
             if fault == "garbage":
                 return self.send(200, b"<html>maintenance</html>", "application/json; charset=utf-8")
             if fault == "hang":

@@ -33,8 +33,11 @@ _ORDERED: list[str] = []  # the same, longest first
 _PIECES: list[str] = []  # shapes whose pieces are secret too (not DATABASE_URL's whole URL, not a handle)
 _PREFIXES: set[str] = set()  # every beginning (EDGE characters or more) of those shapes
 _SUFFIXES: set[str] = set()  # every end
+_LONGEST = [0]  # the length of the longest shape in _PIECES
 _GRAMS: set[str] = set()  # every run of ANYWHERE characters inside them
 _WORD = re.compile(r"[A-Za-z0-9!#$%&*+\-./:;=?@\\^_~]+")  # a token-like run of ASCII: where an upstream cut ends
+_MARKS = ".,;:!?*~"  # what an upstream may put where it cut a word short ("...") or ended a clause
+_CUTS = re.compile(r"(\.{2,}|\*{2,})")  # where an upstream cut or masked a word in the middle
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 _ANY_CASE: dict[str, re.Pattern[str]] = {}  # percent-encoded shapes, their hex in any mix of cases
 
@@ -71,6 +74,7 @@ def hide(values: Iterable[str], *, pieces: bool = True) -> None:
                 added = True
             if pieces and len(shape) >= EDGE and shape not in _PIECES:
                 _PIECES.append(shape)
+                _LONGEST[0] = max(_LONGEST[0], len(shape))
                 _PREFIXES.update(shape[:n] for n in range(EDGE, len(shape)))
                 _SUFFIXES.update(shape[-n:] for n in range(EDGE, len(shape)))
                 _GRAMS.update(shape[i:i + ANYWHERE] for i in range(len(shape) - ANYWHERE + 1))
@@ -129,7 +133,7 @@ def _long_pieces(text: str) -> str:
 def _tail(text: str, least: int, words: bool = False) -> int:
     """The length of the longest end of `text` (at least `least` long) that begins some secret; 0 when none. With
     `words`, an end that is a plain lower-case word ("mastodon") does not count: a secret may begin with one."""
-    for n in range(len(text), least - 1, -1):
+    for n in range(min(len(text), _LONGEST[0]), least - 1, -1):  # no longer piece can begin a secret: linear time
         piece = text[len(text) - n:]
         if piece in _PREFIXES and not (words and _plain(piece)):
             return n
@@ -138,7 +142,7 @@ def _tail(text: str, least: int, words: bool = False) -> int:
 
 def _head(text: str, least: int, words: bool = False) -> int:
     """The length of the longest start of `text` (at least `least` long) that ends some secret; 0 when none."""
-    for n in range(len(text), least - 1, -1):
+    for n in range(min(len(text), _LONGEST[0]), least - 1, -1):
         piece = text[:n]
         if piece in _SUFFIXES and not (words and _plain(piece)):
             return n
@@ -150,13 +154,27 @@ def _plain(piece: str) -> bool:
 
 
 def _trim(word: str, least: int) -> str:
-    """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked."""
+    """A word of the text with a secret's beginning at its end, or a secret's end at its start, masked. Marks an
+    upstream leaves at its own cut ("Zq3kW9x...", "...c7Xz2Lk", "Zq3kW9x;") are looked past: the piece before them
+    is as much a secret's edge as one at the word's end; a word an upstream masked in the middle itself
+    ("Zq3k...o5Ey", "Zq3kW9x********") is judged piece by piece."""
+    parts = _CUTS.split(word)
+    if len(parts) > 1:
+        return "".join(part if i % 2 else _trim(part, least) for i, part in enumerate(parts))
     if len(word) < least or word == MASK:
         return word
     tail = _tail(word, least, words=True)
+    if not tail:
+        core = word.rstrip(_MARKS)
+        if core != word and _tail(core, least, words=True):
+            tail = len(word) - len(core) + _tail(core, least, words=True)
     if tail:
         word = word[:len(word) - tail] + MASK
     head = _head(word, least, words=True)
+    if not head:
+        core = word.lstrip(_MARKS)
+        if core != word and _head(core, least, words=True):
+            head = len(word) - len(core) + _head(core, least, words=True)
     if head:
         word = MASK + word[head:]
     return word

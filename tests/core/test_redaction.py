@@ -35,6 +35,16 @@ def test_a_secret_an_upstream_cut_itself_is_removed_where_it_ends_a_word() -> No
         assert leaks(TOKEN, redact(f"…{TOKEN[-n:]} was refused")) == [], n
 
 
+def test_a_secret_an_upstream_masked_in_part_itself_leaves_no_piece() -> None:
+    """Upstreams show a token's ends with the middle masked ("sk_...4242", "Zq81kP0v********"): the ends shown are
+    pieces of the secret all the same."""
+    for n in range(6, len(TOKEN) // 2):
+        for said in (f"token {TOKEN[:4]}...{TOKEN[-n:]} refused", f"token {TOKEN[:n]}...{TOKEN[-4:]} refused",
+                     f"token {TOKEN[:n]}{'*' * 12} refused", f"token ****{TOKEN[-n:]} refused",
+                     f"token {TOKEN[:n]}***{TOKEN[-n:]} refused"):
+            assert leaks(TOKEN, redact(said)) == [], (n, said, redact(said))
+
+
 def test_ordinary_text_and_a_handle_or_database_url_around_it_are_kept() -> None:
     said = "supported: postgres:// or postgresql://; an access token from writer.bsky.social's settings"
     assert redact(said) == said.replace(HANDLE, "***")  # the handle whole is hidden; its pieces are words

@@ -9,12 +9,13 @@ import html
 import re
 from urllib.parse import quote
 
-FORMS = ("raw", "base64", "html", "percent-lower")
+FORMS = ("raw", "base64", "html", "percent-lower", "cut...")
 PIECE = 6  # no run of this many characters of a secret, in any shape, may be written
 
 
 def shaped(value: str, form: str) -> str:
-    """`value` as a proxy may echo it: as is, base64, HTML-escaped, or percent-encoded with lower-case hex."""
+    """`value` as a proxy may echo it: as is, base64, HTML-escaped, or percent-encoded with lower-case hex ("cut...":
+    as is, see `echo`)."""
     if form == "base64":
         return base64.b64encode(value.encode()).decode()
     if form == "html":
@@ -25,7 +26,14 @@ def shaped(value: str, form: str) -> str:
 
 
 def echo(text: str, form: str, times: int = 12) -> str:
-    """`text` (e.g. "Authorization: Bearer KEY", or a token) shaped and repeated, so a cut of the result falls in a secret."""
+    """`text` (e.g. "Authorization: Bearer KEY", or a token) shaped and repeated, so a cut of the result falls in a secret.
+
+    "cut...": the upstream shortens each repetition itself and marks the cut with "..." (Rails' truncate, Python's
+    reprlib), leaving 4 to 15 characters of the secret that ends `text` before the dots."""
+    if form == "cut...":
+        last = re.sub(r"^[a-z_]+=", "", text.rsplit(" ", 1)[-1])  # the secret that ends the text ("token=" dropped)
+        keep = len(text) - len(last)
+        return "bad request (" + " ".join(f"{i}:{text[:keep + 4 + i]}..." for i in range(times)) + ")"
     return "bad request (" + " ".join(f"{i}:{shaped(text, form)}" for i in range(times)) + ")"
 
 

@@ -152,6 +152,27 @@ def test_a_database_path_that_is_a_directory_fails_the_check(
     assert "Traceback" not in out + err
 
 
+@fault("Settings", "store.sqlite_path naming a link to a folder that does not exist (an unmounted volume), and a "
+       "FIFO", "a real `bot check` exits 1 with one line saying what the path really is (it said ok for the link, "
+       "where `bot run` then failed, and called the FIFO a directory)", cases=2)
+@pytest.mark.parametrize("kind", ["dangling link", "fifo"])
+def test_a_database_path_no_database_can_live_at_fails_the_check(kind: str, tmp_path: Path) -> None:
+    import os
+
+    from helpers.botproc import bot_env, run_bot
+
+    path = tmp_path / "bot.db"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(tmp_path / "unmounted" / "bot.db")
+    done = run_bot(["check"], bot_env(tmp_path), tmp_path)
+    said = [line for line in done.stderr.splitlines() if line.startswith("problem: database") and "bot.db" in line]
+    assert done.returncode == 1 and len(said) == 1, done.stdout + done.stderr
+    assert ("unmounted" in said[0] and "does not exist" in said[0]) if kind != "fifo" else \
+        ("not a regular file" in said[0] and "director" not in said[0]), said[0]
+
+
 @fault("Settings", "the scheduler's own thread dying (an OverflowError inside APScheduler, as a 1e20 jitter gave) "
        "while the process stays up", "one error line saying polling stopped, and the daemon exits 1 within seconds")
 def test_a_scheduler_that_dies_stops_the_daemon_with_a_non_zero_exit(
@@ -179,6 +200,35 @@ def test_a_scheduler_that_dies_stops_the_daemon_with_a_non_zero_exit(
         runner.join(25)
     assert codes == [1] and time.monotonic() - started < 15, (codes, caplog.text[-2000:])
     assert any("scheduler" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records), caplog.text[-2000:]
+
+
+LONG = "9" * 5000  # past Python's 4,300-digit limit on int(): int() and tomllib raise ValueError on it
+HUGE_CASES = [("file", "[daemon]\ninterval = " + LONG + "\n", "daemon.interval"),
+              ("file", "[thread]\ntweets = -" + LONG + "\n", "thread.tweets"),
+              ("env", "BOT_DAEMON_INTERVAL=" + LONG, "BOT_DAEMON_INTERVAL"),
+              ("env", "BOT_X_TIMEOUT=" + LONG, "BOT_X_TIMEOUT")]
+
+
+@fault("Settings", "a whole number of 5,000 digits (past Python's int() limit) in the settings file and in the "
+       "environment, given to a real `bot check`", "exit 2 and one short line naming the setting and its most "
+       "allowed value (it was `internal error: ValueError`, or a 5,000-character 'not a whole number')",
+       cases=len(HUGE_CASES))
+@pytest.mark.parametrize(("where", "given", "named"), HUGE_CASES)
+def test_a_number_too_long_for_python_is_one_short_line(where: str, given: str, named: str, tmp_path: Path) -> None:
+    from helpers.botproc import bot_env, run_bot
+
+    env = bot_env(tmp_path)
+    if where == "file":
+        (tmp_path / "bot.toml").write_text(given, encoding="utf-8")
+        env["BOT_CONFIG"] = str(tmp_path / "bot.toml")
+    else:
+        name, value = given.split("=", 1)
+        env[name] = value
+    done = run_bot(["check"], env, tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("bot: error: "), done.stderr[-600:]
+    assert named in lines[0] and "internal error" not in lines[0] and len(lines[0]) < 300, lines[0][:600]
+    assert ("least allowed" if "-9" in given else "most allowed") in lines[0], lines[0][:600]
 
 
 # --- the README table ------------------------------------------------------------------------------------------

@@ -124,3 +124,25 @@ def test_a_trickled_feed_ends_at_the_whole_download_deadline(world: World, mode:
     no_leaks(result.stdout, result.stderr)
     assert result.returncode != 0 and "did not finish sending the feed within 2 s" in result.stderr, result.stderr
     assert took < 2 + 4, (mode, took)  # feed.timeout, plus the bot's own start
+
+
+@fault("Feed", "--feed naming /dev/zero, /dev/urandom or a FIFO nobody writes to (a feed path that is no regular "
+       "file)", "a real `bot post --dry-run` exits 1 within seconds with one line saying so (it read /dev/zero "
+       "into memory without end, and waited on the FIFO for ever)", cases=3)
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_a_feed_path_that_is_no_regular_file_is_refused(source: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from helpers.botproc import bot_env, run_bot
+
+    if source == "fifo":
+        os.mkfifo(tmp_path / "feed.xml")
+        source = str(tmp_path / "feed.xml")
+    try:
+        done = run_bot(["post", "--dry-run", "--feed", source, "--out", str(tmp_path / "out")], bot_env(tmp_path),
+                       tmp_path, timeout=20)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"bot post --feed {source} still ran after 20 s") from None
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and "not a regular file" in lines[0], done.stderr[-1000:]
