@@ -82,6 +82,9 @@ def versus_peer(tmp: Path) -> list[Figure]:
 
     work = Path(tempfile.mkdtemp(prefix="peer-", dir=tmp))
     env = child_env(BOT_CONFIG=empty_config(tmp), BOT_OUTPUT_DIR=work / "out", BOT_STORE_SQLITE_PATH=work / "bot.db")
+    # As installed by pip, both run from bytecode: the warm-up writes it (outside the repo), the timed runs read it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     bot = bot_command() + ["post", "--dry-run", "--feed", str(SAMPLE_FEED)]
     _warm(bot, work, env)
     peer_error = ""
