@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from benchlib import Figure, bot_command, child_env, empty_config, median, ms
@@ -31,7 +30,8 @@ def peer_command() -> Path:
     done = subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "-q", PEER], capture_output=True, text=True,
                           timeout=600)
     if done.returncode != 0 or not script.exists():
-        raise RuntimeError(f"`pip install {PEER}` into {PEER_VENV} failed: {(done.stderr or done.stdout).strip()[-200:]}")
+        why = (done.stderr or done.stdout).strip()[-200:]
+        raise RuntimeError(f"`pip install {PEER}` into {PEER_VENV} failed: {why}")
     return script
 
 
@@ -50,7 +50,8 @@ def _warm(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
     """One untimed run: fills the disk cache, and a failure shows its output instead of a figure."""
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} ... exited {done.returncode}: {(done.stderr or done.stdout).strip()[-200:]}")
+        why = (done.stderr or done.stdout).strip()[-200:]
+        raise RuntimeError(f"{' '.join(cmd[:3])} ... exited {done.returncode}: {why}")
 
 
 # A small launcher times the command and reads its peak RSS from wait4: a child forked (or vforked) from this

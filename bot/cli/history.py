@@ -59,8 +59,8 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
         ids = " ".join(t["id"] if t.get("network", "x") == "x" else f"{t['network']}:{t['id']}" for t in row["tweets"])
         r = row["review"]
-        note = f"draft {r['draft']} {r['state']} via {r['via']}" + (f"; {row['last_error']}" if row["last_error"] else "") \
-            if r else row["last_error"]
+        error = f"; {row['last_error']}" if row["last_error"] else ""
+        note = f"draft {r['draft']} {r['state']} via {r['via']}{error}" if r else row["last_error"]
         table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), clip(note, 60))
     console().print(table)
     return 0
@@ -79,5 +79,6 @@ def retry_command(settings: Settings, ref: str) -> int:
         store.close()
     if row is None:
         raise BotError(f"no entry matches {ref!r}", "give its key (/p/slug), link or guid; `bot history` lists them")
-    print(f"{row['title'] or row['key']}: was {row['status']}; it will be tried on the next poll (or run `bot post --entry {row['link'] or row['key']}`)")
+    print(f"{row['title'] or row['key']}: was {row['status']}; it will be tried on the next poll "
+          f"(or run `bot post --entry {row['link'] or row['key']}`)")
     return 0

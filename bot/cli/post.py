@@ -36,7 +36,8 @@ def start(settings: Settings, source: str, which: str, out_dir: Path) -> tuple[E
     output.prepare_dir(out_dir)
     out, err = render.console(), render.console(stderr=True)
     if not app.uses_model(settings):
-        err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written thread[/dim]")
+        err.print("[dim]writer: offline (extractive) — set HF_TOKEN or BOT_LLM_BASE_URL for a model-written "
+                  "thread[/dim]")
     return entry, out, err
 
 
