@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -118,6 +119,9 @@ STARTS_A_CHILD = frozenset({"subprocess", "Popen", "posix_spawn", "posix_spawnp"
                             "execve", "create_subprocess_exec", "create_subprocess_shell", "multiprocessing",
                             "sync_playwright", "async_playwright", "gradio", "gr"})
 
+# Helpers that start a child only in a slow test: the local X API's length judge is the Python port in a fast one.
+IN_PROCESS_IN_THE_FAST_TIER = frozenset({"judge", "too_long", "x_length"})
+
 
 def _code_names(code: object) -> set[str]:
     names = set(getattr(code, "co_names", ()))
@@ -134,6 +138,17 @@ def _ours(obj: object) -> bool:
     return str(path).startswith(str(TESTS))
 
 
+def _tests_module(name: str) -> object:
+    """The tests' own module a function imports inside itself (`from helpers.botproc import run_bot`), if any."""
+    first = name.split(".")[0]
+    if not name or not (("." in name and (TESTS / first).is_dir()) or (TESTS / f"{first}.py").is_file()):
+        return None
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - not a module (an attribute that shares a name with a folder)
+        return None
+
+
 def starts_a_child(obj: object, seen: set[int] | None = None, depth: int = 5) -> bool:
     """True when the function or class `obj`, or the tests' own code it names (helpers, fixtures, classes, up to
     `depth` calls down), uses something that starts a child process or a Gradio app."""
@@ -148,12 +163,12 @@ def starts_a_child(obj: object, seen: set[int] | None = None, depth: int = 5) ->
     code = getattr(func, "__code__", None)
     if code is None:
         return False
-    names = _code_names(code)
+    names = _code_names(code) - IN_PROCESS_IN_THE_FAST_TIER
     if names & STARTS_A_CHILD:
         return True
     scope = getattr(func, "__globals__", {})
     for name in names:
-        found = scope.get(name)
+        found = scope.get(name) or _tests_module(name)
         targets = [found]
         if hasattr(found, "__file__") and _ours(found):  # a helper module: the attributes this code names
             targets = [getattr(found, n, None) for n in names]
@@ -192,3 +207,6 @@ def fast_tests_start_no_child(request: pytest.FixtureRequest, monkeypatch: pytes
                     pytrace=False)
 
     monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    from helpers import twitter_text
+
+    monkeypatch.setattr(twitter_text, "CHILD_FREE", True)  # the local X API judges length in process
