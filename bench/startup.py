@@ -106,7 +106,7 @@ class _Timed:
 
 
 def _dry_run_once(tmp: Path, out_dir: Path, watch: Stopwatch, env: dict[str, str]) -> Any:
-    """One entry the way bot/cli/commands.py post_command runs `bot post --dry-run` (without the terminal output)."""
+    """One entry the way bot/cli/post.py dry_run_command runs `bot post --dry-run` (without the terminal output)."""
     import bot.images.normalise as image_norm
     from bot.run import wiring as app
     from bot.core import settings as config

@@ -8,7 +8,8 @@ Two implementations, both by other people:
 `judge()` is what the local X API (tests/xserver.py) counts with: the JS package when node and the package are
 present, else the Python port. Under BOT_TEST_REQUIRE_ALL=1 (.ci/run) a missing JS oracle is an error, not a
 quiet fallback. A test of the fast tier (not marked slow) starts no child, so while it runs `judge()` is the
-Python port (tests/conftest.py sets CHILD_FREE). Known faults of both, where X itself differs, are listed in tests/oracle/README.md.
+Python port (tests/conftest.py sets CHILD_FREE). Known faults of both, where X itself differs, are listed in
+tests/oracle/README.md.
 """
 
 from __future__ import annotations
