@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -217,8 +217,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _redact(text: str) -> str:
     """Secret values from the environment never reach the terminal, whatever the error says."""
-    from bot.core.settings import Secrets, read_env
     from bot.core.options import SECRETS
+    from bot.core.settings import Secrets, read_env
 
     env = read_env()
     return Secrets({k: env[k] for k in SECRETS if env.get(k)}).redact(text)  # also all this process has seen
