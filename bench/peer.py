@@ -63,18 +63,18 @@ null = os.open(os.devnull, os.O_WRONLY)
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=[
     (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
 _, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(time.perf_counter() - start, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status))
 """
 
 
-def _run_rss(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one whole process, both measured by the small launcher."""
+def _run_rss(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one whole process, from the launcher."""
     done = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *cmd], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
-    seconds, rss_kb, code = done.stdout.split()
+    seconds, rss_kb, cpu, code = done.stdout.split()
     if done.returncode != 0 or code != "0":
         raise RuntimeError(f"{' '.join(cmd[:3])} ... exited {code}: {done.stderr.strip()[-200:]}")
-    return float(seconds), round(int(rss_kb) / 1024, 1)  # kB on Linux
+    return float(seconds), round(int(rss_kb) / 1024, 1), float(cpu)  # kB on Linux
 
 
 def versus_peer(tmp: Path) -> list[Figure]:
@@ -96,15 +96,17 @@ def versus_peer(tmp: Path) -> list[Figure]:
         peer, peer_error = [], str(exc)
     times: dict[str, list[float]] = {"bot": [], PEER: []}
     rss: dict[str, list[float]] = {"bot": [], PEER: []}
+    cpu: dict[str, list[float]] = {"bot": [], PEER: []}
     for _ in range(RUNS):
         for name, cmd in (("bot", bot), (PEER, peer)):
             if not cmd:
                 continue
             if name == PEER:
                 (work / "feed2toot-cache.db").unlink(missing_ok=True)  # so it has an entry to (not) post each run
-            seconds, mb = _run_rss(cmd, work, env)
+            seconds, mb, used = _run_rss(cmd, work, env)
             times[name].append(seconds)
             rss[name].append(mb)
+            cpu[name].append(used)
     bot_s, bot_mb = median(times["bot"]), max(rss["bot"])
     peer_s = median(times[PEER]) if times[PEER] else None
     peer_mb = max(rss[PEER]) if rss[PEER] else None
@@ -112,6 +114,7 @@ def versus_peer(tmp: Path) -> list[Figure]:
                    ms(peer_s) if peer_s else None)
     memory = Figure("dry_run_process_rss_mb", "`bot post --dry-run`, peak RSS", bot_mb, "MB", RSS_TARGET_MB)
     side = {"bot_ms": [ms(t) for t in times["bot"]], f"{PEER}_ms": [ms(t) for t in times[PEER]],
+            "bot_cpu_ms": [ms(t) for t in cpu["bot"]], f"{PEER}_cpu_ms": [ms(t) for t in cpu[PEER]],
             "bot_rss_mb": rss["bot"], f"{PEER}_rss_mb": rss[PEER], "bot_command": " ".join(bot),
             f"{PEER}_command": " ".join(peer) or peer_error, "load_average": [round(x, 2) for x in os.getloadavg()]}
     clock.details = memory.details = side
@@ -119,5 +122,8 @@ def versus_peer(tmp: Path) -> list[Figure]:
         clock.notes.append(f"{PEER} not measured ({peer_error}); the target is its `-n` time on the same feed")
     else:
         clock.notes.append(f"{PEER} -n: {ms(peer_s)} ms on the same feed; bot/{PEER} = {bot_s / peer_s:.2f}x")
+        bot_cpu, peer_cpu = median(cpu["bot"]), median(cpu[PEER])
+        clock.notes.append(f"CPU (user + system, median; steadier than wall time on a loaded machine): bot "
+                           f"{ms(bot_cpu)} ms, {PEER} {ms(peer_cpu)} ms, {bot_cpu / peer_cpu:.2f}x")
         memory.notes.append(f"{PEER} -n: {peer_mb} MB peak RSS on the same feed")
     return [clock, memory]
