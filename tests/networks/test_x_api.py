@@ -29,7 +29,7 @@ def test_me_names_the_account(x: XServer, clock: FakeClock) -> None:
 def test_a_wrong_credential_is_one_line_naming_the_variables_never_the_values(
         x: XServer, clock: FakeClock, wrong: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    keys = {**CREDENTIALS, wrong: "wrong-value-of-the-credential"}
+    keys = {**CREDENTIALS, wrong: "wrong-Zq8kP0vXr7Lm-value"}
     with pytest.raises(AuthError) as err:
         client(x, clock, keys).me()
     line = str(err.value)
