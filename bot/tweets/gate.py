@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.core.errors import WriterError
 from bot.core.records import Article, Gated, Tweet
 from bot.tweets import hygiene
+from bot.tweets.items import find
 from bot.tweets.grounding import hashtag_grounded, split, support
 from bot.tweets.length import X, Counter, is_valid
 
@@ -48,6 +49,13 @@ def _tags(line: str, article: Article, reasons: list[str]) -> str:
     return _TAG.sub(repl, line)
 
 
+def _bare(sentence: str) -> str:
+    """The sentence without the links, handles and cashtags hygiene let stay: what they spell is not a claim."""
+    for item in sorted(find(sentence), key=lambda i: -i.start):
+        sentence = sentence[: item.start] + " " + sentence[item.end:]
+    return sentence
+
+
 def ground(text: str, article: Article, hints: Sequence[str] = (), *, whole: bool = False) -> Passed:
     """`text` keeping only the sentences the article supports (whole sentences; a line of hashtags is checked tag
     by tag), why any went, and the passages the kept ones rest on. `whole`: held to the article, not one passage."""
@@ -62,7 +70,7 @@ def ground(text: str, article: Article, hints: Sequence[str] = (), *, whole: boo
                 if sentence:
                     kept.append(sentence)
                 continue
-            found = support(sentence, article, hints, whole=whole)
+            found = support(_bare(sentence), article, hints, whole=whole)
             trailing = _TRAILING_TAGS.search(sentence)
             head = sentence[: trailing.start()] if trailing else sentence
             missing = list(found.missing)
