@@ -49,6 +49,7 @@ _UP = frozenset("rose rise rises rising risen up increased increase increases in
                 "growing higher climbed climb jumped jump surged surge soared".split())
 _DOWN = frozenset("fell fall falls falling fallen down decreased decrease decreases decreasing declined decline dropped "
                   "drop drops lost lose loses shrank shrink shrinks lower slid slipped plunged plunge".split())
+MOVES = _UP | _DOWN
 STOP = frozenset("""a an the and or but of in on at to for with from by as is are was were be been being it its this that
 these those there here we our you your they their he she his her him them i me my us so if then than also just very more
 most will would can could should may might must do does did has have had not no into over about after before up out who

@@ -27,6 +27,9 @@ from bot.tweets import claims as C
 _SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]»」]*\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n+")
 _CLAUSE_END = re.compile(r"[,;:—–()]|\bwhile\b|\bwhereas\b|\bbut\b", re.I)
 _CONTEXT = 5  # words either side of a number that name what it is about
+# Words after which a lower-case word that is not ordinary English reads as a name ("sponsored by google").
+_INTRODUCES = frozenset("""by from with via at and or like including vs versus said says sponsor sponsors sponsored partner
+partners partnered backed funded powered thanks""".split())
 _NUMBERING = re.compile(r"^\W{0,3}\(?\d{1,2}\s*/\s*\d{0,2}\)?(?=\s|$)|\s\(?\d{1,2}/\d{1,2}\)?$")
 _HASHTAG = re.compile(r"(?<![\w&])[#＃]([\w\u200c\u200d]+)")
 
@@ -92,7 +95,7 @@ def _passage(text: str) -> Passage:
 def source(article: Article) -> Source:
     """The article's passages, cached per article."""
     entry = article.entry
-    head = [t for t in (entry.title, entry.subtitle) if t.strip()]
+    head = [t for t in (entry.title, entry.subtitle, entry.author, entry.publication) if t.strip()]
     texts = head + [s for block in article.blocks for s in split(block.text)]
     passages = tuple(_passage(t) for t in texts)
     vocab = frozenset().union(*(p.vocab for p in passages)) if passages else frozenset()
@@ -135,22 +138,27 @@ def _context(norm: str, m: C.Mention) -> set[str]:
 
 
 def _rebound(norm: str, m: C.Mention, src: Source) -> str:
-    """A word that the article binds to another number of this kind, and never to this one ("" when none)."""
-    for word in sorted(_context(norm, m)):
-        forms = C.keys(word)
-        near_same = near_other = False
-        for p in src.passages:
-            if not forms & p.vocab:
+    """A word beside the number that the article puts beside another figure of this kind, never in a sentence with
+    this one, when no word beside the number is one the article puts beside this figure ("" when the number is
+    where the article has it)."""
+    mine = {w for w in _context(norm, m) if w not in C.MOVES}
+    forms = {w: C.keys(w) for w in mine}
+    every = set().union(*forms.values()) if forms else set()
+    rebound = ""
+    for p in src.passages:
+        for n in p.numbers:
+            if n.kind != m.kind:
                 continue
-            if any(C.same_number(m, n) for n in p.numbers):
-                near_same = True  # the word's own sentence states this number: no swap
-            for n in p.numbers:
-                if n.kind == m.kind and not C.same_number(m, n) and forms & {k for w in _context(p.norm, n)
-                                                                              for k in C.keys(w)}:
-                    near_other = True
-        if near_other and not near_same:
-            return word
-    return ""
+            near = {k for w in _context(p.norm, n) for k in C.keys(w)}
+            if C.same_number(m, n):
+                if every & near:
+                    return ""  # the article says this figure of something the tweet names beside it
+                continue
+            for word in sorted(mine):
+                if not rebound and forms[word] & near and not any(
+                        forms[word] & q.vocab and any(C.same_number(m, x) for x in q.numbers) for q in src.passages):
+                    rebound = word
+    return rebound
 
 
 def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
@@ -158,7 +166,11 @@ def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
     missing = []
     spans = [(s, e) for _, s, e in C.quotes(norm)]
     candidates: list[tuple[str, bool]] = []
+    previous: dict[str, str] = {}
+    last = ""
     for word, start, _ in C.words(norm):
+        previous.setdefault(word, last)
+        last = word.casefold()
         if any(s <= start < e for s, e in spans) or not all(c.isalpha() and c.isascii() or c in "'’" for c in word):
             continue
         in_tag = start > 0 and norm[start - 1] in "#＃"
@@ -174,8 +186,9 @@ def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
             continue
         if capital and not C.is_common(word):
             missing.append(word)
-        elif not capital and src.english and not C.is_common(word) and not forms & src.vocab:
-            missing.append(word)
+        elif not capital and src.english and previous.get(word, "") in _INTRODUCES and not C.is_common(word) \
+                and not forms & src.vocab:
+            missing.append(word)  # "sponsored by google": a lower-case name where a name goes
     return missing
 
 
@@ -240,23 +253,31 @@ def support(sentence: str, article: Article, hints: Sequence[str] = (), *, whole
             missing.append(reason)
     ranked = sorted(range(len(src.passages)), key=lambda i: -_score(content, numbers, src.passages[i]))
     picks = list(dict.fromkeys([i for h in hints for i in _located(h, src)] + ranked[:3]))
-    windows = [list(range(len(src.passages)))] if whole else [[j for j in (i - 1, i, i + 1) if 0 <= j < len(src.passages)]
-                                                               for i in picks]
-    best: list[str] | None = None
-    chosen = picks[0] if picks else 0
-    for i, window in zip(picks if not whole else [chosen], windows):
-        near = [src.passages[j] for j in window]
-        vocab = frozenset().union(*(p.vocab for p in near))
-        lacks = [m.text.strip() for m in numbers if not any(C.same_number(m, n) for p in near for n in p.numbers)]
-        lacks += _names(norm, vocab, src)
-        lacks += _quotes(norm, near, src, src.passages[window[0] - 1] if window[0] > 0 else None)
-        if best is None or len(lacks) < len(best):
-            best, chosen = lacks, i
+    if whole:
+        lacks = _lacks(norm, numbers, list(range(len(src.passages))), src)
+        return Support((), tuple(dict.fromkeys(missing + lacks)))
+    # One passage (with the sentences next to it); else two, for a tweet that sums up two places of the article.
+    tries: list[tuple[int, ...]] = [(i,) for i in picks] + [(i, j) for k, i in enumerate(picks[:3]) for j in picks[k + 1:3]]
+    best: tuple[list[str], tuple[int, ...]] | None = None
+    for chosen in tries:
+        window = sorted({j for i in chosen for j in (i - 1, i, i + 1) if 0 <= j < len(src.passages)})
+        lacks = _lacks(norm, numbers, window, src)
+        if best is None or len(lacks) < len(best[0]):
+            best = (lacks, chosen)
         if not lacks:
             break
-    missing += best or []
-    evidence = () if whole else (src.passages[chosen].text,)
-    return Support(evidence, tuple(dict.fromkeys(missing)))
+    lacks, chosen = best or ([], ())
+    return Support(tuple(src.passages[i].text for i in chosen), tuple(dict.fromkeys(missing + lacks)))
+
+
+def _lacks(norm: str, numbers: Sequence[C.Mention], window: list[int], src: Source) -> list[str]:
+    """The numbers, names and quotations of a sentence that the passages at `window` do not state."""
+    near = [src.passages[j] for j in window]
+    vocab = frozenset().union(*(p.vocab for p in near))
+    lacks = [m.text.strip() for m in numbers if not any(C.same_number(m, n) for p in near for n in p.numbers)]
+    lacks += _names(norm, vocab, src)
+    before = src.passages[window[0] - 1] if window and window[0] > 0 else None
+    return lacks + _quotes(norm, near, src, before)
 
 
 def hashtag_grounded(tag: str, article: Article) -> bool:
