@@ -198,7 +198,8 @@ def _quotes(norm: str, window: Sequence[Passage], src: Source, before: Passage |
     outside = norm
     for inner, s, e in C.quotes(norm):
         outside = outside[:s] + " " * (e - s) + outside[e:]
-    speakers = [w for w, _, _ in C.words(outside) if w[:1].isupper() and not C.is_common(w)]
+    speakers = [w for w, _, _ in C.words(outside)
+                if w[:1].isupper() and not C.is_common(w) and not C.keys(w) & src.subject]
     for inner, _, _ in C.quotes(norm):
         want = C.flat(inner)
         home = next((p for p in window if want and want in p.flat), None)
