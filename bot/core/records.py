@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, NewType
 
-# A text that passed bot.tweets.gate (hygiene, grounding, its network's counter) after its last change. Only the
+# A text that passed bot.tweets.grounding.gate (hygiene, grounding, its network's counter) after its last change. Only the
 # gate makes one; a post, an alt text or an image prompt that skipped it is a type error where it would leave.
 Gated = NewType("Gated", str)
 ImageSource = Literal["hf", "gradio", "cover", "card", "none"]

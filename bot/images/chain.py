@@ -34,7 +34,7 @@ class Illustrator(Protocol):
 
     def make(self, article: Article, prompt: Gated, alt_text: str, out_dir: Path) -> Image:
         """The thread's image, written into out_dir (or an Image with no path, source "none"). The prompt is
-        `Gated`: it passed bot.tweets.gate, so nothing reaches the image model that skipped it."""
+        `Gated`: it passed bot.tweets.grounding.gate, so nothing reaches the image model that skipped it."""
         ...
 
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
 from bot.images.chain import MAX_ALT_TEXT, alt_for, default_prompt
-from bot.tweets import gate, shape
+from bot.tweets import shape
+from bot.tweets.grounding import gate
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
 from bot.core.records import Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, WriterInfo
@@ -152,7 +153,7 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
 
 
 def _clean_alt(image: Image, article: Article) -> tuple[Image, tuple[str, ...]]:
-    """The image's alt text through the last gate (bot.tweets.gate: hygiene and grounding) within X's 1000
+    """The image's alt text through the last gate (bot.tweets.grounding.gate: hygiene and grounding) within X's 1000
     characters; when nothing whole is left, the title card's description of the article takes its place."""
     if not image.alt_text.strip():
         return image, ()

@@ -28,7 +28,7 @@ from bot.state.drafts import DraftStore
 from bot.networks.counters import counter_for
 from bot.tweets.length import MAX_WEIGHT as X_LIMIT
 from bot.tweets.length import X
-from bot.tweets import gate
+from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
 
 log = logging.getLogger("bot.publishing")

@@ -23,7 +23,7 @@ from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
 from bot.run.publishing import LABELS, publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
-from bot.tweets import gate
+from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
 from bot.tweets.items import Item, find, permitted
 from bot.networks.counters import article_for, counter_for, rule

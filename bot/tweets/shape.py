@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.errors import WriterError
-from bot.tweets import gate
+from bot.tweets.grounding import gate
 from bot.tweets.hygiene import drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
 from bot.tweets.length import X, Counter
@@ -176,7 +176,7 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     `revise`; the answer is used only if hygiene then has nothing to remove. `spares` are the offline writer's
     tweets for this article: one takes the place of a tweet that hygiene left with nothing whole. `counter` is
     the network's rule (X's 280 weighted by default); each Tweet's weighted_length is that network's length of it.
-    Every text here goes through bot.tweets.gate (hygiene and grounding) after each change: the model's tweet, its
+    Every text here goes through bot.tweets.grounding.gate (hygiene and grounding) after each change: the model's tweet, its
     revision, a shortening, and each post as it is finally assembled; the draft's `evidence` guides grounding."""
     notes: list[str] = []
     hints = tuple(dict.fromkeys(q for quotes in draft.evidence for q in quotes))

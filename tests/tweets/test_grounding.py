@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.records import Article, Block, Entry
-from bot.tweets import gate
-from bot.tweets.claims import mentions, normalise, same_number
-from bot.tweets.grounding import hashtag_grounded, support
+from bot.tweets.grounding import gate
+from bot.tweets.grounding.claims import mentions, normalise, same_number
+from bot.tweets.grounding.passages import hashtag_grounded, support
 
 ARTICLE = Article(
     Entry("f", "/p/a", "https://p.substack.com/p/a", "https://p.substack.com/p/a", "Penn Spark spring notes"),

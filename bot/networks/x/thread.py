@@ -61,7 +61,7 @@ class _Run:
 
     thread: Thread
     ledger: Ledger
-    texts: list[Gated]  # each passed bot.tweets.gate (core.records.Tweet.text)
+    texts: list[Gated]  # each passed bot.tweets.grounding.gate (core.records.Tweet.text)
     published: dict[int, PublishedTweet]
     pending: dict[int, float]  # position: when its request was marked pending (epoch seconds)
     link: str  # "reply", "quote" or "single": how the next post is chained

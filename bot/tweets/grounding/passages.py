@@ -3,7 +3,7 @@
 The article is cut into passages (its sentences, title and subtitle first). A sentence is aligned to the passages
 that share the most words with it — and to the verbatim quote the model named as its evidence, once that quote is
 found in the article — and it is supported when, for one of them, the passage and the sentences next to it state
-every number (bot.tweets.claims reads every written form), every name (any case, any position, inside hashtags)
+every number (claims.py reads every written form), every name (any case, any position, inside hashtags)
 and every quotation, with its speaker, that the sentence states. Two more rules hold across the whole article: a
 number stays with its subject (a word beside "due" in the sentence must not sit beside another date in the
 article, and never beside this one), and the sentence says yes where its passage says yes (polarity: "not",
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.records import Article
-from bot.tweets import claims as C
+from bot.tweets.grounding import claims as C
 
 _SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]»」]*\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n+")
 _CLAUSE_END = re.compile(r"[,;:—–()]|\bwhile\b|\bwhereas\b|\bbut\b", re.I)

@@ -1,7 +1,7 @@
 """One gate, last: every text that leaves the bot passes here after its last change, and only here becomes `Gated`.
 
 The gate is hygiene (bot.tweets.hygiene: scaffolding, meta-text, invisible characters, addresses, handles and
-cashtags the article does not own — whole sentences), then grounding (bot.tweets.grounding: each sentence on its
+cashtags the article does not own — whole sentences), then grounding (passages.py: each sentence on its
 passage of the article; a hashtag held to the article like a word), then, for a post, its network's counter. A
 post, its alt text and the prompt sent to the image model all pass it; `core.records.Tweet.text` and the image
 chain's prompt are typed `Gated`, so a text that skipped it cannot be published or sent to a model.
@@ -18,7 +18,7 @@ from bot.core.errors import WriterError
 from bot.core.records import Article, Gated, Tweet
 from bot.tweets import hygiene
 from bot.tweets.items import find
-from bot.tweets.grounding import hashtag_grounded, split, support
+from bot.tweets.grounding.passages import hashtag_grounded, split, support
 from bot.tweets.length import X, Counter, is_valid
 
 log = logging.getLogger(__name__)
