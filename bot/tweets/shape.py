@@ -230,8 +230,15 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
                                 (article, hints))
         if dup is None:
             break
-        notes.append(f"tweet {dup + 1} came out the same as an earlier one; dropped")
+        if len(texts) == 1:  # nothing of the last post passed the gate: the article's title stands in
+            texts = _fallback(article, notes)
+            continue
+        notes.append(f"tweet {dup + 1} came out the same as an earlier one, or with nothing that passed the last "
+                     "gate; dropped")
         del texts[dup]
+    if not tweets:
+        raise WriterError("no post of the thread passed the last gate",
+                          hint="check the feed entry, or try another writer model")
     for tweet in tweets:
         if not is_valid(tweet.text, counter.measure, counter.limit) or tweet.weighted_length > counter.limit:
             raise WriterError(f"a checked {counter.network} post is still invalid ({tweet.weighted_length}/{counter.limit})",
@@ -275,6 +282,9 @@ def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | 
         seen.add(key)
         if note:
             fit_notes.append(note)
-        out.append(gate.post(prefix, body, suffix, grounds[0], counter, grounds[1]))
+        post = gate.post(prefix, body, suffix, grounds[0], counter, grounds[1])
+        if post is None:  # a shortening left nothing the article supports: drop it, as a duplicate is
+            return (), i
+        out.append(post)
     notes.extend(fit_notes)
     return tuple(out), None

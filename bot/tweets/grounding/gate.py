@@ -99,16 +99,18 @@ def check(text: str, article: Article, hints: Sequence[str] = (), *, faithful: b
 
 
 def post(prefix: str, body: str, suffix: str, article: Article, counter: Counter = X,
-         hints: Sequence[str] = ()) -> Tweet:
+         hints: Sequence[str] = ()) -> Tweet | None:
     """One post as it leaves for `counter`'s network: the body through the gate after its last change, the bot's
-    own numbering and the article's link around it, measured by that network. Raises WriterError when the result
-    is not a valid post (a bug: fitting measured it)."""
+    own numbering and the article's link around it, measured by that network; None when nothing of the body passes.
+    Raises WriterError when the result is not a valid post (a bug: fitting measured it)."""
     passed = check(body, article, hints)
     if passed.reasons:
         log.info("gate: %s", "; ".join(passed.reasons))
+    if not passed.text:
+        return None
     full = prefix + passed.text + suffix
     length = counter(full)
-    if not passed.text or length > counter.limit or not is_valid(full, counter.measure, counter.limit):
+    if length > counter.limit or not is_valid(full, counter.measure, counter.limit):
         raise WriterError(f"a {counter.network} post did not pass the last gate ({length}/{counter.limit})",
                           hint="this is a bug in bot.shape; please report it with the article's link")
     return Tweet(Gated(full), length, passed.evidence)
