@@ -196,9 +196,14 @@ def alt_problem(alt: str, draft: dict[str, Any] | None = None) -> str:
         return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
     if draft is not None:
         try:  # no network makes a mention or a link of an image description: the article's own rules
-            _refuse_foreign(alt, "the alt text", article_stage.clean(entry_from_json(draft["entry"])), set())
+            article = article_stage.clean(entry_from_json(draft["entry"]))
+            _refuse_foreign(alt, "the alt text", article, set())
         except EditRefused as exc:
             return exc.message
+        # The last gate, as for the model's alt text: every number, name and quote in it is the article's.
+        lost = [r for r in gate.ground(alt, article, whole=True).reasons if "sentence" in r]
+        if lost:
+            return f"the alt text: {lost[0]}; keep to what the article says"
     return ""
 
 
