@@ -72,3 +72,28 @@ def test_the_image_prompt_and_alt_text_pass_the_gate() -> None:
     assert "evil" not in prompt.casefold() and prompt
     alt = gate.alt_text("A poster saying red applications are due Jan 22.", ARTICLE, 1000).text
     assert "22" not in alt
+
+
+def test_the_offline_writer_passes_its_own_passages_through() -> None:
+    from pathlib import Path
+
+    from bot.core.records import ThreadSpec
+    from bot.feed import article as article_stage
+    from bot.feed.source import parse
+    from bot.writing.offline import ExtractiveWriter
+
+    root = Path(__file__).resolve().parents[2]
+    feeds = [root / "bot" / "data" / "sample_feed.xml", *sorted((root / "tests" / "fixtures").glob("*.xml"))]
+    checked = 0
+    for feed in feeds:
+        try:
+            entries = parse(feed.read_bytes(), str(feed)).entries
+        except Exception:  # a fixture that is meant not to parse
+            continue
+        for entry in entries:
+            article = article_stage.clean(entry)
+            for tweet in ExtractiveWriter().write(article, ThreadSpec()).tweets:
+                lost = [r for r in gate.check(tweet, article).reasons if "passage" in r]
+                assert not lost, (entry.title, tweet, lost)
+                checked += 1
+    assert checked >= 20
