@@ -42,6 +42,8 @@ def test_different_numbers(a: str, b: str) -> None:
     "Every fellow receives a stipend of €1,500 per month.", "Every fellow receives a stipend of $1,500 per week.",
     "Nvidia is valued at $1.6B.", "David Kim said “we will ship the update in March.”",
     "Maria Lopez said 'we will ship the update in April.'", "Maria Lopez said 「we cancelled the update」.",
+    "“We will ship the update in March,” said David Kim.", "The program is sponsored by Acme Labs and Mark Lee.",
+    "Red applications are due Jan 24 at 5pm, and the info session is Jan 24 at 7pm.",
 ])
 def test_a_claim_its_passage_does_not_make_is_unsupported(sentence: str) -> None:
     assert support(sentence, ARTICLE).missing
@@ -53,6 +55,8 @@ def test_a_claim_its_passage_does_not_make_is_unsupported(sentence: str) -> None
     "Maria Lopez said \"we will ship the update in March.\"", "Every fellow receives $1500 per month.",
     "Nvidia is valued at $1.6 trillion.", "🎉 Designers must complete a technical assessment.",
     "Das Stipendium beträgt 1500 Euro.", "يضم البرنامج 45 مشاركا.", "🧵 1/ Red applications are due Jan 24.",
+    "Don't miss it: red applications are due Jan 24!", "“We will ship the update in March,” said Maria Lopez.",
+    "Big News: designers must complete a technical assessment.",
 ])
 def test_what_the_passage_says_stands(sentence: str) -> None:
     found = support(sentence, ARTICLE)

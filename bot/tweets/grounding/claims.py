@@ -45,6 +45,9 @@ _MENTION = re.compile(
 _NEGATIONS = frozenset("""not no never none nobody nothing neither nor without cannot can't won't don't doesn't didn't isn't
 aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't mustn't needn't nunca nicht kein keine keinen
 jamais pas ningún ninguna""".split())
+# Negations that assert nothing about the article's facts ("Don't miss it", "not only … but").
+_IDIOMS = re.compile(r"(?i)\b(?:do(?:n['’]t| not)|never) (?:miss|forget|wait)\b|\bnot only\b|\bno doubt\b|"
+                     r"\bno matter\b|\bnot to be missed\b|\bwhy not\b")
 _UP = frozenset("rose rise rises rising risen up increased increase increases increasing gained gain gains grew grow grows "
                 "growing higher climbed climb jumped jump surged surge soared".split())
 _DOWN = frozenset("fell fall falls falling fallen down decreased decrease decreases decreasing declined decline dropped "
@@ -199,7 +202,8 @@ def keys(word: str) -> set[str]:
 
 def contraction(word: str) -> bool:
     """True for "doesn't", "we're", "I'm", "you'll": grammar, never a name."""
-    return bool(re.search(r"(?i)n['’]t$|['’](?:m|re|ll|ve|d|s)$", word)) and not word[:1].isupper() or \
+    return bool(re.search(r"(?i)n['’]t$", word)) or \
+        bool(re.search(r"(?i)['’](?:m|re|ll|ve|d|s)$", word)) and not word[:1].isupper() or \
         bool(re.fullmatch(r"(?i)(?:i|it|we|you|they|he|she|that|there|what|let)['’](?:m|re|ll|ve|d|s)", word))
 
 
@@ -220,6 +224,7 @@ def flat(text: str) -> str:
 
 def negated(text: str) -> bool:
     """True when the sentence negates ("not", "n't", "never", "no longer", "without", ...)."""
+    text = _IDIOMS.sub(" ", text)
     tokens = {w.casefold().replace("’", "'") for w, _, _ in words(text)}
     return bool(tokens & _NEGATIONS) or bool(re.search(r"n['’]t\b", text, re.I))
 

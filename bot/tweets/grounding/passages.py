@@ -139,26 +139,29 @@ def _context(norm: str, m: C.Mention) -> set[str]:
 
 def _rebound(norm: str, m: C.Mention, src: Source) -> str:
     """A word beside the number that the article puts beside another figure of this kind, never in a sentence with
-    this one, when no word beside the number is one the article puts beside this figure ("" when the number is
-    where the article has it)."""
+    this one ("" when the number is where the article has it). A name so placed ("Intel" beside 58% when the
+    article's 58% is Nvidia's) always counts; an ordinary word does only when no word beside the number is one the
+    article puts beside this figure."""
     mine = {w for w in _context(norm, m) if w not in C.MOVES}
     forms = {w: C.keys(w) for w in mine}
     every = set().union(*forms.values()) if forms else set()
-    rebound = ""
+    names = {w.casefold() for w, _, _ in C.words(norm) if w[:1].isupper() and not C.is_common(w)}
+    conflicts: list[str] = []
+    exonerated = False
     for p in src.passages:
         for n in p.numbers:
             if n.kind != m.kind:
                 continue
             near = {k for w in _context(p.norm, n) for k in C.keys(w)}
             if C.same_number(m, n):
-                if every & near:
-                    return ""  # the article says this figure of something the tweet names beside it
+                exonerated = exonerated or bool(every & near)
                 continue
             for word in sorted(mine):
-                if not rebound and forms[word] & near and not any(
+                if word not in conflicts and forms[word] & near and not any(
                         forms[word] & q.vocab and any(C.same_number(m, x) for x in q.numbers) for q in src.passages):
-                    rebound = word
-    return rebound
+                    conflicts.append(word)
+    named = [w for w in conflicts if w in names]
+    return named[0] if named else ("" if exonerated or not conflicts else conflicts[0])
 
 
 def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
@@ -180,16 +183,32 @@ def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
                 candidates = [c for c in candidates if c[0] not in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", word)]
             continue
         candidates.append((word, word[:1].isupper()))
+    paired = _name_pairs(norm)
     for word, capital in candidates:
         forms = C.keys(word)
         if forms & vocab or forms & src.subject or word.casefold() in C.STOP or C.contraction(word):
             continue
-        if capital and not C.is_common(word):
+        if capital and (not C.is_common(word) or word in paired):
             missing.append(word)
         elif not capital and src.english and previous.get(word, "") in _INTRODUCES and not C.is_common(word) \
                 and not forms & src.vocab:
             missing.append(word)  # "sponsored by google": a lower-case name where a name goes
     return missing
+
+
+def _name_pairs(norm: str) -> set[str]:
+    """Capitalised words standing beside another capitalised word inside a sentence ("Mark Lee"): a name, even when
+    each word is also an ordinary one; the sentence's first word and words after `:` `—` or a quote mark do not pair."""
+    tokens = C.words(norm)
+    out: set[str] = set()
+    for (a, _, a_end), (b, b_start, _) in zip(tokens, tokens[1:]):
+        if not (a[:1].isupper() and b[:1].isupper()) or norm[a_end:b_start].strip():
+            continue
+        for word, start in ((a, norm.find(a)), (b, b_start)):
+            before = norm[:start].rstrip()
+            if before and before[-1].isalnum() or before.endswith(","):
+                out.add(word)
+    return out
 
 
 def _quotes(norm: str, window: Sequence[Passage], src: Source, before: Passage | None) -> list[str]:
