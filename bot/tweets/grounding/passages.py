@@ -204,10 +204,9 @@ def _name_pairs(norm: str) -> set[str]:
     for (a, _, a_end), (b, b_start, _) in zip(tokens, tokens[1:]):
         if not (a[:1].isupper() and b[:1].isupper()) or norm[a_end:b_start].strip():
             continue
-        for word, start in ((a, norm.find(a)), (b, b_start)):
-            before = norm[:start].rstrip()
-            if before and before[-1].isalnum() or before.endswith(","):
-                out.add(word)
+        before = norm[: b_start - len(norm[a_end:b_start]) - len(a)].rstrip()
+        if before and (before[-1].isalnum() or before.endswith(",")):  # "a" is not where a sentence starts
+            out |= {a, b}
     return out
 
 
