@@ -3,7 +3,9 @@ BOT_NETWORKS=x,bluesky,mastodon and a scripted local model (tests/llmserver.py),
 
 Blind run, on the unchanged code (commit 3d7061c), before any fix: 54 of 105 cases failed — faithfulness 41 of
 62, the last gate (shortening, image prompt, alt text, hashtags) 5 of 6, legitimate content 8 of 37 lost their
-key sentence — and all 37 evidence checks failed (thread.json had no `evidence`).
+key sentence — and all 37 evidence checks failed (thread.json had no `evidence`). After the grounding work (branch
+`ground`): all 105 cases and all 37 evidence checks pass
+(`PYTHONPATH=. pytest -q -p no:cacheprovider tests/grounding`).
 Run alone: pytest tests/grounding -q -p no:cacheprovider
 """
 
