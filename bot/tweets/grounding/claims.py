@@ -45,6 +45,9 @@ _MENTION = re.compile(
 _NEGATIONS = frozenset("""not no never none nobody nothing neither nor without cannot can't won't don't doesn't didn't isn't
 aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't mustn't needn't nunca nicht kein keine keinen
 jamais pas ningún ninguna""".split())
+# Function words of a few other languages, left out of what a negation negates.
+_SCOPE_STOP = frozenset("""de la el en y que durante por para con un una los las del al se su es lo como más pero sin
+longer der die das und zu mit für ist nicht den dem des ein eine le les des et du pour avec est une ne""".split())
 # Negations that assert nothing about the article's facts ("Don't miss it", "not only … but").
 _IDIOMS = re.compile(r"(?i)\b(?:do(?:n['’]t| not)|never) (?:miss|forget|wait)\b|\bnot only\b|\bno doubt\b|"
                      r"\bno matter\b|\bnot to be missed\b|\bwhy not\b")
@@ -111,6 +114,9 @@ def _spell_out(text: str) -> str:
         return words if words.lower() == "one" else str(_words_value(words))
 
     text = _NUMBER_WORD.sub(repl, text)
+    text = re.sub(r"(?i)(?<![\d\s])(\s*)\b(?:a\s+)?(hundred|thousand|million)\b|^(?:a\s+)?(hundred|thousand|million)\b",
+                  lambda m: (m.group(1) or "") + {"hundred": "100", "thousand": "1000", "million": "1000000"}[
+                      (m.group(2) or m.group(3)).lower()], text)
     text = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: f"{_ORDINALS[m.group(1).lower()]}th", text, flags=re.I)
     return re.sub(r"\b(" + "|".join(_FOLD) + r")\b", lambda m: f"{_FOLD[m.group(1).lower()]}x", text, flags=re.I)
 
@@ -227,6 +233,20 @@ def negated(text: str) -> bool:
     text = _IDIOMS.sub(" ", text)
     tokens = {w.casefold().replace("’", "'") for w, _, _ in words(text)}
     return bool(tokens & _NEGATIONS) or bool(re.search(r"n['’]t\b", text, re.I))
+
+
+def negated_scope(text: str) -> set[str]:
+    """The forms of the (up to three) content words after each negation: what the sentence says is not so."""
+    text = _IDIOMS.sub(" ", text)
+    tokens = [w for w, _, _ in words(text)]
+    out: set[str] = set()
+    for i, w in enumerate(tokens):
+        lw = w.casefold().replace("’", "'")
+        if lw in _NEGATIONS or lw.endswith("n't"):
+            after = [t for t in tokens[i + 1: i + 6] if t.casefold() not in STOP and t.casefold() not in _SCOPE_STOP
+                     and t.casefold() not in _NEGATIONS][:3]
+            out |= {k for t in after for k in keys(t)}
+    return out
 
 
 def direction(text: str) -> set[str]:

@@ -242,8 +242,19 @@ def _polarity(norm: str, content: frozenset[str], src: Source) -> str:
     if best < 2:
         return ""
     closest = [p for s, p in scored if s == best]
-    if all(C.negated(norm) != p.negated for p in closest):
-        return "negates what the article affirms" if C.negated(norm) else "affirms what the article negates"
+    mine = C.negated(norm)
+    words = {k for w, _, _ in C.words(norm) for k in C.keys(w)}
+    strong = best >= 3 and best >= 0.6 * len(content)
+
+    def contradicts(p: Passage) -> bool:
+        if mine == p.negated:
+            return False
+        if mine:  # the tweet negates: what it negates is in the passage, or the two say nearly the same
+            return bool(C.negated_scope(norm) & p.vocab) or strong
+        return bool(C.negated_scope(p.norm) & words)  # the passage negates something the tweet affirms
+
+    if all(contradicts(p) for p in closest):
+        return "negates what the article affirms" if mine else "affirms what the article negates"
     moves = C.direction(norm)
     if moves and all(p.direction and not (moves & p.direction) for p in closest):
         return f"says {'/'.join(sorted(moves))} where the article says {'/'.join(sorted(closest[0].direction))}"
