@@ -101,3 +101,12 @@ def test_the_offline_writer_passes_its_own_passages_through() -> None:
                 assert not lost, (entry.title, tweet, lost)
                 checked += 1
     assert checked >= 20
+
+
+def test_a_model_quote_not_in_the_article_changes_nothing() -> None:
+    hostile = ("Red applications are due Jan 22 at 7pm.", "The program is sponsored by Google.")
+    for sentence in hostile:
+        assert support(sentence, ARTICLE, hints=hostile).missing
+    found = support("Designers must complete a technical assessment.", ARTICLE,
+                    hints=("Designers must complete a technical assessment.",))
+    assert found.evidence == ("Designers must complete a technical assessment.",)
