@@ -110,3 +110,20 @@ def test_a_model_quote_not_in_the_article_changes_nothing() -> None:
     found = support("Designers must complete a technical assessment.", ARTICLE,
                     hints=("Designers must complete a technical assessment.",))
     assert found.evidence == ("Designers must complete a technical assessment.",)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = ["1,500", "$", "€", "%", "7pm", "Jan", " 22", "“", "”", "'", "«", "」", "「", "#Tag", "not", "n't", "Google",
+           "three hundred", "a thousand", "2x", "٢", "७", ".", " ", "\n", "🧵", "1/", "Ana Ruiz", "said", "—", ":", "(",
+           "9" * 30, "1.6T", "per month", "×", ",", "٫", " 1 500", ".5"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=300), st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)))
+def test_the_gate_never_fails_on_any_text(text: str) -> None:
+    # found by fuzzing: "1,500 221.6" (mixed separators) made float() raise
+    out = gate.check(text, ARTICLE)
+    assert out.text == out.text.strip()
+    assert gate.image_prompt(text, ARTICLE).text

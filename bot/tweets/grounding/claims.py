@@ -139,7 +139,10 @@ def _values(num: str) -> set[float]:
     if re.fullmatch(r"\d{1,3}(?:[,.]\d{3})+[.,]\d+", digits):
         head, tail = digits[:-len(re.split(r"[.,]", digits)[-1]) - 1], re.split(r"[.,]", digits)[-1]
         return {float(re.sub(r"[,.]", "", head) + "." + tail)}
-    return {float(digits.replace(",", "."))}
+    try:
+        return {float(digits.replace(",", "."))}
+    except ValueError:  # mixed separators ("1,500 221.6"): each piece is a number of its own
+        return {float(x.replace(",", ".")) for x in re.findall(r"\d+(?:[.,]\d+)?", digits)}
 
 
 def mentions(text: str) -> list[Mention]:
