@@ -68,7 +68,8 @@ _QUOTED = re.compile("|".join(_QUOTE_PAIRS))
 MODERN = frozenset("""app apps email emails online website websites startup startups blog blogs podcast podcasts newsletter
 newsletters internet smartphone smartphones laptop laptops software hardware livestream video videos chatbot
 chatbots ai ok okay covid wifi selfie emoji online offline webinar webinars hackathon hackathons fintech
-crowdfunding dataset datasets workflow workflows onboarding cybersecurity deadline deadlines signup signups""".split())
+crowdfunding dataset datasets workflow workflows onboarding cybersecurity deadline deadlines signup signups
+substack inbox inboxes username homepage login logout dashboard toolkit playlist screenshot ebook ebooks livestreams""".split())
 
 
 @dataclass(frozen=True, slots=True)
