@@ -189,7 +189,8 @@ def same_number(a: Mention, b: Mention) -> bool:
         return False
     if a.per and a.per != b.per:
         return False
-    return a.kind == b.kind or (a.kind == "" and b.kind not in ("%", "x", "time")) or {a.kind, b.kind} == {"", "date"}
+    # A bare number may leave its kind to the context ("58 percent, big ones at 31"); a stated kind must agree.
+    return a.kind == b.kind or a.kind == "" or {a.kind, b.kind} == {"", "date"}
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
