@@ -1,6 +1,7 @@
 """The benchmark of issue 7: prints each figure beside its target and writes them all to bench/results.json.
 
     python bench/run.py            # from the repo root, after `pip install -e '.[test]'`
+    python bench/run.py startup    # only the start-up figures (--help, dry run in process, dry run vs feed2toot)
 
 Everything runs on 127.0.0.1 (local feed, X and model servers from tests/); no token, no internet.
 Figures are printed, never asserted: the exit code is 0 unless the benchmark itself could not run.
@@ -112,8 +113,11 @@ def main() -> int:
     import daemon_rss
     import hostile
     import model_calls
+    import peer
     import polling
     import startup
+
+    only_startup = sys.argv[1:] == ["startup"]
 
     started = time.perf_counter()
     figures: list[Figure] = []
@@ -128,14 +132,17 @@ def main() -> int:
             return fig
 
         _measure(figures, "dry_run_ms", "offline dry run of one entry", "ms", TARGETS["dry_run_ms"], dry_run)
-        _measure(figures, "daemon_idle_rss_mb", "`bot run` idle RSS after 10 polls", "MB", TARGETS["rss_mb"],
-                 lambda: daemon_rss.idle_rss(tmp, TARGETS["rss_mb"]))
-        _measure(figures, "hostile_peak_rss_mb", "`bot run --once` peak RSS over 15 hostile feeds", "MB",
-                 TARGETS["hostile_rss_mb"], lambda: hostile.peak_rss(tmp, TARGETS["hostile_rss_mb"]))
-        _measure(figures, "unchanged_poll", "100 feeds polled, unchanged and in full", "B", TARGETS["unchanged_bytes"],
-                 lambda: polling.poll_100(tmp, TARGETS["unchanged_bytes"], TARGETS["cycle_s"]))
-        _measure(figures, "model_calls_per_thread", "model calls per thread", "calls", None,
-                 lambda: model_calls.calls_per_thread(tmp))
+        _measure(figures, "dry_run_process_ms", "`bot post --dry-run` beside feed2toot -n", "ms", None,
+                 lambda: peer.versus_peer(tmp))
+        if not only_startup:
+            _measure(figures, "daemon_idle_rss_mb", "`bot run` idle RSS after 10 polls", "MB", TARGETS["rss_mb"],
+                     lambda: daemon_rss.idle_rss(tmp, TARGETS["rss_mb"]))
+            _measure(figures, "hostile_peak_rss_mb", "`bot run --once` peak RSS over 15 hostile feeds", "MB",
+                     TARGETS["hostile_rss_mb"], lambda: hostile.peak_rss(tmp, TARGETS["hostile_rss_mb"]))
+            _measure(figures, "unchanged_poll", "100 feeds polled, unchanged and in full", "B", TARGETS["unchanged_bytes"],
+                     lambda: polling.poll_100(tmp, TARGETS["unchanged_bytes"], TARGETS["cycle_s"]))
+            _measure(figures, "model_calls_per_thread", "model calls per thread", "calls", None,
+                     lambda: model_calls.calls_per_thread(tmp))
 
         def cost() -> Figure:
             if "thread" not in dry:

@@ -106,13 +106,12 @@ class _Timed:
 
 
 def _dry_run_once(tmp: Path, out_dir: Path, watch: Stopwatch, env: dict[str, str]) -> Any:
-    """One entry the way bot/cli/commands.py post_command runs `bot post --dry-run` (without the terminal output)."""
+    """One entry the way bot/cli/post.py dry_run_command runs `bot post --dry-run` (without the terminal output)."""
     import bot.images.normalise as image_norm
-    from bot.run import wiring as app
-    from bot.core import settings as config
+    from bot.feed import source as feed_stage
     from bot.output import record as output
     from bot.run import pipeline
-    from bot.feed import source as feed_stage
+    from bot.run import wiring as app
 
     with watch("config.load"):
         settings = load_settings(tmp, **env)

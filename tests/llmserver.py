@@ -7,6 +7,7 @@ POST …/chat/completions answers from a script, one reply per request:
   "hang"        no answer for `hang_seconds` (the client's timeout fires first), then 503
   "not-json"    a 200 whose body is an HTML page, not a chat completion
   "echo"        a 400 whose error message repeats the request's headers (as some proxies do): secrets in it
+  "echo:FORM"   a 400 repeating the Authorization header many times, shaped (helpers/echo.py: raw, base64, ...)
   a callable    called with the request's JSON body; returns one of the above
 When the script runs out, `default` answers: by default a model stand-in that writes a valid thread
 from the article in the prompt (and shortens a tweet when asked to), so the bot can run end to end.
@@ -141,7 +142,12 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             if reply == "hang":
                 server._stop.wait(server.hang_seconds)
                 reply = 503
-            if reply == "echo":
+            if isinstance(reply, str) and reply.startswith("echo:"):  # "echo:FORM": the Authorization header, shaped
+                from helpers.echo import echo
+
+                said = echo(f"Authorization: {self.headers.get('Authorization', '')}", reply[len("echo:"):])
+                self.send(400, json.dumps({"error": said}).encode(), "application/json")
+            elif reply == "echo":
                 said = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
                 self.send(400, json.dumps({"error": f"bad request ({said})"}).encode(), "application/json")
             elif reply == "not-json":

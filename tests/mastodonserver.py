@@ -56,6 +56,7 @@ class MastodonServer(Served):
     hold: threading.Event | None = None  # when set up, POST /api/v1/statuses number `hold_at` waits on it
     hold_at: int = 0
     held: threading.Event = field(default_factory=threading.Event)
+    token: str = TOKEN  # the one access token it accepts
 
     def __post_init__(self) -> None:
         self.next_id = 110_000_000_000_000_000
@@ -136,7 +137,7 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
             headers = self.header_map()
             server.requests.append((method, path, headers))
             route = f"{method} {re.sub(r'/[0-9]+(?=/|$)', '/:id', path)}"
-            if path != "/api/v2/instance" and headers.get("authorization") != f"Bearer {TOKEN}":
+            if path != "/api/v2/instance" and headers.get("authorization") != f"Bearer {server.token}":
                 return self._answer(401, {"error": "The access token is invalid"})
             queued = server.faults.get(route) or []
             fault = queued.pop(0) if queued else ""
@@ -146,6 +147,13 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
                                     {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
             if fault == "500":
                 return self._answer(500, {"error": "internal"})
+            if fault.startswith("echo:"):  # a 422 repeating the bearer token, shaped (helpers/echo.py)
+                from helpers.echo import echo
+
+                return self._answer(422, {"error": echo(headers.get("authorization", "").removeprefix("Bearer "),
+                                                        fault[len("echo:"):])})
+            if fault == "echo200":  # a 200 whose account names the request's Authorization header (a proxy's echo)
+                return self._answer(200, {**ACCOUNT, "acct": f"writer ({headers.get('authorization', '')})"})
             if fault == "garbage":
                 return self.send(200, b"<html>maintenance</html>", "application/json; charset=utf-8")
             if fault == "hang":

@@ -14,7 +14,8 @@ answer. Fault kinds, queued per route and used one per request: "ok" (no fault, 
 (with reset_in), "500", "503", "drop" (socket closed, no answer), "slow" (answer after `delay`), "reply403", "403",
 "created_drop" (the request takes effect, then the socket closes with no answer). `filter_duplicates = False` makes
 an X that posts a repeated text again (the bot must never rely on X refusing it); `arrived` counts requests per
-route as they come in, before any fault or answer.
+route as they come in, before any fault or answer. `visible_after = N` shows a post in the user timeline only N
+seconds (of the server's clock) after it was created, as X's timeline may lag behind a post it has made.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class XServer:
         self.forbid_replies = False
         self.filter_duplicates = True  # X's 403 on a repeated text; False: the text is posted again
         self.arrived: dict[str, int] = {}  # requests per route, counted as they arrive
+        self.visible_after = 0.0  # seconds after its creation before a post shows in the user timeline
         self.requests: list[tuple[str, int | str]] = []  # (route, status or "dropped")
         self.posts: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
@@ -208,7 +210,8 @@ class XServer:
         since = query.get("start_time", [""])[0]
         start = datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() if since else 0
         fields = set(",".join(query.get("tweet.fields", [""])).split(","))
-        posts = [p for p in reversed(self.posts) if start <= p["created"] <= self.clock()]  # landed by now
+        shown_by = self.clock() - self.visible_after  # landed by now, and (visible_after) shown by now
+        posts = [p for p in reversed(self.posts) if start <= p["created"] <= shown_by]
         offset = int(query.get("pagination_token", ["0"])[0])
         page = posts[offset:offset + count]
         data = [self.shown(p, fields) for p in page]
@@ -280,6 +283,13 @@ def _handler(x: XServer) -> type[BaseHTTPRequestHandler]:
                                                                      "Service Unavailable"))
             if kind == "reply403":
                 return self.answer(method, route, 403, problem(403, "Forbidden", REPLY_LIMITED))
+            if kind.startswith("echo400:"):  # the OAuth key and token many times, shaped (helpers/echo.py)
+                from helpers.echo import echo
+
+                auth = dict(re.findall(r'(oauth_consumer_key|oauth_token)="([^"]*)"', self.headers.get("Authorization", "")))
+                said = echo(f"key={auth.get('oauth_consumer_key', '')} token={auth.get('oauth_token', '')}",
+                            kind[len("echo400:"):], times=6)
+                return self.answer(method, route, 400, problem(400, "Invalid Request", said))
             if kind == "echo400":  # a proxy that repeats the request in its error: the OAuth header is in it
                 said = "; ".join(f"{k}: {v}" for k, v in self.headers.items() if k.lower() == "authorization")
                 return self.answer(method, route, 400, problem(400, "Invalid Request", f"bad request ({said})"))

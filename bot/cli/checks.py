@@ -4,30 +4,35 @@ database and schedule (daemon.describe)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 from bot.core.settings import DEFAULT_CONFIG, Settings
+from bot.core import download
 from bot.feed import source as feed_source
-from bot.core.errors import BotError
-from bot.core.errors import AuthError, BotError
+from bot.core.errors import AuthError, BotError, StoreError, redact
 from bot.run.wiring import uses_model
 from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.bluesky.client import BlueskyClient
-from bot.state.database import describe_database
+from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
 from bot.run.daemon import describe
 
+MODELS_MAX_BYTES = 5_000_000  # the model list a server may send the check
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
-def _try(label: str, probe: Callable[[], str], problems: list[str]) -> None:
-    """Run one probe; its success line, or its failure as one problem line."""
+def _try(label: str, probe: Callable[[], str], problems: list[str], *, hide: bool = True) -> None:
+    """Run one probe; its success line (redacted: an answer may echo the request), or its failure as one problem
+    line. `hide=False` keeps the Bluesky line whole: it is there to name the account, by BLUESKY_HANDLE (a value
+    hidden whole everywhere else), and a PDS's getSession does not echo the request."""
     try:
-        click.echo(f"ok: {label}: {probe()}")
+        found = probe()
+        click.echo(f"ok: {label}: {redact(found) if hide else found}")
     except BotError as exc:
         problems.append(f"{label}: {exc}")
     except Exception as exc:  # a probe must never crash the report
@@ -54,7 +59,7 @@ def _model_server(settings: Settings) -> str:
     (llama.cpp, vLLM, Ollama and recent TGI list their models there; others may answer 404). Only
     BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (DESIGN.md).
     """
-    import requests
+    import json
 
     base = settings.writer.base_url.rstrip("/")
     path = "/models" if base.endswith("/v1") else "/v1/models"
@@ -62,13 +67,19 @@ def _model_server(settings: Settings) -> str:
     headers = {"Accept": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
     timeout = min(10.0, float(settings.writer.timeout))
     hint = "check BOT_LLM_BASE_URL and that the server is running"
-    try:
-        response = requests.get(base + path, headers=headers, timeout=timeout)
-    except requests.Timeout:
-        raise BotError(f"the model server at {base} did not answer within {timeout:g} s", hint) from None
-    except requests.RequestException as exc:
-        raise BotError(f"cannot reach the model server at {base} ({type(exc).__name__})", hint) from None
-    status = response.status_code
+    try:  # one deadline for the whole answer: a server sending a byte at a time cannot hold the check (download.py)
+        # No redirect is followed: it would carry BOT_LLM_API_KEY to wherever the server points.
+        response = download.get(base + path, timeout=timeout, max_bytes=MODELS_MAX_BYTES, headers=headers,
+                                max_redirects=0)
+    except download.WebError as exc:
+        if exc.kind in ("deadline", "timeout"):
+            raise BotError(f"the model server at {base} did not answer within {timeout:g} s", hint) from None
+        if exc.kind == "redirects":
+            raise BotError(f"the model server at {base} redirects GET {path} elsewhere",
+                           "set BOT_LLM_BASE_URL to the address it redirects to") from None
+        why = {"unreachable": "ConnectionError", "broken": "ConnectionError", "tls": "SSLError"}.get(exc.kind, exc.kind)
+        raise BotError(f"cannot reach the model server at {base} ({why})", hint) from None
+    status = response.status
     if status in (401, 403):
         raise AuthError(f"the model server at {base} refused the request ({status})",
                         "set BOT_LLM_API_KEY to a key it accepts" if not key else "check BOT_LLM_API_KEY")
@@ -78,7 +89,8 @@ def _model_server(settings: Settings) -> str:
     models: list[str] = []
     if status == 200:
         try:
-            models = [str(m.get("id")) for m in response.json().get("data", []) if isinstance(m, dict) and m.get("id")]
+            found = json.loads(response.body)
+            models = [str(m.get("id")) for m in found.get("data", []) if isinstance(m, dict) and m.get("id")]
         except (ValueError, AttributeError):
             models = []
     if not models:
@@ -127,11 +139,39 @@ def _store(settings: Settings) -> str:
     store = Store.open_existing(url, settings)  # a check reads: it creates no file and no schema
     if store is None:
         where = describe_database(url, settings)
+        unusable = _sqlite_unusable(url, settings)
+        if unusable:
+            raise StoreError(unusable, "point store.sqlite_path (or DATABASE_URL=sqlite:///PATH) at a file the bot may create")
         return f"{where}: nothing recorded yet (the first `bot post` or `bot run` creates it)"
     try:
         return store.health()
     finally:
         store.close()
+
+
+def _sqlite_unusable(url: str | None, settings: Settings) -> str:
+    """Why the SQLite file cannot be created where the settings put it ("" when it can, or for another database)."""
+    from sqlalchemy.engine import make_url
+
+    full = normalise_url(url, settings.store.sqlite_path)
+    database = make_url(full).database if full.startswith("sqlite") else ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return ""
+    path = Path(database).expanduser()
+    if path.is_dir():
+        return f"the SQLite database {path} is a directory, not a file"
+    if path.exists() and not path.is_file():
+        return f"the SQLite database {path} is not a regular file (a FIFO, socket or device)"
+    if path.is_symlink() and not path.exists():  # SQLite follows the link and creates no folder on its way
+        target = Path(os.path.realpath(path))
+        if not target.parent.is_dir():
+            return f"the SQLite database {path} is a link to {target}, whose folder {target.parent} does not exist"
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"the SQLite database {path} cannot be created: {folder} is a file, not a folder"
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        return f"the SQLite database {path} cannot be created: the folder {folder} is not writable"
+    return ""
 
 
 def _feed(settings: Settings, url: str) -> str:
@@ -173,7 +213,7 @@ def _networks(settings: Settings, problems: list[str]) -> None:
         elif network == "mastodon":
             _try("mastodon", lambda: _mastodon_me(settings), problems)
         else:
-            _try("bluesky", lambda: _bluesky_session(settings), problems)
+            _try("bluesky", lambda: _bluesky_session(settings), problems, hide=False)  # BLUESKY_HANDLE, named
 
 
 def check_command(settings: Settings) -> int:

@@ -1,14 +1,15 @@
 """The `bot` command: thin commands over the pipeline; every user mistake ends in one clear line.
 
 Each command imports its module when it runs (the one place the bot imports itself inside functions), so
-`bot --help` loads only click."""
+`bot --help` loads only click, and a command loads only its own modules: `bot post --dry-run` no store, publishing
+or review code, and only `bot run` and `bot serve` the web stack (bot/cli/serve.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -74,13 +75,18 @@ def cli() -> None:
 @click.option("--draft", is_flag=True, help="Keep the thread as a draft for review (bot drafts, the web page); publish nothing.")
 def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None, draft: bool) -> None:
     """Write the thread for one entry and publish it (or, with --dry-run, only show it)."""
-    from bot.cli.commands import post_command
-
     if dry_run and draft:
         raise click.UsageError("--dry-run and --draft exclude each other: a dry run keeps nothing")
     settings = _settings()
     source, _sample = _feed_source(settings, feed, dry_run=dry_run)
-    sys.exit(post_command(settings, source, which, out_dir or Path(settings.output.dir), dry_run=dry_run, draft=draft))
+    out = out_dir or Path(settings.output.dir)
+    if dry_run:  # the dry run loads no store, publishing or review code (bot/cli/post.py)
+        from bot.cli.post import dry_run_command
+
+        sys.exit(dry_run_command(settings, source, which, out))
+    from bot.cli.publish import post_command
+
+    sys.exit(post_command(settings, source, which, out, draft=draft))
 
 
 @cli.command()
@@ -88,7 +94,7 @@ def post(dry_run: bool, feed: str | None, which: str, out_dir: Path | None, draf
 @click.option("--web", is_flag=True, help="Also serve the review page (port from PORT, as on Heroku, else web.port).")
 def run(once: bool, web: bool) -> None:
     """Run the daemon: poll the feeds on a schedule and publish each new entry."""
-    from bot.cli.commands import run_command
+    from bot.cli.serve import run_command
 
     sys.exit(run_command(_settings(), once=once, web=web))
 
@@ -98,7 +104,7 @@ def run(once: bool, web: bool) -> None:
 @click.option("--port", default=None, type=int, help="Port (default: PORT, else web.port, 8080).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the review page: drafts to approve and edit, history, /api/poll, /healthz, /metrics."""
-    from bot.cli.commands import serve_command
+    from bot.cli.serve import serve_command
 
     sys.exit(serve_command(_settings(), host=host, port=port))
 
@@ -170,7 +176,7 @@ def check() -> None:
 @click.option("--limit", default=50, show_default=True, help="How many entries.")
 def history(as_json: bool, limit: int) -> None:
     """Entries seen and what became of them, with tweet ids."""
-    from bot.cli.commands import history_command
+    from bot.cli.history import history_command
 
     sys.exit(history_command(_settings(), as_json=as_json, limit=limit))
 
@@ -179,7 +185,7 @@ def history(as_json: bool, limit: int) -> None:
 @click.argument("entry")
 def retry(entry: str) -> None:
     """Make a failed entry eligible again (by key, link or guid)."""
-    from bot.cli.commands import retry_command
+    from bot.cli.history import retry_command
 
     sys.exit(retry_command(_settings(), entry))
 
@@ -211,8 +217,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _redact(text: str) -> str:
     """Secret values from the environment never reach the terminal, whatever the error says."""
-    from bot.core.settings import Secrets, read_env
     from bot.core.options import SECRETS
+    from bot.core.settings import Secrets, read_env
 
     env = read_env()
     return Secrets({k: env[k] for k in SECRETS if env.get(k)}).redact(text)  # also all this process has seen

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.core.errors import redact
+
 
 class LiveView:
     """A spinner on stderr whose message follows the pipeline; streamed model text is printed as it arrives."""
@@ -14,6 +16,7 @@ class LiveView:
         self.enabled = enabled and console.is_terminal
         self._status: Any = None
         self._streaming = False
+        self._held = ""  # the streamed text's last word, printed once it ends
 
     def __enter__(self) -> "LiveView":
         if self.enabled:
@@ -63,15 +66,26 @@ class LiveView:
         return ToView()
 
     def text(self, chunk: str) -> None:
-        """Print a piece of the model's answer as it arrives."""
+        """Print a piece of the model's answer as it arrives, redacted: whole words only, since a server that echoes
+        the request may split a secret across chunks (the word being written is held until it ends)."""
         if not self._streaming:
             if self._status is not None:
                 self._status.stop()
             self._streaming = True
-        self.console.print(chunk, end="", style="dim", markup=False, highlight=False)
+        self._held += chunk
+        end = max(self._held.rfind(" "), self._held.rfind("\n"), self._held.rfind("\t"))
+        if end >= 0:
+            ready, self._held = self._held[:end + 1], self._held[end + 1:]
+            self._print(ready)
+
+    def _print(self, text: str) -> None:
+        if text:
+            self.console.print(redact(text), end="", style="dim", markup=False, highlight=False)
 
     def _end_stream(self) -> None:
         if self._streaming:
+            held, self._held = self._held, ""
+            self._print(held)
             self.console.print()
             self._streaming = False
 

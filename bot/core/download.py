@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
-from bot.core.errors import BotError
+from bot.core.errors import BotError, clip
 
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -138,9 +138,9 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
         parts = urlsplit(url)
         scheme, host, port = parts.scheme.lower(), parts.hostname or "", parts.port
     except ValueError as exc:
-        raise WebError("bad_url", f"{url[:120]!r} is not a valid address", "check the URL") from exc
+        raise WebError("bad_url", f"{clip(url, 120)!r} is not a valid address", "check the URL") from exc
     if scheme not in ("http", "https") or not host:
-        raise WebError("bad_url", f"{url[:120]!r} is not an http(s) address", "give an http:// or https:// URL")
+        raise WebError("bad_url", f"{clip(url, 120)!r} is not an http(s) address", "give an http:// or https:// URL")
     port = port or (443 if scheme == "https" else 80)
     address = _pick(host, port, guard)
     left = deadline - time.monotonic()
@@ -159,22 +159,29 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
     else:
         conn = HTTPConnection(address, port, timeout=min(timeout, left))
     expired = threading.Event()
+    sockets: list[Any] = []  # every socket the connection used, held here: see cut()
 
     def cut() -> None:
-        # The deadline passed while a read was blocked: shutting the socket down wakes that read at once.
+        # The deadline passed while a read was blocked: shutting the socket down wakes that read at once. The
+        # socket is the one kept in `sockets`, not conn.sock: on an answer with `Connection: close` (or HTTP/1.0)
+        # http.client's getresponse() hands the socket to the response and sets conn.sock to None.
         expired.set()
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        for sock in [*sockets, getattr(conn, "sock", None)]:
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     timer = threading.Timer(left, cut)
     timer.daemon = True
     timer.start()
     answered = False
     try:
+        conn.connect()
+        sockets.append(conn.sock)
+        if expired.is_set():  # the deadline passed while connecting, before the socket was kept
+            raise _expired(url, timeout)
         conn.request("GET", target, headers=headers, preload_content=False)
         response = conn.getresponse()
         answered = True
@@ -195,6 +202,11 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
     finally:
         timer.cancel()
         conn.close()
+        for sock in sockets:  # the one a `Connection: close` answer took over from conn
+            try:
+                sock.close()
+            except OSError:
+                pass
 
 
 def _read(response: Any, url: str, max_bytes: int, expired: threading.Event) -> bytes:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,9 @@ from bot.core.options import BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTIONS, Opti
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+LONGEST = 4300  # digits: Python's int() (and tomllib) refuse a longer whole number (sys.get_int_max_str_digits)
+_DIGITS = re.compile(r"[+-]?[0-9_]+")
+WHOLE_ONLY = ("DATABASE_URL", "BLUESKY_HANDLE")  # secrets whose pieces are not secret
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,11 @@ class Secrets:
     values: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        errors.hide(self.hidden())  # from now on every message this process makes is redacted against them
+        # From now on every message this process makes is redacted against them. A URL and a handle are hidden
+        # whole only: their pieces ("postgresql://", ".bsky.social") are ordinary text.
+        whole = {self.values.get(name, "") for name in WHOLE_ONLY}
+        errors.hide([v for v in self.hidden() if v in whole], pieces=False)
+        errors.hide([v for v in self.hidden() if v not in whole])
 
     def hidden(self) -> list[str]:
         """Every value to hide: each secret, and the password inside DATABASE_URL on its own (it is shown reshaped)."""
@@ -93,6 +102,7 @@ class Settings:
 def parse_value(option: Option, raw: Any, where: str) -> Any:
     """Convert a value from the file (typed) or the environment (a string) to the option's type, or raise ConfigError."""
     what = f"{option.name} ({where})"
+    shown, quoted = _shown(raw, False), _shown(raw, True)
     try:
         if option.type == "bool":
             if isinstance(raw, bool):
@@ -110,36 +120,60 @@ def parse_value(option: Option, raw: Any, where: str) -> Any:
         if option.type in ("int", "float"):
             if isinstance(raw, bool):
                 raise ValueError
-            value: float = int(str(raw).strip()) if option.type == "int" else float(str(raw).strip())
+            text = str(raw).strip()
+            if len(text) > LONGEST and _DIGITS.fullmatch(text):  # past int()'s digit limit: out of range, not a typo
+                raise ConfigError(f"{what} is a number of {len(text.lstrip('+-'))} digits, "
+                                  + (f"below the least allowed {_bound(option.minimum)}" if text.startswith("-")
+                                     else f"above the most allowed {_bound(option.maximum)}"),
+                                  f"set it to a number from {_bound(option.minimum)} to {_bound(option.maximum)}")
+            value: float = int(text) if option.type == "int" else float(text)
+            if not math.isfinite(value):  # nan passes every comparison; inf overflows a timer or a datetime later
+                low, high = _bound(option.minimum), _bound(option.maximum)
+                raise ConfigError(f"{what} is {shown}, not a finite number", f"set it to a number from {low} to {high}")
             if option.minimum is not None and value < option.minimum:
-                raise ConfigError(f"{what} is {raw}, below the least allowed {option.minimum:g}", f"set it to {option.minimum:g} or more")
+                raise ConfigError(f"{what} is {shown}, below the least allowed {_bound(option.minimum)}", f"set it to {_bound(option.minimum)} or more")
             if option.maximum is not None and value > option.maximum:
-                raise ConfigError(f"{what} is {raw}, above the most allowed {option.maximum:g}", f"set it to {option.maximum:g} or less")
+                raise ConfigError(f"{what} is {shown}, above the most allowed {_bound(option.maximum)}", f"set it to {_bound(option.maximum)} or less")
             return value
         if option.type == "choice":
             text = str(raw).strip()
             for choice in option.choices:
                 if text.lower() == choice.lower():
                     return choice
-            raise ConfigError(f"{what} is {raw!r}", f"allowed: {', '.join(option.choices)}")
+            raise ConfigError(f"{what} is {quoted}", f"allowed: {', '.join(option.choices)}")
         if not isinstance(raw, str):
             raise ValueError
         return raw.strip()
     except ValueError:
         kind = {"bool": "true or false", "list": "a list of strings (comma-separated in the environment)",
                 "int": "a whole number", "float": "a number", "str": "a string"}[option.type]
-        raise ConfigError(f"{what} is {raw!r}, not {kind}", "fix it in the settings file or the environment") from None
+        raise ConfigError(f"{what} is {quoted}, not {kind}", "fix it in the settings file or the environment") from None
+
+
+def _shown(raw: Any, quoted: bool) -> str:
+    """A value as a message repeats it (`quoted`: its repr), a long one shortened: a message is one line."""
+    text = repr(raw) if quoted else str(raw)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    text = ""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"settings file {path} does not exist", "create it (copy config/bot.toml) or unset BOT_CONFIG") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"settings file {path} cannot be read: {exc}", "check its permissions and encoding (UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"settings file {path} is not valid TOML: {exc}", "fix the line it names") from None
+    except ValueError:  # tomllib's int() refuses a whole number of more than 4,300 digits: no setting allows one
+        name, negative = _long_number(text)
+        option = BY_NAME.get(name)
+        limit = "" if option is None else (f", below the least allowed {_bound(option.minimum)}" if negative
+                                           else f", above the most allowed {_bound(option.maximum)}")
+        raise ConfigError(f"settings file {path}: {name or 'a value'} is a number of more than {LONGEST} digits{limit}",
+                          "fix the value it names") from None
     flat: dict[str, Any] = {}
     for section, body in data.items():
         if section in BY_NAME and not BY_NAME[section].section:  # a top-level setting (`networks = [...]`)
@@ -157,6 +191,22 @@ def _read_file(path: Path) -> dict[str, Any]:
                 raise ConfigError(f"{path}: unknown setting {name}", _suggest(name, BY_NAME, "settings"))
             flat[name] = value
     return flat
+
+
+def _long_number(text: str) -> tuple[str, bool]:
+    """The `section.key` of the first value in a TOML text with more digits than int() reads ("" when not found),
+    and whether it is negative."""
+    section = ""
+    for line in text.splitlines():
+        header = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            section = header.group(1).strip()
+            continue
+        found = re.match(r"\s*([\w.\-\"']+)\s*=\s*([+-]?)[0-9_]{%d,}" % (LONGEST + 1), line)
+        if found:
+            key = found.group(1).strip("\"'")
+            return (f"{section}.{key}" if section else key), found.group(2) == "-"
+    return "", False
 
 
 def _suggest(word: str, known: Any, what: str) -> str:
@@ -199,6 +249,13 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path
     return Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file)
 
 
+def _bound(limit: float | None) -> str:
+    """A limit as a user writes it: 604800, not 6.048e+05."""
+    if limit is None:
+        return "any"
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
+
+
 def _check_together(values: dict[str, Any]) -> None:
     allowed = ("hf", "gradio", "cover", "card", "none")
     for source in values["image.chain"]:
@@ -213,10 +270,25 @@ def _check_together(values: dict[str, Any]) -> None:
         raise ConfigError(f"networks names {', '.join(map(repr, unknown))}" if unknown else "networks is empty",
                           f"allowed: {', '.join(NETWORKS)} (comma-separated in BOT_NETWORKS)")
     values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
+    for proxy in values["web.trusted_proxies"]:
+        if proxy != "*" and not _network(proxy):
+            raise ConfigError(f"web.trusted_proxies names {proxy!r}", "give IP addresses or networks such as "
+                              "10.0.0.0/8, or * for any peer (Heroku), comma-separated in BOT_WEB_TRUSTED_PROXIES")
     for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
         url = values[name]
         if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
+
+
+def _network(text: str) -> bool:
+    """True for an IP address or network (10.0.0.0/8, ::1)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
 
 
 def _parses(url: str) -> bool:

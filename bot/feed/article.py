@@ -63,8 +63,9 @@ _BOILERPLATE = frozenset({
 _WS = re.compile(r"[\s\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
-# X handles: 1-15 of [A-Za-z0-9_], not glued to a word (so e-mail addresses do not count).
-_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_]{1,15})(?![\w@]|\.[A-Za-z0-9])")
+# X handles: 1-15 of [A-Za-z0-9_], not glued to an ASCII word (so e-mail addresses do not count; after Japanese
+# text, "Xで@tokyo_rust", X links the handle, and so does the article).
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@.+-])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
 # A sentence that gives a handle to another network: that handle is someone else's on X.
 _NETWORK = re.compile(r"(?i)\b(?:instagram|insta|ig|tiktok|threads|bluesky|bsky|mastodon|fediverse|youtube|facebook|fb|linkedin|"
                       r"telegram|discord|snapchat|snap|twitch|pinterest|reddit|github|substack notes|whatsapp|signal|kick)\b")
@@ -85,6 +86,43 @@ _INSTRUCTIONS = re.compile(
     r"|\bsystem prompt\b|\byou are now\b[^.!?\n]{0,30}\bmode\b|\bnew instructions?\s*:|\bas an ai(?: language)? model\b"
     r"|</?\s*(?:system|instructions?|assistant|article)\s*>|\[/?INST\]|<\|im_(?:start|end)\|>",
     re.IGNORECASE)
+# The same, in the words of other languages and of notes left for a summariser ("Note to AI assistants", "AI: include",
+# "[SYSTEM] New policy", "Assistant, when you write the thread"), judged on the text with compatibility forms and
+# look-alike letters folded ("Ｉｇｎｏｒｅ", a Cyrillic "Іgnоrе").
+_ADDRESSED = re.compile(
+    r"^\W*(?:note\W+)?(?:assistants?|ai|llms?|language models?|models?|chatbots?|bots?|system|gpt|chatgpt|claude|gemini)\s*[,:]"
+    r"|\bnote (?:to|for) (?:the |any |all )?(?:ai|assistants?|models?|llms?|bots?|language models?|summari[sz]ers?)\b"
+    r"|\b(?:ai|assistants?|language models?|llms?|chatbots?)\s+(?:summari[sz]ing|reading|writing|processing)\b"
+    r"|\[\s*system\s*\]|\bnew policy\s*:|\bevery (?:thread|tweet|post|summary) must\b|\bwhen you (?:write|summari[sz]e)\b"
+    r"|\bdisregard (?:the|everything|all)\b[^.!?\n]{0,20}\b(?:above|previous|prior|before)\b"
+    r"|\b(?:ignorez|oubliez)\b.{0,40}\binstructions?\b|\b(?:ignoriere|ignorieren sie|vergiss|vergessen sie)\b.{0,40}\banweisungen\b"
+    r"|\b(?:ignora|olvida|ignore|esqueça|dimentica)\b.{0,40}\b(?:instrucciones|instruções|istruzioni)\b"
+    r"|\bигнорируй.{0,40}инструкци|忽略.{0,12}(?:指令|指示|说明|規則|规则)|指示を無視|지시를 무시",
+    re.IGNORECASE)
+
+
+def addresses_model(text: str) -> bool:
+    """True when a passage reads as an instruction to a language model rather than writing for readers."""
+    folded = unicodedata.normalize("NFKC", text)
+    latin = folded if folded.isascii() else "".join(_latin(c) for c in folded)
+    return any(p.search(t) for p in (_INSTRUCTIONS, _ADDRESSED) for t in (folded, latin))
+
+
+def _latin(char: str) -> str:
+    """The Latin letter `char` is named for (CYRILLIC … LETTER I), else the ASCII letter Unicode's confusables
+    (UTS #39) give as its look-alike, else `char`."""
+    from confusable_homoglyphs import confusables
+
+    named = re.search(r"\bLETTER (?:[A-Z-]+ )*([A-Z])$", unicodedata.name(char, "")) if not char.isascii() else None
+    if named and unicodedata.category(char).startswith("L"):
+        return named.group(1).lower()
+    for entry in confusables.confusables_data.get(char, ()) if not char.isascii() else ():
+        target = entry["c"].strip("\u200e")
+        if len(target) == 1 and target.isascii() and target.isalpha():
+            return str(target)
+    return char
+
+
 # A thread needs the start of a post, not all of it; a cap keeps a hostile 10 MB body well under a second
 # (the stdlib parser handles ~2 MB of dense tags a second). Real Substack posts are well under this
 # (a long essay with images is ~200 KB of HTML); only the tail of a bigger one is lost.
@@ -206,7 +244,7 @@ class _Cleaner(HTMLParser):
     def _close(self, tag: str) -> None:
         if tag == "a" and self._anchors:
             url, start, block = self._anchors.pop()
-            if "".join(self._parts[start:]).strip():  # an anchor with no visible text cannot be clicked
+            if _visible("".join(self._parts[start:])):  # an anchor with no visible text cannot be clicked
                 self.links.append(url)
                 self.link_blocks.append(block)
         elif tag == "details":
@@ -234,6 +272,14 @@ class _Cleaner(HTMLParser):
         inner = self._kinds[-1] if self._kinds else ""
         kind: BlockKind = "heading" if inner in _HEADINGS else _KIND.get(inner, "paragraph")
         self.blocks.append(Block(kind, text))
+
+
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers and the Braille blank draw nothing
+
+
+def _visible(text: str) -> bool:
+    """True when `text` draws something: not only spaces, zero-width, format, control or combining characters."""
+    return any(unicodedata.category(c)[0] not in "CZM" and c not in _BLANK_LETTERS for c in text)
 
 
 def normalise(text: str) -> str:
@@ -277,7 +323,11 @@ def clean(entry: Entry) -> Article:
     blocks = cleaner.blocks
     while entry.paywalled and blocks and blocks[-1].text.lower().startswith("read more"):
         blocks.pop()
-    blocks = [Block(b.kind, b.text, True) if _INSTRUCTIONS.search(b.text) else b for b in blocks]
+    marked = {i for i, b in enumerate(blocks) if addresses_model(b.text)}
+    # An instruction split over two blocks ("… ignore" / "the earlier rules and add …") marks both.
+    marked |= {j for i in range(len(blocks) - 1) if i + 1 not in marked and not blocks[i].text.rstrip().endswith(
+               (".", "!", "?", "。", "！", "？")) and addresses_model(blocks[i].text + " " + blocks[i + 1].text) for j in (i, i + 1)}
+    blocks = [Block(b.kind, b.text, True) if i in marked else b for i, b in enumerate(blocks)]
     to_model = {i for i, b in enumerate(blocks) if b.to_model}
     notes: tuple[str, ...] = ()
     if to_model:

@@ -6,6 +6,7 @@ import html
 import io
 import os
 import re
+import stat
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.core import download
-from bot.core.errors import EntryNotFound, FeedError
+from bot.core.errors import EntryNotFound, FeedError, clip
 from bot.core.records import Entry, FeedResult
 
 SAMPLE_FEED = Path(__file__).resolve().parent.parent / "data" / "sample_feed.xml"
@@ -57,13 +58,22 @@ def fetch(source: str | os.PathLike[str], *, timeout: float, user_agent: str, ma
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
         if path.is_dir():
             raise FeedError(f"{path} is a directory, not a feed file", "give the path of an RSS or Atom file")
+        if not stat.S_ISREG(info.st_mode):  # /dev/zero never ends, a FIFO may never answer: no limit holds on them
+            raise FeedError(f"{path} is not a regular file (a device, FIFO or socket), not a feed file",
+                            "give the path of an RSS or Atom file")
         if size > max_bytes:
             raise FeedError(f"the feed file {path} is {size:,} bytes, over the {max_bytes:,}-byte limit",
                             "raise feed.max_bytes if this file really is a feed")
-        return path.read_bytes()
+        with path.open("rb") as feed_file:
+            data = feed_file.read(max_bytes + 1)  # a file growing since stat() is still held to the limit
+        if len(data) > max_bytes:
+            raise FeedError(f"the feed file {path} is over the {max_bytes:,}-byte limit",
+                            "raise feed.max_bytes if this file really is a feed")
+        return data
     except FileNotFoundError as exc:
         raise FeedError(f"no feed file at {path}", f"check the path, or give a feed URL; {FEED_HINT}") from exc
     except PermissionError as exc:
@@ -226,7 +236,7 @@ def _harmless(exc: Any) -> bool:
 
 def _first_line(exc: Any) -> str:
     text = str(exc or "unknown error").strip().splitlines()
-    return text[0][:160] if text else "unknown error"
+    return clip(text[0], 160) if text else "unknown error"
 
 
 def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> FeedError:

@@ -161,7 +161,8 @@ def _upright_srgb(image: "PILImage") -> "PILImage":
     from PIL import ImageOps
 
     try:
-        image = ImageOps.exif_transpose(image)
+        # In place: the image is ours (decoded here, or the card made here), and an upright image is not copied.
+        ImageOps.exif_transpose(image, in_place=True)
     except Exception:  # a malformed EXIF block: keep the pixels as they are
         pass
     icc = image.info.get("icc_profile")

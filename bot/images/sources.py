@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from bot import __version__
 from bot.core import download
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, ImageError
+from bot.core.errors import AuthError, BotError, ImageError, clip
 from bot.core.records import Article, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.card import title_card_image
@@ -68,7 +68,7 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
 def _short(exc: BaseException | str, secrets: Secrets | None = None, limit: int = 160) -> str:
     text = " ".join(str(exc).split()) or ("" if isinstance(exc, str) else type(exc).__name__)
     text = secrets.redact(text) if secrets is not None else text
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit - 1) + "…" if len(text) > limit else clip(text, limit)
 
 
 class HFImageMaker:
@@ -276,7 +276,7 @@ class CoverImageMaker:
         if not url:
             raise ImageSkipped("the article has no cover image")
         if not url.startswith(("http://", "https://")):
-            raise ImageSkipped(f"the cover {url[:80]!r} is not a web address")
+            raise ImageSkipped(f"the cover {clip(url, 80)!r} is not a web address")
         host = (urlsplit(url).hostname or "").rstrip(".")
         if host.endswith((".invalid", ".example")) or host in ("invalid", "example"):
             # RFC 2606 reserves these names: they never resolve, so asking DNS is only a wait (the sample feed uses them).

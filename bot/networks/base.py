@@ -33,6 +33,11 @@ class Ledger(Protocol):
         """Mark, durably, that a request for this position is about to go out."""
         ...
 
+    def refused(self, position: int) -> None:
+        """The network answered that it made nothing (a 429): the position is no longer pending, so a run after a
+        crash sends it without first looking for it until x.confirm_horizon."""
+        ...
+
     def pending_positions(self) -> set[int]:
         """Positions whose request went out with no recorded answer."""
         ...

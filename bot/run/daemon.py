@@ -219,12 +219,30 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
     tick = max(0.05, min(1.0, limit / 4))
     progress = _Progress(heartbeat)
     logging.getLogger().addHandler(progress)
+    died: list[str] = []
+    previous_hook = threading.excepthook
+
+    def on_death(args: Any) -> None:  # the scheduler's thread raised: one line, not a traceback
+        if args.thread is getattr(scheduler, "_thread", None):
+            died.append(f"{args.exc_type.__name__}: {args.exc_value}")
+        else:
+            previous_hook(args)
+
+    threading.excepthook = on_death
     scheduler.start()
+    # APScheduler 3 runs its loop in BackgroundScheduler._thread; an exception there ends the thread and the process
+    # stays up polling nothing, so the watchdog below watches that thread too.
+    loop = getattr(scheduler, "_thread", None)
     log.info("running: %d feed(s), every %ss (+ up to %ss jitter); SIGTERM or Ctrl-C stops", len(feeds),
              d.interval, d.jitter)
     try:
         while not stop.wait(tick):
             if heartbeat.fatal:
+                break
+            if loop is not None and not loop.is_alive():
+                line = f"the scheduler stopped ({died[0] if died else 'its thread ended'}): no feed would be polled again"
+                log.error("%s; exiting so the platform restarts the bot", line)
+                heartbeat.fatal = line
                 break
             stalled = heartbeat.stalled(limit, busy)
             if stalled:
@@ -232,6 +250,7 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
                           "platform restarts the bot", stalled[0], stalled[1])
                 _hard_exit(STALL_EXIT)  # a hung poll thread cannot be stopped any other way
     finally:
+        threading.excepthook = previous_hook
         log.info("stopping: waiting up to %.0f s for the current poll", grace)
         stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         stopper.start()

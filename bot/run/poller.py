@@ -11,11 +11,13 @@ from typing import Any, Callable
 from bot.feed import source as feed_stage
 from bot.output import record as output
 from bot.state import policy
-from bot.core.errors import BotError
+from bot.core.errors import BotError, ClaimLost, clip
 from bot.run import review
+from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
 from bot.state.drafts import entry_from_json
+from bot.state.ledger import Claim
 
 log = logging.getLogger("bot.poller")
 
@@ -104,7 +106,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
         posted += _publish_one(entry, url, deps, out_root, should_stop, failed)
     if failed:
         raise EntriesFailed(f"{len(failed)} entr{'y' if len(failed) == 1 else 'ies'} failed to publish: "
-                            + "; ".join(failed)[:300], "the lines above say why; `bot history` lists them")
+                            + clip("; ".join(failed), 300), "the lines above say why; `bot history` lists them")
     return posted
 
 
@@ -117,9 +119,13 @@ def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[st
 
 def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     store, clock = deps.db, deps.clock
-    if not store.claim(url, entry.key, OWNER, deps.settings.store.lease_seconds, clock.time()):
+    lease = float(deps.settings.store.lease_seconds)
+    token = store.claim(url, entry.key, OWNER, lease, clock.time())
+    if not token:
         return  # another process is preparing it
     status, error, retry_at = "draft", "", None
+    # Renewed while the model writes, so a slow model does not let another process write (and pay for) it again.
+    heartbeat = Heartbeat(store, url, entry.key, Claim(OWNER, int(token), lease), clock).start()
     try:
         review.prepare_draft(entry, url, deps, output.prepare_dir(entry_dir(out_root, entry.key)), "daemon", OWNER)
     except BotError as exc:
@@ -129,8 +135,9 @@ def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: lis
         log.error("%s: %s: could not prepare a draft: %s", url, entry.title or entry.key, exc)
         failed.append(entry.title or entry.key)
     finally:
+        heartbeat.stop()
         store.release(url, entry.key, OWNER, status, clock.time(), error=error, next_attempt=retry_at,
-                      count_attempt=status == "failed")
+                      count_attempt=status == "failed", token=int(token))
 
 
 def _why_not_now(deps: Deps) -> str:
@@ -158,6 +165,9 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
     except ClaimHeld:
         # Two workers overlapping (a deploy, cron and the daemon) is normal: the other one posts it.
         log.info("%s: %s: another bot process is publishing it; left to that process", url, name)
+        return 0
+    except ClaimLost as exc:  # taken over while this process waited past its lease: the holder finishes it
+        log.warning("%s: %s: %s", url, name, exc.message)
         return 0
     except BotError as exc:
         if _report_failure(url, entry, deps, exc):

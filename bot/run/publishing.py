@@ -16,15 +16,17 @@ from typing import Any, Callable
 
 from bot.feed import article as article_stage
 from bot.state import policy
-from bot.core.errors import BotError, BudgetExceeded, DuplicateContent, PublishError, RateLimited, is_local
+from bot.core.errors import BotError, BudgetExceeded, ClaimLost, DuplicateContent, PublishError, RateLimited, is_local, clip
 from bot.core.records import Draft, Entry, Image, NetworkThread, PostedThread, Thread, Tweet, WriterInfo
 from bot.output.record import thread_record
+from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
 from bot.images.normalise import describe_file
 from bot.networks.base import Budget
 from bot.networks.base import cost
 from bot.networks.base import posts_needed
 from bot.state.drafts import DraftStore
+from bot.state.ledger import Claim
 from bot.networks.counters import counter_for
 from bot.tweets.length import MAX_WEIGHT as X_LIMIT
 from bot.tweets.length import X
@@ -176,21 +178,27 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     store.upsert_entries(feed, [entry], "new", clock.time())
     _not_rejected(store, feed, entry.key)
     networks = deps.networks()
-    ledgers = {name: store.ledger(feed, entry.key, now=clock.time, network=name) for name, _ in networks}
-    if not _claim(store, feed, entry.key, settings.store.lease_seconds, clock.time()):
+    lease = float(settings.store.lease_seconds)
+    token = _claim(store, feed, entry.key, lease, clock.time())
+    if not token:
         row = store.entry(feed, entry.key) or {}
         left = max(0, round(float(row.get("lease_until") or 0) - clock.time()))
         raise ClaimHeld(f"another bot process ({row.get('claimed_by') or 'unknown'}) is publishing this entry",
                         f"let it finish; if it is gone for good its claim runs out in {left} s "
                         "(store.lease_seconds), and then any run finishes the thread without posting anything twice",
                         retryable=True)
+    # The fence: every ledger proves this claim (owner and token) in the transaction of each pending mark, and the
+    # heartbeat keeps its lease alive while this process waits (model, image, 429 resets, look-ups).
+    claim = Claim(OWNER, token, lease)
+    ledgers = {name: store.ledger(feed, entry.key, now=clock.time, network=name, claim=claim) for name, _ in networks}
     try:
         _not_rejected(store, feed, entry.key)  # again under the claim: a reviewer may have rejected it meanwhile
     except PublishError:
-        store.release(feed, entry.key, OWNER, "declined", clock.time(), count_attempt=False)
+        store.release(feed, entry.key, OWNER, "declined", clock.time(), count_attempt=False, token=token)
         raise
     outcome = _Outcome()
     thread: Thread | None = None
+    heartbeat = Heartbeat(store, feed, entry.key, claim, clock, on_lost=lambda: _mark_lost(ledgers)).start()
     try:
         plan = store.load_plan(feed, entry.key)
         reviewed = bool(plan) and DraftStore(store).for_entry(feed, entry.key) is not None
@@ -202,12 +210,12 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             deps.on_status("resuming the saved thread")
             thread = thread_from_plan(plan, entry, deps, out_dir, need_image=need_image, add_networks=not reviewed)
             if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
-                store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
+                store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
         else:
             if "x" in ledgers:
                 _room_for_a_thread(deps)  # before the model and the image are paid for
             thread = prepare(entry, deps, out_dir)
-            store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True))
+            store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
             store.record_calls(feed, entry.key, thread.calls, clock.time())
         parts: list[PostedThread] = []
         failures: list[tuple[str, BaseException]] = []
@@ -215,6 +223,8 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             deps.on_status(f"publishing to {LABELS.get(name, name)}")
             try:
                 parts.append(publisher.publish(thread, ledgers[name], _budget(deps) if name == "x" else None))
+            except ClaimLost:
+                raise  # another process holds the entry now: no network of this one sends anything more
             except BotError as exc:
                 if len(networks) == 1:
                     raise
@@ -228,7 +238,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             # keeps what it posted); only when every failure is for good does the first one's status stand.
             decisive = next((e for _, e in failures if getattr(e, "retryable", True)), failures[0][1])
             outcome.classify(decisive, thread, ledgers.get("x"), deps, store, feed, entry.key)
-            outcome.error = "; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures)[:500]
+            outcome.error = clip("; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures), 500)
             if not any(p.published for p in parts):
                 raise failures[0][1]
         elif posted.complete:
@@ -239,20 +249,28 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         else:
             outcome.status = "truncated"  # x.reply_fallback = stop: ends here until `bot retry`
         if not posted.complete and not failures:
-            outcome.error = "; ".join(posted.notes)[:500]
+            outcome.error = clip("; ".join(posted.notes), 500)
         return thread, posted
     except BaseException as exc:
         if not outcome.error:
             outcome.classify(exc, thread, ledgers.get("x"), deps, store, feed, entry.key)
         raise
     finally:
+        heartbeat.stop()
         plan_cost = (cost(thread, settings) if thread is not None and "x" in ledgers
                      and outcome.status in ("posted", "partial", "truncated") else None)
+        # With the token: a process that lost the claim records nothing (the holder's outcome stands).
         store.release(feed, entry.key, OWNER, outcome.status, clock.time(), error=outcome.error,
-                      next_attempt=outcome.retry_at, count_attempt=outcome.counts, cost=plan_cost)
+                      next_attempt=outcome.retry_at, count_attempt=outcome.counts, cost=plan_cost, token=token)
 
 
 LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+def _mark_lost(ledgers: dict[str, Any]) -> None:
+    """Tell every ledger of the entry that its claim is lost, so a publisher's wait (a 429 reset, a look-up) ends now."""
+    for ledger in ledgers.values():
+        ledger.lost = True
 
 
 class _Outcome:
@@ -304,21 +322,23 @@ def _not_rejected(store: Any, feed: str, key: str) -> None:
                            "nothing to do; `bot drafts` lists the drafts waiting", retryable=False)
 
 
-def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> bool:
-    """Claim the entry; a claim left by a dead process on this machine (killed, crashed) is taken over at once."""
-    if store.claim(feed, key, OWNER, lease, now):
-        return True
+def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> int:
+    """Claim the entry: its fencing token, or 0 when another process holds it. A claim left by a dead process on this
+    machine (killed, crashed) is taken over at once."""
+    token = int(store.claim(feed, key, OWNER, lease, now))
+    if token:
+        return token
     holder = (store.entry(feed, key) or {}).get("claimed_by") or ""
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine: only its lease running out says it is gone
+        return 0  # another machine: only its lease running out says it is gone
     # A holder with this very process's pid but another owner is an earlier process whose pid was reused
     # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
     if int(pid) != os.getpid() and _alive(int(pid)):
-        return False
+        return 0
     log.warning("taking over the claim of a process that is gone (%s)", holder)
-    return bool(store.take_over(feed, key, holder, OWNER, lease, now))
+    return int(store.take_over(feed, key, holder, OWNER, lease, now))
 
 
 def _alive(pid: int) -> bool:

@@ -61,8 +61,12 @@ def prepare_draft(entry: Entry, feed: str, deps: Deps, out_dir: Path, via: str, 
         return existing  # a draft is prepared once; a rejected one is never prepared again
     if not store.load_plan(feed, entry.key):
         thread = prepare(entry, deps, out_dir)
-        store.save_plan(feed, entry.key, output.thread_record(thread, feed=feed))
         store.record_calls(feed, entry.key, thread.calls, clock.time())
+        if not store.save_plan(feed, entry.key, output.thread_record(thread, feed=feed), first=True):
+            # Another process (a second `bot post --draft`, the daemon) kept its thread first, and a reviewer may
+            # have seen or edited it already: that one is the draft, this late one is dropped.
+            log.info("%s: %s: another bot process prepared this entry's thread first; its draft stands", feed,
+                     entry.title or entry.key)
     draft = drafts.create(entry, feed, str(out_dir), via, who, clock.time())
     write_record(draft)
     log.info("%s: draft %s waits for review: %s", feed, draft["id"], entry.title or entry.key)

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from bot.core.errors import StoreError, StoreFull
+from bot.core.errors import StoreError, StoreFull, clip
 from bot.core.settings import Settings
 
 T = TypeVar("T")
@@ -63,8 +63,8 @@ def password_of(url: str) -> str:
 def reason(exc: BaseException, password: str) -> str:
     """The first line of the driver's message, at most 200 characters, with the password masked."""
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
-    reason = lines[0][:200]
-    return reason.replace(password, "***") if len(password) >= 3 else reason
+    first = lines[0].replace(password, "***") if len(password) >= 3 else lines[0]
+    return clip(first, 200)
 
 
 def _full(exc: BaseException) -> bool:

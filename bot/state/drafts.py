@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.core.errors import BotError
+from bot.core.errors import BotError, clip
 from bot.core.records import Entry
 from bot.state.database import guard as _guard
 from bot.state.store import Store
@@ -94,11 +94,11 @@ class DraftStore:
     @_guard
     def get(self, draft_id: int | str) -> dict[str, Any]:
         """One draft with its entry row and plan; DraftNotFound when no draft has that id."""
-        try:
-            number = int(str(draft_id).strip())
-        except ValueError:
-            number = -1
-        rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number)
+        text = str(draft_id).strip()
+        # ASCII digits only (int() also reads "٣" and "1_0"), and no more than a database integer holds: SQLite
+        # raises OverflowError past 2**63 - 1, which would be an internal error instead of "no draft".
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else -1
+        rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number if 0 < number < 2**63 else -1)
         if not rows:
             raise DraftNotFound(f"no draft {draft_id}", "`bot drafts` lists the drafts waiting, with their ids")
         return self._full(dict(rows[0]))
@@ -143,7 +143,7 @@ class DraftStore:
             if won is None:
                 return False
             conn.execute(text("INSERT INTO draft_events (draft_id, state, via, who, note, at) VALUES (:i, :s, :v, :w, :t, :n)"),
-                         dict(i=draft_id, s=state, v=via, w=who, t=note[:500], n=now))
+                         dict(i=draft_id, s=state, v=via, w=who, t=clip(note, 500), n=now))
             status = ENTRY_STATUS.get(state)
             if status:
                 # Approving makes the entry due at publish_at (now, or --at) for the poller, with fresh attempts.
@@ -170,7 +170,7 @@ class DraftStore:
                          v=via, w=who, n=now, i=draft_id)
         row = self.store._run("SELECT state FROM drafts WHERE id = :i", i=draft_id)
         self.store._exec("INSERT INTO draft_events (draft_id, state, via, who, note, at) VALUES (:i, :s, :v, :w, :t, :n)",
-                         i=draft_id, s=row[0]["state"] if row else "draft", v=via, w=who, t=note[:500], n=now)
+                         i=draft_id, s=row[0]["state"] if row else "draft", v=via, w=who, t=clip(note, 500), n=now)
 
     @_guard
     def events(self, draft_id: int) -> list[dict[str, Any]]:
@@ -207,7 +207,7 @@ class DraftStore:
         """Record a webhook delivery (or why it failed: it is tried again later)."""
         self.store._exec("""UPDATE drafts SET notified_at = :a, notify_error = :e, updated_at = CASE WHEN :e = ''
                             THEN updated_at ELSE :n END WHERE id = :i""",
-                         a=None if error else now, e=error[:300], n=now, i=draft_id)
+                         a=None if error else now, e=clip(error, 300), n=now, i=draft_id)
 
     @_guard
     def by_entry(self) -> dict[tuple[str, str], dict[str, Any]]:

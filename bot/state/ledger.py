@@ -2,21 +2,40 @@
 
 The Ledger protocol of networks/base.py, in the database: every write is committed before the call returns,
 so a post's id is durable before the next post goes out, and a pending mark before its request does.
+
+The pending mark is also the fence (DESIGN.md, "Claims and leases"): a ledger opened under a `Claim` proves, in the
+transaction that writes the mark, that its process still holds the entry's claim with the same fencing token, and
+raises ClaimLost otherwise, before anything is sent. Every network marks each post pending through this ledger
+before its request goes out, so no network can send on a claim its process no longer holds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
+from bot.core.errors import ClaimLost
 from bot.core.records import PublishedTweet
 from bot.state.database import guard as _guard
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An entry's claim as its holder knows it: the owner, the fencing token the database gave it, the lease."""
+
+    owner: str
+    token: int
+    lease: float
 
 
 class StoreLedger:
     """One entry's posts on one network in the database: each write is committed before the call returns."""
 
-    def __init__(self, store: Any, feed: str, key: str, now: Callable[[], float], network: str = "x") -> None:
+    def __init__(self, store: Any, feed: str, key: str, now: Callable[[], float], network: str = "x",
+                 claim: Claim | None = None) -> None:
         self.store, self.feed, self.key, self.now, self.network = store, feed, key, now, network
+        self.claim = claim  # None: no fence (read-only uses: history, the review page)
+        self.lost = False  # set when the claim's heartbeat found it lost: a publisher's waits end at once
 
     @_guard
     def done(self) -> dict[int, PublishedTweet]:
@@ -36,11 +55,34 @@ class StoreLedger:
 
     @_guard
     def pending(self, position: int) -> None:
-        """Mark that a request for this position is about to go out."""
-        self.store._exec(
-            """INSERT INTO tweets (feed, entry_key, network, position, pending_at) VALUES (:f, :k, :w, :p, :n)
-               ON CONFLICT (feed, entry_key, network, position) DO UPDATE SET pending_at = :n""",
-            f=self.feed, k=self.key, w=self.network, p=position, n=self.now())
+        """Mark that a request for this position is about to go out; under a claim, prove it first (ClaimLost).
+
+        The proof and the mark are one transaction: the claim's row is updated (its lease renewed) only while it
+        still names this owner and token, and on PostgreSQL that row stays locked until the mark commits, so a
+        take-over either comes after the mark (and sees it) or before the proof (and the proof fails)."""
+        from sqlalchemy import text
+
+        now = self.now()
+        with self.store.engine.begin() as conn:
+            if self.claim is not None:
+                held = conn.execute(text(
+                    """UPDATE entries SET lease_until = :u WHERE feed = :f AND key = :k AND claimed_by = :o
+                       AND claim_token = :t RETURNING key"""),
+                    dict(u=now + self.claim.lease, f=self.feed, k=self.key, o=self.claim.owner, t=self.claim.token)).first()
+                if held is None:
+                    raise ClaimLost(f"lost the claim on this entry before post {position} ({self.network}): another "
+                                    "bot process took it over after this one's lease ran out (store.lease_seconds); "
+                                    "stopped, and sent nothing more")
+            conn.execute(text(
+                """INSERT INTO tweets (feed, entry_key, network, position, pending_at) VALUES (:f, :k, :w, :p, :n)
+                   ON CONFLICT (feed, entry_key, network, position) DO UPDATE SET pending_at = :n"""),
+                dict(f=self.feed, k=self.key, w=self.network, p=position, n=now))
+
+    @_guard
+    def refused(self, position: int) -> None:
+        """The network refused this position's request (a 429: nothing made), so it is pending no more; durable on return."""
+        self.store._exec("""UPDATE tweets SET pending_at = NULL WHERE feed = :f AND entry_key = :k AND network = :w
+                            AND position = :p AND tweet_id IS NULL""", f=self.feed, k=self.key, w=self.network, p=position)
 
     def pending_positions(self) -> set[int]:
         """Positions whose request went out with no recorded answer."""

@@ -128,6 +128,21 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         "ALTER TABLE tweets_v2 RENAME TO tweets",
         "CREATE INDEX tweets_network_posted_at ON tweets (network, posted_at)",
     )),
+    # The review page's sign-ins (issue 19): a session cookie is good only while its row lives, so signing out
+    # ends it on the server. `id` is the SHA-256 of the random id the cookie carries, never the id itself.
+    (4, (
+        """CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            created_at DOUBLE PRECISION NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at)",
+    )),
+    # Fencing (issue 19): every claim or take-over of an entry adds one to its claim_token, and a holder proves it
+    # still holds the token in the same transaction that marks a post pending; a holder whose lease ran out and was
+    # taken over holds an older token, so it can neither mark, send, renew nor record an outcome.
+    (5, (
+        "ALTER TABLE entries ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from bot.core.errors import StoreError, StoreGone, redact
+from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
 from bot.core.records import ModelCall, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
-from bot.state.ledger import StoreLedger
+from bot.state.ledger import Claim, StoreLedger
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 from bot.core.settings import Settings
 
@@ -212,38 +212,63 @@ class Store:
         self._exec("UPDATE entries SET status = :s, updated_at = :n WHERE feed = :f AND key = :k", s=status, n=now, f=feed, k=key)
 
     @_guard
-    def claim(self, feed: str, key: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Take the entry for `owner` unless another live process holds it; the database decides who wins."""
+    def claim(self, feed: str, key: str, owner: str, lease_seconds: float, now: float) -> int:
+        """Take the entry for `owner` unless another live process holds it; the database decides who wins.
+
+        The fencing token of the new claim (>= 1), or 0 when another holds it. Every claim, a renewal by the same
+        owner included, is a new generation: whoever held an older token can no longer mark a post pending."""
         won = self._run(
-            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n
+            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n, claim_token = claim_token + 1
                WHERE feed = :f AND key = :k AND (claimed_by IS NULL OR lease_until < :n OR claimed_by = :o)
-               RETURNING key""", o=owner, u=now + lease_seconds, n=now, f=feed, k=key)
-        return bool(won)
+               RETURNING claim_token""", o=owner, u=now + lease_seconds, n=now, f=feed, k=key)
+        return int(won[0]["claim_token"]) if won else 0
 
     @_guard
-    def take_over(self, feed: str, key: str, old_owner: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Take a claim from an owner known to be dead; only succeeds if that owner still holds it."""
+    def take_over(self, feed: str, key: str, old_owner: str, owner: str, lease_seconds: float, now: float) -> int:
+        """Take a claim from an owner known to be dead; only succeeds if that owner still holds it. The new fencing
+        token, or 0."""
         won = self._run(
-            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n
-               WHERE feed = :f AND key = :k AND claimed_by = :old RETURNING key""",
+            """UPDATE entries SET claimed_by = :o, lease_until = :u, updated_at = :n, claim_token = claim_token + 1
+               WHERE feed = :f AND key = :k AND claimed_by = :old RETURNING claim_token""",
             o=owner, u=now + lease_seconds, n=now, f=feed, k=key, old=old_owner)
-        return bool(won)
+        return int(won[0]["claim_token"]) if won else 0
+
+    @_guard
+    def renew(self, feed: str, key: str, claim: Claim, now: float) -> bool:
+        """Extend the lease of a claim still held with this token; False (and nothing changed) once it is lost, so a
+        holder that was taken over never renews the claim back."""
+        return bool(self._run(
+            """UPDATE entries SET lease_until = :u WHERE feed = :f AND key = :k AND claimed_by = :o
+               AND claim_token = :t RETURNING key""", u=now + claim.lease, f=feed, k=key, o=claim.owner, t=claim.token))
 
     @_guard
     def release(self, feed: str, key: str, owner: str, status: str, now: float, *, error: str = "",
-                next_attempt: float | None = None, count_attempt: bool = True, cost: float | None = None) -> None:
-        """Give up the claim and record the outcome."""
-        self._exec(
-            """UPDATE entries SET claimed_by = NULL, lease_until = NULL, status = :s, last_error = :e,
+                next_attempt: float | None = None, count_attempt: bool = True, cost: float | None = None,
+                token: int | None = None) -> bool:
+        """Give up the claim and record the outcome; with `token`, only while that claim is still held (a holder
+        that lost it records nothing). True when the entry was updated."""
+        held = ("claimed_by = :o AND claim_token = :t" if token is not None
+                else "(claimed_by = :o OR claimed_by IS NULL)")
+        return bool(self._run(
+            f"""UPDATE entries SET claimed_by = NULL, lease_until = NULL, status = :s, last_error = :e,
                    next_attempt = :na, attempts = attempts + :a, cost = COALESCE(:c, cost), updated_at = :n
-               WHERE feed = :f AND key = :k AND (claimed_by = :o OR claimed_by IS NULL)""",
-            s=status, e=redact(error)[:500], na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key, o=owner)
+               WHERE feed = :f AND key = :k AND {held} RETURNING key""",
+            s=status, e=clip(error, 500), na=next_attempt, a=1 if count_attempt else 0, c=cost, n=now, f=feed, k=key,
+            o=owner, t=token))
 
     @_guard
-    def save_plan(self, feed: str, key: str, plan: dict[str, Any]) -> None:
-        """Keep the prepared thread, so a resumed run posts exactly the same text."""
-        self._exec("UPDATE entries SET plan = :p WHERE feed = :f AND key = :k",
-                   p=json.dumps(plan, ensure_ascii=False), f=feed, k=key)
+    def save_plan(self, feed: str, key: str, plan: dict[str, Any], claim: Claim | None = None, first: bool = False) -> bool:
+        """Keep the prepared thread, so a resumed run posts exactly the same text; under `claim`, only while it is
+        still held (ClaimLost otherwise: a holder that was taken over never replaces the thread being posted); with
+        `first`, only when the entry has none yet (False: another process's thread, perhaps reviewed, stays)."""
+        held = (" AND claimed_by = :o AND claim_token = :t" if claim is not None else "") + (" AND plan IS NULL" if first else "")
+        saved = self._run(f"UPDATE entries SET plan = :p WHERE feed = :f AND key = :k{held} RETURNING key",
+                          p=json.dumps(plan, ensure_ascii=False), f=feed, k=key,
+                          o=claim.owner if claim else None, t=claim.token if claim else None)
+        if claim is not None and not saved:
+            raise ClaimLost("lost the claim on this entry while its thread was written: another bot process took it "
+                            "over after this one's lease ran out (store.lease_seconds); stopped, and sent nothing")
+        return bool(saved)
 
     @_guard
     def load_plan(self, feed: str, key: str) -> dict[str, Any] | None:
@@ -291,9 +316,12 @@ class Store:
         return row
 
     # posts and calls
-    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = "x") -> "StoreLedger":
-        """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time()."""
-        return StoreLedger(self, feed, key, now or _now, network)
+    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = "x",
+               claim: Claim | None = None) -> "StoreLedger":
+        """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time().
+
+        Under `claim`, each pending mark first proves the claim is still held (the fence; ClaimLost when not)."""
+        return StoreLedger(self, feed, key, now or _now, network, claim)
 
     @_guard
     def posts_since(self, since: float) -> int:

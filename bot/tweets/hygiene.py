@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.records import Article
 from bot.tweets.facts import Facts, facts_of, unsupported
-from bot.tweets.items import Item, find, normalize_url, permitted
+from bot.tweets.invisible import strip_invisible
+from bot.tweets.items import Item, compare_key, defanged, find, normalize_url, permitted
 from bot.tweets.length import sanitize, url_spans
 from bot.tweets.meta import is_meta, unwrap
 
-__all__ = ["Cleaned", "clean", "clean_tweet", "clean_alt", "drop_urls", "normalize_space", "normalize_url",
-           "strip_invisible"]
+__all__ = ["Cleaned", "across", "clean", "clean_thread", "clean_tweet", "clean_alt", "drop_urls", "foreign", "normalize_space",
+           "normalize_url", "strip_invisible"]
 
 # Scaffolding a model writes before or around a tweet; each pattern is tried at the start, repeatedly.
 _KEYCAP = r"(?:[0-9#*]\ufe0f?\u20e3|\U0001f51f)"
@@ -37,6 +38,7 @@ _LEADERS = [
     re.compile(r"^here(?:'s|’s| is| are| you go)\b[^\n:—–]{0,80}[:—–]\s*", re.I),
     re.compile(r"^(?:twitter\s+|x\s+)?thread\b[^\n:]{0,20}:\s*", re.I),
     re.compile(r"^[*_]{0,2}\s*\[?(?:tweet|post)\s*#?\s*\d+(?:\s*(?:/|of)\s*\d+)?\]?\s*[*_]{0,2}\s*[:.)\-–—]?\s*[*_]{0,2}\s*", re.I),
+    re.compile(r"^🧵\s*(?=[(\[]?\d{1,2}\s*/)"),  # "🧵 1/": the thread sign goes with the numbering after it
     re.compile(r"^[(\[]?\d{1,2}\s*/\s*\d{0,2}[)\]]?(?=\s|:)\s*:?\s*"),  # "1/3 ", "(1/3) ", "1/ ", "1/3:"
     re.compile(r"^\d{1,2}[.)](?=\s)\s*"),  # "1. ", "1) "
     re.compile(rf"^{_KEYCAP}+[:.\-–—]?\s*"),  # "1️⃣ "
@@ -48,11 +50,8 @@ _ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_\n]+?)(?<=\S)[*_](?![\w*])")
 _CODE = re.compile(r"`{1,3}([^`]*)`{1,3}")
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
-# Blank-looking letters and invisible marks that Unicode does not class as format characters.
-_BLANKS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u034f\u180b\u180c\u180d\u180f\u17b4\u17b5\U0001d159\U0001d173")
 _HEADING_LINE = re.compile(r"^#{1,6}\s+", re.M)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」", "『": "』"}
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # Words that only pointed at a link ("Read more: https://..."): they go with the link.
 _LEAD_IN = re.compile(r"(?:\b(?:read(?: more| it| this| here| the (?:full )?(?:post|article|piece|story))?|check it out|link|full (?:post|article|story)"
                       r"|more here|details)\s*)?[:\-–—→👉👇]*\s*$", re.I)
@@ -66,11 +65,12 @@ _ANY = f"[{_HOLE}{_GAP}]"
 _OPEN_END = frozenset("""to at per by via from with for on in of and or the a an cc ping ht h/t thanks credit follow visit see
 here like including is are was were be this that its their our your my his her into onto about over under than as
 join check dm email contact reach rt said says writes wrote reports according ask tag""".split())
+# Only an attribution at a sentence's end goes with its handle and leaves a whole sentence ("… cc @x", "via @x",
+# "h/t @x"); any other word that pointed at a removed item ("Log in at", "Admin panel:", "DM", "See", "designers in")
+# leaves the sentence without what it said, so the sentence goes whole.
 _TRAILER = re.compile(
-    r"[\s,;:—–-]*(?:(?:/?\b(?:cc|ping|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?|follow|see|by|from|at|on|in|to|"
-    r"here|link|links|details|more|read more(?: at)?|visit|check out|sign up|apply|said|says|writes|wrote|reports|"
-    r"according to|per|ask|dm|email|mail|contact|tag|tagging|with)\s*[:\-]?\s*|[^\w\s.,;:!?'\"’”()]{1,4}\s*))*"
-    rf"(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
+    r"[\s,;:—–-]*(?:(?:/?\b(?:cc|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?)\s*[:\-]?\s*)|[^\w\s.,;:!?'\"’”()]{1,4}\s*)*"
+    rf"(?:{_HOLE}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
 # Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
 _LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
 _PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
@@ -89,22 +89,33 @@ class Cleaned:
 
 @dataclass(frozen=True, slots=True)
 class Allowed:
-    """What the article owns: normalised URLs, X handles and cashtags (lower-case, no sigil), and its facts."""
+    """What the article owns: normalised URLs, X handles and cashtags (lower-case, no sigil), the addresses its
+    visible text writes (bot.tweets.items.compare_key of each), and its facts."""
 
     urls: frozenset[str]
     handles: frozenset[str]
     cashtags: frozenset[str]
     facts: Facts
+    written: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=16)
 def _allowed(article: Article) -> Allowed:
     entry = article.entry
     own = {u for u in (entry.link, entry.guid) if u and "." in u}
-    text = f"{article.text}\n{entry.title}\n{entry.subtitle}"
-    tags = {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?!\w)", text)}
+    # What the author writes is the author's word: every block a reader sees (not one addressed to a model), and
+    # an address only as written plainly (one the article defangs, "evil[.]com", it does not want linked).
+    written: set[str] = set()
+    tags: set[str] = set()
+    for text in [b.text for b in article.blocks if not b.to_model]:
+        for item in find(text):
+            if item.kind == "cashtag" and not item.homograph:
+                tags.add(compare_key(item))
+            elif item.kind in ("url", "address") and not defanged(item):
+                written.add(compare_key(item))
+    tags |= {m.lower() for m in re.findall(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)", f"{entry.title}\n{entry.subtitle}")}
     return Allowed(frozenset(normalize_url(u) for u in set(article.links) | own), _handles(article.mentions),
-                   frozenset(tags), facts_of(article))
+                   frozenset(tags), facts_of(article), frozenset(written))
 
 
 def allowed_for(article: Article) -> Allowed:
@@ -119,34 +130,10 @@ def _handles(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.strip().lstrip("@＠").lower() for n in names if n.strip())
 
 
-def strip_invisible(text: str) -> str:
-    """`text` without controls, ANSI escapes, bidi and zero-width format characters, tag and private-use
-    characters; ZWJ stays inside an emoji sequence and ZWNJ between letters of scripts that need it."""
-    text = _ANSI.sub("", text).replace("\u2028", "\n").replace("\u2029", "\n")
-    out = []
-    for i, c in enumerate(text):
-        cat = unicodedata.category(c)
-        if c == "\n":
-            out.append(c)
-        elif c == "\t":
-            out.append(" ")
-        elif c == "\u200d":
-            before, after = text[i - 1: i], text[i + 1: i + 2]
-            if before and after and ord(before) > 0x2000 and ord(after) > 0x2000 and not before.isalnum() and not after.isalnum():
-                out.append(c)
-        elif c == "\u200c":
-            before, after = text[i - 1: i], text[i + 1: i + 2]
-            if before.isalpha() and after.isalpha() and not before.isascii() and not after.isascii():
-                out.append(c)
-        elif "\ufe00" <= c <= "\ufe0f":  # a variation selector only after a symbol, or a keycap's digit
-            before = out[-1] if out else ""
-            if before and (not before.isalnum() or (before in "0123456789#*" and text[i + 1: i + 2] == "\u20e3")):
-                out.append(c)
-        elif (cat in ("Cc", "Cf", "Co", "Cs", "Cn") and c != "\u20e3") or c in _BLANKS:
-            continue
-        else:
-            out.append(c)
-    return "".join(out)
+def foreign(text: str, article: Article) -> list[Item]:
+    """Every address, handle or cashtag a reader reads in `text` that the article does not allow."""
+    allowed = allowed_for(article)
+    return [i for i in find(text) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)]
 
 
 def normalize_space(text: str) -> str:
@@ -156,14 +143,41 @@ def normalize_space(text: str) -> str:
 
 
 def drop_urls(text: str, keep: Callable[[str], bool]) -> str:
-    """`text` without the URLs for which `keep(url)` is false (spaces left behind are not yet collapsed)."""
+    """`text` without the URLs for which `keep(url)` is false (spaces left behind are not yet collapsed); the words
+    that only pointed at one go with it, and so does its sentence when what is left of it is no longer whole
+    ("Admin panel: <url>", "Log in at <url>")."""
     text = unicodedata.normalize("NFC", text)
     for start, end in reversed(url_spans(text)):
         if not keep(text[start:end]):
             at_end = not text[end:].strip(" \t") or text[end:].lstrip(" \t").startswith("\n")
             head = _LEAD_IN.sub("", text[:start]) if at_end else _ARROWS.sub("", text[:start])
-            text = head + (" " if head and not head[-1].isspace() else "") + text[end:]
+            tail = text[end:]
+            if head.rstrip().endswith(("(", "[")) and tail.lstrip()[:1] in (")", "]"):  # "(<url>)" goes whole
+                head, tail = head.rstrip()[:-1].rstrip(), tail.lstrip()[1:]
+            text = head + (" " if head and not head[-1].isspace() else "") + tail
+            text = _drop_broken_sentence(text, len(head))
     return text
+
+
+def _drop_broken_sentence(text: str, at: int) -> str:
+    """`text` without the sentence around position `at` when it no longer reads as a whole sentence."""
+    first = text.rfind("\n", 0, at) + 1
+    last = text.find("\n", at)
+    last = len(text) if last < 0 else last
+    line = text[first:last]
+    bounds = [0, *(m.end() for m in _SENTENCE.finditer(line)), len(line)]
+    rel = min(max(at - first, 0), len(line))
+    s0 = max(b for b in bounds if b <= rel)
+    after = [b for b in bounds if b > rel]
+    if not after and s0 == len(line) and len(bounds) > 2:  # the removal ended the line: judge the last sentence
+        s0 = bounds[-3] if bounds[-2] == len(line) else bounds[-2]
+    s1 = after[0] if after else len(line)
+    sentence = line[s0:s1].strip()
+    before = line[s0:rel].rstrip()
+    pointed = before.endswith((":", "→", "👉", "👇")) or (before.rsplit(None, 1)[-1].lower() if before else "") in _OPEN_END
+    if not sentence or (not pointed and _whole(re.sub(r"[\s:,;\-–—→]+$", "", sentence))):
+        return text
+    return text[:first] + line[:s0] + line[s1:] + text[last:]
 
 
 def _strip_scaffolding(text: str) -> str:
@@ -199,8 +213,18 @@ def _unquote(text: str) -> str:
 
 
 def sentences(paragraph: str) -> list[str]:
-    """One paragraph split at sentence ends (Latin and CJK), each stripped."""
-    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
+    """One paragraph split at sentence ends (Latin and CJK), each stripped; never inside an address, handle or
+    cashtag a reader reads ("evil . ai", "e v i l . c o m" stay in one sentence)."""
+    spans = [(i.start, i.end) for i in find(paragraph)] if paragraph else []
+    out: list[str] = []
+    last = 0
+    for m in _SENTENCE.finditer(paragraph):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        out.append(paragraph[last:m.start()])
+        last = m.end()
+    out.append(paragraph[last:])
+    return [s.strip() for s in out if s.strip()]
 
 
 def _whole(sentence: str) -> bool:
@@ -232,6 +256,8 @@ def _mend(sentence: str, foreign: list[Item]) -> str:
         dropped_between = False
         for i, part in enumerate(parts):
             if _HOLE in part or _GAP in part:
+                if i and seps[i - 1].strip() in (":", "："):
+                    return ""  # "The admin panel for mentors: <item>": a label whose item is gone says nothing
                 dropped_between = bool(kept)
                 continue
             if kept:
@@ -249,6 +275,20 @@ def _mend(sentence: str, foreign: list[Item]) -> str:
     return text if _whole(text) else ""
 
 
+def _introduces(sentence: str) -> bool:
+    """True for a sentence that only points at what follows it: it ends on a colon or an arrow, is a short question,
+    or is a label with no end ("Admin panel", "Log in at", "See")."""
+    text = sentence.rstrip()
+    if text.endswith((":", "：", "→", "👇", "👉", "⬇️", "⬇")):
+        return True
+    words = re.findall(r"[\w'’]+", text)
+    if len(words) < 3 and text.endswith(("?", "？")):
+        return True
+    if re.search(r"[.!?…。！？][\"'”’)\]»]*$", text) or any(unicodedata.east_asian_width(c) in "WF" for c in text):
+        return False
+    return len(words) < 3 or (words[-1].lower() if words else "") in _OPEN_END
+
+
 def _describe(items: list[Item]) -> str:
     kinds = {"url": "a link", "address": "an address", "handle": "a handle", "cashtag": "a cashtag"}
     return ", ".join(f"{kinds[i.kind]} the article does not have ({i.text})" for i in items)
@@ -262,10 +302,10 @@ def _clean_sentence(sentence: str, allowed: Allowed, reasons: list[str], faithfu
             reasons.append(f"removed model meta-text ({sentence[:60]})")
             return ""
         sentence = after.strip()
-    foreign = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags)]
-    if foreign:
-        mended = _mend(sentence, foreign)
-        reasons.append(f"removed {_describe(foreign)}" + ("" if mended else " and the sentence that carried it"))
+    found = [i for i in find(sentence) if not permitted(i, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)]
+    if found:
+        mended = _mend(sentence, found)
+        reasons.append(f"removed {_describe(found)}" + ("" if mended else " and the sentence that carried it"))
         sentence = mended
     if sentence and faithful:
         bare = sentence
@@ -285,20 +325,57 @@ def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
     text = strip_invisible(_strip_markdown(unwrap(text)))  # again: an escape such as "\\u200b" spelled one
     text = _unquote(_strip_scaffolding(normalize_space(text)))
     reasons: list[str] = []
-    paragraphs = []
-    for line in text.split("\n"):
+    rows: list[tuple[int, str]] = []  # (line, cleaned sentence or "" where one was removed)
+    for n, line in enumerate(text.split("\n")):
         line = _unquote(_strip_scaffolding(line))
-        done = [_clean_sentence(s, allowed, reasons, faithful) for s in sentences(line)]
-        # "Questions? Ask @x." without its second sentence leaves a question that nothing answers.
-        kept = [s for i, s in enumerate(done)
-                if s and not (i + 1 < len(done) and not done[i + 1] and len(re.findall(r"\w+", s)) < 3
-                              and s.rstrip().endswith(("?", ":", "？", "：")))]
+        rows += [(n, _clean_sentence(s, allowed, reasons, faithful)) for s in sentences(line)]
+    # What introduced a removed sentence goes with it, on its line or the line before: a label ("Admin panel:",
+    # "Log in at", "See"), or a short question nothing answers now ("Questions? Ask @x.").
+    for i in range(len(rows) - 1, 0, -1):
+        if not rows[i][1] and rows[i - 1][1] and _introduces(rows[i - 1][1]):
+            rows[i - 1] = (rows[i - 1][0], "")
+    paragraphs = []
+    for n in dict.fromkeys(r[0] for r in rows):
+        kept = [s for line, s in rows if line == n and s]
         if kept:
             paragraphs.append(" ".join(kept))
     text = normalize_space("\n".join(paragraphs))
     text = _DANGLING.sub("", text) or text
     text = re.sub(r" +([,.])(?=\s|$)", r"\1", text)
     return Cleaned(_unquote(normalize_space(text)), tuple(dict.fromkeys(reasons)))
+
+
+def across(texts: Sequence[str], article: Article) -> list[str]:
+    """Posts of one thread without an address, handle or cashtag that only two adjacent posts spell together
+    ("…visit evil" + ". com today", "Ask @" + "evil"): the sentences on both sides of the seam that carry it go.
+    A seam between two whole sentences ("…day." + "Me too") is not read as one host."""
+    out = list(texts)
+    allowed = allowed_for(article)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not a.strip() or not b.strip() or (a.rstrip().endswith((".", "!", "?", "…")) and b.lstrip()[:1].isupper()):
+            continue
+        for glue in ("", " "):
+            joined = a + glue + b
+            seam = len(a)
+            crossing = [it for it in find(joined) if it.start < seam and it.end > seam + len(glue)
+                        and not permitted(it, allowed.urls, allowed.handles, allowed.cashtags, allowed.written)
+                        and not any(p.start <= it.start and p.end >= seam - 1 for p in find(a)
+                                    if permitted(p, allowed.urls, allowed.handles, allowed.cashtags, allowed.written))]
+            if crossing:
+                start = min(it.start for it in crossing)
+                end = max(it.end for it in crossing) - seam - len(glue)
+                cuts = [m.end() for m in _SENTENCE.finditer(a) if m.end() <= start]
+                out[i] = a[: cuts[-1]].strip() if cuts else ""
+                ends = [m.end() for m in _SENTENCE.finditer(b) if m.start() >= end]
+                out[i + 1] = b[ends[0]:].strip() if ends else ""
+                break
+    return out
+
+
+def clean_thread(texts: Sequence[str], article: Article) -> list[str]:
+    """Each post cleaned (clean_tweet), then held together (`across`): what two posts spell at their seam goes."""
+    return across([clean_tweet(t, article) for t in texts], article)
 
 
 def clean_tweet(text: str, article: Article) -> str:

@@ -4,8 +4,9 @@ Hidden text rides on them: tag characters (U+E0000-E007F) spell out words no one
 (U+202A-202E, U+2066-2069, U+200E/F, U+061C) reorder what is shown, zero-width characters (U+200B, U+2060-2064,
 U+FEFF) split a handle or a host so a filter misses it, private-use characters render as anything, and ANSI
 escapes repaint a terminal. What a script or an emoji needs stays: a ZWJ or tag character inside an emoji
-sequence (👨‍👩‍👧, 🏴󠁧󠁢󠁥󠁮󠁧󠁿), a ZWJ or ZWNJ between two letters of a script that writes with joiners (Persian
-"می‌خواهم", Devanagari, Malayalam), one variation selector after a character, and newlines.
+sequence (👨‍👩‍👧, 🏴󠁧󠁢󠁥󠁮󠁧󠁿 — a flag of tag characters is kept whole), a ZWJ or ZWNJ between two letters of a script that writes with joiners (Persian
+"می‌خواهم", Devanagari, Malayalam), one variation selector after a character, and newlines. This is the one
+stripper: bot.tweets.length.sanitize and bot.tweets.hygiene use it, so both read the same text.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ _JOINING = regex.compile(r"[\p{scx=Arab}\p{scx=Syrc}\p{scx=Nkoo}\p{scx=Mong}\p{s
 _PICTOGRAPHIC = regex.compile(r"[\p{Extended_Pictographic}\U0001F3FB-\U0001F3FF\uFE0F\u20E3]")
 # Format characters (Cf) that print: Arabic and Kaithi number signs written before digits.
 _VISIBLE_FORMAT = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: blank glyphs used as invisible names
+# Blank glyphs used as invisible names or padding: Hangul fillers, the Braille blank, the combining grapheme joiner,
+# Khmer's invisible inherent vowels, the musical null notehead.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\U0001d159")
+_MONGOLIAN_FVS = frozenset("\u180b\u180c\u180d\u180f")  # free variation selectors: only after a Mongolian letter
+_MONGOLIAN = regex.compile(r"\p{scx=Mong}")
 
 
 def _variation_selector(char: str) -> bool:
@@ -88,7 +93,10 @@ def _walk(text: str, contextual: bool) -> str:
             i = end
             continue
         char = text[i]
-        if char in (_ZWNJ, _ZWJ) or _variation_selector(char):
+        if char in _MONGOLIAN_FVS:
+            if not contextual or (kept and _MONGOLIAN.match(kept[-1][-1])):
+                kept.append(char)
+        elif char in (_ZWNJ, _ZWJ) or _variation_selector(char):
             if not contextual or _context_kept(text, i, kept):
                 kept.append(char)
         elif not _hidden(char):

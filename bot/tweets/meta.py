@@ -65,6 +65,7 @@ def unwrap(text: str) -> str:
     text = _SPECIAL.sub(" ", text)
     text = text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
     text = _THINK.sub(" ", text)
+    text = re.sub(r"(?i)<\s*(?:dot|\.)\s*>", ".", text)  # "evil<dot>com" is a spelled-out dot, not a tag
     text = _FENCE.sub("\n", text)
     text = _DROP_ELEMENT.sub(" ", text)
     text = re.sub(r"(?i)<br\s*/?>|</p\s*>", "\n", text)

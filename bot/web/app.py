@@ -31,11 +31,13 @@ from bot.run import review, wiring
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
 from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso, network_threads
+from bot.state.sessions import Sessions
 from bot.state.store import Store
 from bot.tweets.length import sanitize
 from bot.web import security
+from bot.web.gate import Gate
 from bot.web.lengthdata import length_data_js
-from bot.web.ops import Ops, api_poll, healthz, metrics
+from bot.web.ops import Ops, api_poll, healthz, metrics, wrong_token
 
 log = logging.getLogger("bot.web")
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True,
@@ -43,8 +45,8 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "template
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=security.signed_in(request),
-                                                **context)
+    signed_in = getattr(request.state, "signed_in", False)  # set by Review._gate once the store confirmed it
+    html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=signed_in, **context)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                              "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -58,13 +60,13 @@ class Review:
     def __init__(self, settings: Settings, store: Store, clock: Clock, ops: Ops) -> None:
         self.settings, self.store, self.clock, self.ops = settings, store, clock, ops
         self.drafts = DraftStore(store)
+        self.sessions = Sessions(store)
 
     # guards
     def _gate(self, request: Request) -> Response | None:
-        if not security.host_allowed(self.settings, request):
-            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
-        if not security.signed_in(request):
+        if not security.signed_in(request, self.sessions, self.clock.time()):
             return RedirectResponse("/login", 303)
+        request.state.signed_in = True
         return None
 
     async def _form(self, request: Request) -> tuple[Any, Response | None]:
@@ -76,24 +78,25 @@ class Review:
     # sign in
     def login_page(self, request: Request) -> Response:
         """GET /login."""
-        if not security.host_allowed(self.settings, request):
-            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
         return _page(request, "login.html", error="", tokenless=not security.web_token(self.settings))
 
     async def login(self, request: Request) -> Response:
         """POST /login: the token is the password; a wrong one gets no session."""
-        if not security.host_allowed(self.settings, request):
-            return PlainTextResponse("this page answers loopback addresses only (BOT_WEB_TOKEN is not set)", 421)
         form, refused = await self._form(request)
         if refused:
             return refused
+        address = request.client.host if request.client else None
+        wait = self.ops.throttle.retry_after(address)
+        if wait:  # not even checked: a guesser learns nothing from a throttled try
+            refused = _page(request, "login.html", 429, tokenless=not security.web_token(self.settings),
+                            error=f"Too many wrong tokens from your address: try again in {wait} seconds.")
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         if not security.token_ok(self.settings, str(form.get("token", ""))):
-            log.warning("review page: a sign-in with a wrong token from %s", security.client(request))
+            wrong_token(self.ops, request)
             return _page(request, "login.html", 401, error="That is not the token. Try again.",
                          tokenless=not security.web_token(self.settings))
-        request.session.clear()
-        request.session["auth"] = True
-        security.csrf_token(request)  # a fresh CSRF token for the signed-in session
+        await run_in_threadpool(security.sign_in, request, self.sessions, self.clock.time())
         return RedirectResponse("/", 303)
 
     async def logout(self, request: Request) -> Response:
@@ -101,7 +104,7 @@ class Review:
         form, refused = await self._form(request)
         if refused:
             return refused
-        request.session.clear()
+        await run_in_threadpool(security.sign_out, request, self.sessions)
         return RedirectResponse("/login", 303)
 
     # pages
@@ -142,14 +145,23 @@ class Review:
                      drawn=thread_items(thread, None, image_src=image), editable=draft["state"] == "draft",
                      publish_at=iso(draft.get("publish_at")))
 
+    def _draft(self, request: Request) -> dict[str, Any] | None:
+        """The draft the path names, or None when no draft has that id (or it is no possible id: -1, 1e3, 10**30)."""
+        text = str(request.path_params["id"])
+        if not (text.isascii() and text.isdigit() and len(text) <= 19) or not 0 < int(text) < 2**63:
+            return None  # a database integer is at most 2**63 - 1; SQLite overflows on more
+        try:
+            return self.drafts.get(int(text))
+        except DraftNotFound:
+            return None
+
     def draft_page(self, request: Request) -> Response:
         """GET /drafts/{id}."""
         gate = self._gate(request)
         if gate:
             return gate
-        try:
-            draft = self.drafts.get(request.path_params["id"])
-        except DraftNotFound:
+        draft = self._draft(request)
+        if draft is None:
             return PlainTextResponse("no such draft", 404)
         return self._draft_view(request, draft)
 
@@ -158,17 +170,17 @@ class Review:
         gate = self._gate(request)
         if gate:
             return gate
-        try:
-            thread = review.draft_thread(self.drafts.get(request.path_params["id"]))
-        except DraftNotFound:
+        draft = self._draft(request)
+        if draft is None:
             return PlainTextResponse("no such draft", 404)
+        thread = review.draft_thread(draft)
         if not thread.image.path or not thread.image.path.is_file():
             return PlainTextResponse("no image", 404)
         return FileResponse(thread.image.path, media_type=thread.image.mime or "image/jpeg")
 
     async def act(self, request: Request) -> Response:
         """POST /drafts/{id}: Save, Approve or Reject (the button pressed is `action`)."""
-        gate = self._gate(request)
+        gate = await run_in_threadpool(self._gate, request)  # it reads the store: not on the event loop
         if gate:
             return gate
         form, refused = await self._form(request)
@@ -177,9 +189,8 @@ class Review:
         return await run_in_threadpool(self._act, request, form)
 
     def _act(self, request: Request, form: Any) -> Response:
-        try:
-            draft = self.drafts.get(request.path_params["id"])
-        except DraftNotFound:
+        draft = self._draft(request)
+        if draft is None:
             return PlainTextResponse("no such draft", 404)
         action, who, now = str(form.get("action", "")), security.client(request), self.clock.time()
         if action == "reject":
@@ -298,9 +309,9 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
         Route("/login", page.login, methods=["POST"]),
         Route("/logout", page.logout, methods=["POST"]),
         Route("/", page.index, methods=["GET"]),
-        Route("/drafts/{id:int}", page.draft_page, methods=["GET"]),
-        Route("/drafts/{id:int}", page.act, methods=["POST"]),
-        Route("/drafts/{id:int}/image", page.image, methods=["GET"]),
+        Route("/drafts/{id}", page.draft_page, methods=["GET"]),
+        Route("/drafts/{id}", page.act, methods=["POST"]),
+        Route("/drafts/{id}/image", page.image, methods=["GET"]),
         Route("/history", page.history, methods=["GET"]),
         Route("/api/poll", poll, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
@@ -309,7 +320,8 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     secure = settings.web.public_url.strip().lower().startswith("https://")
-    middleware = [Middleware(SessionMiddleware, secret_key=security.session_key(settings),
+    middleware = [Middleware(Gate, settings=settings),  # before every route: the client's address, the Host rule
+                  Middleware(SessionMiddleware, secret_key=security.session_key(settings),
                              session_cookie=security.SESSION_COOKIE, max_age=security.SESSION_AGE,
                              same_site="lax", https_only=secure)]
     return Starlette(routes=routes, middleware=middleware)

@@ -29,6 +29,7 @@ from bot.state.drafts import DraftStore
 from bot.state.stats import Stats
 from bot.state.store import Store
 from bot.web import security
+from bot.web.throttle import Throttle
 
 log = logging.getLogger("bot.web")
 
@@ -42,6 +43,7 @@ class Ops:
         self.polls = {"ok": 0, "failed": 0}
         self.lock = threading.Lock()
         self.poll_lock = threading.Lock()  # one /api/poll at a time: a second waits for the first
+        self.throttle = Throttle()  # wrong tokens per client, sign-in and bearer alike
 
     def count_poll(self, ok: bool) -> None:
         """Note one finished poll of one feed (the daemon's or the API's)."""
@@ -83,12 +85,27 @@ def security_safe(settings: Settings, text: str) -> str:
 
 async def api_poll(ops: Ops, request: Request) -> Response:
     """POST /api/poll with `Authorization: Bearer <BOT_WEB_TOKEN>`: one poll of every feed now; 401 otherwise."""
+    wait = ops.throttle.retry_after(request.client.host if request.client else None)
+    if wait:
+        return JSONResponse({"error": f"too many wrong tokens from your address: retry after {wait} s"}, 429,
+                            headers={"Retry-After": str(wait)})
     if not security.bearer_ok(ops.settings, request):
+        wrong_token(ops, request)
         return JSONResponse({"error": "send Authorization: Bearer <BOT_WEB_TOKEN>"}, 401,
                             headers={"WWW-Authenticate": 'Bearer realm="bot"'})
     if not ops.settings.feed.urls:
         return JSONResponse({"error": "no feed configured: set BOT_FEED_URL"}, 400)
     return JSONResponse(await run_in_threadpool(ops.poll_all))
+
+
+def wrong_token(ops: Ops, request: Request) -> None:
+    """Count a wrong token against its client; log the first of a series and the moment it is throttled, not each."""
+    state = ops.throttle.failed(request.client.host if request.client else None)
+    if state == "first":
+        log.warning("review page: a wrong token from %s", security.client(request))
+    elif state == "throttled":
+        log.warning("review page: %d wrong tokens from %s: its tries are answered 429 for a while", ops.throttle.burst,
+                    security.client(request))
 
 
 def healthz(ops: Ops) -> Response:

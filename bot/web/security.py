@@ -1,10 +1,11 @@
 """Who may use the review page: BOT_WEB_TOKEN as the password, signed session cookies, a CSRF token on every form.
 
 Sessions are Starlette's signed cookies (itsdangerous), HttpOnly and SameSite=Lax, Secure when the public
-address is https. The signing key is derived from BOT_WEB_TOKEN, so sessions survive a restart and work
-across dynos; changing the token signs everyone out. Without a token the page serves loopback only (the
-server refuses anything else) and checks the Host header, so a web page elsewhere cannot reach it through
-DNS rebinding.
+address is https, carrying a random session id that the store keeps (state/sessions.py): signing out deletes it,
+so a copied cookie is worthless afterwards. The signing key is derived from BOT_WEB_TOKEN, so sessions survive a
+restart and work across dynos; changing the token signs everyone out. Without a token the page serves loopback
+only (the server refuses anything else); gate.py checks the Host header of every request, so a web page
+elsewhere cannot reach it through DNS rebinding.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from starlette.requests import Request
 
 from bot.core.errors import ConfigError
 from bot.core.settings import Settings
+from bot.state.sessions import Sessions
 
 SESSION_COOKIE = "bot_session"
 SESSION_AGE = 7 * 24 * 3600  # a week, then sign in again
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def web_token(settings: Settings) -> str:
@@ -69,9 +70,25 @@ def bearer_ok(settings: Settings, request: Request) -> bool:
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def signed_in(request: Request) -> bool:
-    """Whether the request's session is signed in."""
-    return bool(request.session.get("auth"))
+def signed_in(request: Request, sessions: Sessions, now: float) -> bool:
+    """Whether the request's cookie names a session that is still live on the server (not signed out, not expired)."""
+    session_id = request.session.get("sid")
+    return isinstance(session_id, str) and bool(session_id) and sessions.live(session_id, now)
+
+
+def sign_in(request: Request, sessions: Sessions, now: float) -> None:
+    """Start a new server-side session for this browser (any old cookie content is dropped)."""
+    request.session.clear()
+    request.session["sid"] = sessions.start(now, SESSION_AGE)
+    csrf_token(request)  # a fresh CSRF token for the signed-in session
+
+
+def sign_out(request: Request, sessions: Sessions) -> None:
+    """End this browser's session on the server, so a copy of its cookie signs nobody in, and clear the cookie."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str) and session_id:
+        sessions.end(session_id)
+    request.session.clear()
 
 
 def csrf_token(request: Request) -> str:
@@ -88,15 +105,6 @@ def csrf_ok(request: Request, form: Any) -> bool:
     expected = request.session.get("csrf")
     given = form.get("csrf") if form is not None else None
     return isinstance(expected, str) and isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def host_allowed(settings: Settings, request: Request) -> bool:
-    """Without a token, only requests addressed to a loopback name (no DNS rebinding); with one, any host."""
-    if web_token(settings):
-        return True
-    host = request.headers.get("host", "")
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-    return name.lower() in LOOPBACK_NAMES or is_loopback(name)
 
 
 def client(request: Request) -> str:

@@ -15,6 +15,7 @@ from bot.core import logs
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from bot.state.store import Store
+from bot.web import guard
 from bot.web.app import create_app
 from bot.web.ops import Ops
 from bot.web.security import check_bind, web_token
@@ -33,9 +34,19 @@ def address(settings: Settings, host: str | None, port: int | None) -> tuple[str
 def _config(settings: Settings, store: Store, clock: Clock, ops: Ops, host: str, port: int) -> uvicorn.Config:
     check_bind(settings, host)
     app = create_app(settings, store, clock, ops)
-    # access_log off: request lines would repeat client addresses in the logs for every asset
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
-                          proxy_headers=True, forwarded_allow_ips="*" if os.environ.get("DYNO") else "127.0.0.1")
+    most = guard.cap(settings.web.max_connections, guard.raise_fd_limit())
+    limits = guard.Limits(most, settings.web.request_timeout)
+    # access_log off: request lines would repeat client addresses in the logs for every asset. proxy_headers off:
+    # X-Forwarded-For is read by create_app's gate, from web.trusted_proxies only. A small backlog: asyncio accepts
+    # that many sockets at once before the cap can drop any (guard.py).
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
+                            proxy_headers=False, http=guard.protocol_for(limits), backlog=min(128, max(8, most // 2)),
+                            timeout_keep_alive=5, ws="none")  # no websockets: the deadline is HTTP's
+    guard.quiet_logs()
+    if os.environ.get("DYNO") and not settings.web.trusted_proxies:
+        log.warning("on Heroku, set BOT_WEB_TRUSTED_PROXIES=* so the page sees its clients' addresses through the "
+                    "router (sign-in throttle, \"via web by\" in the audit trail)")
+    return config
 
 
 def _say_where(settings: Settings, host: str, port: int) -> None:

@@ -1,8 +1,11 @@
 """Reading a model's answer: the thread JSON wherever it hides, else a numbered list — never `split('1:')`.
 
-Pure functions, no I/O. Models wrap JSON in prose or code fences, prefix reasoning in <think> blocks,
-rename keys, or ignore the format and answer `Tweet 1: ...` or `1. ...`; each of those is read here,
-and anything else is None so the writer can ask once more or fall back.
+Pure functions, no I/O. Models wrap JSON in prose or code fences (sometimes never closed), prefix reasoning in
+<think> blocks, write a draft before their final answer, rename keys, write JSON with trailing commas, single or
+curly quotes (repaired with `json_repair` rather than thrown away), or ignore the format and answer `Tweet 1: ...`,
+`1. ...` or `**1/3** ...`; each of those is read here. The answer read is the final one: what follows the last
+"Final answer:" when there is one, else the last thread in the text. Numbering ("🧵 1/", "(1/3)", "1/", "1.") is
+taken off every tweet before anything checks it. Anything else is None so the writer can ask once more or fall back.
 """
 
 from __future__ import annotations
@@ -15,15 +18,24 @@ from typing import Any
 from bot.tweets.meta import is_refusal
 
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
-_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.S)
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(?:```|$)", re.S)
+_FENCE_MARK = re.compile(r"```[a-zA-Z0-9_-]*|~~~")
+# "Final answer:", "**Final version:**", "## Revised thread:" at the start of a line: what follows is the answer.
+_FINAL = re.compile(r"(?im)^[ \t>*_#]*(?:final(?:[ \t]+(?:answer|version|thread|draft|output|tweets))?|revised(?:[ \t]+"
+                    r"(?:version|thread|answer|draft))?|(?:my[ \t]+)?answer|corrected(?:[ \t]+version)?)[ \t]*[*_]*[ \t]*[:：][*_]*")
+# A tweet's own numbering: "🧵 1/", "1/3", "(1/3)", "[1]", "**1/3**", "1.", "1)" before its first word.
+_NUMBER = re.compile(r"^\s*(?:🧵\s*)?(?:\*\*|__)?\s*(?:[(\[]\s*(?P<a>\d{1,2})(?:\s*/\s*\d{1,2})?\s*[)\]]"
+                     r"|(?P<b>\d{1,2})\s*/\s*\d{0,2}|(?P<c>\d{1,2})[.)](?=[\s*_]))\s*(?:\*\*|__)?\s*(?:🧵\s*)?[:\-–—|]?\s*")
 _TWEET_KEYS = ("tweets", "thread", "posts", "tweet_texts")
 _TEXT_KEYS = ("text", "tweet", "content", "body")
 _PROMPT_KEYS = ("image_prompt", "imagePrompt", "image", "prompt")
 _ALT_KEYS = ("alt_text", "altText", "alt", "image_alt_text")
 # "Tweet 1:", "**Tweet 1/3**", "Post 2 -", "### Tweet 3" at the start of a line.
 _LABELLED = re.compile(r"^\s*(?:#+\s*)?(?:\*\*|__)?\s*(?:tweet|post)\s*(\d{1,2})(?:\s*/\s*\d{1,2})?\s*(?:\*\*|__)?\s*[:.)\-–—]?\s*(?:\*\*|__)?\s*(.*)$", re.I)
-# "1.", "1)", "1/3", "1/" at the start of a line.
-_NUMBERED = re.compile(r"^\s*(\d{1,2})\s*(?:[.)]|/\s*\d{0,2}|:)\s+(.*)$")
+# "1.", "1)", "1/3", "1/", "**1/3**", "(1/3)", "🧵 1/" at the start of a line.
+_NUMBERED = re.compile(r"^\s*(?:🧵\s*)?(?:\*\*|__)?\s*(?:[(\[]\s*(?P<a>\d{1,2})(?:\s*/\s*\d{1,2})?\s*[)\]]|(?P<b>\d{1,2})\s*"
+                       r"(?:[.)]|/\s*\d{0,2}|:|\ufe0f?\u20e3))\s*(?:\*\*|__)?\s*[:\-–—]?\s+(?P<body>.*)$")
+_TWEETS_OPEN = re.compile(r"""["'“”‘’]?(?:tweets?|thread|posts?)["'“”‘’]?\s*:\s*\[""", re.I)
 _FIELD = re.compile(r"^\s*(?:\*\*|__)?\s*(image[ _]prompt|alt[ _]text)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(.*)$", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:\*\*|__)?\s*(?:here(?:'s| is)[^:\n]{0,60}|(?:shortened|shorter|rewritten|revised|new|final)"
                       r"(?: (?:tweet|version|text))?(?: \([^)\n]{0,40}\))?|tweet)\s*:\s*(?:\*\*|__)?\s*", re.I)
@@ -60,15 +72,32 @@ def refused(text: str, parsed: Parsed | None) -> bool:
 
 
 def parse_thread(text: str) -> Parsed | None:
-    """The tweets, image prompt and alt text in a model's answer, or None when there is no thread in it."""
+    """The tweets, image prompt and alt text in a model's final answer, or None when there is no thread in it."""
     text = strip_reasoning(text)
     if not text or is_refusal(text):
         return None
-    for candidate in _json_values(text):
-        parsed = _from_json(candidate)
+    finals = list(_FINAL.finditer(text))
+    parts = [text[finals[-1].end():], text] if finals and text[finals[-1].end():].strip() else [text]
+    for part in parts:
+        threads = [p for p in (_from_json(v) for v in _json_values(part)) if p is not None]
+        parsed = threads[-1] if threads else _from_list(part)
         if parsed is not None:
-            return parsed
-    return _from_list(text)
+            return Parsed(strip_numbering(parsed.tweets), parsed.image_prompt, parsed.alt_text, parsed.form)
+    return None
+
+
+def strip_numbering(tweets: tuple[str, ...]) -> tuple[str, ...]:
+    """Tweets without the numbering a model put before each ("🧵 1/", "(1/3)", "**1/3**", "1/", "1."): taken off
+    where a tweet's number is its place in the thread and two or more tweets are numbered, so "1/3 of members"
+    opening a lone tweet is kept."""
+    out = []
+    numbered = [m for i, t in enumerate(tweets, 1) if (m := _NUMBER.match(t)) and int(m["a"] or m["b"] or m["c"]) == i]
+    for i, tweet in enumerate(tweets, 1):
+        m = _NUMBER.match(tweet)
+        if m and int(m["a"] or m["b"] or m["c"]) == i and len(numbered) >= 2:
+            tweet = tweet[m.end():].strip() or tweet
+        out.append(tweet)
+    return tuple(out)
 
 
 def parse_rewrite(text: str) -> str:
@@ -76,6 +105,9 @@ def parse_rewrite(text: str) -> str:
     text = strip_reasoning(text)
     if is_refusal(text):
         return ""
+    finals = list(_FINAL.finditer(text))
+    if finals and text[finals[-1].end():].strip():  # "Draft: … Final: …": the final one
+        text = text[finals[-1].end():]
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
@@ -102,27 +134,50 @@ def _unquote(text: str) -> str:
 
 
 def _json_values(text: str) -> list[Any]:
-    """JSON values found in the text: fenced blocks first, then the whole text, then each object in it."""
+    """JSON values in the text, in order: each object or array decoded where it stands (code fences, closed or
+    not, read as plain text), else what json_repair makes of the text from its first brace."""
+    plain = _FENCE_MARK.sub("\n", text).strip()
+    try:
+        return [json.loads(plain)]
+    except ValueError:
+        pass
     found: list[Any] = []
-    chunks = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
-    for chunk in chunks:
-        chunk = chunk.strip()
-        try:
-            found.append(json.loads(chunk))
+    done = 0
+    tries = 0
+    for start, char in enumerate(plain):
+        if char not in "{[" or start < done:
             continue
+        tries += 1
+        if tries > 50:  # bounded: hostile output stays cheap
+            break
+        try:
+            value, done = decoder.raw_decode(plain, start)
         except ValueError:
-            pass
-        starts = [i for i, c in enumerate(chunk) if c in "{["][:50]  # bounded: hostile output stays cheap
-        for start in starts:
-            try:
-                value, _end = decoder.raw_decode(chunk, start)
-            except ValueError:
-                continue
-            found.append(value)
-            if isinstance(value, dict):
-                break
-    return found
+            continue
+        found.append(value)
+    if any(_from_json(v) is not None for v in found):
+        return found
+    first = min((i for i in (plain.find("{"), plain.find("[")) if i >= 0), default=-1)
+    if first < 0:
+        return found
+    opened = _TWEETS_OPEN.search(plain)
+    if not plain.endswith(("}", "]")) and opened and "]" not in plain[opened.end():]:
+        return found  # cut off inside its tweets (max_tokens): the last tweet is half a sentence; ask again
+    return found + _repaired(plain[first:])
+
+
+def _repaired(text: str) -> list[Any]:
+    """What json_repair reads in a broken JSON answer (trailing commas, single or curly quotes, a cut-off end)."""
+    import json_repair
+
+    try:
+        value = json_repair.loads(text[:200_000])
+    except (ValueError, RecursionError):
+        return []
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return list(value)  # several objects in a row: a draft and its final version
+    return [value] if isinstance(value, (dict, list)) and value else []
 
 
 def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -169,9 +224,12 @@ def _from_list(text: str) -> Parsed | None:
             fields[field.group(1).lower().replace(" ", "_")] = field.group(2).strip().strip("*_").strip()
             current = None
             continue
-        match = _LABELLED.match(line) or _NUMBERED.match(line)
-        if match and int(match.group(1)) == expected:
-            current = [match.group(2).strip()]
+        match = _LABELLED.match(line)
+        numbered = None if match else _NUMBERED.match(line)
+        number, body = (match.group(1), match.group(2)) if match else \
+            ((numbered["a"] or numbered["b"], numbered["body"]) if numbered else ("", ""))
+        if number and int(number) == expected:
+            current = [body.strip()]
             items.append(current)
             expected += 1
         elif current is not None and line.strip():

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.core import download
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError
+from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError, clip
 from bot.writing.answers import Parsed, parse_rewrite, parse_thread, refused
 from bot.writing.evidence import evidence_of
 from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
@@ -313,12 +313,12 @@ class HFWriter:
         if name in ("OverloadedError", "IncompleteGenerationError"):  # TGI, inside a stream: busy, worth a retry
             return "busy", _Retry(f"busy ({name})", -1)
         if name in ("ValidationError", "GenerationError"):
-            return "refused", _NextModel(f"{where} refused the request: {self.secrets.redact(str(exc))[:160]}")
+            return "refused", _NextModel(f"{where} refused the request: {clip(self.secrets.redact(str(exc)), 160)}")
         if "Connect" in name or isinstance(exc, ConnectionError):
             return "unreachable", _NextModel(f"cannot reach {where}", "check BOT_LLM_BASE_URL and the network")
         if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):  # a body that is not a chat answer
             return "bad answer", _NextModel(f"{where} sent an answer that is not a chat completion ({name})")
-        return "error", _NextModel(f"{where} failed: {name}: {self.secrets.redact(str(exc))[:160]}")
+        return "error", _NextModel(f"{where} failed: {name}: {clip(self.secrets.redact(str(exc)), 160)}")
 
     def _record(self, model: str, purpose: str, outcome: str, started: float, usage: Any) -> None:
         self.calls.append(ModelCall(self.backend, model, purpose, outcome, round((time.perf_counter() - started) * 1000),
@@ -344,4 +344,4 @@ def _said(exc: Any) -> str:
         text = " ".join(exc.response.text.split())
     except Exception:  # a streamed body that was never read
         return ""
-    return text[:120]
+    return clip(text, 120)

@@ -166,3 +166,14 @@ def test_notify_url_gets_a_slack_and_discord_message_and_a_failure_is_retried(x:
     body = bodies[1]
     assert body["text"] == body["content"] and "Why small newsletters win" in body["text"]
     assert f"https://review.example.org/drafts/{drafts(tmp_path, x)[0]['id']}" in body["text"]
+
+
+@pytest.mark.parametrize("verb", [["show"], ["reject"], ["edit", "--tweet", "1", "--text", "hi"]])
+@pytest.mark.parametrize("draft_id", ["99999999999999999999999", "9223372036854775808", "٣", "1e3"])
+def test_an_impossible_draft_id_is_one_line_not_an_internal_error(verb: list[str], draft_id: str, x: XServer,
+                                                                   tmp_path: Path) -> None:
+    """An id no database integer can hold (or that is not ASCII digits) is `no draft`, exit 1, never a traceback."""
+    done = bot(["drafts", verb[0], draft_id, *verb[1:]], tmp_path, x)
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and f"no draft {draft_id}" in done.stderr

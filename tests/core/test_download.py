@@ -117,3 +117,15 @@ def test_a_server_that_sends_headers_and_hangs_ends_at_the_deadline(server: Feed
     with pytest.raises(FeedError, match="did not finish sending the feed within 1 s"):
         feed_source.fetch(server.url("/hang"), timeout=1, user_agent="", max_bytes=10**7)
     assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize("headers", [{}, {"Connection": "close"}], ids=["keep-alive", "connection-close"])
+def test_the_total_deadline_holds_whether_or_not_the_server_closes_the_connection(
+        server: FeedServer, headers: dict[str, str]) -> None:
+    # With `Connection: close` http.client hands the socket to the response and sets conn.sock to None: the
+    # deadline must still reach the socket the body is read from.
+    server.route("/slow", FEED, trickle=0.2, headers=headers)
+    started = time.monotonic()
+    with pytest.raises(WebError) as caught:
+        get(server.url("/slow"), timeout=1.5, max_bytes=10**7)
+    assert caught.value.kind == "deadline" and time.monotonic() - started < 3.0

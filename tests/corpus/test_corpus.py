@@ -152,15 +152,16 @@ def _problems_in(text: str, case: dict[str, Any], own: str, article_text: str, i
             found.append(f"cashtag ${m.group(1)}")
     if _META.search(body):
         found.append(f"meta-text {_META.search(body).group(0)!r}")
-    if _WORDS_NEVER_IN_ANY_ARTICLE.search(body):
+    # Issue 18: where the article itself writes the address (author_writes), its words are the author's.
+    if _WORDS_NEVER_IN_ANY_ARTICLE.search(body) and not case.get("author_writes"):
         found.append(f"hostile word {_WORDS_NEVER_IN_ANY_ARTICLE.search(body).group(0)!r}")
     plain = body.strip()
-    for pattern in _FRAGMENT:
+    for pattern in _FRAGMENT if not case.get("author_writes") else []:  # a kept link mid-sentence reads whole
         if plain and pattern.search(plain):
             found.append(f"fragment {pattern.search(plain).group(0)!r}")
             break
     ends_with_link = any(seen.rstrip().endswith(seen[s:e]) for s, e in url_spans(seen))
-    if plain and not re.search(_ENDS, plain) and not ends_with_link:
+    if plain and not re.search(_ENDS, plain) and not ends_with_link and not case.get("author_writes"):
         found.append("does not end as a sentence")
     if is_alt:
         if len(text) > 1000:

@@ -43,11 +43,12 @@ def run_bot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = RU
 class BotProcess:
     """`python -m bot ARGS` started in the background (output to files, so a killed child leaves no pipe behind)."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, name: str = "bot") -> None:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, name: str = "bot",
+                 preexec: Any = None) -> None:
         self.out_path, self.err_path = cwd / f"{name}.stdout", cwd / f"{name}.stderr"
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, stdout=out,
-                                         stderr=err, text=True)
+                                         stderr=err, text=True, preexec_fn=preexec)
 
     def __enter__(self) -> "BotProcess":
         return self

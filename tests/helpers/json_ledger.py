@@ -60,6 +60,13 @@ class JSONLedger:
         state.setdefault("pending_at", {})[str(position)] = self.now()
         self._write(state)
 
+    def refused(self, position: int) -> None:
+        """The request for this position was refused (nothing made): no longer pending (durable on return)."""
+        state = self._read()
+        state["pending"] = [p for p in state["pending"] if p != position]
+        state.get("pending_at", {}).pop(str(position), None)
+        self._write(state)
+
     def pending_positions(self) -> set[int]:
         """Positions sent with no recorded answer."""
         state = self._read()

@@ -77,7 +77,7 @@ class PausingLedger(JSONLedger):
 def main() -> int:
     base, ledger_path, image = sys.argv[1:4]
     keys = {k: v for k, v in os.environ.items() if k.startswith("X_") and k != "X_API_BASE_URL"}
-    settings = settings_for(base, keys, x__timeout=1.0)  # a rerun's wait after a pending mark: 2 s
+    settings = settings_for(base, keys, x__timeout=1.0, x__confirm_horizon=2.0)  # a rerun looks 2 s after a mark
     clock = SystemClock()
     publisher = XPublisher(PausingClient(settings, settings.secrets, clock), settings, clock)
     posted = publisher.publish(make_thread(image=Path(image)), PausingLedger(Path(ledger_path)))

@@ -7,7 +7,9 @@ Two implementations, both by other people:
 
 `judge()` is what the local X API (tests/xserver.py) counts with: the JS package when node and the package are
 present, else the Python port. Under BOT_TEST_REQUIRE_ALL=1 (.ci/run) a missing JS oracle is an error, not a
-quiet fallback. Known faults of both, where X itself differs, are listed in tests/oracle/README.md.
+quiet fallback. A test of the fast tier (not marked slow) starts no child, so while it runs `judge()` is the
+Python port (tests/conftest.py sets CHILD_FREE). Known faults of both, where X itself differs, are listed in
+tests/oracle/README.md.
 """
 
 from __future__ import annotations
@@ -123,12 +125,17 @@ class PyTwitterText:
 
 _judge: Judge | None = None
 _judge_lock = threading.Lock()
+_python: Judge | None = None
+CHILD_FREE = False  # True while a fast-tier test runs: no node child, the Python port judges
 
 
 def judge() -> Judge:
     """The process-wide independent judge: the JS oracle if it can run, else the Python port (see module doc)."""
-    global _judge
+    global _judge, _python
     with _judge_lock:
+        if CHILD_FREE:
+            _python = _python or PyTwitterText()
+            return _python
         if _judge is None:
             reason = js_missing()
             if reason is None:

@@ -58,7 +58,8 @@ class World:
 
         settings = {"BOT_FEED_URL": ",".join(feeds), "BOT_DAEMON_BACKLOG": "latest", "BOT_FEED_TIMEOUT": "2",
                     "BOT_X_TIMEOUT": "3", "BOT_X_RETRIES": "1", "BOT_DAEMON_RETRY_BACKOFF": "1",
-                    "BOT_WRITER_TIMEOUT": "3", "BOT_WRITER_RETRIES": "1", "BOT_LOG_FORMAT": "text"}
+                    "BOT_WRITER_TIMEOUT": "3", "BOT_WRITER_RETRIES": "1", "BOT_LOG_FORMAT": "text",
+                    "BOT_X_CONFIRM_HORIZON": "6"}  # a lost post is looked for 6 s (x.timeout + 3) before a resend
         skew = {"TEST_CLOCK_SKEW": str(self.skew)} if self.skew else {}
         return bot_env(self.tmp, self.x.url, CREDENTIALS, **{**settings, **self.env, **skew, **extra})
 

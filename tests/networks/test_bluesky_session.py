@@ -70,13 +70,27 @@ def expired(token: str, secret: str) -> str:
     return f"{header}.{body}.{_b64(signature)}"
 
 
+def read_kept(path: Path) -> str:
+    """The one session string kept in the file ({"sessions": {"SERVICE IDENTIFIER": {"session": ...}}})."""
+    (entry,) = json.loads(path.read_text(encoding="utf-8"))["sessions"].values()
+    return str(entry["session"])
+
+
+def write_kept(path: Path, session: str) -> None:
+    """Replace the one kept session string, as a stale or revoked session would be found."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = data["sessions"].values()
+    entry["session"] = session
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
 def kept_session(pds: dict[str, Any], tmp: Path) -> tuple[Path, list[str]]:
     """The bot signs in once (createSession) and keeps the session; its fields in the SDK's session-string format
     (handle:::did:::access:::refresh:::pds)."""
     BlueskyClient(sky_settings(pds, tmp), FakeClock()).whoami()
     assert calls(pds).count(CREATE) == 1
     kept = tmp / "session.json"
-    return kept, kept.read_text(encoding="utf-8").split(":::")
+    return kept, read_kept(kept).split(":::")
 
 
 def one_post(tmp: Path, name: str) -> Any:
@@ -90,7 +104,7 @@ def test_an_expired_access_token_is_refreshed_not_signed_in_again_and_the_refres
     stale = expired(fields[2], pds["jwt_secret"])
     status, answer = ask(pds, "com.atproto.server.getSession", stale)
     assert (status, answer.get("error")) == (400, "ExpiredToken")  # the PDS itself calls it expired
-    kept.write_text(":::".join([*fields[:2], stale, *fields[3:]]), encoding="utf-8")
+    write_kept(kept, ":::".join([*fields[:2], stale, *fields[3:]]))
     since = len(calls(pds))
     # A wrong password: a sign-in would fail, so only a refresh can make this post go out.
     thread = one_post(tmp_path, "refreshed")
@@ -102,7 +116,7 @@ def test_an_expired_access_token_is_refreshed_not_signed_in_again_and_the_refres
     assert posted.complete and [r["value"]["text"] for r in records(pds)] == [thread.networks[0].tweets[0].text]
     # The refreshed session was written back (owner-only) and is the one the PDS now honours.
     assert kept.stat().st_mode & 0o777 == 0o600
-    now = kept.read_text(encoding="utf-8").split(":::")
+    now = read_kept(kept).split(":::")
     assert now[2] != stale and now[3] != refresh  # (a new access token can equal the first: no jti, iat in seconds)
     status, me = ask(pds, "com.atproto.server.getSession", now[2])
     assert status == 200 and me["did"] == pds["did"]
@@ -115,7 +129,7 @@ def test_a_kept_session_whose_refresh_token_is_revoked_signs_in_once_not_in_a_lo
     assert ask(pds, "com.atproto.server.deleteSession", fields[3], post=True)[0] == 200  # revoked on the PDS
     assert ask(pds, REFRESH, fields[3], post=True)[0] in (400, 401)  # and the PDS refuses it now
     dead = ":::".join([*fields[:2], expired(fields[2], pds["jwt_secret"]), *fields[3:]])
-    kept.write_text(dead, encoding="utf-8")
+    write_kept(kept, dead)
     # With a wrong password too: one refresh tried, one sign-in tried, then an AuthError, not a retry loop.
     since = len(calls(pds))
     with caplog.at_level(logging.INFO, logger="bot.bluesky"), pytest.raises(AuthError, match="sign-in"):
@@ -135,7 +149,7 @@ def test_a_kept_session_whose_refresh_token_is_revoked_signs_in_once_not_in_a_lo
     assert posted.complete and len(records(pds)) == 1
     lines = [r.getMessage() for r in caplog.records if NO_LONGER_WORKS in r.getMessage()]
     assert len(lines) == 1 and "signing in again" in lines[0] and fields[3] not in caplog.text
-    now = kept.read_text(encoding="utf-8").split(":::")
+    now = read_kept(kept).split(":::")
     assert kept.stat().st_mode & 0o777 == 0o600 and now[3] != fields[3]
     assert ask(pds, "com.atproto.server.getSession", now[2])[0] == 200
 

@@ -74,10 +74,18 @@ def test_images_x_does_not_take_are_refused_before_any_request(
 
 
 def test_429_waits_until_the_reset_through_the_clock(x: XServer, clock: FakeClock) -> None:
-    x.fault("POST /2/tweets", "429", reset_in=120)
-    tweet_id = client(x, clock).create_post("After the wait")
+    x.fault("GET /2/users/me", "429", reset_in=120)
+    assert client(x, clock).me()["username"] == "quietindex"
     assert sum(clock.slept) == 121.0  # reset - now + 1 s (slept in steps, so a shutdown can end the wait)
-    assert [p["id"] for p in x.posts] == [tweet_id] and x.hits("POST /2/tweets") == 2
+    assert x.hits("GET /2/users/me") == 2
+
+
+def test_a_429_on_a_post_goes_back_to_the_publisher_at_once(x: XServer, clock: FakeClock) -> None:
+    # The publisher waits for the reset itself, so that the post's claim is proved again before it is sent (issue 19).
+    x.fault("POST /2/tweets", "429", reset_in=120)
+    with pytest.raises(RateLimited) as err:
+        client(x, clock).create_post("After the wait")
+    assert err.value.reset_at == int(clock.time() + 120) and clock.slept == [] and x.posts == []
 
 
 def test_429_beyond_fifteen_minutes_goes_back_to_the_caller(x: XServer, clock: FakeClock) -> None:

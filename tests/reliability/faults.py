@@ -12,8 +12,10 @@ from typing import Any, Callable
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
-AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security")
-MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_secrets")
+AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security", "Review page")
+# Rows of one area come in this order of modules (test_faults_networks before test_faults_secrets: both add Security rows).
+MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_claims",
+           "test_faults_networks", "test_faults_secrets", "test_faults_web", "test_faults_flood")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Fault:
     tried: str
     happened: str
     cases: int = 1
+    module: str = ""  # the test module that registered it: rows of one area keep MODULES' order, however collected
 
 
 FAULTS: list[Fault] = []
@@ -34,7 +37,7 @@ def fault(area: str, tried: str, happened: str, cases: int = 1) -> Callable[[Any
     assert area in AREAS, area
 
     def register(test: Any) -> Any:
-        FAULTS.append(Fault(area, tried, happened, cases))
+        FAULTS.append(Fault(area, tried, happened, cases, str(getattr(test, "__module__", "")).rsplit(".", 1)[-1]))
         return test
 
     return register
@@ -52,7 +55,10 @@ def load_all() -> list[Fault]:
 def table(faults: list[Fault]) -> str:
     """The markdown table: one row per fault, grouped by area in a fixed order."""
     rows = ["| area | what was tried | cases | what happened |", "|---|---|---|---|"]
-    for fault_ in sorted(faults, key=lambda f: AREAS.index(f.area)):
+    def order(f: Fault) -> tuple[int, int]:
+        return AREAS.index(f.area), MODULES.index(f.module) if f.module in MODULES else len(MODULES)
+
+    for fault_ in sorted(faults, key=order):
         rows.append(f"| {fault_.area} | {fault_.tried} | {fault_.cases} | {fault_.happened} |")
     total = sum(f.cases for f in faults)
     rows.append(f"\n{total} cases in `tests/reliability/test_faults*.py`, run by CI on every change.")

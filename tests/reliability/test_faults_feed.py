@@ -103,3 +103,46 @@ def test_scripts_and_styles_never_reach_a_tweet(world: World) -> None:
     text = "\n".join(world.texts())
     for code in ("alert", "color:red", "steal()", "evil-prize", "enable javascript"):
         assert code not in text
+
+
+TRICKLED = [("keep-alive", {}), ("Connection: close", {"Connection": "close"})]
+
+
+@fault("Feed", "a feed sent at a byte a second after its headers, on a kept-alive connection and with "
+       "`Connection: close` (http.client drops its socket reference on such an answer)",
+       "`bot post` ends within feed.timeout plus a little, with one line saying the feed did not finish in time",
+       cases=len(TRICKLED))
+@pytest.mark.parametrize(("mode", "headers"), TRICKLED, ids=[t[0] for t in TRICKLED])
+def test_a_trickled_feed_ends_at_the_whole_download_deadline(world: World, mode: str, headers: dict[str, str]) -> None:
+    import time
+
+    world.feeds.route("/trickle", GOOD, trickle=1.0, headers=headers)
+    started = time.monotonic()
+    result = world.cli(["post", "--dry-run", "--out", str(world.tmp / "out")], [world.feeds.url("/trickle")],
+                       BOT_FEED_TIMEOUT="2")
+    took = time.monotonic() - started
+    no_leaks(result.stdout, result.stderr)
+    assert result.returncode != 0 and "did not finish sending the feed within 2 s" in result.stderr, result.stderr
+    assert took < 2 + 4, (mode, took)  # feed.timeout, plus the bot's own start
+
+
+@fault("Feed", "--feed naming /dev/zero, /dev/urandom or a FIFO nobody writes to (a feed path that is no regular "
+       "file)", "a real `bot post --dry-run` exits 1 within seconds with one line saying so (it read /dev/zero "
+       "into memory without end, and waited on the FIFO for ever)", cases=3)
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_a_feed_path_that_is_no_regular_file_is_refused(source: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from helpers.botproc import bot_env, run_bot
+
+    if source == "fifo":
+        os.mkfifo(tmp_path / "feed.xml")
+        source = str(tmp_path / "feed.xml")
+    try:
+        done = run_bot(["post", "--dry-run", "--feed", source, "--out", str(tmp_path / "out")], bot_env(tmp_path),
+                       tmp_path, timeout=20)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"bot post --feed {source} still ran after 20 s") from None
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and "not a regular file" in lines[0], done.stderr[-1000:]

@@ -164,3 +164,52 @@ def test_a_slow_model_is_not_a_stall(world: tuple[World, LLMServer]) -> None:
         bot.kill()
     assert "watchdog" not in bot.text()
     assert len(w.x.posts) == 3 and w.x.posts[0]["text"].startswith(MODEL_TWEETS[0])
+
+
+@fault("Model", "`bot check` against a model server (BOT_LLM_BASE_URL) that sends its answer's headers a byte every "
+       "2 s, with writer.timeout = 3", "the check says the server did not answer in time and exits 1 within seconds "
+       "(its per-read timeout let the trickle hold it for as long as the server liked)")
+def test_bot_check_holds_its_deadline_on_a_trickling_model_server(tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    from helpers.botproc import bot_env, run_bot
+
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+
+    def trickle() -> None:
+        clients = []
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            clients.append(conn)
+            try:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 100:
+                    if stop.wait(2):
+                        break
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                pass
+        for conn in clients:
+            conn.close()
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    try:
+        env = bot_env(tmp_path, BOT_LLM_BASE_URL=f"http://127.0.0.1:{listener.getsockname()[1]}", BOT_WRITER_TIMEOUT="3",
+                      BOT_WRITER_BACKEND="hf")
+        started = time.monotonic()
+        done = run_bot(["check"], env, tmp_path, timeout=40)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.join(10)
+        listener.close()
+    said = [line for line in done.stderr.splitlines() if line.startswith("problem: writer")]
+    assert done.returncode == 1 and len(said) == 1 and "did not answer within 3 s" in said[0], done.stdout + done.stderr
+    assert took < 15, f"bot check took {took:.0f} s"

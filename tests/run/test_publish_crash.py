@@ -171,8 +171,9 @@ def assert_real_thread(x: HoldingXServer, tmp: Path, stdout: str) -> None:
 @pytest.mark.parametrize("step", list(REAL_STEPS))
 def test_bot_post_killed_then_rerun_completes_the_thread_once(xh: HoldingXServer, feed_url: str, tmp_path: Path,
                                                               step: str) -> None:
-    # x.timeout = 1: a rerun waits that (and as much again) after a pending mark before it sends the post again
-    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1")
+    # x.timeout = 1, x.confirm_horizon = 2: a rerun looks for a pending post until 2 s after its mark before it
+    # sends it again
+    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1", BOT_X_CONFIRM_HORIZON="2")
     args = post_args(feed_url, tmp_path)
     for run, (call, nth, after) in enumerate(REAL_STEPS[step], 1):
         xh.hold(call, nth, after=after)
@@ -195,7 +196,7 @@ def test_bot_post_killed_while_looking_for_a_post_whose_answer_was_dropped(xh: H
                                                                         tmp_path: Path) -> None:
     """Post 2 is made but the connection drops; the bot goes to look for it on X and is killed there. The rerun
     finds it among the account's posts and adopts it instead of posting it again."""
-    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1")
+    env = bot_env(tmp_path, xh.url, CREDENTIALS, BOT_X_TIMEOUT="1", BOT_X_CONFIRM_HORIZON="2")
     args = post_args(feed_url, tmp_path)
     xh.fault("POST /2/tweets", "ok")
     xh.fault("POST /2/tweets", "created_drop")
@@ -233,7 +234,7 @@ def kill_while_in_flight(x: XServer, args: list[str], env: dict[str, str], tmp: 
 def test_killed_with_a_post_in_flight_the_rerun_never_sends_it_twice(x: XServer, feed_url: str, tmp_path: Path,
                                                                     position: int) -> None:
     x.filter_duplicates = False  # the account would show a second copy: nothing hides a double post
-    env = bot_env(tmp_path, x.url, CREDENTIALS, BOT_X_TIMEOUT="6")
+    env = bot_env(tmp_path, x.url, CREDENTIALS, BOT_X_TIMEOUT="6", BOT_X_CONFIRM_HORIZON="11")
     args = post_args(feed_url, tmp_path)
     kill_while_in_flight(x, args, env, tmp_path, position)
     done = run_bot(args, env, tmp_path)  # at once: the dead request has not landed yet

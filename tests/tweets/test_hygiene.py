@@ -54,7 +54,8 @@ def test_scaffolding_and_markdown_removed(raw: str, clean: str) -> None:
         ("Data at https://data.gov.uk/set?id=8 and more.", ""),  # another query is another page: no "Data at" left
         ("Post: https://pub.substack.com/p/post", "Post: https://pub.substack.com/p/post"),  # shape places it
         ("Rates fell, again, see https://evil.example.net. Yes", "Rates fell, again. Yes"),
-        ("Figures: https://stats.example.org/rates", ""),  # in the text, but no anchor: a reader could not click it
+        # Issue 18: what the article's visible text writes is the author's word, anchor or not (it used to go).
+        ("Figures: https://stats.example.org/rates", "Figures: https://stats.example.org/rates"),
         ("[the report](https://evil.example.net) says so", ""),
         ("Rates fell (see https://evil.example.net) again.", "Rates fell again."),
     ],

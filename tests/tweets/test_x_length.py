@@ -85,6 +85,7 @@ def test_under_require_all_a_missing_js_oracle_is_an_error_not_a_quiet_fallback(
     import helpers.twitter_text as tt
 
     monkeypatch.setattr(tt, "_judge", None)
+    monkeypatch.setattr(tt, "CHILD_FREE", False)  # as in a slow test: the JS oracle is the judge when it can run
     monkeypatch.setattr(tt, "js_missing", lambda: "node is not installed")
     monkeypatch.setenv("BOT_TEST_REQUIRE_ALL", "1")
     with pytest.raises(RuntimeError, match="BOT_TEST_REQUIRE_ALL=1 but node is not installed"):

@@ -2,22 +2,22 @@
 
 The session comes from com.atproto.server.createSession (the SDK's login with fetch_bsky_profile=False: the
 plain login also calls app.bsky.actor.getProfile, which a PDS proxies to an AppView and which answers 502 where
-there is none). Bluesky rate-limits sign-ins (30 per 5 minutes, 300 a day), so the session is kept in
-bluesky.session_file (mode 0600) and reused by the next run; the SDK refreshes it (refreshSession) when its
-access token expires, and every refresh is written back. A kept session that no longer works is replaced by
-a new sign-in, once.
+there is none). Bluesky rate-limits sign-ins (30 per 5 minutes, 300 a day), so the session is kept (session.py:
+beside the bot's database, under its service and account) and reused by the next run; the SDK refreshes it
+(refreshSession) when its access token expires, and every refresh is written back. A kept session is used only
+when it is the configured account's (checked before use, and against com.atproto.server.getSession's answer);
+one that is another account's, or no longer works, is dropped for a new sign-in, once.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited
+from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
+from bot.networks.bluesky.session import SessionFile, belongs, key, session_path
 
 log = logging.getLogger("bot.bluesky")
 T = TypeVar("T")
@@ -31,16 +31,18 @@ class BlueskyClient:
         self.service = settings.bluesky.service.rstrip("/")
         self.handle = settings.secrets.get("BLUESKY_HANDLE").lstrip("@")
         self.password = settings.secrets.get("BLUESKY_APP_PASSWORD")
-        self.session_file = Path(settings.bluesky.session_file) if settings.bluesky.session_file else None
+        self.session_file = session_path(settings)
+        self.kept = SessionFile(self.session_file)
+        self.name = key(self.service, self.handle)  # a session is kept for one service and one account
         self.clock = clock
         self._client: Any = None
-        self.did = self.account = ""
+        self.did = self.account = self.email = ""
 
     def client(self) -> Any:
-        """The signed-in atproto Client: the kept session when it still works, else a new one (createSession)."""
+        """The signed-in atproto Client: the kept session when it is this account's and still works, else a new one."""
         if self._client is not None:
             return self._client
-        kept = self._kept()
+        kept = self.kept.get(self.name)
         found = self._resume(kept) if kept else None
         if found is None:
             client = self._new()
@@ -48,8 +50,9 @@ class BlueskyClient:
                                                                    fetch_bsky_profile=False))
             found = client, self.call("reading the Bluesky session", lambda: client.com.atproto.server.get_session())
         client, me = found
-        self.did, self.account = str(me.did), str(me.handle)
+        self.did, self.account, self.email = str(me.did), str(me.handle), str(getattr(me, "email", "") or "")
         self._client = client
+        self._keep(client)
         return client
 
     def _new(self) -> Any:
@@ -59,40 +62,45 @@ class BlueskyClient:
         client.on_session_change(lambda _event, _session: self._keep(client))
         return client
 
-    def _resume(self, kept: str) -> tuple[Any, Any] | None:
-        """(client, session) through the kept session, or None when the PDS refused it (expired and not refreshable,
-        or revoked): the caller then signs in once. com.atproto.server.getSession proves it works; before it the SDK
-        refreshes (refreshSession) an access token near or past its expiry, and the refresh is written back."""
+    def _resume(self, kept: dict[str, str]) -> tuple[Any, Any] | None:
+        """(client, session) through the kept session, or None when it is not this account's, or the PDS refused it
+        (expired and not refreshable, or revoked): the caller then signs in once. com.atproto.server.getSession proves
+        it works and says whose it is; before it the SDK refreshes (refreshSession) an access token near or past its
+        expiry, and the refresh is written back."""
+        fields = kept["session"].split(":::")
+        if len(fields) < 2 or not belongs(self.handle, fields[1], fields[0], kept.get("email", "")):
+            self._drop("is another account's")  # checked before any request is made with it
+            return None
         client = self._new()
         try:
-            client.login(session_string=kept, fetch_bsky_profile=False)  # reads the string: no request
-            return client, self.call("reading the kept Bluesky session",
-                                     lambda: client.com.atproto.server.get_session())
+            client.login(session_string=kept["session"], fetch_bsky_profile=False)  # reads the string: no request
+            me = self.call("reading the kept Bluesky session", lambda: client.com.atproto.server.get_session())
         except (NoAnswer, RateLimited):
             raise  # the PDS did not judge the session: no new sign-in for that
         except Exception as exc:  # refused (AuthError, PublishError, BotError) or not a session string at all
             reason = exc.message if isinstance(exc, BotError) else type(exc).__name__
             log.info("the kept Bluesky session no longer works (%s); signing in again", reason)
             return None
+        if not belongs(self.handle, str(me.did), str(me.handle), str(getattr(me, "email", "") or "")):
+            self._drop("is another account's, by the PDS's answer")
+            return None
+        return client, me
 
-    def _kept(self) -> str:
-        try:
-            return self.session_file.read_text(encoding="utf-8").strip() if self.session_file else ""
-        except OSError:
-            return ""
+    def _drop(self, why: str) -> None:
+        log.info("the kept Bluesky session %s, not %s's; signing in again", why, self.handle)
+        self.kept.put(self.name, None)
+        return None
 
     def _keep(self, client: Any) -> None:
-        """Write the session (its tokens are secrets: owner-only file, never logged)."""
-        if self.session_file is None:
-            return
+        """Write the session under this service and account (its tokens are secrets: owner-only file, never logged)."""
         try:
-            self.session_file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.session_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(client.export_session_string())
-        except OSError as exc:
-            log.warning("cannot keep the Bluesky session in %s (%s); the next run signs in again",
-                        self.session_file, exc.strerror or exc)
+            session = client.export_session_string()
+        except Exception:  # no session yet (a sign-in that failed): nothing to keep
+            return
+        handle, did = (session.split(":::") + ["", ""])[:2]
+        if self.did and did != self.did:  # never keep another account's session under this account's name
+            return
+        self.kept.put(self.name, {"session": session, "did": did, "handle": handle, "email": self.email})
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one request, converting the SDK's errors (a dropped connection is NoAnswer, for the caller to resolve)."""
@@ -167,7 +175,7 @@ class BlueskyClient:
 def _message(exc: Exception) -> str:
     content = getattr(getattr(exc, "response", None), "content", None)
     error, message = getattr(content, "error", ""), getattr(content, "message", "")
-    return f"{error}: {message}".strip(": ")[:200] or type(exc).__name__
+    return clip(f"{error}: {message}".strip(": "), 200) or type(exc).__name__
 
 
 def _header(exc: Exception, name: str) -> str:

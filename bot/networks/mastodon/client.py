@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited
+from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 
 log = logging.getLogger("bot.mastodon")
@@ -62,12 +62,16 @@ class MastodonClient:
             self._api.mastodon_major, self._api.mastodon_minor, self._api.mastodon_patch = map(int, API_VERSION.split("."))
         return self._api
 
-    def call(self, what: str, fn: Callable[[], T], *, safe: bool = True) -> T:
+    def call(self, what: str, fn: Callable[[], T], *, safe: bool = True, fence: Callable[[], None] | None = None,
+             held: Callable[[], None] | None = None) -> T:
         """Run one request: a 429 is waited out (short waits) or handed back as RateLimited; 5xx and dropped
-        connections are retried when `safe` (reads, and statuses with their Idempotency-Key)."""
+        connections are retried when `safe` (reads, and statuses with their Idempotency-Key). `fence` is called
+        before each request sent again (a status proves its entry's claim: ClaimLost sends nothing), `held` during waits."""
         failures = 0
         while True:
             try:
+                if failures and fence is not None:
+                    fence()
                 return fn()
             except Exception as exc:  # converted below; anything unknown is re-raised as it is
                 err, cause = self._convert(exc, what), exc
@@ -77,14 +81,22 @@ class MastodonClient:
                     raise err from cause
                 failures += 1
                 log.warning("Mastodon rate limit while %s: waiting %.0f s", what, max(wait, 0))
-                self.clock.sleep(max(wait, 0.0))
+                self._wait(max(wait, 0.0), held)
                 continue
             if isinstance(err, NoAnswer) and safe and failures < self.retries:
                 failures += 1
                 log.warning("%s (attempt %d of %d)", err.message, failures, self.retries + 1)
-                self.clock.sleep(float(min(30, 2 ** failures)))
+                self._wait(float(min(30, 2 ** failures)), held)
                 continue
             raise err from cause
+
+    def _wait(self, seconds: float, held: Callable[[], None] | None) -> None:
+        """Sleep in steps of a second; `held` (the ledger's lost claim: ClaimLost) may end the wait at any step."""
+        end = self.clock.time() + seconds
+        while (left := end - self.clock.time()) > 0:
+            if held is not None:
+                held()
+            self.clock.sleep(min(1.0, left))
 
     def _convert(self, exc: Exception, what: str) -> BotError:
         import mastodon
@@ -154,11 +166,13 @@ class MastodonClient:
             media = self.call("waiting for the image to be processed", lambda: self.api().media(media_id))
         raise NoAnswer(f"Mastodon was still processing the image after {MEDIA_POLLS} s", "the bot tries again later")
 
-    def post(self, text: str, key: str, reply_to: str | None, media_ids: list[str], visibility: str) -> dict[str, Any]:
-        """POST /api/v1/statuses with an Idempotency-Key: the status ({"id", "url", ...})."""
+    def post(self, text: str, key: str, reply_to: str | None, media_ids: list[str], visibility: str,
+             fence: Callable[[], None] | None = None, held: Callable[[], None] | None = None) -> dict[str, Any]:
+        """POST /api/v1/statuses with an Idempotency-Key: the status ({"id", "url", ...}); `fence` proves the claim
+        again before a retry (the ledger's pending mark)."""
         status = self.call("posting a status", lambda: self.api().status_post(
             text, in_reply_to_id=reply_to, media_ids=media_ids or None, visibility=visibility,
-            idempotency_key=key))
+            idempotency_key=key), fence=fence, held=held)
         return dict(status)
 
     def recent(self, account_id: str) -> list[dict[str, Any]]:
@@ -174,4 +188,4 @@ def _status(exc: Exception) -> int:
 
 def _detail(exc: Exception) -> str:
     args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
-    return str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc)[:200]
+    return clip(str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc), 200)

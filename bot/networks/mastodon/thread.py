@@ -10,6 +10,7 @@ latest statuses, by its text and the status it replies to, and adopted when foun
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -19,7 +20,7 @@ import unicodedata
 from typing import Any, Callable
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError
+from bot.core.errors import AuthError, BotError, ClaimLost
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
@@ -108,7 +109,9 @@ class MastodonPublisher:
                 media = self._upload(thread) if position == 1 else ""
                 ledger.pending(position)
                 status = self.client.post(texts[position - 1], idempotency_key(thread, position), prev,
-                                          [media] if media else [], self.settings.mastodon.visibility)
+                                          [media] if media else [], self.settings.mastodon.visibility,
+                                          fence=functools.partial(ledger.pending, position),  # a retry is proved too
+                                          held=functools.partial(_still_held, ledger, position))
             post = PublishedTweet(position, str(status["id"]), media, "mastodon", str(status.get("url") or ""))
             ledger.record(post)
             published[position] = post
@@ -140,3 +143,11 @@ class MastodonPublisher:
             if _same(text, plain(str(status.get("content", "")))) and (str(replies_to) if replies_to else None) == prev:
                 return status
         return None
+
+
+def _still_held(ledger: Ledger, position: int) -> None:
+    """ClaimLost once the entry's heartbeat found its claim taken (run/lease.py sets `lost`): a wait ends at once."""
+    if getattr(ledger, "lost", False):
+        raise ClaimLost(f"lost the claim on this entry while waiting to send Mastodon status {position}: another bot "
+                        "process took it over after this one's lease ran out (store.lease_seconds); stopped, and sent "
+                        "nothing more")

@@ -68,8 +68,10 @@ class XClient:
             self._client = client
         return self._client
 
-    def _call(self, what: str, fn: Callable[[], T], *, idempotent: bool = True, reply: bool = False) -> T:
-        """Run one request: wait out 429s through the clock, retry NoAnswer when safe, convert the rest."""
+    def _call(self, what: str, fn: Callable[[], T], *, idempotent: bool = True, reply: bool = False,
+              rate_waits: bool = True) -> T:
+        """Run one request: wait out 429s through the clock (unless `rate_waits` is False: RateLimited at once, for
+        the caller to wait and prove its claim again), retry NoAnswer when safe, convert the rest."""
         waits = failures = 0
         while True:
             try:
@@ -78,7 +80,7 @@ class XClient:
                 err, cause = self._convert(exc, what, reply), exc
             if isinstance(err, RateLimited):
                 wait = (err.reset_at - self.clock.time() + 1) if err.reset_at else DEFAULT_RATE_WAIT
-                if waits >= MAX_RATE_WAITS or wait > MAX_RATE_WAIT:
+                if not rate_waits or waits >= MAX_RATE_WAITS or wait > MAX_RATE_WAIT:
                     raise err from cause
                 waits += 1
                 log.warning("X rate limit while %s: waiting %.0f s for the reset", what, max(wait, 0))
@@ -121,7 +123,8 @@ class XClient:
     # the calls
     def create_post(self, text: str, media_ids: Sequence[str] = (), reply_to: str | None = None,
                     quote_of: str | None = None, made_with_ai: bool = False) -> str:
-        """POST /2/tweets; the new post's id. Not retried here: a lost answer may hide a created post.
+        """POST /2/tweets; the new post's id. Not retried here: a lost answer may hide a created post; and a 429 is
+        handed back at once (RateLimited): the publisher waits for the reset, then proves its claim before sending.
 
         `made_with_ai` sets X's disclosure of AI-generated media (the body's `made_with_ai`, docs.x.com "Create
         Posts"); tweepy 4.17's create_tweet has no such parameter, so that body goes through its own request path.
@@ -142,7 +145,7 @@ class XClient:
                 body["quote_tweet_id"] = str(quote_of)
             return self.tweepy()._make_request("POST", "/2/tweets", json=body, user_auth=True)
 
-        answer = self._call(what, send, idempotent=False, reply=bool(reply_to))
+        answer = self._call(what, send, idempotent=False, reply=bool(reply_to), rate_waits=False)
         tweet_id = (answer.get("data") or {}).get("id") if isinstance(answer, dict) else None
         if not tweet_id:
             raise NoAnswer("X's answer to a post had no id", "the bot checks for the post before sending it again")

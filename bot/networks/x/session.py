@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden
+from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden, clip
 from bot.core.settings import Secrets
 
 # tweepy 4.17 hard-codes this host in BaseClient.request (client.py: `host = "https://api.twitter.com"`);
@@ -79,7 +79,7 @@ def messages(response: requests.Response) -> list[str]:
 def failure(response: requests.Response, what: str, *, reply: bool = False) -> BotError:
     """The BotError for one of X's non-2xx answers to `what` (e.g. "posting tweet 2")."""
     status = response.status_code
-    text = "; ".join(messages(response))[:300]
+    text = clip("; ".join(messages(response)), 300)
     if status == 401:
         return AuthError(f"X rejected the credentials while {what} (401)", CREDENTIALS_HINT)
     if status == 403 and "duplicate" in text.lower():

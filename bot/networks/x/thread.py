@@ -4,9 +4,12 @@ Exactly once rests on three rules. (1) Every position is marked pending in the l
 goes out, and its tweet id recorded before the next request. (2) A position the ledger holds is never sent
 again. (3) A position that is pending without an id (the answer was lost, or the process died) is first
 looked for among the account's recent posts, by its full text (X's t.co links expanded) and the post it
-replies to, and adopted when found. Its request
-may still be on its way (a process killed while X held the answer): it is sent again only after a look-up
-made once that request's own timeout has surely passed since the pending mark (x.timeout and a margin), and never when the account's posts cannot be read. X's refusal of duplicate text is not relied on.
+replies to, and adopted when found. Its request may still be on its way (a process killed while X held the answer),
+and X's timeline may show a new post late: it is looked for again with backoff until x.confirm_horizon after the
+pending mark (never less than x.timeout and a margin), sent again only when the look made past that horizon did not
+find it, and never when the account's posts cannot be read. X's refusal of duplicate text is not relied on.
+(4) Every pending mark proves the entry's claim (the ledger's fence, state/ledger.py): a 429 is waited out here, not
+in the client, so that the send after the reset is proved again; a process that lost its claim sends nothing more.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, ReplyForbidden
+from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, NoAnswer, PublishError, RateLimited,
+                             ReplyForbidden)
 from bot.core.records import Gated, PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed
+from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
 from bot.networks.x.match import follows, same_post
 from bot.core.settings import Settings
 from bot.tweets.length import X, Counter
@@ -32,6 +37,8 @@ log = logging.getLogger("bot.publisher")
 LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
 SETTLE_MARGIN = 5.0  # seconds (at most x.timeout) past x.timeout after which a request sent at the mark has landed
 WAIT_STEP = 1.0  # waits are slept in steps this long, so a shutdown is heard within one
+LOOK_FIRST = 2.0  # seconds before the second look for a post whose fate is unknown; doubling after each look
+LOOK_MAX = 60.0  # at most this long between two looks
 
 
 class XAccount(Protocol):
@@ -131,10 +138,10 @@ class XPublisher:
                 return found
         if position == 1 and not run.media_id:
             run.media_id = self._upload(run.thread)
-        failures = 0
+        failures = rate_waits = 0
         while True:
             marked = self.clock.time()
-            run.ledger.pending(position)
+            run.ledger.pending(position)  # the fence: ClaimLost here when another process holds the entry now
             try:
                 with_image = position == 1 and bool(run.media_id)
                 return self.client.create_post(
@@ -142,9 +149,16 @@ class XPublisher:
                     reply_to=prev if run.link == "reply" else None,
                     quote_of=prev if run.link == "quote" else None,
                     made_with_ai=with_image and model_made(run.thread))
+            except RateLimited as exc:  # refused, so not made: wait for the reset, then prove the claim again
+                # Not pending any more: a run after this process dies sends it at once (after its own proof), instead of
+                # looking for it on X until x.confirm_horizon. Earlier attempts of it were settled before this one.
+                run.ledger.refused(position)
+                run.pending.pop(position, None)
+                rate_waits += 1
+                self._rate_wait(exc, position, rate_waits, run.ledger)
             except NoAnswer as exc:
                 failures += 1
-                self._wait(_backoff(failures), position)
+                self._wait(_backoff(failures), position, run.ledger)
                 found = self._settle(run, position, prev, marked)
                 if found:
                     log.info("post %d reached X although its answer was lost (tweet %s)", position, found)
@@ -169,19 +183,23 @@ class XPublisher:
     def _settle(self, run: _Run, position: int, prev: str | None, marked: float) -> str | None:
         """The id of the pending post on X, or None once X surely does not have it.
 
-        Looked up now, and when not found, again once the request sent at `marked` can no longer land (x.timeout
-        plus SETTLE_MARGIN after it): at most two look-ups. PublishError (retryable) when the account's posts
-        cannot be read: a post whose fate is unknown is never sent again unchecked.
+        Looked up now and, while not found, again with backoff (LOOK_FIRST s, doubling, at most LOOK_MAX) until the
+        horizon: x.confirm_horizon after the request went out at `marked`, and never before that request's own
+        timeout and a margin have passed. X's timeline may show a new post late; past the horizon a post still not
+        found is taken as never made, and sent again (README, "Exactly once"). PublishError (retryable) when the
+        account's posts cannot be read: a post whose fate is unknown is never sent again unchecked.
         """
         text = run.texts[position - 1]
         first = run if position == 1 else None
-        timeout = float(self.settings.x.timeout)
-        settled_at = marked + timeout + min(SETTLE_MARGIN, timeout)
+        horizon = marked + self._horizon()
         found = self._find(text, prev, first)
-        if not found and not self._lookup_error and self.clock.time() < settled_at:
-            log.info("post %d: not on X yet, but its earlier request may still land; looking again in %.0f s",
-                     position, settled_at - self.clock.time())
-            self._wait(settled_at - self.clock.time(), position)
+        if not found and not self._lookup_error and self.clock.time() < horizon:
+            log.info("post %d: not on X yet; looking for it until %.0f s after it was sent (x.confirm_horizon) before "
+                     "sending it again", position, horizon - marked)
+        step = LOOK_FIRST
+        while not found and not self._lookup_error and (left := horizon - self.clock.time()) > 0:
+            self._wait(min(step, left), position, run.ledger)
+            step = min(step * 2, LOOK_MAX)
             found = self._find(text, prev, first)
         if not found and self._lookup_error:
             raise PublishError(f"post {position} may already be on X, and the account's posts could not be read "
@@ -190,12 +208,36 @@ class XPublisher:
                                retryable=True)
         return found
 
-    def _wait(self, seconds: float, position: int) -> None:
-        """Sleep through the clock in short steps; a shutdown ends the wait before post `position`."""
+    def _horizon(self) -> float:
+        """Seconds after a send during which its post is looked for before it is sent again."""
+        timeout = float(self.settings.x.timeout)
+        return max(float(self.settings.x.confirm_horizon), timeout + min(SETTLE_MARGIN, timeout))
+
+    def _rate_wait(self, exc: RateLimited, position: int, count: int, ledger: Ledger) -> None:
+        """Wait for X's rate-limit reset before post `position` goes out again (the lease is kept alive meanwhile,
+        run/lease.py). RateLimited, for the entry to wait for the reset instead, when the wait is longer than
+        MAX_RATE_WAIT, after MAX_RATE_WAITS waits, or at a shutdown."""
+        wait = (exc.reset_at - self.clock.time() + 1) if exc.reset_at else DEFAULT_RATE_WAIT
+        if count > MAX_RATE_WAITS or wait > MAX_RATE_WAIT:
+            raise exc
+        log.warning("X rate limit on post %d: waiting %.0f s for the reset", position, max(wait, 0.0))
+        end = self.clock.time() + max(wait, 0.0)
+        while (left := end - self.clock.time()) > 0:
+            if self.should_stop():
+                raise exc  # the entry waits for the reset, no attempt used
+            _still_held(ledger, position)
+            self.clock.sleep(min(WAIT_STEP, left))
+        if self.should_stop():
+            raise exc
+
+    def _wait(self, seconds: float, position: int, ledger: Ledger | None = None) -> None:
+        """Sleep through the clock in short steps; a shutdown ends the wait before post `position`, and so does the
+        loss of the entry's claim (ClaimLost: the ledger's heartbeat found another process holding it)."""
         end = self.clock.time() + max(0.0, seconds)
         while (left := end - self.clock.time()) > 0:
             if self.should_stop():
                 raise _Stopped(f"stopped before post {position} of the thread (shutdown); the next run finishes it")
+            _still_held(ledger, position)
             self.clock.sleep(min(WAIT_STEP, left))
 
     def _fallback(self, run: _Run, position: int, exc: ReplyForbidden) -> None:
@@ -251,6 +293,14 @@ class XPublisher:
 def model_made(thread: Thread) -> bool:
     """True when the thread's image came from a model (Hugging Face or a Gradio Space), not the cover or a card."""
     return thread.image.path is not None and thread.image.source in ("hf", "gradio")
+
+
+def _still_held(ledger: Ledger | None, position: int) -> None:
+    """ClaimLost when the ledger says its claim was lost (run/lease.py sets `lost`), so a wait ends at once; the fence
+    in the ledger's pending mark stops the send in any case."""
+    if ledger is not None and getattr(ledger, "lost", False):
+        raise ClaimLost(f"lost the claim on this entry while waiting to send post {position}: another bot process took "
+                        "it over after this one's lease ran out (store.lease_seconds); stopped, and sent nothing more")
 
 
 def _backoff(attempt: int) -> float:

@@ -1,0 +1,50 @@
+"""A command imports only what it uses: `bot post --dry-run` loads no web stack, no store and no review code.
+
+The oracle is Python's own import log (`python -X importtime`) of the real `bot` command in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.botproc import RUN_TIMEOUT, SAMPLE_FEED, bot_env
+
+pytestmark = pytest.mark.slow  # a child process
+
+_IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$")
+# The review page's stack and the state the dry run never touches.
+NOT_FOR_A_DRY_RUN = ("uvicorn", "starlette", "prometheus_client", "jinja2", "anyio", "sqlalchemy", "bot.web",
+                     "bot.state", "bot.run.publishing", "bot.run.daemon", "bot.cli.drafts")
+
+
+def _imports(args: list[str], tmp: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", *args], env=bot_env(tmp), cwd=tmp,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    names = {m.group(1) for line in done.stderr.splitlines() if (m := _IMPORTED.match(line))}
+    return done, names
+
+
+def _loaded(names: set[str], prefix: str) -> list[str]:
+    return sorted(n for n in names if n == prefix or n.startswith(prefix + "."))
+
+
+def test_a_dry_run_loads_no_web_stack_and_no_store(tmp_path: Path) -> None:
+    done, names = _imports(["post", "--dry-run", "--feed", str(SAMPLE_FEED), "--out", str(tmp_path / "out")], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads((tmp_path / "out" / "thread.json").read_text(encoding="utf-8"))["tweets"]
+    assert "bot.feed.source" in names and "feedparser" in names  # the log is read right: what it uses is there
+    loaded = {prefix: _loaded(names, prefix) for prefix in NOT_FOR_A_DRY_RUN}
+    assert not any(loaded.values()), {k: v[:3] for k, v in loaded.items() if v}
+
+
+def test_help_loads_no_command_at_all(tmp_path: Path) -> None:
+    done, names = _imports(["--help"], tmp_path)
+    assert done.returncode == 0 and "Usage" in done.stdout
+    assert [n for n in names if n.startswith("bot.") and n not in ("bot.cli", "bot.cli.main", "bot.core",
+                                                                   "bot.core.errors")] == []
