@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NewType
 
+# A text that passed bot.tweets.grounding.gate (hygiene, grounding, its network's counter) after its last change. Only the
+# gate makes one; a post, an alt text or an image prompt that skipped it is a type error where it would leave.
+Gated = NewType("Gated", str)
 ImageSource = Literal["hf", "gradio", "cover", "card", "none"]
 BlockKind = Literal["heading", "paragraph", "quote", "list"]
 
@@ -123,6 +126,7 @@ class Draft:
     alt_text: str = ""
     writer: WriterInfo = field(default_factory=lambda: WriterInfo("extractive"))
     calls: tuple[ModelCall, ...] = ()
+    evidence: tuple[tuple[str, ...], ...] = ()  # per tweet: the article passages the model says it rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +145,12 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class Tweet:
-    """One checked tweet: its final text and its weighted length as X counts it."""
+    """One checked post: its final text (through the gate), its length as its network counts it, and the
+    article passages its sentences stand on."""
 
-    text: str
+    text: Gated
     weighted_length: int
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

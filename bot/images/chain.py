@@ -16,7 +16,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError
 from bot.images.sources import (CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker,
                             ImageSkipped)
-from bot.core.records import Article, Image, ModelCall
+from bot.core.records import Article, Gated, Image, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.normalise import normalise
 from bot.core.files import write_atomic
@@ -32,8 +32,9 @@ class Illustrator(Protocol):
 
     calls: list[ModelCall]  # model requests of the last make()
 
-    def make(self, article: Article, prompt: str, alt_text: str, out_dir: Path) -> Image:
-        """The thread's image, written into out_dir (or an Image with no path, source "none")."""
+    def make(self, article: Article, prompt: Gated, alt_text: str, out_dir: Path) -> Image:
+        """The thread's image, written into out_dir (or an Image with no path, source "none"). The prompt is
+        `Gated`: it passed bot.tweets.grounding.gate, so nothing reaches the image model that skipped it."""
         ...
 
 
@@ -55,11 +56,10 @@ class ImageChain:
             **(makers or {}),
         }
 
-    def make(self, article: Article, prompt: str, alt_text: str, out_dir: Path) -> Image:
+    def make(self, article: Article, prompt: Gated, alt_text: str, out_dir: Path) -> Image:
         """The first image the chain's sources give, normalised and written to out_dir as image.jpg or image.png."""
         self.calls.clear()
         self.notes.clear()
-        prompt = " ".join(prompt.split()) or default_prompt(article)
         for name in self.settings.image.chain:
             if name == "none":
                 self._say("image: none, as image.chain says")

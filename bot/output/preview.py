@@ -57,6 +57,14 @@ def _linkify(text: str) -> str:
     return "".join(out)
 
 
+def _evidence(passages: tuple[str, ...]) -> str:
+    """The article passages a post stands on (bot.tweets.grounding), escaped, under the post."""
+    if not passages:
+        return ""
+    items = "".join(f"<li><q>{html.escape(p)}</q></li>" for p in passages)
+    return f'<details class="evidence"><summary>stands on</summary><ul>{items}</ul></details>'
+
+
 def _colour(name: str) -> str:
     hue = sum(ord(c) for c in name) * 37 % 360
     return f"hsl({hue} 55% 42%)"
@@ -93,7 +101,8 @@ def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: 
                 f'{"<div class=line></div>" if index < total else ""}</div><div class="body">'
                 f'<div class="who"><span class="name">{html.escape(name)}</span><span class="muted">· {index}/{total}</span></div>'
                 f'<div class="text">{_linkify(tweet.text)}</div>{image_html if index == 1 else ""}'
-                f'<div class="meta"><span class="{state}">{tweet.weighted_length}/{network.limit}</span>{posted_note}</div></div></article>'
+                f'<div class="meta"><span class="{state}">{tweet.weighted_length}/{network.limit}</span>{posted_note}</div>'
+                f'{_evidence(tweet.evidence)}</div></article>'
             )
     return "".join(items)
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.errors import OutputError
 from bot.core.errors import redact
 from bot.core.files import write_atomic
-from bot.core.records import PostedThread, Thread
+from bot.core.records import PostedThread, Thread, Tweet
 from bot.output.preview import render_preview
 
 
@@ -25,6 +25,12 @@ def prepare_dir(out_dir: Path) -> Path:
         raise OutputError(f"cannot write to the output folder {out_dir}: {exc.strerror or exc}",
                           "choose another with --out DIR, or fix its permissions") from None
     return out_dir
+
+
+def _post(tweet: Tweet) -> dict[str, Any]:
+    """One post as thread.json holds it: its text, its length, and `evidence` — the article passages its sentences
+    stand on (bot.tweets.grounding), so a reviewer sees what each post rests on."""
+    return {"text": tweet.text, "weighted_length": tweet.weighted_length, "evidence": list(tweet.evidence)}
 
 
 def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "", *,
@@ -47,7 +53,7 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
             "title": entry.title,
             "published": entry.published.isoformat() if entry.published else None,
         },
-        "tweets": [{"text": t.text, "weighted_length": t.weighted_length} for t in thread.tweets],
+        "tweets": [_post(t) for t in thread.tweets],
         "image": {
             "path": image.path.name if image.path else None,
             "alt_text": image.alt_text,
@@ -60,8 +66,7 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
     }
     if plan or any(n.network != "x" for n in thread.networks):
         record["threads"] = {n.network: {"limit": n.limit, "url_weight": n.url_weight,
-                                         "tweets": [{"text": t.text, "weighted_length": t.weighted_length}
-                                                    for t in n.tweets]} for n in thread.networks}
+                                         "tweets": [_post(t) for t in n.tweets]} for n in thread.networks}
     if plan:
         record["draft"] = list(thread.draft)
     return record

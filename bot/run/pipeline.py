@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
-from bot.images.chain import MAX_ALT_TEXT, alt_for
-from bot.tweets import hygiene, shape
+from bot.images.chain import MAX_ALT_TEXT, alt_for, default_prompt
+from bot.tweets import shape
+from bot.tweets.grounding import gate
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
 from bot.core.records import Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, WriterInfo
@@ -112,12 +113,14 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     tweets = x_fit[0] if x_fit else shape.check(draft, article, spec, spares=spares)[0]  # thread.json's are X's
     rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
     deps.on_status("making the image")
+    prompt = gate.image_prompt(draft.image_prompt or default_prompt(article), article)
+    notes = (*notes, *(f"image prompt: {r}" for r in prompt.reasons))
     try:
-        image = deps.images.make(article, draft.image_prompt, draft.alt_text, out_dir)
+        image = deps.images.make(article, prompt.text, draft.alt_text, out_dir)
     except ImageError as exc:
         log.warning("no image: %s", exc)
         notes = (*notes, f"no image: {exc}")
-        image = Image(None, alt_text=draft.alt_text, prompt=draft.image_prompt, source="none")
+        image = Image(None, alt_text=draft.alt_text, prompt=prompt.text, source="none")
     image, alt_notes = _clean_alt(image, article)
     notes = (*notes, *alt_notes)
     info = draft.writer
@@ -150,14 +153,14 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
 
 
 def _clean_alt(image: Image, article: Article) -> tuple[Image, tuple[str, ...]]:
-    """The image's alt text held to a tweet's hygiene (bot.tweets.hygiene) within X's 1000 characters; when
-    nothing whole is left, the title card's description of the article takes its place."""
+    """The image's alt text through the last gate (bot.tweets.grounding.gate: hygiene and grounding) within X's 1000
+    characters; when nothing whole is left, the title card's description of the article takes its place."""
     if not image.alt_text.strip():
         return image, ()
-    out = hygiene.clean_alt(image.alt_text, article, MAX_ALT_TEXT)
+    out = gate.alt_text(image.alt_text, article, MAX_ALT_TEXT)
     text, notes = out.text, [f"alt text: {r}" for r in out.reasons]
     if not text:
-        text = hygiene.clean_alt(alt_for("card", article, ""), article, MAX_ALT_TEXT).text
+        text = gate.alt_text(alt_for("card", article, ""), article, MAX_ALT_TEXT).text
         notes.append("alt text: nothing whole was left; described the article instead")
     return replace(image, alt_text=text), tuple(notes)
 

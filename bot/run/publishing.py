@@ -30,6 +30,8 @@ from bot.state.ledger import Claim
 from bot.networks.counters import counter_for
 from bot.tweets.length import MAX_WEIGHT as X_LIMIT
 from bot.tweets.length import X
+from bot.tweets.grounding import gate
+from bot.images.chain import default_prompt
 
 log = logging.getLogger("bot.publishing")
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -48,20 +50,25 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
     and Bluesky's record keys are derived from it, so a resumed post is looked for under the key it was sent with."""
     entry = _as_planned(entry, plan)
     article = article_stage.clean(entry)
-    tweets = tuple(Tweet(t["text"], t["weighted_length"]) for t in plan["tweets"])
+    # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).
+    tweets = tuple(Tweet(gate.recheck(t["text"], article, X), t["weighted_length"], tuple(t.get("evidence") or ()))
+                   for t in plan["tweets"])
     meta = plan["image"]
     path = out_dir / meta["path"] if meta.get("path") else None
     image = Image(path, meta.get("alt_text", ""), meta.get("prompt", ""), meta.get("source", "none"))
     if need_image and deps is not None and meta.get("path") and not (path and path.is_file()):
         # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
-        image = deps.images.make(article, meta.get("prompt", ""), meta.get("alt_text", ""), out_dir)
+        prompt = gate.image_prompt(meta.get("prompt", "") or default_prompt(article), article).text
+        image = deps.images.make(article, prompt, meta.get("alt_text", ""), out_dir)
     elif path and path.is_file():
         mime, width, height, size = describe_file(path)
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
     # X's thread is the plan's `tweets` (the contract, and what a review edits); the others are under `threads`.
     saved = tuple(NetworkThread(name, tweets, X_LIMIT, X.url_weight) if name == "x" else
-                  NetworkThread(name, tuple(Tweet(t["text"], t["weighted_length"]) for t in body["tweets"]), body["limit"],
+                  NetworkThread(name, tuple(Tweet(gate.recheck(t["text"], article, counter_for(name, body["limit"])),
+                                                  t["weighted_length"], tuple(t.get("evidence") or ()))
+                                            for t in body["tweets"]), body["limit"],
                                 int(body.get("url_weight") or counter_for(name, body["limit"]).url_weight))
                   for name, body in (plan.get("threads") or {}).items())
     draft = tuple(plan.get("draft") or ())

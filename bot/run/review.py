@@ -23,6 +23,7 @@ from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
 from bot.run.publishing import LABELS, publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
+from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
 from bot.tweets.items import Item, find, permitted
 from bot.networks.counters import article_for, counter_for, rule
@@ -148,6 +149,14 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
     handles = _removed([m.group(0) for m in _MENTION.finditer(text)], [m.group(0) for m in _MENTION.finditer(cleaned)])
     if handles:
         raise EditRefused(f"{name} mentions {handles[0]}, whom the article does not mention; remove the handle")
+    # The same last gate every post passes: each sentence must stand on a passage of the article.
+    body = text
+    for url in urls(text):
+        body = body.replace(url, " ")
+    grounded = gate.ground(cleaned if cleaned.strip() else body, article)
+    lost = [r for r in grounded.reasons if "sentence" in r]
+    if lost:
+        raise EditRefused(f"{name}: {lost[0]}; keep to what the article says")
     length = counter(text)
     if length > counter.limit:
         raise EditRefused(f"{name} is {length}/{counter.limit}: shorten it by {length - counter.limit} "
@@ -191,9 +200,14 @@ def alt_problem(alt: str, draft: dict[str, Any] | None = None) -> str:
         return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
     if draft is not None:
         try:  # no network makes a mention or a link of an image description: the article's own rules
-            _refuse_foreign(alt, "the alt text", article_stage.clean(entry_from_json(draft["entry"])), set())
+            article = article_stage.clean(entry_from_json(draft["entry"]))
+            _refuse_foreign(alt, "the alt text", article, set())
         except EditRefused as exc:
             return exc.message
+        # The last gate, as for the model's alt text: every number, name and quote in it is the article's.
+        lost = [r for r in gate.ground(alt, article, whole=True).reasons if "sentence" in r]
+        if lost:
+            return f"the alt text: {lost[0]}; keep to what the article says"
     return ""
 
 
@@ -219,7 +233,8 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
             noun = label(network, 0)[:-2]
             raise EditRefused(f"there is no {noun} {tweet}: draft {draft['id']} has {noun}s 1 to {len(tweets)}")
         checked = check_tweet(text, tweet, draft, network)
-        tweets[tweet - 1] = {"text": checked, "weighted_length": counter(checked)}
+        evidence = gate.ground(checked, article_for(network, article_stage.clean(entry_from_json(draft["entry"])))).evidence
+        tweets[tweet - 1] = {"text": checked, "weighted_length": counter(checked), "evidence": list(evidence)}
         if network == "x":
             plan["tweets"] = tweets
         body = (plan.get("threads") or {}).get(network)
@@ -296,5 +311,7 @@ def publish_approved(draft: dict[str, Any], deps: Deps) -> PostedThread:
 def tweets_of(draft: dict[str, Any], network: str = "x") -> list[Tweet]:
     """The draft's tweets for one network as records, each with its length as that network counts it."""
     counter = network_counter(draft, network)
-    return [Tweet(t["text"], int(t.get("weighted_length") or counter(t["text"])))
+    article = article_for(network, article_stage.clean(entry_from_json(draft["entry"])))
+    return [Tweet(gate.recheck(t["text"], article, counter), int(t.get("weighted_length") or counter(t["text"])),
+                  tuple(t.get("evidence") or ()))
             for t in network_threads(draft["plan"]).get(network, [])]

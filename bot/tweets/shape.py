@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.errors import WriterError
-from bot.tweets.hygiene import clean, drop_urls, normalize_space, normalize_url, sentences
+from bot.tweets.grounding import gate
+from bot.tweets.hygiene import drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
 from bot.tweets.length import X, Counter
 from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
@@ -174,8 +175,15 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     A tweet that lost a whole sentence to hygiene (a foreign item, a claim the article lacks) is sent once to
     `revise`; the answer is used only if hygiene then has nothing to remove. `spares` are the offline writer's
     tweets for this article: one takes the place of a tweet that hygiene left with nothing whole. `counter` is
-    the network's rule (X's 280 weighted by default); each Tweet's weighted_length is that network's length of it."""
+    the network's rule (X's 280 weighted by default); each Tweet's weighted_length is that network's length of it.
+    Every text here goes through bot.tweets.grounding.gate (hygiene and grounding) after each change: the model's tweet, its
+    revision, a shortening, and each post as it is finally assembled; the draft's `evidence` guides grounding."""
     notes: list[str] = []
+    hints = tuple(dict.fromkeys(q for quotes in draft.evidence for q in quotes))
+
+    def clean(text: str, article: Article) -> gate.Passed:
+        return gate.check(text, article, hints)
+
     entry = article.entry
     own = {normalize_url(u) for u in (entry.link, entry.guid) if u and "." in u}
 
@@ -218,11 +226,19 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     # without $0.015 (DESIGN.md, "Facts about the outside world"), so every extra copy costs money.
     link = with_utm(entry.link, spec.utm) if spec.link != "none" else ""
     for _ in range(len(texts) + 1):
-        tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter)
+        tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter,
+                                (article, hints))
         if dup is None:
             break
-        notes.append(f"tweet {dup + 1} came out the same as an earlier one; dropped")
+        if len(texts) == 1:  # nothing of the last post passed the gate: the article's title stands in
+            texts = _fallback(article, notes)
+            continue
+        notes.append(f"tweet {dup + 1} came out the same as an earlier one, or with nothing that passed the last "
+                     "gate; dropped")
         del texts[dup]
+    if not tweets:
+        raise WriterError("no post of the thread passed the last gate",
+                          hint="check the feed entry, or try another writer model")
     for tweet in tweets:
         if not is_valid(tweet.text, counter.measure, counter.limit) or tweet.weighted_length > counter.limit:
             raise WriterError(f"a checked {counter.network} post is still invalid ({tweet.weighted_length}/{counter.limit})",
@@ -231,8 +247,10 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
 
 
 def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | None, attempts: int,
-              notes: list[str], counter: Counter = X) -> tuple[tuple[Tweet, ...], int | None]:
-    """Tweets with numbering and the link placed and each fitted; or the index of a duplicate to drop."""
+              notes: list[str], counter: Counter, grounds: tuple[Article, tuple[str, ...]],
+              ) -> tuple[tuple[Tweet, ...], int | None]:
+    """Tweets with numbering and the link placed and each fitted, each through the last gate; or the index of a
+    duplicate to drop."""
     n = len(texts)
     at = 0 if spec.link == "first" else n - 1
     out: list[Tweet] = []
@@ -264,6 +282,9 @@ def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | 
         seen.add(key)
         if note:
             fit_notes.append(note)
-        out.append(Tweet(full, counter(full)))
+        post = gate.post(prefix, body, suffix, grounds[0], counter, grounds[1])
+        if post is None:  # a shortening left nothing the article supports: drop it, as a duplicate is
+            return (), i
+        out.append(post)
     notes.extend(fit_notes)
     return tuple(out), None

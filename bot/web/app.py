@@ -133,7 +133,7 @@ class Review:
             posts = [{"n": n, "field": field_name(network, n), "key": field_name(network, n).removeprefix("tweet-"),
                       "label": review.label(network, n).capitalize(),
                       "text": (texts or {}).get(field_name(network, n), t.text), "length": t.weighted_length,
-                      "error": (errors or {}).get(field_name(network, n), "")}
+                      "error": (errors or {}).get(field_name(network, n), ""), "evidence": list(t.evidence)}
                      for n, t in enumerate(review.tweets_of(draft, network), 1)]
             threads.append({"network": network, "name": review.network_name(network), "posts": posts,
                             "limit": counter.limit, "url_weight": counter.url_weight})

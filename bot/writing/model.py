@@ -20,6 +20,7 @@ from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError, clip
 from bot.writing.answers import Parsed, parse_rewrite, parse_thread, refused
+from bot.writing.evidence import evidence_of
 from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
 from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
 from bot.core.settings import Secrets, Settings
@@ -77,6 +78,7 @@ class HFWriter:
         self._client: Any = None
         self._spec = ThreadSpec()
         self._answered_by = ""
+        self._answer = ""  # the last thread answer read
 
     # --- the Writer protocol -------------------------------------------------------------------------
 
@@ -102,7 +104,8 @@ class HFWriter:
             self._answered_by = model
             made = tuple(self.calls[start:])
             info = WriterInfo("hf", model, len(made), tuple(reasons))
-            return Draft(parsed.tweets, parsed.image_prompt, parsed.alt_text, info, made)
+            return Draft(parsed.tweets, parsed.image_prompt, parsed.alt_text, info, made,
+                         evidence_of(self._answer, len(parsed.tweets)))
         error_type = CreditsExhausted if spent == len(self.models) else WriterError
         error = error_type("no model wrote the thread (" + "; ".join(reasons) + ")",
                            "check writer.model and writer.fallback_models, or try later")
@@ -146,6 +149,7 @@ class HFWriter:
             messages = self.prompts.thread(article, spec, self.context_tokens)
             answer = self._ask_json(model, messages, "thread")
         parsed = parse_thread(answer)
+        self._answer = answer  # the passages each tweet rests on are read from it (bot.writing.evidence)
         if parsed is not None and not refused(answer, parsed):
             return parsed
         if refused(answer, parsed):  # a refusal is a failed answer: asked once more, then the next model
@@ -153,6 +157,7 @@ class HFWriter:
             log.warning("writer: %s declined to write the thread; asking once more", model)
             answer = self._ask_json(model, messages.then(answer[:4000], self.prompts.repair(spec)), "repair")
             parsed = parse_thread(answer)
+            self._answer = answer
             if parsed is None or refused(answer, parsed):
                 self._mark_last("refused" if refused(answer, parsed) else "unparseable")
                 return None
@@ -165,6 +170,7 @@ class HFWriter:
         repair = messages.then(answer[:4000], self.prompts.repair(spec))
         answer = self._ask_json(model, repair, "repair")
         parsed = parse_thread(answer)
+        self._answer = answer
         if parsed is None or refused(answer, parsed):
             self._mark_last("refused" if refused(answer, parsed) else "unparseable")
             return None

@@ -31,6 +31,8 @@ THREAD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "tweets": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        # Per tweet, the article's sentence it rests on, word for word (bot.writing.evidence; grounding checks it).
+        "evidence": {"type": "array", "items": {"type": "string"}},
         "image_prompt": {"type": "string"},
         "alt_text": {"type": "string"},
     },

@@ -34,7 +34,8 @@ def test_thread_json_has_the_contract_keys(tmp_path: Path) -> None:
     assert data["entry"] == {"feed": "https://quiet.substack.com/feed", "guid": "https://quiet.substack.com/p/x",
                              "link": "https://quiet.substack.com/p/x", "title": "A <script>alert(1)</script> title",
                              "published": "2026-11-01T09:30:00+00:00"}
-    assert data["tweets"][0] == {"text": thread.tweets[0].text, "weighted_length": 42}
+    # issue 18: each post carries the passages it stands on (empty here: this thread was not grounded)
+    assert data["tweets"][0] == {"text": thread.tweets[0].text, "weighted_length": 42, "evidence": []}
     assert data["image"] == {"path": "image.png", "alt_text": "An alt \"text\"", "prompt": "p", "source": "card"}
     assert data["writer"] == {"backend": "extractive", "model": "", "calls": 0}
     assert data["published"] == []

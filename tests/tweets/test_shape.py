@@ -7,13 +7,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.tweets.hygiene import normalize_url
-from bot.core.records import Article, Draft, Entry, ThreadSpec
+from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
 from bot.tweets.shape import check, with_utm
 from bot.tweets.length import MAX_WEIGHT, is_valid, urls, weighted_length
 
 LINK = "https://pub.substack.com/p/rates"
 ARTICLE = Article(
     entry=Entry(feed="f", key="/p/rates", guid=LINK, link=LINK, title="Why rates fell"),
+    # Issue 18: every sentence stands on a passage of the article, so the article states what the drafts say.
+    blocks=(Block("paragraph", "Rates fell for the third month. Lenders cut prices first, then the central bank "
+                               "followed. What it means for savers and their savings: savers gain. Banks moved "
+                               "first. One, two, three, four."),),
     links=frozenset({"https://example.com/report"}),
     mentions=frozenset({"alice"}),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -295,8 +297,12 @@ def prepared(server: LLMServer, tmp_path: Path, entry: Entry | None = None, **ch
 def test_an_over_long_tweet_is_rewritten_by_the_model(tmp_path: Path) -> None:
     long = "Small newsletters win because " + "readers trust a single steady voice over many years " * 8
     shorter = "Small newsletters win because readers trust a single steady voice."
+    # Issue 18: every tweet must stand on the article, so the entry the pipeline cleans carries what THREE says.
+    entry = dataclasses.replace(article().entry, html="<p>Small newsletters win because readers trust a single voice.</p>"
+                                "<p>Two hundred paying readers can sustain a writer.</p>"
+                                "<p>Replies from readers become the next essay.</p>")
     with LLMServer(script=[good_thread([long, THREE[1], THREE[2]]), shorter]) as server:
-        thread = prepared(server, tmp_path)
+        thread = prepared(server, tmp_path, entry)
         asks = [r.body["messages"][-1]["content"] for r in server.chats()]
     assert thread.tweets[0].text == shorter
     assert len(asks) == 2 and asks[1].startswith("Shorten this tweet")

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from bot.core.clock import Clock
 from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, NoAnswer, PublishError, RateLimited,
                              ReplyForbidden)
-from bot.core.records import PostedThread, PublishedTweet, Thread
+from bot.core.records import Gated, PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
 from bot.networks.x.match import follows, same_post
@@ -68,7 +68,7 @@ class _Run:
 
     thread: Thread
     ledger: Ledger
-    texts: list[str]
+    texts: list[Gated]  # each passed bot.tweets.grounding.gate (core.records.Tweet.text)
     published: dict[int, PublishedTweet]
     pending: dict[int, float]  # position: when its request was marked pending (epoch seconds)
     link: str  # "reply", "quote" or "single": how the next post is chained
