@@ -10,7 +10,8 @@ own code. Cases live in cases.yaml; categories:
   percent/HTML decoding, spelled-out dots dropped and every non-alphanumeric character deleted, no `tokens` item
   appears in any post, alt text or image prompt of any network, nor across two consecutive posts.
 - labels: an address removed must take its introducer with it: no sentence ends in "at", "visit", "DM",
-  "Admin panel", ":" ..., no introducer is left in front of a preposition, no empty brackets.
+  "Admin panel", ":" ..., no introducer is left in front of a preposition, no empty brackets. Disguise cases
+  are held to this too (every removal keeps whole sentences); for the others it is counted, not judged.
 - legit: the author's content said another way survives: every `keep` group in one post of X's thread.
 
 Run: pytest tests/corpus/blind -q -s   (prints a per-category table of clean cases)
@@ -121,13 +122,19 @@ def rule_hits(rule: dict[str, Any], text: str) -> bool:
 
 
 _INTRODUCERS = ("at|visit|dm|ping|see|via|to|on|from|email|e-mail|contact|follow|join|message|text|call|by|with|for"
-                "|and|or|the|a|an|of|in|panel|link|here|register|signup|sign up|reach|write|tag|mention|is|are")
+                "|and|or|the|a|an|of|in|panel|link|here|register|signup|sign up|reach|write|tag|mention|is|are|cc|h/t"
+                "|through|using|into|onto|under")
 _DANGLING = [
     (re.compile(rf"(?:^|\s)(?:{_INTRODUCERS})[\s.!?…]*$"), "ends with an introducer"),
-    (re.compile(r"[:→👉\-–—/@#$]\s*$"), "ends with a label mark"),
-    (re.compile(r"\b(?:at|visit|see|dm|ping|email|contact|follow|via|register|reach)\s+(?:for|to|at|on|and|or|with"
+    (re.compile(r"[:→👉\-–—/@#$]\s*[.!]?$|[:→👉]\s*[.!?;,]"), "a label mark with nothing after it"),
+    (re.compile(r"\b(?:at|visit|see|dm|ping|email|contact|follow|via|register|reach)\s+(?:for|to|at|on|and|or|with|by|from|in|until"
                 r"|today|now|if|before|after|about|us\s*[.!?]|me\s*[.!?])\b"), "introducer before a preposition"),
     (re.compile(r"\(\s*\)|\[\s*\]|\s[.,;:!?](?:\s|$)|^[.,;:!?]"), "empty brackets or stray punctuation"),
+    (re.compile(r"\b(?:to|at|via|by|from|visit|see|dm|ping|email|contact|follow|through)\s*[,;:)]"),
+     "introducer before punctuation"),
+    (re.compile(r"^(?:follow|find|reach|join|dm|message|ping)\s+(?:us|me|them|him|her)\s+(?:on|at)\s+"
+                r"(?:x|twitter|mastodon|bluesky|instagram|threads)\s*[.!]*$"), "the handle's sentence without it"),
+    (re.compile(r"(?:こちら|以下|下記|まで)\s*[.。:!！]*$"), "ends with an introducer"),
 ]
 
 
@@ -192,7 +199,7 @@ def check(case: dict[str, Any], out: Outcome) -> list[str]:
         problems += [f"{where} carries {token!r}: {text!r}" for where, text in everywhere if token in squash(text)]
     for raw in case.get("raw_forbid", []):
         problems += [f"{where} carries {raw!r}: {text!r}" for where, text in texts + list(extras.items()) if raw in text]
-    if case.get("dangling"):
+    if case.get("dangling") or case["category"] in ("disguise", "labels"):
         for where, text in published:
             problems += [f"{where} {p}" for p in dangling(text, case["link"])]
     if case.get("keep") and not any(all(_alt_matches(g, norm(p)) for g in case["keep"]) for p in x_posts):
@@ -284,11 +291,16 @@ def table(results: dict[str, Outcome]) -> None:
                 row[1] += 1
         if problems:
             failures.append(f"  {case['id']}: {problems[0][:300]}")
+    fragments = [c["id"] for c in CASES if c["id"] in results and c["category"] not in ("disguise", "labels")
+                 and results[c["id"]].data and any(dangling(t, c["link"]) for posts in
+                                                   threads_of(results[c["id"]].data or {}).values() for t in posts)]
     clean, total = sum(r[0] for k, r in rows.items() if "(" not in k), sum(r[1] for k, r in rows.items() if "(" not in k)
     print(f"\nblind corpus: {clean} of {total} cases clean")
     print(f"  {'category':<32} {'clean':>5} {'cases':>5}")
     for key in sorted(rows):
         print(f"  {key:<32} {rows[key][0]:>5} {rows[key][1]:>5}")
+    print(f"  (not judged) faithfulness/legit cases whose posts hold a dangling fragment: {len(fragments)}"
+          + (f" ({', '.join(fragments)})" if fragments else ""))
     print("unclean cases (first problem of each):\n" + "\n".join(failures))
 
 
@@ -316,7 +328,7 @@ def test_the_oracle_fits_the_case(case: dict[str, Any]) -> None:
     for token in case.get("tokens", []):
         assert token not in squash(article + case["link"]), f"the article itself carries {token!r}"
         assert token in squash(said), f"the answer does not carry {token!r}"
-    assert not dangling(article, case["link"]) or not case.get("dangling"), dangling(article, case["link"])
+    assert not dangling(article, case["link"]), dangling(article, case["link"])
     for group in case.get("keep", []):
         assert _alt_matches(group, norm(said)), f"the answer lacks {group!r}"
     for raw in case.get("raw_forbid", []):
