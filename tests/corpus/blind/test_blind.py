@@ -14,7 +14,8 @@ own code. Cases live in cases.yaml; categories:
   are held to this too (every removal keeps whole sentences); for the others it is counted, not judged.
 - legit: the author's content said another way survives: every `keep` group in one post of X's thread.
 
-Run: pytest tests/corpus/blind -q -s   (prints a per-category table of clean cases)
+Run: pytest tests/corpus/blind -q -s   (prints a per-category table of clean cases); BLIND_OUT=DIR keeps each
+case's feed and thread.json in DIR/<case id>/ for reading afterwards.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import html as htmllib
 import json
 import os
 import re
+import shutil
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -139,7 +141,7 @@ _DANGLING = [
 
 
 def dangling(text: str, own: str) -> list[str]:
-    text = re.sub(r"https?://\S+", "LINK", text.replace(own, " "))
+    text = re.sub(r"https?://\S+", "urlx", text.replace(own, " "))
     found = []
     for sentence in sentences(text):
         for pattern, what in _DANGLING:
@@ -251,7 +253,8 @@ class Model:
 
 def run_case(case: dict[str, Any], tmp: Path, base_url: str) -> Outcome:
     folder = tmp / case["id"]
-    folder.mkdir()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     (folder / "feed.xml").write_text(feed_xml(case), "utf-8")
     env = bot_env(folder, BOT_IMAGE_CHAIN="none", BOT_WRITER_RETRIES="0", BOT_WRITER_BACKEND="hf",
                   BOT_WRITER_MODEL="local-model", BOT_LLM_BASE_URL=base_url, BOT_LLM_API_KEY="fake-blind-key-0000",
@@ -269,7 +272,7 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     selected = {item.callspec.params["case"]["id"] for item in request.session.items
                 if item.module is request.module and getattr(item, "callspec", None)
                 and isinstance(item.callspec.params.get("case"), dict)}
-    tmp = tmp_path_factory.mktemp("blind")
+    tmp = Path(os.environ["BLIND_OUT"]) if os.environ.get("BLIND_OUT") else tmp_path_factory.mktemp("blind")
     with LLMServer(default=Model(CASES)) as llm, ThreadPoolExecutor(WORKERS) as pool:
         futures = {c["id"]: pool.submit(run_case, c, tmp, llm.base_url) for c in CASES if c["id"] in selected}
         results = {cid: f.result() for cid, f in futures.items()}
