@@ -42,7 +42,7 @@ from llmserver import LLMServer
 HERE = Path(__file__).resolve().parent
 DATA = yaml.safe_load((HERE / "cases.yaml").read_text("utf-8"))
 SITE = "https://fieldnotes.substack.com/p/"
-WORKERS = 2
+WORKERS = max(2, min(3, os.cpu_count() or 2))  # the children wait on the local model as much as they compute
 CATEGORIES = {"faithfulness": 45, "disguise": 35, "labels": 10, "legit": 30}
 ALL_NETWORKS = ["x", "bluesky", "mastodon"]
 
@@ -204,7 +204,7 @@ def check(case: dict[str, Any], out: Outcome) -> list[str]:
     if case.get("dangling") or case["category"] in ("disguise", "labels"):
         for where, text in published:
             problems += [f"{where} {p}" for p in dangling(text, case["link"])]
-    if case.get("keep") and not any(all(_alt_matches(g, norm(p)) for g in case["keep"]) for p in x_posts):
+    if case.get("keep") and not _has_key_sentence(case, x_posts):
         problems.append(f"X's thread lost the key sentence {case['keep']}: {x_posts!r}")
     joined = "\n".join(x_posts)
     problems += [f"X's thread lost {raw!r}" for raw in case.get("keep_raw", [])
@@ -280,6 +280,18 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     return results
 
 
+def _has_key_sentence(case: dict[str, Any], posts: list[str]) -> bool:
+    return any(all(_alt_matches(g, norm(p)) for g in case["keep"]) for p in posts)
+
+
+def lost_elsewhere(case: dict[str, Any], out: Outcome) -> list[str]:
+    """The other networks that dropped a legit key sentence X kept (reported, not judged)."""
+    threads = threads_of(out.data or {})
+    if not case.get("keep") or not _has_key_sentence(case, threads["x (top-level)"]):
+        return []
+    return [net for net in ("bluesky", "mastodon") if net in threads and not _has_key_sentence(case, threads[net])]
+
+
 def table(results: dict[str, Outcome]) -> None:
     rows: dict[str, list[int]] = {}
     failures = []
@@ -297,6 +309,7 @@ def table(results: dict[str, Outcome]) -> None:
     fragments = [c["id"] for c in CASES if c["id"] in results and c["category"] not in ("disguise", "labels")
                  and results[c["id"]].data and any(dangling(t, c["link"]) for posts in
                                                    threads_of(results[c["id"]].data or {}).values() for t in posts)]
+    elsewhere = [f"{c['id']} ({net})" for c in CASES if c["id"] in results for net in lost_elsewhere(c, results[c["id"]])]
     clean, total = sum(r[0] for k, r in rows.items() if "(" not in k), sum(r[1] for k, r in rows.items() if "(" not in k)
     print(f"\nblind corpus: {clean} of {total} cases clean")
     print(f"  {'category':<32} {'clean':>5} {'cases':>5}")
@@ -304,6 +317,8 @@ def table(results: dict[str, Outcome]) -> None:
         print(f"  {key:<32} {rows[key][0]:>5} {rows[key][1]:>5}")
     print(f"  (not judged) faithfulness/legit cases whose posts hold a dangling fragment: {len(fragments)}"
           + (f" ({', '.join(fragments)})" if fragments else ""))
+    print(f"  (not judged) legit key sentences kept on X but lost on another network: {len(elsewhere)}"
+          + (f" ({', '.join(elsewhere)})" if elsewhere else ""))
     print("unclean cases (first problem of each):\n" + "\n".join(failures))
 
 
