@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.errors import WriterError
 from bot.tweets.grounding import gate
-from bot.tweets.hygiene import drop_urls, normalize_space, normalize_url, sentences
+from bot.tweets.hygiene import across, drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
 from bot.tweets.length import X, Counter
 from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
@@ -211,6 +211,11 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     texts, tags = _limit_hashtags(texts, spec.hashtags, notes)
     texts = _dedupe(texts, notes) or _fill([None], spare_texts, notes) or _fallback(article, notes)
     texts = _count(texts, max(1, spec.tweets), notes, counter)
+    # Posts are read one after another: what two of them spell at their seam ("…through evil." + "xyz/red…") goes.
+    seamed = [normalize_space(t) for t in across(texts, article)]
+    if seamed != texts:
+        notes.append("removed what two posts spelled together at their seam (an address, handle or cashtag)")
+        texts = [t for t in seamed if t] or _fallback(article, notes)
 
     def clean_rewrite(text: str, budget: int) -> str | None:
         out = rewrite(text, budget) if rewrite else None
@@ -229,7 +234,9 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter,
                                 (article, hints))
         if dup is None:
-            break
+            dup = _seam(tweets, article)  # a fitted post's end and the next one's start, read together
+            if dup is None:
+                break
         if len(texts) == 1:  # nothing of the last post passed the gate: the article's title stands in
             texts = _fallback(article, notes)
             continue
@@ -244,6 +251,13 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
             raise WriterError(f"a checked {counter.network} post is still invalid ({tweet.weighted_length}/{counter.limit})",
                               hint="this is a bug in bot.shape; please report it with the article's link")
     return tweets, tuple(notes)
+
+
+def _seam(tweets: tuple[Tweet, ...], article: Article) -> int | None:
+    """The index of the later of two finished posts that spell a foreign item together at their seam, if any."""
+    texts = [t.text for t in tweets]
+    held = across(texts, article)
+    return next((i for i in range(1, len(texts)) if held[i] != texts[i] or held[i - 1] != texts[i - 1]), None)
 
 
 def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | None, attempts: int,
