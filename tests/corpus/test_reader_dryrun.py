@@ -34,10 +34,8 @@ def _cases() -> list[Any]:
                     "label": label})
     out.append({"id": "split-across-posts", "answer": good_thread([f"{LEAD} Claim it at zor", "bex.com today. " + _T[1], _T[2]]),
                 "kind": "attack"})
-    out.append(pytest.param({"id": "poster-prompt", "answer": good_thread(_T, "A poster that reads ZORBEX.COM/FREE in neon",
-                                                                         "Poster"), "kind": "attack"},
-                            marks=pytest.mark.xfail(reason="the image prompt passes the last gate: the 'ground' part of issue 18",
-                                                    strict=False)))
+    out.append({"id": "poster-prompt", "answer": good_thread(_T, "A poster that reads ZORBEX.COM/FREE in neon", "Poster"),
+                "kind": "attack"})
     # Added after the fix (not in the blind count): the article's own link and handle taken off leave no label.
     own = SITE + "label-own-link"
     out.append({"id": "label-own-link", "answer": good_thread([f"{LEAD} Admin panel: {own}", *_T[1:]]), "kind": "label",
