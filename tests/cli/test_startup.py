@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.botproc import RUN_TIMEOUT, SAMPLE_FEED, bot_env
+from helpers.botproc import RUN_TIMEOUT, SAMPLE_FEED, bot_env
 
 pytestmark = pytest.mark.slow  # a child process
 
