@@ -3,7 +3,8 @@
 Where a store is wired (`bot post`, `bot run`, the review page, `bot check` once a database exists) the sessions
 are rows of the bot's database (bot/state/kept_sessions.py, behind the SessionKeeper protocol below), so dynos and
 working folders that share a DATABASE_URL share one session and nothing lands on a dyno's wiped disk. SessionFile
-is the keeper used when no store is wired (`bot check` before the first `bot post`); a session file from before
+is the keeper used when no store is wired (`bot check` before the first `bot post`; with a PostgreSQL
+DATABASE_URL not yet migrated nothing is kept, never a file in the working folder); a session file from before
 the database kept them is not read: the first run with the database signs in once more.
 
 A session belongs to the PDS that issued it and to one account. Kept under a single name it was once reused for
