@@ -1,7 +1,7 @@
 """Network account faults, through the real `bot` child against Bluesky's own PDS (helpers/pds.py): a kept session is
 used only for the service and account it was made for, and it lives in (or, before one exists, beside) the bot's
-database, not in whichever folder a command runs from. The oracles are the PDS's own request log (which sign-ins it saw) and its repositories
-(whose account holds the posts), read over plain HTTP."""
+database, not in whichever folder a command runs from. The oracles are the PDS's own request log (which sign-ins it
+saw) and its repositories (whose account holds the posts), read over plain HTTP."""
 
 from __future__ import annotations
 
