@@ -18,6 +18,8 @@ from bot.core.clock import SystemClock
 from bot.networks.x.client import XClient
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.bluesky.client import BlueskyClient
+from bot.networks.bluesky.session import SessionFile
+from bot.state.kept_sessions import KeptSessions
 from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
 from bot.run.daemon import describe
@@ -188,7 +190,20 @@ def _feed(settings: Settings, url: str) -> str:
 
 
 def _bluesky_session(settings: Settings) -> str:
-    return f"Bluesky account {BlueskyClient(settings, SystemClock()).whoami()} on {settings.bluesky.service}"
+    """The account a session names: the session is kept in the database once one exists, else in the file."""
+    url = settings.secrets.get("DATABASE_URL") or None
+    try:
+        store = Store.open_existing(url, settings)  # creates nothing; the database line reports its problems
+    except StoreError:
+        store = None
+    keeper = KeptSessions(store) if store is not None else \
+        None if not url or url.startswith("sqlite") else SessionFile(None)  # Postgres: nothing kept in a folder
+    try:
+        who = BlueskyClient(settings, SystemClock(), keeper).whoami()
+    finally:
+        if store is not None:
+            store.close()
+    return f"Bluesky account {who} on {settings.bluesky.service}"
 
 
 def _mastodon_me(settings: Settings) -> str:

@@ -100,7 +100,7 @@ OPTIONS: tuple[Option, ...] = (
     # [bluesky]
     O("bluesky", "service", "str", "https://bsky.social", "The Bluesky PDS (or entryway) the account signs in to.", env_name="BLUESKY_SERVICE"),
     O("bluesky", "timeout", "float", 30.0, "Seconds one Bluesky request may take.", minimum=1, maximum=300),
-    O("bluesky", "session_file", "str", "bluesky-session.json", "File keeping the Bluesky session between runs (one per service and account), so a restart does not sign in again (Bluesky limits sign-ins); a relative path is beside the SQLite database; empty: not kept."),
+    O("bluesky", "session_file", "str", "bluesky-session.json", "File keeping the Bluesky session between runs (one per service and account) when no database is in use yet (`bot check` before the first `bot post`); once the database exists the session is kept in it, whatever this says. A relative path is beside the SQLite database; empty: not kept."),
     # [mastodon]
     O("mastodon", "base_url", "str", "", "The Mastodon server the account is on, e.g. https://mastodon.social; a dry run reads its limits there (no token needed).", env_name="MASTODON_BASE_URL"),
     O("mastodon", "visibility", "choice", "public", "Who sees the statuses.", choices=("public", "unlisted", "private", "direct")),

@@ -15,9 +15,11 @@ from bot.networks.x.thread import XPublisher
 from bot.images.chain import ImageChain
 from bot.networks.base import Publisher
 from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
+from bot.networks.bluesky.client import BlueskyClient
 from bot.networks.bluesky.thread import BlueskyPublisher
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.mastodon.thread import MastodonPublisher
+from bot.state.kept_sessions import KeptSessions
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 BLUESKY_CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
@@ -51,14 +53,15 @@ def require_x_credentials(settings: Settings) -> None:
 
 
 def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
-                    should_stop: Callable[[], bool] | None = None, network: str = "x") -> Publisher:
+                    should_stop: Callable[[], bool] | None = None, network: str = "x", store: Any = None) -> Publisher:
     """One network's publisher with checked credentials, or its dry-run stand-in.
 
     `should_stop` is the daemon's shutdown probe: each publisher checks it between posts, so SIGTERM
-    ends a thread at a checkpoint the next poll resumes from.
+    ends a thread at a checkpoint the next poll resumes from. `store`: where a Bluesky session is kept (None: the
+    file of bluesky.session_file).
     """
     if network == "bluesky":
-        return _bluesky(settings, clock, dry_run, should_stop)
+        return _bluesky(settings, clock, dry_run, should_stop, store)
     if network == "mastodon":
         return _mastodon(settings, clock, dry_run, should_stop)
     if dry_run:
@@ -69,13 +72,13 @@ def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
 
 
 def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
-                     should_stop: Callable[[], bool] | None = None) -> tuple[Publisher, ...]:
+                     should_stop: Callable[[], bool] | None = None, store: Any = None) -> tuple[Publisher, ...]:
     """A publisher for every network in `networks`, in order; one ConfigError naming every missing credential."""
     problems: list[ConfigError] = []
     publishers: list[Publisher] = []
     for network in settings.networks:
         try:
-            publishers.append(build_publisher(settings, clock, dry_run, should_stop, network))
+            publishers.append(build_publisher(settings, clock, dry_run, should_stop, network, store))
         except ConfigError as exc:
             problems.append(exc)
     if len(problems) == 1:
@@ -85,11 +88,13 @@ def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
     return tuple(publishers)
 
 
-def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
+def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None,
+             store: Any = None) -> Publisher:
     if dry_run:
         return DryRunPublisher("bluesky", BLUESKY_COUNTER)
     require(settings, "Bluesky", BLUESKY_CREDENTIALS)
-    return BlueskyPublisher(settings, clock, should_stop=should_stop)
+    keeper = KeptSessions(store) if store is not None else None  # the session lives with the bot's other state
+    return BlueskyPublisher(settings, clock, should_stop=should_stop, client=BlueskyClient(settings, clock, keeper))
 
 
 def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
@@ -123,7 +128,7 @@ def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
     status = on_status or (lambda message: None)
     writer = build_writer(settings, clock, on_text)
     fallback = offline_writer() if writer.name != "extractive" and settings.writer.offline_fallback else None
-    publishers = build_publishers(settings, clock, dry_run, should_stop)
+    publishers = build_publishers(settings, clock, dry_run, should_stop, store)
     return Deps(
         settings=settings,
         writer=writer,

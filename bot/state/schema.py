@@ -143,6 +143,16 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (5, (
         "ALTER TABLE entries ADD COLUMN claim_token INTEGER NOT NULL DEFAULT 0",
     )),
+    # Kept Bluesky sessions (issue 19): one per service and account, with the bot's other state (not a file in the
+    # working folder, which a Heroku dyno loses daily). `session` holds tokens: a secret, never logged.
+    (6, (
+        """CREATE TABLE bluesky_sessions (
+            service TEXT NOT NULL,
+            account TEXT NOT NULL,
+            session TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (service, account))""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

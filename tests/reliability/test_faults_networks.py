@@ -1,7 +1,7 @@
 """Network account faults, through the real `bot` child against Bluesky's own PDS (helpers/pds.py): a kept session is
-used only for the service and account it was made for, and it lives beside the bot's database, not in whichever
-folder a command runs from. The oracles are the PDS's own request log (which sign-ins it saw) and its repositories
-(whose account holds the posts), read over plain HTTP."""
+used only for the service and account it was made for, and it lives in (or, before one exists, beside) the bot's
+database, not in whichever folder a command runs from. The oracles are the PDS's own request log (which sign-ins it
+saw) and its repositories (whose account holds the posts), read over plain HTTP."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from faults import fault
 from helpers.botproc import ENTRY, bot_env, run_bot
 from helpers.pds import pds, records, xrpc  # noqa: F401 - pds is the fixture
 from helpers.tcpproxy import TcpProxy
+from dbs import fresh_postgres
 
 CREATE = "com.atproto.server.createSession"
+SECOND_ENTRY = "https://quietindex.substack.com/p/what-a-thousand-paying-readers-taught-me"
 
 
 def sign_ins(pds: dict[str, Any]) -> int:
@@ -90,3 +92,29 @@ def test_a_kept_session_lives_with_the_state_and_belongs_to_its_service(pds: dic
     posted = run_bot(["post", "--entry", ENTRY, "--out", str(tmp_path / "out")], env, folder(tmp_path, "here"))
     assert posted.returncode == 0, posted.stderr[-2000:]
     assert sign_ins(pds) == 2 and len(records(pds)) >= 1
+
+
+@fault("Security", "DATABASE_URL shared by two working folders (Heroku: dynos overlap, the disk is wiped daily)",
+       "`bot post` from either folder signs in once between them: the session is kept in the database, and no "
+       "session file is written into either folder")
+@pytest.mark.slow
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_a_kept_session_lives_in_the_database_shared_by_every_folder(pds: dict[str, Any], tmp_path: Path,
+                                                                     feed_url: str, db: str) -> None:
+    databases = fresh_postgres() if db == "postgres" else iter([f"sqlite:///{tmp_path / 'state' / 'bot.db'}"])
+    url = next(databases)  # a fresh PostgreSQL database (skipped when BOT_TEST_DATABASE_URL is unset)
+    try:
+        env = {**env_for(tmp_path, pds["handle"], pds["password"], pds["url"], feed_url), "DATABASE_URL": url}
+        del env["BOT_STORE_SQLITE_PATH"]  # the default (bot.db, relative): only DATABASE_URL says where state lives
+        (tmp_path / "state").mkdir(exist_ok=True)
+        for name, entry in (("here", ENTRY), ("there", SECOND_ENTRY)):
+            posted = run_bot(["post", "--entry", entry, "--out", str(tmp_path / "out" / name)], env,
+                             folder(tmp_path, name))
+            assert posted.returncode == 0, posted.stderr[-2000:]
+        assert len({r["value"]["text"] for r in records(pds)}) >= 2  # both runs posted, so both used a session
+        assert sign_ins(pds) == 1  # the second folder used the session the first one kept in the database
+        kept = [p for p in tmp_path.rglob("*session*") if p.is_file()]
+        assert kept == [], kept
+    finally:
+        for _ in databases:  # drops the PostgreSQL database
+            pass

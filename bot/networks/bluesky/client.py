@@ -3,7 +3,7 @@
 The session comes from com.atproto.server.createSession (the SDK's login with fetch_bsky_profile=False: the
 plain login also calls app.bsky.actor.getProfile, which a PDS proxies to an AppView and which answers 502 where
 there is none). Bluesky rate-limits sign-ins (30 per 5 minutes, 300 a day), so the session is kept (session.py:
-beside the bot's database, under its service and account) and reused by the next run; the SDK refreshes it
+in the bot's database where a store is wired, else in a file beside it, under its service and account) and reused by the next run; the SDK refreshes it
 (refreshSession) when its access token expires, and every refresh is written back. A kept session is used only
 when it is the configured account's (checked before use, and against com.atproto.server.getSession's answer);
 one that is another account's, or no longer works, is dropped for a new sign-in, once.
@@ -11,13 +11,14 @@ one that is another account's, or no longer works, is dropped for a new sign-in,
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Callable, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
-from bot.networks.bluesky.session import SessionFile, belongs, key, session_path
+from bot.networks.bluesky.session import SessionFile, SessionKeeper, belongs, session_path
 
 log = logging.getLogger("bot.bluesky")
 T = TypeVar("T")
@@ -27,13 +28,14 @@ POST = "app.bsky.feed.post"
 class BlueskyClient:
     """The account of BLUESKY_HANDLE on bluesky.service; every failure comes out as a BotError."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, keeper: SessionKeeper | None = None) -> None:
+        """`keeper`: where sessions are kept (the store's, where one is wired); None: the file of bluesky.session_file."""
         self.service = settings.bluesky.service.rstrip("/")
         self.handle = settings.secrets.get("BLUESKY_HANDLE").lstrip("@")
         self.password = settings.secrets.get("BLUESKY_APP_PASSWORD")
-        self.session_file = session_path(settings)
-        self.kept = SessionFile(self.session_file)
-        self.name = key(self.service, self.handle)  # a session is kept for one service and one account
+        self.kept: SessionKeeper = keeper if keeper is not None else SessionFile(session_path(settings))
+        # a session is kept for one service and one account, both as configured (the service's URL, lower case)
+        self.name = (self.service.lower(), self.handle.lower())
         self.clock = clock
         self._client: Any = None
         self.did = self.account = self.email = ""
@@ -42,7 +44,7 @@ class BlueskyClient:
         """The signed-in atproto Client: the kept session when it is this account's and still works, else a new one."""
         if self._client is not None:
             return self._client
-        kept = self.kept.get(self.name)
+        kept = self._kept()
         found = self._resume(kept) if kept else None
         if found is None:
             client = self._new()
@@ -54,6 +56,17 @@ class BlueskyClient:
         self._client = client
         self._keep(client)
         return client
+
+    def _kept(self) -> dict[str, str]:
+        """The kept entry ({"session", "did", "handle", "email"}) for this service and account, or {}."""
+        text = self.kept.load(*self.name)
+        try:
+            found = json.loads(text) if text else {}
+        except ValueError:  # not an entry this bot wrote: none kept
+            return {}
+        if not isinstance(found, dict) or not isinstance(found.get("session"), str):
+            return {}
+        return {k: str(v) for k, v in found.items()}
 
     def _new(self) -> Any:
         from atproto import Client
@@ -88,7 +101,7 @@ class BlueskyClient:
 
     def _drop(self, why: str) -> None:
         log.info("the kept Bluesky session %s, not %s's; signing in again", why, self.handle)
-        self.kept.put(self.name, None)
+        self.kept.forget(*self.name)
         return None
 
     def _keep(self, client: Any) -> None:
@@ -100,7 +113,8 @@ class BlueskyClient:
         handle, did = (session.split(":::") + ["", ""])[:2]
         if self.did and did != self.did:  # never keep another account's session under this account's name
             return
-        self.kept.put(self.name, {"session": session, "did": did, "handle": handle, "email": self.email})
+        entry = {"session": session, "did": did, "handle": handle, "email": self.email}
+        self.kept.save(*self.name, json.dumps(entry))
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one request, converting the SDK's errors (a dropped connection is NoAnswer, for the caller to resolve)."""

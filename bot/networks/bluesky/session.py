@@ -1,4 +1,11 @@
-"""The kept Bluesky sessions: one file beside the bot's database, one session per service and account.
+"""The kept Bluesky sessions: one per service and account, kept with the bot's other state.
+
+Where a store is wired (`bot post`, `bot run`, the review page, `bot check` once a database exists) the sessions
+are rows of the bot's database (bot/state/kept_sessions.py, behind the SessionKeeper protocol below), so dynos and
+working folders that share a DATABASE_URL share one session and nothing lands on a dyno's wiped disk. SessionFile
+is the keeper used when no store is wired (`bot check` before the first `bot post`; with a PostgreSQL
+DATABASE_URL not yet migrated nothing is kept, never a file in the working folder); a session file from before
+the database kept them is not read: the first run with the database signs in once more.
 
 A session belongs to the PDS that issued it and to one account. Kept under a single name it was once reused for
 whatever BLUESKY_HANDLE said next (`bot check` named the old account, and posts went to it), and it lived in the
@@ -15,7 +22,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.settings import Settings
 
@@ -58,8 +65,32 @@ def belongs(identifier: str, did: str, handle: str, email: str = "") -> bool:
     return wanted in {did.lower(), handle.lower(), email.lower()} - {""}
 
 
+class SessionKeeper(Protocol):
+    """Keeps one session text per (service, account); the text is a secret, never logged."""
+
+    def load(self, service: str, account: str) -> str | None:
+        """The session text kept for this service and account, or None."""
+
+    def save(self, service: str, account: str, session: str) -> None:
+        """Keep `session` for this service and account, replacing any before; a failure is a warning."""
+
+    def forget(self, service: str, account: str) -> None:
+        """Drop the session kept for this service and account."""
+
+
 class SessionFile:
-    """The sessions kept in one file: read, replace one, drop one. A file that cannot be read counts as empty."""
+    """The sessions kept in one file: read, replace one, drop one. A file that cannot be read counts as empty.
+    As a SessionKeeper, the session text is the JSON of the entry ({"session", "did", "handle", "email"})."""
+
+    def load(self, service: str, account: str) -> str | None:
+        found = self.get(key(service, account))
+        return json.dumps(found) if found else None
+
+    def save(self, service: str, account: str, session: str) -> None:
+        self.put(key(service, account), dict(json.loads(session)))
+
+    def forget(self, service: str, account: str) -> None:
+        self.put(key(service, account), None)
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
