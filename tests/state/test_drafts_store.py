@@ -124,5 +124,5 @@ def test_an_edit_that_loses_the_race_to_approve_changes_nothing(store: Store, mo
     # ... just after tab B's edit found the draft still waiting (its check ran first)
     monkeypatch.setattr(review, "_editable", lambda draft: None)
     with pytest.raises(review.EditRefused, match="approved"):
-        review.edit(store, d["id"], "web", "tab B", NOW + 2, tweet=1, text="two")
+        review.edit(store, d["id"], "web", "tab B", NOW + 2, tweet=1, text="Hello")  # the article says it
     assert store.load_plan("F", e.key)["tweets"][0]["text"] == "one"  # the thread being published stays as approved
