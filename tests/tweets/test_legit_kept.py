@@ -8,9 +8,47 @@ from __future__ import annotations
 import pytest
 
 from bot.core.records import Article, Block, Entry
+from bot.feed.article import clean
+from bot.tweets.grounding import gate
 from bot.tweets.hygiene import clean_tweet
 
 LINK = "https://garden.substack.com/p/week"
+
+
+def _article(title: str, html: str, language: str = "en") -> Article:
+    return clean(Entry("f", "/p/week", LINK, LINK, title, html=html, language=language))
+
+
+GARDEN = _article("Gardenfest in Ghent", "<p>Gardenfest opens on Saturday with a seed swap.</p>"
+                  "<p>Seed orders for Gardenfest close on April 2.</p><p>The festival runs June 8-12 in Ghent.</p>"
+                  "<p>Share your photos with #GardenWeek so we can find them.</p>")
+
+
+def test_a_figure_beside_the_articles_title_name_is_not_moved() -> None:
+    # "Gardenfest" stands beside April 2 in the article too (it is the title's name); the festival runs June 8-12.
+    passed = gate.check("Gardenfest runs June 8-12 in Ghent.", GARDEN)
+    assert passed.text == "Gardenfest runs June 8-12 in Ghent.", passed.reasons
+
+
+def test_a_figure_moved_to_another_subject_is_still_removed() -> None:
+    passed = gate.check("Seed orders close on June 8.", GARDEN)
+    assert passed.text == "", passed.text
+
+
+OSAKA = _article("Osaka Go読書会 5月のお知らせ",
+                 "<p>次回のOsaka Go読書会は5月20日(水)18時から梅田で開催します。定員は25名です。</p>"
+                 "<p>講師は佐藤一郎さんです。</p>", "ja")
+
+
+def test_a_japanese_sentence_restated_around_the_title_name_is_kept() -> None:
+    text = "5月20日(水)18時から、梅田でOsaka Go読書会！"
+    assert gate.check(text, OSAKA).text == text
+
+
+def test_a_japanese_time_moved_is_still_removed() -> None:
+    assert gate.check("5月20日(水)21時から、梅田でOsaka Go読書会！", OSAKA).text == ""
+
+
 PLAIN = Article(Entry("f", "/p/week", LINK, LINK, "Rates"), (Block("paragraph", "Rates fell for the third month."),))
 
 
