@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.records import Article, Block, Entry
+from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
 from bot.feed.article import clean
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import clean_tweet
+from bot.tweets.shape import check
 
 LINK = "https://garden.substack.com/p/week"
 
@@ -22,6 +23,15 @@ def _article(title: str, html: str, language: str = "en") -> Article:
 GARDEN = _article("Gardenfest in Ghent", "<p>Gardenfest opens on Saturday with a seed swap.</p>"
                   "<p>Seed orders for Gardenfest close on April 2.</p><p>The festival runs June 8-12 in Ghent.</p>"
                   "<p>Share your photos with #GardenWeek so we can find them.</p>")
+
+
+def test_the_articles_own_hashtag_is_the_authors_word_and_passes_the_cap() -> None:
+    draft = Draft(tweets=("Gardenfest opens on Saturday with a seed swap. #GardenWeek",
+                          "Seed orders close on April 2. #SeedOrders", "The festival runs June 8-12."))
+    tweets, notes = check(draft, GARDEN, ThreadSpec(tweets=3, hashtags=0, link="none"))
+    texts = [t.text for t in tweets]
+    assert texts[0].endswith("#GardenWeek")
+    assert "#SeedOrders" not in " ".join(texts)  # a tag the model made of the article's words is still capped
 
 
 def test_a_figure_beside_the_articles_title_name_is_not_moved() -> None:
