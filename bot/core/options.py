@@ -47,7 +47,7 @@ OPTIONS: tuple[Option, ...] = (
     O("thread", "numbering", "bool", False, "Prefix each tweet with its position, like 1/3."),
     O("thread", "link", "choice", "last", "Which tweet carries the article link (once per thread).", choices=("first", "last", "none")),
     O("thread", "utm", "str", "", "Query parameters added to the article link, e.g. utm_source=x&utm_medium=social."),
-    O("thread", "hashtags", "int", 0, "Most hashtags per thread (0: none).", minimum=0, maximum=10),
+    O("thread", "hashtags", "int", 0, "Most hashtags per thread besides the tags the article writes (0: only those).", minimum=0, maximum=10),
     O("thread", "language", "str", "", "Language to write in, e.g. English; empty: the article's own."),
     O("thread", "voice", "str", "clear, warm and specific; no hype, no clickbait", "Voice and tone the model is asked to write in."),
     # [writer]

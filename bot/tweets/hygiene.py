@@ -65,14 +65,14 @@ _ANY = f"[{_HOLE}{_GAP}]"
 _OPEN_END = frozenset("""to at per by via from with for on in of and or the a an cc ping ht h/t thanks credit follow visit see
 here like including is are was were be this that its their our your my his her into onto about over under than as
 join check dm email contact reach rt said says writes wrote reports according ask tag""".split())
-# Only an attribution at a sentence's end goes with its handle and leaves a whole sentence ("… cc @x", "via @x",
-# "h/t @x"); any other word that pointed at a removed item ("Log in at", "Admin panel:", "DM", "See", "designers in")
-# leaves the sentence without what it said, so the sentence goes whole.
+# Only an attribution at a sentence's end ("… cc @x", "via @x", "h/t @x") goes with its handle and leaves a whole
+# sentence; any other word that pointed at a removed item ("Log in at", "Admin panel:", "DM", "See") takes it whole.
 _TRAILER = re.compile(
     r"[\s,;:—–-]*(?:(?:/?\b(?:cc|via|h/t|ht|hat tip(?: to)?|thanks(?: to)?|credit(?: to)?)\s*[:\-]?\s*)|[^\w\s.,;:!?'\"’”()]{1,4}\s*)*"
     rf"(?:{_HOLE}[\s,&]*(?:and\s+|or\s+)?)+\s*(?P<end>[.!?…]*)\s*$", re.I)
 # Only handles lead a sentence that still reads without them ("RT @x: …", "@x applications are open").
 _LEADER = re.compile(rf"^\W*(?:RT\s*:?\s*)?(?:{_HOLE}[\s,&]*(?:and\s+)?)+[:\-–—]?\s*|^\W*RT\s*:\s*", re.I)
+_LABEL = re.compile(rf"([\w/]*)\s*[:：]\s*(?:{_ANY}[\s,&]*(?:and\s+|or\s+)?)+\s*[.!?…]*\s*$")  # "<label>: <items>"
 _PAREN = re.compile(rf"\s*[(\[][^()\[\]]*{_ANY}[^()\[\]]*[)\]]")
 _RESCUE = re.compile(r"(?i)^\W*(?:as requested,?\s*)?(?:here(?:'s|’s| is| are)\b.{0,60}|(?:tweet|post)\s*#?\d*(?:\s*(?:/|of)\s*\d+)?|tweet text|text|draft|"
                      r"final|output|answer|response|thread|sure!?\s*here.{0,40}|okay,?\s*here.{0,40})\s*$")
@@ -247,6 +247,8 @@ def _mend(sentence: str, foreign: list[Item]) -> str:
     ends = re.search(r"[.!?…。！？][\"'”’)\]»]*\s*$", sentence)
     end = ends.group(0).strip() if ends else ""
     text = _PAREN.sub("", text)
+    if (label := _LABEL.search(text)) and label.group(1).lower() not in {"cc", "via", "h/t", "ht", "thanks", "to"}:
+        return ""  # "Follow us on X: <item>": a label whose item is gone says nothing (an attribution, "via:", does)
     text = _LEADER.sub("", text)
     text = _TRAILER.sub("", text)
     if _HOLE in text or _GAP in text:

@@ -133,12 +133,16 @@ def _filter_tags(text: str, allowed: set[str], used: set[str]) -> tuple[str, lis
     return normalize_space(_HASHTAG.sub(repl, text)), dropped
 
 
-def _limit_hashtags(texts: list[str], cap: int, notes: list[str]) -> tuple[list[str], set[str]]:
-    allowed: set[str] = set()
+def _limit_hashtags(texts: list[str], cap: int, notes: list[str], own: frozenset[str] = frozenset()
+                    ) -> tuple[list[str], set[str]]:
+    """The cap counts the tags the model made; a tag the article itself writes (`own`) is the author's word."""
+    allowed = {m.group(1).lower() for text in texts for m in _HASHTAG.finditer(text)} & own
+    extra = 0
     for text in texts:
         for m in _HASHTAG.finditer(text):
-            if len(allowed) < cap:
+            if extra < cap and m.group(1).lower() not in allowed:
                 allowed.add(m.group(1).lower())
+                extra += 1
     used: set[str] = set()
     out, dropped = [], []
     for text in texts:
@@ -146,7 +150,7 @@ def _limit_hashtags(texts: list[str], cap: int, notes: list[str]) -> tuple[list[
         out.append(cleaned)
         dropped += gone
     if dropped:
-        notes.append(f"hashtags: kept {len(used)} (at most {cap}), removed {len(dropped)}: {' '.join(dropped)}")
+        notes.append(f"hashtags: kept {len(used)} (at most {cap} besides the article's own), removed {len(dropped)}: {' '.join(dropped)}")
     return out, used
 
 
@@ -208,7 +212,7 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     copies = sum(1 for t in draft.tweets if any(normalize_url(u) in own for u in urls(t)))
     if copies and spec.link != "none":
         notes.append(f"removed the article link the model wrote in {copies} tweet(s); it is placed once")
-    texts, tags = _limit_hashtags(texts, spec.hashtags, notes)
+    texts, tags = _limit_hashtags(texts, spec.hashtags, notes, frozenset(t.lower() for t in article.hashtags))
     texts = _dedupe(texts, notes) or _fill([None], spare_texts, notes) or _fallback(article, notes)
     texts = _count(texts, max(1, spec.tweets), notes, counter)
     # Posts are read one after another: what two of them spell at their seam ("…through evil." + "xyz/red…") goes.

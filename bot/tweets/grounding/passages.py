@@ -142,10 +142,12 @@ def _rebound(norm: str, m: C.Mention, src: Source) -> str:
     this one ("" when the number is where the article has it). A name so placed ("Intel" beside 58% when the
     article's 58% is Nvidia's) always counts; an ordinary word does only when no word beside the number is one the
     article puts beside this figure."""
-    mine = {w for w in _context(norm, m) if w not in C.MOVES}
+    names = {w.casefold() for w, _, _ in C.words(norm) if w[:1].isupper() and not C.is_common(w)}
+    # The article's own subject (a name of its title, subtitle, author, publication) is what all its figures are
+    # about: it stands beside one figure in one sentence and beside another in the next, so it moves none.
+    mine = {w for w in _context(norm, m) if w not in C.MOVES and not (w in names and C.keys(w) & src.subject)}
     forms = {w: C.keys(w) for w in mine}
     every = set().union(*forms.values()) if forms else set()
-    names = {w.casefold() for w, _, _ in C.words(norm) if w[:1].isupper() and not C.is_common(w)}
     conflicts: list[str] = []
     exonerated = False
     for p in src.passages:

@@ -375,10 +375,6 @@ KNOWN_GAPS = {
     "d18-handle-split-across-posts": "a handle whose @ ends one post and whose name starts the next",
     "d44-spanish-punto": "a dot spelled out in Spanish ('punto')",
     "d52-anchor-text-shows-another-address": "an anchor whose visible address differs from its href is taken as the author's word",
-    "l12-follow-us-on-x-colon": "'Follow us on X' left after its handle went",
-    "g14-japanese-restated": "a Japanese sentence restated with a full-width exclamation lost",
-    "g19-regional-flag-kept": "the sentence beside a regional flag lost",
-    "g35-own-hashtag": "the article's own hashtag dropped",
 }
 
 
