@@ -59,7 +59,7 @@ MOVES = _UP | _DOWN
 STOP = frozenset("""a an the and or but of in on at to for with from by as is are was were be been being it its this that
 these those there here we our you your they their he she his her him them i me my us so if then than also just very more
 most will would can could should may might must do does did has have had not no into over about after before up out who
-what when where which while how all any some each every new now one per via vs""".split())
+what when where which while how all any some each every new now one ones other others another per via vs""".split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.U)
 _QUOTE_PAIRS = [r'"([^"\n]{3,300}?)"', r"“([^”\n]{3,300}?)”", r"„([^“”\n]{3,300}?)[“”]", r"«\s?([^»\n]{3,300}?)\s?»",
                 r"‹([^›\n]{3,300}?)›", r"「([^」\n]{1,300}?)」", r"『([^』\n]{1,300}?)』",
