@@ -19,7 +19,6 @@ from bot.networks.bluesky.client import BlueskyClient
 from bot.networks.bluesky.thread import BlueskyPublisher
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.mastodon.thread import MastodonPublisher
-from bot.state.kept_sessions import KeptSessions
 
 X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 BLUESKY_CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
@@ -93,7 +92,7 @@ def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Calla
     if dry_run:
         return DryRunPublisher("bluesky", BLUESKY_COUNTER)
     require(settings, "Bluesky", BLUESKY_CREDENTIALS)
-    keeper = KeptSessions(store) if store is not None else None  # the session lives with the bot's other state
+    keeper = store.kept_sessions() if store is not None else None  # the session lives with the bot's other state
     return BlueskyPublisher(settings, clock, should_stop=should_stop, client=BlueskyClient(settings, clock, keeper))
 
 

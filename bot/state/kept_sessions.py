@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from bot.core.errors import StoreError
 from bot.state.database import guard as _guard
-from bot.state.store import Store
+
+if TYPE_CHECKING:  # the store hands itself in (Store.kept_sessions); importing it here would be a cycle
+    from bot.state.store import Store
 
 log = logging.getLogger("bot.bluesky")
 

@@ -11,6 +11,7 @@ from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
 from bot.core.records import ModelCall, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
+from bot.state.kept_sessions import KeptSessions
 from bot.state.ledger import Claim, StoreLedger
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
 from bot.core.settings import Settings
@@ -127,6 +128,10 @@ class Store:
             raise StoreError(f"the database {where} is at schema v{version}; this bot reads v{LATEST}",
                              "run `bot run --once` (or `bot post`) once to migrate it")
         return store
+
+    def kept_sessions(self) -> KeptSessions:
+        """The Bluesky sessions kept in this database (one per service and account)."""
+        return KeptSessions(self)
 
     def close(self) -> None:
         """Release the connection pool."""
