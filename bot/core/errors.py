@@ -8,7 +8,7 @@ import errno
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import quote, quote_plus
 
 if TYPE_CHECKING:  # records import nothing of errors; this is for annotations only
@@ -163,21 +163,19 @@ def _trim(word: str, least: int) -> str:
         return "".join(part if i % 2 else _trim(part, least) for i, part in enumerate(parts))
     if len(word) < least or word == MASK:
         return word
-    tail = _tail(word, least, words=True)
-    if not tail:
-        core = word.rstrip(_MARKS)
-        if core != word and _tail(core, least, words=True):
-            tail = len(word) - len(core) + _tail(core, least, words=True)
+    tail = _tail(word, least, words=True) or _past_marks(word, word.rstrip(_MARKS), lambda c: _tail(c, least, True))
     if tail:
         word = word[:len(word) - tail] + MASK
-    head = _head(word, least, words=True)
-    if not head:
-        core = word.lstrip(_MARKS)
-        if core != word and _head(core, least, words=True):
-            head = len(word) - len(core) + _head(core, least, words=True)
+    head = _head(word, least, words=True) or _past_marks(word, word.lstrip(_MARKS), lambda c: _head(c, least, True))
     if head:
         word = MASK + word[head:]
     return word
+
+
+def _past_marks(word: str, core: str, edge: Callable[[str], int]) -> int:
+    """The secret's edge `edge` finds in `core` (the word without an upstream's cut marks), counted with the marks."""
+    found = edge(core) if core != word else 0
+    return len(word) - len(core) + found if found else 0
 
 
 class BotError(Exception):
