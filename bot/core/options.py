@@ -106,6 +106,17 @@ OPTIONS: tuple[Option, ...] = (
     O("mastodon", "visibility", "choice", "public", "Who sees the statuses.", choices=("public", "unlisted", "private", "direct")),
     O("mastodon", "timeout", "float", 30.0, "Seconds one Mastodon request may take (a dry run's read of the instance's limits: at most 5).", minimum=1, maximum=300),
     O("mastodon", "retries", "int", 3, "Retries after a 5xx answer or a dropped connection (the Idempotency-Key makes them safe).", minimum=0, maximum=10),
+    # [linkedin]
+    O("linkedin", "author", "str", "", "Who posts on LinkedIn: the member's urn:li:person:… or the page's urn:li:organization:….", env_name="LINKEDIN_AUTHOR"),
+    O("linkedin", "base_url", "str", "https://api.linkedin.com", "LinkedIn's API address (a proxy's, or a local one for tests).", env_name="LINKEDIN_BASE_URL"),
+    O("linkedin", "api_version", "str", "202511", "The LinkedIn-Version header (YYYYMM); LinkedIn retires each about a year later (426): then set a recent month.", env_name="LINKEDIN_API_VERSION"),
+    O("linkedin", "link_in_comment", "bool", False, "Put the article link in a first comment instead of the post (LinkedIn shows posts with outside links to fewer people)."),
+    O("linkedin", "timeout", "float", 30.0, "Seconds one LinkedIn request may take.", minimum=1, maximum=300),
+    # [threads]
+    O("threads", "user_id", "str", "", "The Threads user id that posts (the id GET /me answers for THREADS_ACCESS_TOKEN).", env_name="THREADS_USER_ID"),
+    O("threads", "base_url", "str", "https://graph.threads.net", "Threads' Graph API address (a proxy's, or a local one for tests).", env_name="THREADS_BASE_URL"),
+    O("threads", "timeout", "float", 30.0, "Seconds one Threads request may take.", minimum=1, maximum=300),
+    O("threads", "token_file", "str", "threads-token.json", "File keeping the refreshed Threads token (Meta's long-lived tokens last 60 days and are refreshed before); a relative path is beside the SQLite database; empty: never refreshed."),
     # [store]
     O("store", "sqlite_path", "str", "bot.db", "SQLite file used when DATABASE_URL is not set."),
     O("store", "lease_seconds", "int", 600, "How long a claim on an entry holds unless renewed; its holder renews it while it works (every sixth of it, at most every 10 s), and another process takes over only a claim left to run out.", minimum=1, maximum=86_400),
@@ -143,7 +154,7 @@ del O
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS if o.section))
 TOP_LEVEL: tuple[Option, ...] = tuple(o for o in OPTIONS if not o.section)
-NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon")
+NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "linkedin", "threads")
 
 # Secrets: read from the environment (or .env) only, never from the settings file.
 SECRETS: dict[str, str] = {
@@ -159,4 +170,6 @@ SECRETS: dict[str, str] = {
     "BLUESKY_HANDLE": "Bluesky handle (or DID) of the posting account, e.g. name.bsky.social.",
     "BLUESKY_APP_PASSWORD": "Bluesky app password of that account (Settings → App passwords).",
     "MASTODON_ACCESS_TOKEN": "Mastodon access token with the write:statuses and write:media scopes.",
+    "LINKEDIN_ACCESS_TOKEN": "LinkedIn access token with w_member_social (or w_organization_social for a page); it lasts 60 days.",
+    "THREADS_ACCESS_TOKEN": "Threads long-lived token with threads_basic, threads_content_publish and threads_manage_replies.",
 }
