@@ -12,6 +12,7 @@ a conservative count, so a post the bot accepts is never refused for length (400
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.tweets.length import Counter, url_spans
 
@@ -49,7 +50,7 @@ def _paragraph(text: str) -> str:
     return _NUMBERING.sub("", text.strip(), count=1).strip()
 
 
-def compose(texts: list[str] | tuple[str, ...], link: str = "", link_in_comment: bool = False,
+def compose(texts: Sequence[str], link: str = "", link_in_comment: bool = False,
             limit: int = MAX_CHARACTERS) -> tuple[str, str, tuple[str, ...]]:
     """The thread's posts as one LinkedIn post: (body, comment, notes).
 

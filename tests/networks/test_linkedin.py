@@ -1,0 +1,170 @@
+"""LinkedIn against its local twin (tests/twins/linkedin.py): the thread as one post with its image and alt text, sent
+once; reserved characters escaped so nothing is cut; the link in a first comment by setting; a lost answer or a kill
+between sending and recording resolved by reading back, never by sending twice; a missing read permission holds the
+entry instead of resending; the twin refusing what LinkedIn refuses."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from helpers.json_ledger import JSONLedger
+from helpers.xkit import make_thread, png, settings_for
+from twins.linkedin import AUTHOR, LIMIT, TOKEN, LinkedInTwin, shown, utf16
+
+from bot.core.clock import FakeClock
+from bot.core.errors import AuthError, ConfigError, PublishError
+from bot.core.records import NetworkThread, Tweet
+from bot.networks.linkedin.length import COUNTER, compose, escape
+from bot.networks.linkedin.post import Held, LinkedInPublisher
+
+ROOT = Path(__file__).resolve().parents[2]
+LINK = "https://quietindex.substack.com/p/why-small-newsletters-win"
+TEXTS = ("1/3 Small newsletters win (#23 in a series): readers trust a voice they know.",
+         "2/3 Big outlets chase reach; small ones keep attention — 40% open rates at 2,000 readers & up. 📬",
+         f"3/3 Read the whole post: {LINK}")
+BODY = ("Small newsletters win (#23 in a series): readers trust a voice they know.\n\n"
+        "Big outlets chase reach; small ones keep attention — 40% open rates at 2,000 readers & up. 📬\n\n"
+        f"Read the whole post: {LINK}")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def li() -> Iterator[LinkedInTwin]:
+    with LinkedInTwin() as twin:
+        yield twin
+
+
+def env(twin: LinkedInTwin, **extra: str) -> dict[str, str]:
+    return {"LINKEDIN_ACCESS_TOKEN": TOKEN, "LINKEDIN_AUTHOR": AUTHOR, "LINKEDIN_BASE_URL": twin.base, **extra}
+
+
+def publisher(twin: LinkedInTwin, clock: FakeClock, **options: object) -> LinkedInPublisher:
+    return LinkedInPublisher(settings_for("http://127.0.0.1:9", env(twin), **options), clock)
+
+
+def thread(tmp: Path, texts: tuple[str, ...] = TEXTS) -> object:
+    base = make_thread(image=png(tmp / "card.png"))
+    posts = tuple(Tweet(t, COUNTER(t)) for t in texts)  # type: ignore[arg-type]
+    return dataclasses.replace(base, networks=(NetworkThread("linkedin", posts, COUNTER.limit),))
+
+
+def test_the_thread_goes_out_once_as_one_post_with_its_image_and_alt_text(li: LinkedInTwin, clock: FakeClock,
+                                                                          tmp_path: Path) -> None:
+    ledger = JSONLedger(tmp_path / "l.json")
+    posted = publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert posted.complete and len(li.posts) == 1
+    assert li.shown_posts() == [BODY]  # whole: the "(#23" did not cut it, the numbering is gone, the link is in it
+    post = li.posts[0]
+    assert post["content"]["media"]["altText"] == "A blue title card"
+    assert li.images[post["content"]["media"]["id"]]["bytes"].startswith(b"\x89PNG")
+    assert [(p.network, p.position, p.tweet_id) for p in posted.published] == [("linkedin", 1, post["id"])]
+    again = publisher(li, clock).publish(thread(tmp_path), ledger)  # a rerun: the ledger holds it
+    assert again.complete and len(li.posts) == 1
+
+
+def test_unescaped_reserved_characters_would_cut_the_post_and_escaped_ones_do_not() -> None:
+    assert shown("Small (#23) wins") == "Small "  # the twin cuts as LinkedIn does
+    text = "a \\ | { } @ [ ] ( ) < > # * _ ~ b"
+    assert shown(escape(text)) == text
+
+
+def test_the_link_goes_in_a_first_comment_when_set(li: LinkedInTwin, clock: FakeClock, tmp_path: Path) -> None:
+    ledger = JSONLedger(tmp_path / "l.json")
+    posted = publisher(li, clock, linkedin__link_in_comment=True).publish(thread(tmp_path), ledger)
+    assert posted.complete and len(li.posts) == 1 and len(li.comments) == 1
+    assert LINK not in li.shown_posts()[0] and "Read the whole post" not in li.shown_posts()[0]
+    assert shown(li.comments[0]["message"]["text"]) == LINK and li.comments[0]["object"] == li.posts[0]["id"]
+    publisher(li, clock, linkedin__link_in_comment=True).publish(thread(tmp_path), ledger)
+    assert len(li.posts) == 1 and len(li.comments) == 1
+
+
+def test_a_lost_answer_is_found_by_reading_back_and_not_sent_again(li: LinkedInTwin, clock: FakeClock,
+                                                                   tmp_path: Path) -> None:
+    li.fault("POST /rest/posts", "drop")
+    posted = publisher(li, clock).publish(thread(tmp_path), JSONLedger(tmp_path / "l.json"))
+    assert posted.complete and len(li.posts) == 1 and posted.published[0].tweet_id == li.posts[0]["id"]
+
+
+def test_without_the_read_permission_an_unknown_outcome_is_held_not_resent(li: LinkedInTwin, clock: FakeClock,
+                                                                           tmp_path: Path) -> None:
+    li.scopes.discard("r_member_social")
+    li.fault("POST /rest/posts", "drop")
+    ledger = JSONLedger(tmp_path / "l.json")
+    with pytest.raises(Held) as held:
+        publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert not held.value.retryable and "look at the LinkedIn profile" in str(held.value)
+    with pytest.raises(Held):  # every later run holds it too
+        publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert len(li.posts) == 1
+
+
+def test_a_post_that_never_arrived_is_sent_once_its_request_has_surely_landed(li: LinkedInTwin, clock: FakeClock,
+                                                                              tmp_path: Path) -> None:
+    ledger = JSONLedger(tmp_path / "l.json", now=clock.time)
+    ledger.pending(1)  # marked, then the process died before the request left
+    posted = publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert posted.complete and len(li.posts) == 1
+    assert clock.time() >= 1_800_000_000.0 + 30  # it waited out linkedin.timeout before deciding
+
+
+def test_what_the_twin_refuses(li: LinkedInTwin, clock: FakeClock, tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-Restli-Protocol-Version": "2.0.0"}
+    body = {"author": AUTHOR, "commentary": "hi", "visibility": "PUBLIC", "distribution": {},
+            "lifecycleState": "PUBLISHED"}
+    assert requests.post(f"{li.base}/rest/posts", json=body, headers=headers, timeout=5).status_code == 400
+    assert requests.post(f"{li.base}/rest/posts", json=body, headers={**headers, "LinkedIn-Version": "202301"},
+                         timeout=5).status_code == 426
+    long = {**body, "commentary": "😀" * (LIMIT // 2) + "x"}
+    assert utf16(long["commentary"]) == LIMIT + 1
+    assert requests.post(f"{li.base}/rest/posts", json=long, headers={**headers, "LinkedIn-Version": "202511"},
+                         timeout=5).status_code == 400
+    assert requests.post(f"{li.base}/rest/posts", json={"author": AUTHOR},
+                         headers={**headers, "LinkedIn-Version": "202511"}, timeout=5).status_code == 422
+    assert not li.posts
+    with pytest.raises(ConfigError, match="linkedin.api_version"):
+        publisher(li, clock, linkedin__api_version="202301").publish(thread(tmp_path), JSONLedger(tmp_path / "a.json"))
+    with pytest.raises(AuthError, match="60 days"):
+        LinkedInPublisher(settings_for("http://127.0.0.1:9", env(li, LINKEDIN_ACCESS_TOKEN="wrong")), clock).publish(
+            thread(tmp_path), JSONLedger(tmp_path / "b.json"))
+    assert not li.posts
+
+
+def test_a_long_thread_fits_3000_by_whole_paragraphs_keeping_the_link() -> None:
+    texts = tuple(f"{n}. " + "A sentence about newsletters (and readers). " * 20 for n in range(6)) + (LINK,)
+    body, comment, notes = compose(texts)
+    assert COUNTER(body) <= 3000 and body.endswith(LINK) and not comment and notes
+    assert utf16(escape(body)) == COUNTER(body)
+
+
+def test_killed_after_the_send_before_the_record_the_rerun_posts_nothing_twice(li: LinkedInTwin,
+                                                                               tmp_path: Path) -> None:
+    child = ROOT / "tests" / "helpers" / "publish_social.py"
+    marker, ledger = tmp_path / "marker", tmp_path / "ledger.json"
+    base_env = {**os.environ, **env(li), "BOT_TEST_MARKER": str(marker)}
+    args = [sys.executable, str(child), "linkedin", str(ledger), str(png(tmp_path / "card.png"))]
+    proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-1"}, stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            if marker.exists() or proc.poll() is not None:
+                break
+            __import__("time").sleep(0.05)
+        assert marker.read_text() == "sent-1" and len(li.posts) == 1
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(li.posts) == 1 and f'"{li.posts[0]["id"]}"' in rerun.stdout
