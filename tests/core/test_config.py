@@ -67,8 +67,8 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_unknown_section(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"unknown section \[threads\]"):
-        load(tmp_path, {}, "[threads]\ntweets = 4\n")
+    with pytest.raises(ConfigError, match=r"unknown section \[threed\]"):
+        load(tmp_path, {}, "[threed]\ntweets = 4\n")
 
 
 def test_secret_in_settings_file_is_refused(tmp_path: Path) -> None:
