@@ -266,6 +266,7 @@ class Counter:
     limit: int
     measure: Measure
     url_weight: int = 0  # what one link counts, when the network counts every link alike (X 23); 0: in full
+    post: str = ""  # how a message names one post, before its number ("tweet"); "": "<network> post"
 
     def __call__(self, text: str) -> int:
         return self.measure(text)
