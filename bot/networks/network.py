@@ -5,7 +5,7 @@ the registry (`registry.get(id)`, `registry.NETWORKS`) for these fields instead.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot.core.clock import Clock
@@ -43,8 +43,8 @@ class Network:
     post_link: Callable[[str, str], tuple[str, str]]  # (post id, url saved with it) -> (label, href; "" for none)
     unset: Callable[[Settings], tuple[str, ...]] = _nothing_unset  # required settings left unset (env names)
     keeps_article_handles: bool = True  # False: an article's @handle names someone else there (hygiene drops them)
+    needs: str = "credentials"  # what the missing-credentials message calls them ("missing X credentials: ...")
     shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
-    notes: tuple[str, ...] = field(default=())
 
     def label(self, number: int) -> str:
         """How a message names one post: "tweet 2" on X, "Bluesky post 2"."""

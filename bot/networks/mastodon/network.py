@@ -51,6 +51,7 @@ NETWORK = Network(
     id="mastodon", name="Mastodon", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Mastodon counts characters as you see them, each link as {url}",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    needs="settings",  # the instance's address is one of them
     # Mastodon makes a bare @name a mention of its own instance's account of that name (ProcessMentionsService
     # finds it locally, links it and notifies it), whoever that is: the article's X handles are somebody else's.
     keeps_article_handles=False,
