@@ -1,5 +1,5 @@
 """`bot check`: is the bot ready? Settings, feeds, the writer (a self-hosted model server is asked), credentials
-(tried, where set: X `GET /2/users/me`, Mastodon `verify_credentials`, a Bluesky session, Hugging Face `whoami`),
+(tried, where set: each network's own probe (networks/<name>/network.py), Hugging Face `whoami`),
 database and schedule (daemon.describe)."""
 
 from __future__ import annotations
@@ -14,24 +14,18 @@ from bot.core import download
 from bot.feed import source as feed_source
 from bot.core.errors import AuthError, BotError, StoreError, redact
 from bot.run.wiring import uses_model
-from bot.core.clock import SystemClock
-from bot.networks.x.client import XClient
-from bot.networks.mastodon.client import MastodonClient
-from bot.networks.bluesky.client import BlueskyClient
-from bot.networks.bluesky.session import SessionFile
-from bot.state.kept_sessions import KeptSessions
+from bot.networks import registry
 from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
 from bot.run.daemon import describe
 
 MODELS_MAX_BYTES = 5_000_000  # the model list a server may send the check
-X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
 def _try(label: str, probe: Callable[[], str], problems: list[str], *, hide: bool = True) -> None:
     """Run one probe; its success line (redacted: an answer may echo the request), or its failure as one problem
-    line. `hide=False` keeps the Bluesky line whole: it is there to name the account, by BLUESKY_HANDLE (a value
-    hidden whole everywhere else), and a PDS's getSession does not echo the request."""
+    line. `hide=False` keeps the line whole where a network's line is there to name the account (by a handle that is
+    hidden whole everywhere else) and its probe does not echo the request (Network.shows_account)."""
     try:
         found = probe()
         click.echo(f"ok: {label}: {redact(found) if hide else found}")
@@ -129,13 +123,6 @@ def _uses_hf(settings: Settings) -> bool:
     return writer or images
 
 
-def _x_me(settings: Settings) -> str:
-    # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
-    quick = settings.replace(x__retries=min(1, settings.x.retries))
-    me = XClient(quick, settings.secrets, SystemClock()).me()
-    return f"X account @{me.get('username', '?')} (id {me.get('id', '?')})"
-
-
 def _store(settings: Settings) -> str:
     url = settings.secrets.get("DATABASE_URL") or None
     store = Store.open_existing(url, settings)  # a check reads: it creates no file and no schema
@@ -189,46 +176,24 @@ def _feed(settings: Settings, url: str) -> str:
     return found + warnings
 
 
-def _bluesky_session(settings: Settings) -> str:
-    """The account a session names: the session is kept in the database once one exists, else in the file."""
-    url = settings.secrets.get("DATABASE_URL") or None
+def _open_existing(settings: Settings) -> Store | None:
+    """The bot's database when it exists (a probe reads what a network keeps there); None when there is none yet."""
     try:
-        store = Store.open_existing(url, settings)  # creates nothing; the database line reports its problems
+        return Store.open_existing(settings.secrets.get("DATABASE_URL") or None, settings)  # creates nothing
     except StoreError:
-        store = None
-    keeper = KeptSessions(store) if store is not None else \
-        None if not url or url.startswith("sqlite") else SessionFile(None)  # Postgres: nothing kept in a folder
-    try:
-        who = BlueskyClient(settings, SystemClock(), keeper).whoami()
-    finally:
-        if store is not None:
-            store.close()
-    return f"Bluesky account {who} on {settings.bluesky.service}"
-
-
-def _mastodon_me(settings: Settings) -> str:
-    quick = settings.replace(mastodon__retries=min(1, settings.mastodon.retries))
-    me = MastodonClient(quick, SystemClock()).me()
-    return f"Mastodon account @{me.get('acct') or me.get('username', '?')} on {settings.mastodon.base_url}"
+        return None  # the database line reports its problems
 
 
 def _networks(settings: Settings, problems: list[str]) -> None:
-    """Each configured network's credentials, tried: X GET /2/users/me, Mastodon verify_credentials, Bluesky a session."""
-    secrets = settings.secrets
+    """Each configured network's credentials, tried by that network's probe (X GET /2/users/me, ...)."""
     for network in settings.networks:
-        needed = {"x": X_CREDENTIALS, "mastodon": ("MASTODON_ACCESS_TOKEN",),
-                  "bluesky": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")}[network]
-        missing = [name for name in needed if not secrets.get(name)]
-        if network == "mastodon" and not settings.mastodon.base_url:
-            missing.insert(0, "MASTODON_BASE_URL")
+        found = registry.get(network)
+        missing = found.missing(settings)
         if missing:
             problems.append(f"{network}: missing {', '.join(missing)} — set them in the environment or .env to publish")
-        elif network == "x":
-            _try("x", lambda: _x_me(settings), problems)
-        elif network == "mastodon":
-            _try("mastodon", lambda: _mastodon_me(settings), problems)
         else:
-            _try("bluesky", lambda: _bluesky_session(settings), problems, hide=False)  # BLUESKY_HANDLE, named
+            _try(network, lambda: found.check(settings, lambda: _open_existing(settings)), problems,
+                 hide=not found.shows_account)
 
 
 def check_command(settings: Settings) -> int:

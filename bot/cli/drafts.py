@@ -9,7 +9,9 @@ from typing import Any
 
 from bot.core.clock import SystemClock
 from bot.core.errors import BotError, ConfigError
+from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.networks import registry
 from bot.run import review, wiring
 from bot.run.notify import notify_waiting
 from bot.state.drafts import WAITING, entry_from_json, iso, network_threads
@@ -34,8 +36,8 @@ def who() -> str:
 
 
 def post_link(tweet_id: str) -> str:
-    """A link to a post on X by its id (X resolves the account)."""
-    return f"https://x.com/i/status/{tweet_id}"
+    """A link to a post of the primary network (X) by its id (its descriptor's post_link)."""
+    return registry.primary().post_link(tweet_id, "")[1]
 
 
 def as_json(draft: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def as_json(draft: dict[str, Any]) -> dict[str, Any]:
     published = draft.get("published") or []
     return {"id": draft["id"], "title": entry.title, "link": entry.link, "created": iso(draft["created_at"]),
             "state": draft["state"], "feed": draft["feed"], "key": draft["entry_key"],
-            "tweets": [{"text": t["text"], "weighted_length": t["weighted_length"]} for t in threads.get("x", [])],
+            "tweets": [{"text": t["text"], "weighted_length": t["weighted_length"]} for t in threads.get(PRIMARY, [])],
             "threads": {n: [{"text": t["text"], "weighted_length": t["weighted_length"]} for t in ts]
                         for n, ts in threads.items()},
             "alt_text": (plan.get("image") or {}).get("alt_text", ""), "publish_at": iso(draft.get("publish_at")),
@@ -105,9 +107,9 @@ def show_command(settings: Settings, draft_id: str) -> int:
     for network, tweets in j["threads"].items():
         if len(j["threads"]) > 1:
             print(f"=== {review.network_name(network)} ({len(tweets)} posts, at most {limits[network]} each)")
-        ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == network}
+        ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", PRIMARY) == network}
         for n, t in enumerate(tweets, 1):
-            where = f" · posted {post_link(ids[n])}" if n in ids and network == "x" else f" · posted {ids[n]}" if n in ids else ""
+            where = f" · posted {post_link(ids[n])}" if n in ids and network == PRIMARY else f" · posted {ids[n]}" if n in ids else ""
             print(f"--- {review.label(network, n).capitalize()}/{len(tweets)} · {t['weighted_length']}/{limits[network]}{where}")
             print(t["text"])
     print("---")
@@ -119,7 +121,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
 
 
 def edit_command(settings: Settings, draft_id: str, tweet: int | None, text: str | None, alt: str | None,
-                 network: str = "x") -> int:
+                 network: str = PRIMARY) -> int:
     """`bot drafts edit ID [--network NAME] --tweet N --text TEXT | --alt TEXT`: refused with one line when a check fails."""
     if text is not None and tweet is None:
         raise ConfigError("--text needs --tweet N", "say which tweet: bot drafts edit ID --tweet 2 --text '...'")
@@ -175,11 +177,11 @@ def approve_command(settings: Settings, draft_id: str, at: str | None) -> int:
 
 def _print_posted(store: Any, draft: dict[str, Any], what: str) -> None:
     posted = _with_published(store, draft)["published"]
-    networks = list(dict.fromkeys(p["network"] for p in posted)) or ["x"]
+    networks = list(dict.fromkeys(p["network"] for p in posted)) or [PRIMARY]
     names = [review.network_name(n) for n in networks]
     print(f"draft {draft['id']} {what}: {len(posted)} post(s) on {', '.join(names)}")
     for p in posted:
-        where = post_link(p["tweet_id"]) if p["network"] == "x" else p["network"]
+        where = post_link(p["tweet_id"]) if p["network"] == PRIMARY else p["network"]
         print(f"  {p['position']}: {p['tweet_id']}  {where}")
 
 

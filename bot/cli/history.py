@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cli.render import console
 from bot.core.errors import BotError, clip, redact
+from bot.core.records import PRIMARY
 from bot.core.settings import Settings
 from bot.state.drafts import DraftStore, iso
 from bot.state.store import Store
@@ -57,7 +58,7 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     for row in rows:
         when = row["published"] or row["updated_at"]
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
-        ids = " ".join(t["id"] if t.get("network", "x") == "x" else f"{t['network']}:{t['id']}" for t in row["tweets"])
+        ids = " ".join(t["id"] if t.get("network", PRIMARY) == PRIMARY else f"{t['network']}:{t['id']}" for t in row["tweets"])
         r = row["review"]
         error = f"; {row['last_error']}" if row["last_error"] else ""
         note = f"draft {r['draft']} {r['state']} via {r['via']}{error}" if r else row["last_error"]

@@ -52,6 +52,36 @@ def _feed_source(settings: "Settings", feed: str | None, *, dry_run: bool = True
     return str(SAMPLE_FEED), True
 
 
+class _Networks(click.Choice[str]):
+    """`--network`'s choices: the registry's networks, read when first asked for (loading the registry loads every
+    network's module, which `bot --help` need not pay for)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from bot.networks import registry
+
+        return registry.names()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass  # click's __init__ sets them; they are the registry's
+
+
+class _Primary:
+    """`--network`'s default, the contract's network, read when used; shown by its id in the help."""
+
+    def __call__(self) -> str:
+        from bot.networks import registry
+
+        return registry.PRIMARY
+
+    def __str__(self) -> str:
+        return self()
+
+
 def _is_sample(source: str, sample: Path) -> bool:
     try:
         return Path(source.removeprefix("file://")).expanduser().resolve() == sample.resolve()
@@ -135,7 +165,7 @@ def drafts_show(draft_id: str) -> None:
 @click.option("--tweet", type=int, metavar="N", help="Which tweet --text replaces (1 is the first).")
 @click.option("--text", metavar="TEXT", help="The tweet's new text (checked like a model's tweet).")
 @click.option("--alt", metavar="TEXT", help="The image's new alt text.")
-@click.option("--network", type=click.Choice(["x", "bluesky", "mastodon"]), default="x", show_default=True,
+@click.option("--network", type=_Networks(), default=_Primary(), show_default=True,
               help="Whose thread --tweet N is in (each network has its own, counted its own way).")
 def drafts_edit(draft_id: str, tweet: int | None, text: str | None, alt: str | None, network: str) -> None:
     """Change a post of one network's thread, or the alt text; refused with one line if a check fails."""

@@ -14,6 +14,7 @@ from bot.core import logs
 from bot.core.records import Entry, FeedResult
 from bot.core.settings import Settings
 from bot.feed import source as feed_stage
+from bot.networks import registry
 from bot.output import record as output
 from bot.run import pipeline
 from bot.run import wiring as app
@@ -61,6 +62,6 @@ def dry_run_command(settings: Settings, source: str, which: str, out_dir: Path) 
     with LiveView(err) as view, logs_to(view, settings):
         deps = app.build(settings, dry_run=True, on_text=view.text, on_status=view.status, store=None)
         thread = pipeline.prepare(entry, deps, out_dir)
-    output.write(out_dir, thread, None, feed=source)
+    output.write(out_dir, thread, None, feed=source, names=registry.display_names())
     render.show_thread(out, thread, out_dir, dry_run=True, posted=None)
     return 0

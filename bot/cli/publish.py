@@ -13,6 +13,7 @@ from bot.cli.post import logs_to, start
 from bot.cli.progress import LiveView
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
+from bot.networks import registry
 from bot.output import record as output
 from bot.run import wiring as app
 from bot.run.publishing import publish_entry, thread_from_plan
@@ -39,7 +40,7 @@ def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, 
     if made is not None:
         return _show_draft(out, made, deps, out_dir)
     assert thread is not None
-    output.write(out_dir, thread, posted, feed=source)
+    output.write(out_dir, thread, posted, feed=source, names=registry.display_names())
     render.show_thread(out, thread, out_dir, dry_run=False, posted=posted)
     return 0 if posted is not None and posted.complete else 1
 

@@ -1,5 +1,5 @@
 """The terminal view of a thread, in the spirit of the tutorial: each post, a rule between, and its n/280 (each
-configured network's thread in turn, with that network's count: 287/300 on Bluesky, 412/500 on Mastodon)."""
+configured network's thread in turn, with that network's count: 287/300, 412/500)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import redact
-from bot.core.records import PostedThread, Thread
-
-NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+from bot.core.records import PRIMARY, PostedThread, Thread
+from bot.networks import registry
 
 
 def console(stderr: bool = False) -> Any:
@@ -36,17 +35,18 @@ def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, poste
     out.print(f"[dim]writer: {escape(writer)} · model calls: {thread.writer.calls}"
               f"{' · paywalled post (thread written from the free preview)' if entry.paywalled else ''}[/dim]")
     ids = {(p.network, p.position): p.tweet_id for p in posted.published} if posted else {}
-    threads = thread.networks or (thread.for_network("x"),)
+    threads = thread.networks or (thread.for_network(PRIMARY),)
     for item in threads:
-        if len(threads) > 1 or item.network != "x":
-            out.print(Rule(f"[bold]{NAMES.get(item.network, item.network)}[/bold]"))
+        if len(threads) > 1 or item.network != PRIMARY:
+            out.print(Rule(f"[bold]{registry.name(item.network)}[/bold]"))
         total = len(item.tweets)
         for index, tweet in enumerate(item.tweets, start=1):
             out.print(Rule(f"{index}/{total}", style="dim"))
             out.print(escape(tweet.text))
             colour = "green" if 0 < tweet.weighted_length <= item.limit else "red"
             post_id = ids.get((item.network, index))
-            posted_text = f"  · {'tweet id' if item.network == 'x' else 'id'} {post_id}" if post_id else ""
+            # The contract's network's ids are thread.json's `tweet_id`s.
+            posted_text = f"  · {'tweet id' if item.network == PRIMARY else 'id'} {post_id}" if post_id else ""
             out.print(f"[{colour}]{tweet.weighted_length}/{item.limit}[/{colour}]{escape(posted_text)}", justify="right")
     out.print(Rule(style="dim"))
     image = thread.image
@@ -71,9 +71,9 @@ def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, poste
                      "then `bot retry` this entry and run `bot post` again to finish it")
         else:
             state = "NOT complete — run `bot post` again on this entry to finish it"
-        if len(threads) == 1 and threads[0].network == "x":
+        if len(threads) == 1 and threads[0].network == PRIMARY:
             out.print(f"[bold]published:[/bold] {len(posted.published)}/{len(threads[0].tweets)} tweets, thread {state}.")
         else:
-            counts = ", ".join(f"{NAMES.get(t.network, t.network)} {sum(1 for p in posted.published if p.network == t.network)}"
+            counts = ", ".join(f"{registry.name(t.network)} {sum(1 for p in posted.published if p.network == t.network)}"
                                f"/{len(t.tweets)}" for t in threads)
             out.print(f"[bold]published:[/bold] {escape(counts)} posts, threads {state}.")

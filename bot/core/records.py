@@ -12,6 +12,10 @@ from typing import Literal, NewType
 Gated = NewType("Gated", str)
 ImageSource = Literal["hf", "gradio", "cover", "card", "none"]
 BlockKind = Literal["heading", "paragraph", "quote", "list"]
+# The contract's network (DESIGN.md): thread.json's top-level `tweets` is its thread, a published post of it keeps
+# `tweet_id`, a row saved before networks existed was posted there, and the post budget and price are its. Named
+# here, beneath every stage, and nowhere else outside networks/ (networks/registry.py lists it as PRIMARY).
+PRIMARY = "x"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +161,7 @@ class Tweet:
 class NetworkThread:
     """One network's own fitting of the thread: its posts, each measured the way that network counts."""
 
-    network: str  # "x", "bluesky", "mastodon"
+    network: str  # a network's id (networks/registry.py)
     tweets: tuple[Tweet, ...]  # Tweet.weighted_length holds this network's length of the post
     limit: int  # the most that network takes in one post (280, 300, 500, ...)
     url_weight: int = 0  # what each link counts there (X 23, a Mastodon instance's own); 0: links count in full
@@ -181,12 +185,12 @@ class Thread:
     draft: tuple[str, ...] = ()  # the writer's texts before fitting, so a network added later is fitted alike
 
     def for_network(self, network: str) -> NetworkThread:
-        """This network's thread; X's falls back to `tweets` (a thread made before networks existed)."""
+        """This network's thread; the primary network's falls back to `tweets` (a thread made before networks)."""
         for item in self.networks:
             if item.network == network:
                 return item
-        if network == "x":
-            return NetworkThread("x", self.tweets, 280)
+        if network == PRIMARY:
+            return NetworkThread(PRIMARY, self.tweets, 280)  # its limit then
         raise KeyError(network)
 
 
@@ -197,7 +201,7 @@ class PublishedTweet:
     position: int  # 1-based
     tweet_id: str  # the network's id: X's tweet id, Bluesky's at:// URI, Mastodon's status id
     media_id: str = ""
-    network: str = "x"
+    network: str = PRIMARY
     ref: str = ""  # what the next post needs besides the id: Bluesky's record CID, Mastodon's status URL
 
     def item(self) -> dict[str, object]:
@@ -206,9 +210,9 @@ class PublishedTweet:
 
 
 def published_item(network: str, position: int, post_id: str) -> dict[str, object]:
-    """One published post: {"network", "position", "id"}; X's keep `tweet_id` too, as before networks."""
+    """One published post: {"network", "position", "id"}; the primary network's keep `tweet_id` too, as before."""
     item: dict[str, object] = {"network": network, "position": position, "id": post_id}
-    if network == "x":
+    if network == PRIMARY:
         item["tweet_id"] = post_id
     return item
 

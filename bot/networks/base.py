@@ -15,7 +15,8 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.tweets.length import urls
 from bot.tweets.length import url_spans
-from bot.tweets.length import X, Counter
+from bot.networks.x.length import COUNTER as X
+from bot.tweets.length import Counter
 
 
 class Ledger(Protocol):
@@ -124,6 +125,11 @@ class DryRunPublisher:
 def posts_needed(thread: Thread, settings: Settings) -> int:
     """How many posts the whole thread takes: one in `single` mode, else one per tweet."""
     return min(1, len(thread.tweets)) if settings.x.thread_mode == "single" else len(thread.tweets)
+
+
+def expected_posts(settings: Settings) -> int:
+    """How many posts a thread not written yet will take on X: one in single mode, else thread.tweets."""
+    return 1 if settings.x.thread_mode == "single" else int(settings.thread.tweets)
 
 
 def cost(thread: Thread, settings: Settings) -> float:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Mapping
 
-from bot.core.records import PostedThread, Thread
+from bot.core.records import PRIMARY, PostedThread, Thread
 
-NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 _LINKISH = re.compile(r"(https?://\S+|(?<![\w@#])(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?|(?<!\w)[@#]\w+)", re.IGNORECASE)
 
 _CSS = """
@@ -70,9 +70,11 @@ def _colour(name: str) -> str:
     return f"hsl({hue} 55% 42%)"
 
 
-def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: str | None = None) -> str:
+def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: str | None = None,
+                 names: Mapping[str, str] | None = None) -> str:
     """The thread's posts drawn as X shows them (HTML, every text escaped); `image_src` links the image instead
-    of embedding it (the review page serves it)."""
+    of embedding it (the review page serves it). `names`: each network's name as a person reads it, by id
+    (networks.registry.display_names(); an id not there is shown as it is)."""
     entry = thread.article.entry
     name = entry.publication or entry.author or "Your account"
     initials = "".join(w[0] for w in name.split()[:2]).upper() or "?"
@@ -84,11 +86,11 @@ def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: 
             image_src = f"data:{thread.image.mime or 'image/jpeg'};base64,{data}"
         image_html = (f'<figure><img src="{html.escape(image_src)}" '
                       f'alt="{html.escape(thread.image.alt_text)}"><span class="alt">ALT</span></figure>')
-    threads = thread.networks or (thread.for_network("x"),)
+    threads = thread.networks or (thread.for_network(PRIMARY),)
     items = []
     for network in threads:  # each configured network's own thread, under its name when there is more than X
-        if len(threads) > 1 or network.network != "x":
-            label = NAMES.get(network.network, network.network)
+        if len(threads) > 1 or network.network != PRIMARY:
+            label = (names or {}).get(network.network, network.network)
             items.append(f'<h2 class="network" id="{html.escape(network.network)}">{html.escape(label)}</h2>')
         total = len(network.tweets)
         for index, tweet in enumerate(network.tweets, start=1):
@@ -112,11 +114,11 @@ def preview_css() -> str:
     return _CSS
 
 
-def render_preview(thread: Thread, posted: PostedThread | None = None) -> str:
-    """The whole page as a string; every piece of article or model text is escaped."""
+def render_preview(thread: Thread, posted: PostedThread | None = None, names: Mapping[str, str] | None = None) -> str:
+    """The whole page as a string; every piece of article or model text is escaped (`names`: see thread_items)."""
     entry = thread.article.entry
     ids = [p.tweet_id for p in (posted.published if posted else ())]
-    items = [thread_items(thread, posted)]
+    items = [thread_items(thread, posted, names=names)]
     subtitle = html.escape(f"{entry.title} · writer: {thread.writer.backend}{' ' + thread.writer.model if thread.writer.model else ''}"
                            f" · image: {thread.image.source}")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in thread.notes)

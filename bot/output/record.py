@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from bot.core.errors import OutputError
 from bot.core.errors import redact
 from bot.core.files import write_atomic
-from bot.core.records import PostedThread, Thread, Tweet
+from bot.core.records import PRIMARY, PostedThread, Thread, Tweet
 from bot.output.preview import render_preview
 
 
@@ -64,7 +65,7 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
         "published": [p.item() for p in (posted.published if posted else ())],
         "notes": list(thread.notes),  # what was changed or left out of the draft, and why
     }
-    if plan or any(n.network != "x" for n in thread.networks):
+    if plan or any(n.network != PRIMARY for n in thread.networks):
         record["threads"] = {n.network: {"limit": n.limit, "url_weight": n.url_weight,
                                          "tweets": [_post(t) for t in n.tweets]} for n in thread.networks}
     if plan:
@@ -72,11 +73,13 @@ def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str 
     return record
 
 
-def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "") -> Path:
-    """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path."""
+def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "",
+          names: Mapping[str, str] | None = None) -> Path:
+    """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path.
+    `names`: each network's name as a person reads it (networks.registry.display_names())."""
     record = thread_record(thread, posted, feed)
     path = out_dir / "thread.json"
     # Notes carry upstream messages: nothing a server echoed back may put a secret on disk.
     write_atomic(path, redact(json.dumps(record, ensure_ascii=False, indent=2)) + "\n")
-    write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted)))
+    write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted, names)))
     return path

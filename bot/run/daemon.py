@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.core.records import PRIMARY
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 
@@ -57,7 +58,7 @@ def busy_limit(settings: Any) -> float:
     single bounded step (a model, image, X or feed request, with its settle wait) can take longer than that."""
     limit = stall_limit(settings.daemon)
     timeouts = [float(getattr(getattr(settings, section, None), "timeout", 0) or 0)
-                for section in ("writer", "image", "x", "feed")]
+                for section in ("writer", "image", PRIMARY, "feed")]
     longest = max(timeouts)
     return max(limit, 2 * longest + 30) if longest else limit
 

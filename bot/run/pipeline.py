@@ -15,12 +15,12 @@ from bot.tweets.grounding import gate
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
 from bot.core.records import Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, WriterInfo
-from bot.tweets.length import X, Counter
+from bot.tweets.length import Counter
 from bot.writing.offline import ExtractiveWriter, Writer
 from bot.core.settings import Settings
 from bot.images.chain import Illustrator
 from bot.networks.base import Publisher
-from bot.networks.counters import article_for
+from bot.networks.registry import PRIMARY, article_for, counter_for
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
     from bot.state.store import Store
@@ -50,7 +50,7 @@ class Deps:
         return ((self.publisher.network, self.publisher),)
 
     def counters(self) -> tuple[Counter, ...]:
-        """How each configured network measures a post (Mastodon's may ask its instance, once)."""
+        """How each configured network measures a post (one may ask its server, once)."""
         return tuple(p.counter() for _, p in self.networks())
 
     @property
@@ -109,8 +109,9 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
 
     attempts = deps.settings.writer.rewrite_attempts
     fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares, revise)
-    x_fit = [t.tweets for t in fitted if t.network == "x"]
-    tweets = x_fit[0] if x_fit else shape.check(draft, article, spec, spares=spares)[0]  # thread.json's are X's
+    primary = [t.tweets for t in fitted if t.network == PRIMARY]
+    tweets = primary[0] if primary else \
+        shape.check(draft, article, spec, spares=spares, counter=counter_for(PRIMARY))[0]  # thread.json's are X's
     rewrites: tuple[ModelCall, ...] = tuple(writer.calls[before:])
     deps.on_status("making the image")
     prompt = gate.image_prompt(draft.image_prompt or default_prompt(article), article)
@@ -139,7 +140,8 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
     X is fitted first when configured, so its notes read as before; another network's notes are added, with
     the network's name, only where they differ.
     """
-    ordered = sorted(counters or (X,), key=lambda c: c.network != "x")
+    counters = counters or (counter_for(PRIMARY),)
+    ordered = sorted(counters, key=lambda c: c.network != PRIMARY)
     fitted: list[NetworkThread] = []
     notes: list[str] = []
     for counter in ordered:
@@ -148,7 +150,7 @@ def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tup
         first = not fitted
         fitted.append(NetworkThread(counter.network, tweets, counter.limit, counter.url_weight))
         notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]
-    order = [c.network for c in counters or (X,)]
+    order = [c.network for c in counters]
     return tuple(sorted(fitted, key=lambda t: order.index(t.network))), tuple(notes)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.feed import source as feed_stage
+from bot.networks import registry
 from bot.output import record as output
 from bot.state import policy
 from bot.core.errors import BotError, ClaimLost, clip
@@ -173,7 +174,7 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
         if _report_failure(url, entry, deps, exc):
             failed.append(name)
         return 0
-    output.write(out_dir, thread, posted, feed=url)
+    output.write(out_dir, thread, posted, feed=url, names=registry.display_names())
     ids = ", ".join(p.tweet_id for p in posted.published)
     if posted.complete:
         log.info("%s: posted %s (tweet ids: %s)", url, name, ids)

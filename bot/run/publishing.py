@@ -24,12 +24,11 @@ from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
 from bot.images.normalise import describe_file
 from bot.networks.base import Budget
 from bot.networks.base import cost
-from bot.networks.base import posts_needed
+from bot.networks.base import expected_posts, posts_needed
 from bot.state.drafts import DraftStore
 from bot.state.ledger import Claim
-from bot.networks.counters import counter_for
-from bot.tweets.length import MAX_WEIGHT as X_LIMIT
-from bot.tweets.length import X
+from bot.networks import registry
+from bot.networks.registry import PRIMARY, counter_for
 from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
 
@@ -51,7 +50,8 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
     entry = _as_planned(entry, plan)
     article = article_stage.clean(entry)
     # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).
-    tweets = tuple(Tweet(gate.recheck(t["text"], article, X), t["weighted_length"], tuple(t.get("evidence") or ()))
+    primary = counter_for(PRIMARY)
+    tweets = tuple(Tweet(gate.recheck(t["text"], article, primary), t["weighted_length"], tuple(t.get("evidence") or ()))
                    for t in plan["tweets"])
     meta = plan["image"]
     path = out_dir / meta["path"] if meta.get("path") else None
@@ -64,8 +64,9 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
         mime, width, height, size = describe_file(path)
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
     w = plan.get("writer", {})
-    # X's thread is the plan's `tweets` (the contract, and what a review edits); the others are under `threads`.
-    saved = tuple(NetworkThread(name, tweets, X_LIMIT, X.url_weight) if name == "x" else
+    # The primary network's thread is the plan's `tweets` (the contract, and what a review edits); the others are
+    # under `threads`.
+    saved = tuple(NetworkThread(name, tweets, primary.limit, primary.url_weight) if name == PRIMARY else
                   NetworkThread(name, tuple(Tweet(gate.recheck(t["text"], article, counter_for(name, body["limit"])),
                                                   t["weighted_length"], tuple(t.get("evidence") or ()))
                                             for t in body["tweets"]), body["limit"],
@@ -80,15 +81,15 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
 def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: dict[str, Any], feed: str,
                        entry: Entry) -> tuple[tuple[str, Any], ...]:
     """The configured networks whose thread the approved draft holds; each other one is named in a warning."""
-    held = set(plan.get("threads") or {}) or {"x"}
+    held = set(plan.get("threads") or {}) or {PRIMARY}
     for name, _ in networks:
         if name not in held:
             log.warning("%s: %s: the approved draft has no %s thread (the network was configured after it was "
                         "prepared), so nothing of it goes to %s", feed, entry.title or entry.key,
-                        LABELS.get(name, name), LABELS.get(name, name))
+                        registry.name(name), registry.name(name))
     kept = tuple((name, p) for name, p in networks if name in held)
     if not kept:
-        raise PublishError(f"the approved draft holds no thread for {', '.join(LABELS.get(n, n) for n, _ in networks)}",
+        raise PublishError(f"the approved draft holds no thread for {', '.join(registry.name(n) for n, _ in networks)}",
                            f"add {', '.join(sorted(held))} back to `networks` and approve it again", retryable=False)
     return kept
 
@@ -111,23 +112,22 @@ def _add_networks(thread: Thread, deps: Deps) -> Thread:
     A network's saved posts are never refitted: a resumed thread goes on with exactly the text it started with.
     The new ones are fitted from the writer's saved draft, or (a plan from before networks) from X's posts.
     """
-    have = {n.network for n in thread.networks} or {"x"}
+    have = {n.network for n in thread.networks} or {PRIMARY}
     missing = tuple(c for c in deps.counters() if c.network not in have)
     if not missing:
         return thread
     texts = thread.draft or tuple(t.text for t in thread.tweets)
     added, _ = fit_networks(Draft(texts), thread.article, thread_spec(deps.settings), missing)
-    known = thread.networks or (NetworkThread("x", thread.tweets, X_LIMIT, X.url_weight),)
+    primary = counter_for(PRIMARY)
+    known = thread.networks or (NetworkThread(PRIMARY, thread.tweets, primary.limit, primary.url_weight),)
     return Thread(thread.article, thread.tweets, thread.image, thread.writer, thread.calls, thread.notes,
                   networks=(*known, *added), draft=thread.draft)
 
 
 def _budget(deps: Deps) -> Any:
     store, now = deps.db, deps.clock.now()
-    x = deps.settings.x
-    return Budget(used_24h=store.posts_since(deps.clock.time() - policy.DAY),
-                  used_month=store.posts_since(policy.month_start(now)),
-                  per_day=x.posts_per_day, per_month=x.posts_per_month)
+    return Budget.from_settings(deps.settings, used_24h=store.posts_since(deps.clock.time() - policy.DAY, PRIMARY),
+                                used_month=store.posts_since(policy.month_start(now), PRIMARY))
 
 
 class ClaimHeld(PublishError):
@@ -212,7 +212,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
             if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
                 store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
         else:
-            if "x" in ledgers:
+            if PRIMARY in ledgers:
                 _room_for_a_thread(deps)  # before the model and the image are paid for
             thread = prepare(entry, deps, out_dir)
             store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
@@ -220,25 +220,25 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         parts: list[PostedThread] = []
         failures: list[tuple[str, BaseException]] = []
         for name, publisher in networks:
-            deps.on_status(f"publishing to {LABELS.get(name, name)}")
+            deps.on_status(f"publishing to {registry.name(name)}")
             try:
-                parts.append(publisher.publish(thread, ledgers[name], _budget(deps) if name == "x" else None))
+                parts.append(publisher.publish(thread, ledgers[name], _budget(deps) if name == PRIMARY else None))
             except ClaimLost:
                 raise  # another process holds the entry now: no network of this one sends anything more
             except BotError as exc:
                 if len(networks) == 1:
                     raise
-                log.warning("%s: %s", LABELS.get(name, name), exc)
+                log.warning("%s: %s", registry.name(name), exc)
                 failures.append((name, exc))
                 parts.append(PostedThread(thread, tuple(ledgers[name].done().values()), complete=False,
-                                          notes=(f"{LABELS.get(name, name)}: {exc}",)))
+                                          notes=(f"{registry.name(name)}: {exc}",)))
         posted = _merge(thread, parts)
         if failures:
             # A network that can still be finished decides, so the entry is tried again (each network's ledger
             # keeps what it posted); only when every failure is for good does the first one's status stand.
             decisive = next((e for _, e in failures if getattr(e, "retryable", True)), failures[0][1])
-            outcome.classify(decisive, thread, ledgers.get("x"), deps, store, feed, entry.key)
-            outcome.error = clip("; ".join(f"{LABELS.get(n, n)}: {e}" for n, e in failures), 500)
+            outcome.classify(decisive, thread, ledgers.get(PRIMARY), deps, store, feed, entry.key)
+            outcome.error = clip("; ".join(f"{registry.name(n)}: {e}" for n, e in failures), 500)
             if not any(p.published for p in parts):
                 raise failures[0][1]
         elif posted.complete:
@@ -253,18 +253,15 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         return thread, posted
     except BaseException as exc:
         if not outcome.error:
-            outcome.classify(exc, thread, ledgers.get("x"), deps, store, feed, entry.key)
+            outcome.classify(exc, thread, ledgers.get(PRIMARY), deps, store, feed, entry.key)
         raise
     finally:
         heartbeat.stop()
-        plan_cost = (cost(thread, settings) if thread is not None and "x" in ledgers
+        plan_cost = (cost(thread, settings) if thread is not None and PRIMARY in ledgers
                      and outcome.status in ("posted", "partial", "truncated") else None)
         # With the token: a process that lost the claim records nothing (the holder's outcome stands).
         store.release(feed, entry.key, OWNER, outcome.status, clock.time(), error=outcome.error,
                       next_attempt=outcome.retry_at, count_attempt=outcome.counts, cost=plan_cost, token=token)
-
-
-LABELS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 def _mark_lost(ledgers: dict[str, Any]) -> None:
@@ -357,11 +354,6 @@ def _backoff(store: Any, feed: str, key: str, deps: Deps) -> float:
     return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
 
 
-def expected_posts(settings: Any) -> int:
-    """How many posts a thread not written yet will take on X: one in single mode, else thread.tweets."""
-    return 1 if settings.x.thread_mode == "single" else int(settings.thread.tweets)
-
-
 def _room_for_a_thread(deps: Deps) -> None:
     """BudgetExceeded (retryable) when X's post budget has no room for a new thread now, so that nothing is spent
     writing one; a thread longer than a limit is left for the written thread to show (it may come out shorter)."""
@@ -378,10 +370,10 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
     if isinstance(exc, RateLimited):
         # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
         return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
-    x = deps.settings.x
+    limits = Budget.from_settings(deps.settings)
     needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None \
         else expected_posts(deps.settings)
-    at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY),
-                                deps.db.posts_since(policy.month_start(deps.clock.now())),
-                                x.posts_per_day, x.posts_per_month, max(1, needed), deps.clock.now())
+    at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY, PRIMARY),
+                                deps.db.posts_since(policy.month_start(deps.clock.now()), PRIMARY),
+                                limits.per_day, limits.per_month, max(1, needed), deps.clock.now())
     return at if at is not None else now + deps.settings.daemon.retry_backoff

@@ -21,13 +21,14 @@ from bot.feed import article as article_stage
 from bot.output import record as output
 from bot.output.preview import render_preview
 from bot.run.pipeline import Deps, prepare
-from bot.run.publishing import LABELS, publish_entry, thread_from_plan
+from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
 from bot.tweets.items import Item, find, permitted
-from bot.networks.counters import article_for, counter_for, rule
-from bot.tweets.length import X, Counter, is_valid, sanitize, urls
+from bot.networks import registry
+from bot.networks.registry import PRIMARY, article_for, counter_for, rule
+from bot.tweets.length import Counter, is_valid, sanitize, urls
 
 log = logging.getLogger("bot.review")
 ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
@@ -85,7 +86,7 @@ def write_record(draft: dict[str, Any], posted: PostedThread | None = None) -> N
     try:
         write_atomic(folder / "thread.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         thread = draft_thread(draft)
-        write_atomic(folder / "preview.html", render_preview(thread, posted))
+        write_atomic(folder / "preview.html", render_preview(thread, posted, registry.display_names()))
     except OSError as exc:
         log.warning("cannot update %s: %s", folder, exc.strerror or exc)
 
@@ -109,19 +110,19 @@ def _removed(before: list[str], after: list[str]) -> list[str]:
 
 
 def network_name(network: str) -> str:
-    """A network as a person reads it: "X", "Bluesky", "Mastodon" (publishing.LABELS)."""
-    return LABELS.get(network, network)
+    """A network as a person reads it: "X", "Bluesky", "Mastodon" (its descriptor's name)."""
+    return registry.name(network)
 
 
 def label(network: str, number: int) -> str:
     """How a message names one post: "tweet 2" on X, "Bluesky post 2", "Mastodon post 2"."""
-    return f"tweet {number}" if network == "x" else f"{network_name(network)} post {number}"
+    return registry.label(network, number)
 
 
 def network_counter(draft: dict[str, Any], network: str) -> Counter:
     """How `network` measures the draft's posts: its limit and link count as the draft's plan saved them."""
-    if network == "x":
-        return X
+    if network == PRIMARY:
+        return counter_for(PRIMARY)
     body = (draft["plan"].get("threads") or {}).get(network)
     if not isinstance(body, dict):
         raise EditRefused(f"draft {draft['id']} has no {network_name(network)} thread",
@@ -129,7 +130,7 @@ def network_counter(draft: dict[str, Any], network: str) -> Counter:
     return counter_for(network, int(body.get("limit") or 0), int(body.get("url_weight") or 0))
 
 
-def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x") -> str:
+def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = PRIMARY) -> str:
     """The text as it will be posted, or EditRefused naming the one problem (length, foreign link or handle).
 
     Every network's post gets the checks a model's post gets (bot.tweets.hygiene), and its own network's count."""
@@ -219,7 +220,7 @@ def _editable(draft: dict[str, Any]) -> None:
 
 
 def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, tweet: int | None = None,
-         text: str | None = None, alt: str | None = None, network: str = "x") -> dict[str, Any]:
+         text: str | None = None, alt: str | None = None, network: str = PRIMARY) -> dict[str, Any]:
     """Change one tweet's text and/or the alt text; each change passes the checks or nothing is saved."""
     drafts = drafts_of(store)
     draft = drafts.get(draft_id)
@@ -235,7 +236,7 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
         checked = check_tweet(text, tweet, draft, network)
         evidence = gate.ground(checked, article_for(network, article_stage.clean(entry_from_json(draft["entry"])))).evidence
         tweets[tweet - 1] = {"text": checked, "weighted_length": counter(checked), "evidence": list(evidence)}
-        if network == "x":
+        if network == PRIMARY:
             plan["tweets"] = tweets
         body = (plan.get("threads") or {}).get(network)
         if isinstance(body, dict):  # a plan with a thread per network keeps X's there too: both stay the same
@@ -308,7 +309,7 @@ def publish_approved(draft: dict[str, Any], deps: Deps) -> PostedThread:
     return posted
 
 
-def tweets_of(draft: dict[str, Any], network: str = "x") -> list[Tweet]:
+def tweets_of(draft: dict[str, Any], network: str = PRIMARY) -> list[Tweet]:
     """The draft's tweets for one network as records, each with its length as that network counts it."""
     counter = network_counter(draft, network)
     article = article_for(network, article_stage.clean(entry_from_json(draft["entry"])))

@@ -9,20 +9,9 @@ from bot.core.errors import ConfigError
 from bot.run.pipeline import Deps, offline_writer
 from bot.core.settings import Settings
 from bot.writing.model import HFWriter
-from bot.networks.base import DryRunPublisher
-from bot.networks.x.client import XClient
-from bot.networks.x.thread import XPublisher
 from bot.images.chain import ImageChain
+from bot.networks import registry
 from bot.networks.base import Publisher
-from bot.networks.bluesky.length import COUNTER as BLUESKY_COUNTER
-from bot.networks.bluesky.client import BlueskyClient
-from bot.networks.bluesky.thread import BlueskyPublisher
-from bot.networks.mastodon.client import MastodonClient
-from bot.networks.mastodon.thread import MastodonPublisher
-
-X_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
-BLUESKY_CREDENTIALS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
-MASTODON_CREDENTIALS = ("MASTODON_ACCESS_TOKEN",)
 
 
 def uses_model(settings: Settings) -> bool:
@@ -43,31 +32,29 @@ def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None
     return HFWriter(settings, settings.secrets, clock, on_text=on_text)
 
 
-def require_x_credentials(settings: Settings) -> None:
-    """Raise ConfigError naming every missing X credential."""
-    missing = [name for name in X_CREDENTIALS if not settings.secrets.get(name)]
+def require_credentials(settings: Settings, network: str) -> None:
+    """Raise ConfigError naming every missing setting and credential `network` needs to publish."""
+    found = registry.get(network)
+    missing = found.missing(settings)
     if missing:
-        raise ConfigError(f"missing X credentials: {', '.join(missing)}",
+        raise ConfigError(f"missing {found.name} {found.needs}: {', '.join(missing)}",
                           "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
 def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
-                    should_stop: Callable[[], bool] | None = None, network: str = "x", store: Any = None) -> Publisher:
+                    should_stop: Callable[[], bool] | None = None, network: str = registry.PRIMARY,
+                    store: Any = None) -> Publisher:
     """One network's publisher with checked credentials, or its dry-run stand-in.
 
     `should_stop` is the daemon's shutdown probe: each publisher checks it between posts, so SIGTERM
-    ends a thread at a checkpoint the next poll resumes from. `store`: where a Bluesky session is kept (None: the
-    file of bluesky.session_file).
+    ends a thread at a checkpoint the next poll resumes from. `store`: where a network keeps what it keeps
+    between runs (a session; None: its own file).
     """
-    if network == "bluesky":
-        return _bluesky(settings, clock, dry_run, should_stop, store)
-    if network == "mastodon":
-        return _mastodon(settings, clock, dry_run, should_stop)
+    found = registry.get(network)
     if dry_run:
-        return DryRunPublisher()
-    require_x_credentials(settings)
-    client = XClient(settings, settings.secrets, clock, should_stop=should_stop)  # a 429 wait ends at a stop too
-    return XPublisher(client, settings, clock, should_stop=should_stop)
+        return found.dry_run(settings, clock)
+    require_credentials(settings, network)
+    return found.publisher(settings, clock, should_stop, store)
 
 
 def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
@@ -85,37 +72,6 @@ def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
     if problems:
         raise ConfigError("; ".join(p.message for p in problems), "; ".join(dict.fromkeys(p.hint for p in problems)))
     return tuple(publishers)
-
-
-def _bluesky(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None,
-             store: Any = None) -> Publisher:
-    if dry_run:
-        return DryRunPublisher("bluesky", BLUESKY_COUNTER)
-    require(settings, "Bluesky", BLUESKY_CREDENTIALS)
-    keeper = store.kept_sessions() if store is not None else None  # the session lives with the bot's other state
-    return BlueskyPublisher(settings, clock, should_stop=should_stop, client=BlueskyClient(settings, clock, keeper))
-
-
-def _mastodon(settings: Settings, clock: Clock, dry_run: bool, should_stop: Callable[[], bool] | None) -> Publisher:
-    if dry_run:
-        # The instance's limits, read when the thread is first fitted: GET /api/v2/instance is public, so the
-        # dry run sends no token, does not retry, and falls back to 500/23 with one line when it cannot read it.
-        reader = MastodonPublisher(settings, clock, client=MastodonClient.reader(settings, clock))
-        return DryRunPublisher("mastodon", reader.counter)
-    missing = [] if settings.mastodon.base_url else ["MASTODON_BASE_URL"]
-    missing += [n for n in MASTODON_CREDENTIALS if not settings.secrets.get(n)]
-    if missing:
-        raise ConfigError(f"missing Mastodon settings: {', '.join(missing)}",
-                          "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
-    return MastodonPublisher(settings, clock, should_stop=should_stop)
-
-
-def require(settings: Settings, label: str, names: tuple[str, ...]) -> None:
-    """Raise ConfigError naming every missing credential of one network."""
-    missing = [name for name in names if not settings.secrets.get(name)]
-    if missing:
-        raise ConfigError(f"missing {label} credentials: {', '.join(missing)}",
-                          "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
 def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,

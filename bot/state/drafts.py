@@ -2,7 +2,7 @@
 
 A draft's thread is the entry's `plan` (the record `publish_entry` resumes from), so what a reviewer approves
 is exactly what is posted. The plan holds X's thread under `tweets`; other networks' threads may sit beside it
-under `threads` (keyed by network), which `network_threads` reads with "x" as the default.
+under `threads` (keyed by network), which `network_threads` reads with X's (core.records.PRIMARY) as the default.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.core.errors import BotError, clip
-from bot.core.records import Entry
+from bot.core.records import PRIMARY, Entry
 from bot.state.database import guard as _guard
 from bot.state.store import Store
 
@@ -45,9 +45,9 @@ def entry_from_json(text: str) -> Entry:
 
 def network_threads(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Each network's tweets in a plan: {"x": [...], "bluesky": [...]}; X's live under the plan's `tweets`."""
-    threads = {"x": list(plan.get("tweets", []))}
+    threads = {PRIMARY: list(plan.get("tweets", []))}
     for network, tweets in (plan.get("threads") or {}).items():
-        if network != "x":
+        if network != PRIMARY:
             threads[network] = list(tweets if isinstance(tweets, list) else tweets.get("tweets", []))
     return threads
 

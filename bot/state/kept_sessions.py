@@ -18,7 +18,7 @@ from bot.state.database import guard as _guard
 if TYPE_CHECKING:  # the store hands itself in (Store.kept_sessions); importing it here would be a cycle
     from bot.state.store import Store
 
-log = logging.getLogger("bot.bluesky")
+log = logging.getLogger(__name__)
 
 
 class KeptSessions:
@@ -32,7 +32,7 @@ class KeptSessions:
         try:
             rows = self._load(service, account)
         except StoreError as exc:
-            log.warning("cannot read the kept Bluesky session (%s); signing in again", exc.message)
+            log.warning("cannot read the session kept for %s (%s); signing in again", service, exc.message)
             return None
         return str(rows[0]["session"]) if rows else None
 
@@ -41,14 +41,14 @@ class KeptSessions:
         try:
             self._save(service, account, session)
         except StoreError as exc:
-            log.warning("cannot keep the Bluesky session (%s); the next run signs in again", exc.message)
+            log.warning("cannot keep the session for %s (%s); the next run signs in again", service, exc.message)
 
     def forget(self, service: str, account: str) -> None:
         """Drop the session kept for this service and account; a failure is a warning."""
         try:
             self._forget(service, account)
         except StoreError as exc:
-            log.warning("cannot drop the kept Bluesky session (%s)", exc.message)
+            log.warning("cannot drop the session kept for %s (%s)", service, exc.message)
 
     @_guard
     def _load(self, service: str, account: str) -> list[dict[str, object]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
-from bot.core.records import ModelCall, published_item
+from bot.core.records import PRIMARY, ModelCall, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
 from bot.state.kept_sessions import KeptSessions
@@ -321,7 +321,7 @@ class Store:
         return row
 
     # posts and calls
-    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = "x",
+    def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = PRIMARY,
                claim: Claim | None = None) -> "StoreLedger":
         """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time().
 
@@ -329,16 +329,17 @@ class Store:
         return StoreLedger(self, feed, key, now or _now, network, claim)
 
     @_guard
-    def posts_since(self, since: float) -> int:
-        """Posts made on X since an epoch second (for the X post budget; other networks have none)."""
-        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE network = 'x' AND posted_at >= :t AND tweet_id IS NOT NULL", t=since)
+    def posts_since(self, since: float, network: str = PRIMARY) -> int:
+        """Posts made on `network` since an epoch second (for the post budget, the primary network's)."""
+        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE network = :w AND posted_at >= :t AND tweet_id IS NOT NULL",
+                         w=network, t=since)
         return int(rows[0]["n"])
 
     @_guard
-    def post_times_since(self, since: float) -> list[float]:
-        """When each X post since an epoch second was made, oldest first (when the post budget frees)."""
-        rows = self._run("""SELECT posted_at FROM tweets WHERE network = 'x' AND posted_at >= :t
-                            AND tweet_id IS NOT NULL ORDER BY posted_at""", t=since)
+    def post_times_since(self, since: float, network: str = PRIMARY) -> list[float]:
+        """When each post on `network` since an epoch second was made, oldest first (when the post budget frees)."""
+        rows = self._run("""SELECT posted_at FROM tweets WHERE network = :w AND posted_at >= :t
+                            AND tweet_id IS NOT NULL ORDER BY posted_at""", w=network, t=since)
         return [float(r["posted_at"]) for r in rows]
 
     @_guard
@@ -371,7 +372,8 @@ class Store:
         out = []
         for e in entries:
             tweets = self._run("""SELECT network, position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k AND
-                                  tweet_id IS NOT NULL ORDER BY network <> 'x', network, position""", f=e["feed"], k=e["key"])
+                                  tweet_id IS NOT NULL ORDER BY network <> :p, network, position""", f=e["feed"], k=e["key"],
+                                p=PRIMARY)
             calls = self._run("SELECT COUNT(*) AS n FROM model_calls WHERE feed = :f AND entry_key = :k", f=e["feed"], k=e["key"])
             out.append({"feed": e["feed"], "key": e["key"], "title": e["title"], "link": e["link"], "status": e["status"],
                         "attempts": e["attempts"], "last_error": e["last_error"], "published": e["published"],

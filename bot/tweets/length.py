@@ -256,8 +256,8 @@ def fit(text: str, budget: int = MAX_WEIGHT, rewrite: Rewrite | None = None, att
     return cut, f"{label} trimmed from {before} to {measure(cut)}"
 
 
-# How a network measures a post: shape.py fits each network's thread with its Counter. X's is below; Bluesky's
-# (300 graphemes, 3000 bytes) and Mastodon's (instance characters, URLs at a fixed count) live in networks/.
+# How a network measures a post: shape.py fits each network's thread with its Counter. Each network's lives in
+# its folder (networks/<name>/length.py); this module keeps the pure functions they count with.
 @dataclass(frozen=True, slots=True)
 class Counter:
     """One network's rule: a post is valid when 1 <= measure(text) <= limit."""
@@ -266,16 +266,15 @@ class Counter:
     limit: int
     measure: Measure
     url_weight: int = 0  # what one link counts, when the network counts every link alike (X 23); 0: in full
+    post: str = ""  # how a message names one post, before its number ("tweet"); "": "<network> post"
 
     def __call__(self, text: str) -> int:
         return self.measure(text)
 
 
 def graphemes(text: str) -> int:
-    """Extended grapheme clusters in `text` (`regex`'s \\X), the unit Bluesky and Mastodon count."""
+    """Extended grapheme clusters in `text` (`regex`'s \\X), the unit networks that count what a reader sees use."""
     import regex
 
     return len(regex.findall(r"\X", text))
 
-
-X = Counter("x", MAX_WEIGHT, weighted_length, URL_WEIGHT)

@@ -1,6 +1,6 @@
 """Thread shaping: from a writer's draft to checked posts — hygiene, count, hashtags, the article link once,
-numbering, and every post fitted to its network's Counter (X's 280 weighted characters by default, Bluesky's
-or Mastodon's count when given). Pure functions, no I/O."""
+numbering, and every post fitted to the Counter of the network it is for (networks/<name>/length.py). Pure
+functions, no I/O."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.core.errors import WriterError
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import across, drop_urls, normalize_space, normalize_url, sentences
 from bot.core.records import Article, Draft, ThreadSpec, Tweet
-from bot.tweets.length import X, Counter
+from bot.tweets.length import Counter
 from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
 
 Rewrite = Callable[[str, int], "str | None"]
@@ -81,7 +81,7 @@ def _dedupe(texts: list[str], notes: list[str]) -> list[str]:
     return out
 
 
-def _split_once(text: str, counter: Counter = X) -> tuple[str, str] | None:
+def _split_once(text: str, counter: Counter) -> tuple[str, str] | None:
     """`text` cut in two at the sentence end nearest its weighted middle, or None when it is one sentence."""
     cuts = [m.start() for m in _SENTENCE_END.finditer(text) if text[: m.start()].strip() and text[m.end():].strip()]
     if not cuts:
@@ -91,7 +91,7 @@ def _split_once(text: str, counter: Counter = X) -> tuple[str, str] | None:
     return text[:cut].strip(), text[cut:].strip()
 
 
-def _count(texts: list[str], wanted: int, notes: list[str], counter: Counter = X) -> list[str]:
+def _count(texts: list[str], wanted: int, notes: list[str], counter: Counter) -> list[str]:
     if len(texts) > wanted:
         tail = " ".join(texts[wanted - 1:])
         extra = len(texts) - wanted
@@ -105,7 +105,7 @@ def _count(texts: list[str], wanted: int, notes: list[str], counter: Counter = X
     while len(texts) < wanted:
         order = sorted(range(len(texts)), key=lambda i: -counter(texts[i]))
         for i in order:
-            parts = _split_once(texts[i])
+            parts = _split_once(texts[i], counter)
             if parts:
                 texts[i: i + 1] = list(parts)
                 break
@@ -154,7 +154,7 @@ def _limit_hashtags(texts: list[str], cap: int, notes: list[str], own: frozenset
     return out, used
 
 
-def _whole_sentences(text: str, budget: int, counter: Counter = X) -> str:
+def _whole_sentences(text: str, budget: int, counter: Counter) -> str:
     """The longest run of `text`'s first whole sentences that fits `budget`, or "" when the first does not."""
     parts = [p for line in text.split("\n") for p in sentences(line)]
     while parts and counter(" ".join(parts)) > budget:
@@ -172,14 +172,14 @@ def _fallback(article: Article, notes: list[str]) -> list[str]:
 
 
 def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | None = None,
-          attempts: int = 2, spares: Sequence[str] = (), counter: Counter = X, revise: Revise | None = None,
+          attempts: int = 2, spares: Sequence[str] = (), *, counter: Counter, revise: Revise | None = None,
           ) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
     """A draft turned into exactly-valid posts (hygiene, count, hashtags, link once, numbering, fit) and notes.
 
     A tweet that lost a whole sentence to hygiene (a foreign item, a claim the article lacks) is sent once to
     `revise`; the answer is used only if hygiene then has nothing to remove. `spares` are the offline writer's
     tweets for this article: one takes the place of a tweet that hygiene left with nothing whole. `counter` is
-    the network's rule (X's 280 weighted by default); each Tweet's weighted_length is that network's length of it.
+    the network's rule (networks/<name>/length.py); each Tweet's weighted_length is that network's length of it.
     Every text here goes through bot.tweets.grounding.gate (hygiene and grounding) after each change: the model's tweet, its
     revision, a shortening, and each post as it is finally assembled; the draft's `evidence` guides grounding."""
     notes: list[str] = []
@@ -282,7 +282,7 @@ def _assemble(texts: list[str], link: str, spec: ThreadSpec, rewrite: Rewrite | 
         if budget < 2 and suffix:
             notes.append(f"the article link is too long to post ({counter(link)}); left out")
             suffix, budget = "", limit - counter(prefix)
-        label = f"tweet {i + 1}" if counter.network == "x" else f"{counter.network} post {i + 1}"
+        label = f"{counter.post or counter.network + ' post'} {i + 1}"
         body, note = fit(text, budget, rewrite, attempts, label=label, measure=counter.measure, limit=limit)
         whole = _whole_sentences(text, budget, counter)
         if body.endswith(ELLIPSIS) and whole:  # a cut mid-thought reads worse than fewer whole sentences

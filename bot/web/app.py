@@ -25,7 +25,10 @@ from starlette.staticfiles import StaticFiles
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
+from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.networks import registry
+from bot.networks.base import Budget
 from bot.output.preview import preview_css, safe_href, thread_items
 from bot.run import review, wiring
 from bot.run.publishing import ClaimHeld
@@ -142,7 +145,7 @@ class Review:
                      link=safe_href(thread.article.entry.link), threads=threads,
                      alt=thread.image.alt_text if alt is None else alt,
                      alt_error=alt_error, published=published, message=message, css=preview_css(),
-                     drawn=thread_items(thread, None, image_src=image), editable=draft["state"] == "draft",
+                     drawn=thread_items(thread, None, image_src=image, names=registry.display_names()), editable=draft["state"] == "draft",
                      publish_at=iso(draft.get("publish_at")))
 
     def _draft(self, request: Request) -> dict[str, Any] | None:
@@ -279,7 +282,7 @@ class Review:
         for r in rows:
             r["when"] = (iso(r["published"] or r["updated_at"]) or "")[:16].replace("T", " ")
             r["links"] = [post_link(t) for t in r["tweets"]]
-        per_day = self.settings.x.posts_per_day
+        per_day = Budget.from_settings(self.settings).per_day  # the primary network's post budget
         used = self.store.posts_since(self.clock.time() - policy.DAY)
         left = f"{max(0, per_day - used)} of {per_day}" if per_day else "no limit (x.posts_per_day = 0)"
         return _page(request, "history.html", rows=rows, budget_left=left, used=used)
@@ -328,19 +331,17 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
 
 
 def field_name(network: str, number: int) -> str:
-    """A post's form field: `tweet-N` on X (as before networks), `bluesky-N` and `mastodon-N` beside it."""
-    return f"tweet-{number}" if network == "x" else f"{network}-{number}"
+    """A post's form field: `tweet-N` on the primary network, X (as before networks), `<network>-N` beside it."""
+    return f"tweet-{number}" if network == PRIMARY else f"{network}-{number}"
 
 
 def post_link(item: dict[str, Any]) -> tuple[str, str]:
-    """(label, URL) of one published post in `bot history`'s shape: X's status page, Bluesky's post page."""
+    """(label, URL) of one published post in `bot history`'s shape: the page its network's descriptor names
+    (X's status page, Bluesky's post page, the status page a Mastodon instance named); "#" for none."""
     post_id = str(item.get("id") or item.get("tweet_id") or "")
-    network = item.get("network", "x")
-    if network == "x":
-        return post_id, f"https://x.com/i/status/{post_id}"
-    if network == "bluesky" and post_id.startswith("at://"):
-        did, _, rkey = post_id[len("at://"):].partition("/app.bsky.feed.post/")
-        return f"bluesky {rkey}", f"https://bsky.app/profile/{did}/post/{rkey}"
-    if network == "mastodon" and safe_href(str(item.get("url") or "")):
-        return f"mastodon {post_id}", str(item["url"])  # the status page the instance named
+    network = str(item.get("network", PRIMARY))
+    if network in registry.names():
+        label, href = registry.get(network).post_link(post_id, str(item.get("url") or ""))
+        if href and safe_href(href) == href:
+            return label, href
     return f"{network} {post_id}", "#"

@@ -30,7 +30,8 @@ from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
 from bot.networks.x.match import follows, same_post
 from bot.core.settings import Settings
-from bot.tweets.length import X, Counter
+from bot.networks.x.length import COUNTER as X
+from bot.tweets.length import Counter
 
 log = logging.getLogger("bot.publisher")
 

@@ -19,7 +19,7 @@ from bot.core.records import Article, Gated, Tweet
 from bot.tweets import hygiene
 from bot.tweets.items import find
 from bot.tweets.grounding.passages import hashtag_grounded, split, support
-from bot.tweets.length import X, Counter, is_valid
+from bot.tweets.length import Counter, is_valid
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def check(text: str, article: Article, hints: Sequence[str] = (), *, faithful: b
     return Passed(grounded.text, (*cleaned.reasons, *grounded.reasons), grounded.evidence)
 
 
-def post(prefix: str, body: str, suffix: str, article: Article, counter: Counter = X,
+def post(prefix: str, body: str, suffix: str, article: Article, counter: Counter,
          hints: Sequence[str] = ()) -> Tweet | None:
     """One post as it leaves for `counter`'s network: the body through the gate after its last change, the bot's
     own numbering and the article's link around it, measured by that network; None when nothing of the body passes.
@@ -116,7 +116,7 @@ def post(prefix: str, body: str, suffix: str, article: Article, counter: Counter
     return Tweet(Gated(full), length, passed.evidence)
 
 
-def recheck(text: str, article: Article, counter: Counter = X) -> Gated:
+def recheck(text: str, article: Article, counter: Counter) -> Gated:
     """A saved post (a plan, a draft under review) through the gate again before it leaves; the text stays as saved
     when it passes, and loses what does not (logged) when it does not."""
     link = next((u for u in (article.entry.link, article.entry.guid) if u and u in text), "")
@@ -134,7 +134,7 @@ def recheck(text: str, article: Article, counter: Counter = X) -> Gated:
     return Gated(prefix + passed.text + suffix) if passed.text else Gated(hygiene.normalize_space(article.title))
 
 
-def edit(text: str, article: Article, counter: Counter = X) -> Passed:
+def edit(text: str, article: Article, counter: Counter) -> Passed:
     """A reviewer's edit through the same gate: hygiene, grounding and the network's counter."""
     passed = check(text, article)
     if counter(passed.text) > counter.limit:

@@ -1,0 +1,59 @@
+"""What the rest of the bot knows of one network: its descriptor, a frozen `Network`, which each folder of
+`networks/` exports as `NETWORK` and `registry.py` lists once. Nothing outside `networks/` names a network; it asks
+the registry (`registry.get(id)`, `registry.NETWORKS`) for these fields instead."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from bot.core.clock import Clock
+from bot.core.records import Article
+from bot.core.settings import Settings
+from bot.networks.base import Publisher
+from bot.tweets.length import Counter
+
+# (settings, clock, should_stop, store) -> the live publisher; `store` keeps what the network keeps between runs
+# (Bluesky's session), None before a database exists.
+LiveFactory = Callable[[Settings, Clock, "Callable[[], bool] | None", Any], Publisher]
+DryFactory = Callable[[Settings, Clock], Publisher]
+# (settings, open_store) -> the account the credentials name, one line ("X account @name (id 1)"); raises BotError.
+# `open_store()` opens the bot's existing database (None when there is none yet); the probe closes what it opens.
+Probe = Callable[[Settings, Callable[[], Any]], str]
+
+
+def _nothing_unset(settings: Settings) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network, as the CLI, the pipeline, the review page and thread.json see it."""
+
+    id: str  # "x": the `networks` setting's word, the ledger's and thread.json's `network`
+    name: str  # "X": as a person reads it
+    post_word: str  # "tweet" / "post": what one post is called there
+    credentials: tuple[str, ...]  # environment names of its secrets, all required to publish
+    counter: Callable[[int, int], Counter]  # (limit, url_weight) a saved thread records (0: the default) -> Counter
+    rule: str  # how it counts, in the words a refusal uses; "{url}" is what a link counts
+    check: Probe  # `bot check`'s probe of the credentials
+    publisher: LiveFactory  # the live publisher (credentials already checked)
+    dry_run: DryFactory  # the stand-in of `--dry-run` (Mastodon's asks its instance's limits, with no token)
+    post_link: Callable[[str, str], tuple[str, str]]  # (post id, url saved with it) -> (label, href; "" for none)
+    unset: Callable[[Settings], tuple[str, ...]] = _nothing_unset  # required settings left unset (env names)
+    keeps_article_handles: bool = True  # False: an article's @handle names someone else there (hygiene drops them)
+    needs: str = "credentials"  # what the missing-credentials message calls them ("missing X credentials: ...")
+    shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
+
+    def label(self, number: int) -> str:
+        """How a message names one post: "tweet 2" on X, "Bluesky post 2"."""
+        return f"{self.post_word} {number}" if self.post_word != "post" else f"{self.name} post {number}"
+
+    def missing(self, settings: Settings) -> list[str]:
+        """The settings and credentials still needed to publish, by environment name (required settings first)."""
+        return [*self.unset(settings), *(n for n in self.credentials if not settings.secrets.get(n))]
+
+    def article(self, article: Article) -> Article:
+        """The article as this network's posts may quote it (without the author's handles where they name others)."""
+        return article if self.keeps_article_handles else dataclasses.replace(article, mentions=frozenset())
