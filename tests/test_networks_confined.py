@@ -32,10 +32,14 @@ ALLOWED: dict[str, str] = {
 PRIMARY_LINE = ("bot/core/records.py", 'PRIMARY = "x"')
 # Names that contain a network's name but are history: the table migration 6 made for Bluesky's kept sessions.
 HISTORIC = ("bluesky_sessions",)
+# Network ids that are also words of the bot's own vocabulary: "threads" (Meta's network) is the plural of thread
+# (thread.json's `threads`, ThreadSpec, network_threads). Only an import of its folder or its settings section
+# (settings.threads) names the network there.
+COMMON = frozenset({"threads"})
 
 
 def _words() -> re.Pattern[str]:
-    long = [n for n in NETWORKS if len(n) > 2]
+    long = [n for n in NETWORKS if len(n) > 2 and n not in COMMON]
     return re.compile(r"(?i)" + "|".join(map(re.escape, long)))
 
 
@@ -61,6 +65,7 @@ def namings(path: Path) -> list[str]:
     tree = ast.parse(source)
     docs, words, found = _docstrings(tree), _words(), []
     shorts = {n for n in NETWORKS if len(n) <= 2}
+    sections = shorts | (COMMON & set(NETWORKS))
     lines = source.splitlines()
 
     def historic(text: str) -> str:
@@ -92,10 +97,10 @@ def namings(path: Path) -> list[str]:
             names = [node.module]
         for name in names:
             parts = name.split(".")
-            settings_section = isinstance(node, ast.Attribute) and name in shorts and \
+            settings_section = isinstance(node, ast.Attribute) and name in sections and \
                 ast.unparse(node.value).endswith("settings")  # settings.x (a point's .x is not a network)
             if words.search(historic(name)) or settings_section or \
-                    any(parts[i:i + 2] == ["networks", n] for n in shorts for i in range(len(parts))):
+                    any(parts[i:i + 2] == ["networks", n] for n in sections for i in range(len(parts))):
                 found.append(f"{line}: the name {name!r}")
     rel = str(path.relative_to(ROOT))
     return [f for f in found if not (rel == PRIMARY_LINE[0] and PRIMARY_LINE[1] in lines[int(f.split(":")[0]) - 1])]

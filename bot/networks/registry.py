@@ -6,12 +6,14 @@ from __future__ import annotations
 from bot.core.errors import ConfigError
 from bot.core.records import PRIMARY, Article
 from bot.networks.bluesky.network import NETWORK as BLUESKY
+from bot.networks.linkedin.network import NETWORK as LINKEDIN
 from bot.networks.mastodon.network import NETWORK as MASTODON
 from bot.networks.network import Network
+from bot.networks.threads.network import NETWORK as THREADS
 from bot.networks.x.network import NETWORK as X
 from bot.tweets.length import Counter
 
-NETWORKS: tuple[Network, ...] = (X, BLUESKY, MASTODON)
+NETWORKS: tuple[Network, ...] = (X, BLUESKY, MASTODON, LINKEDIN, THREADS)
 
 # PRIMARY (core.records) is the contract's network: thread.json's top-level `tweets` is its thread, the post
 # budget and the price (`x.posts_per_day`, `x.price_post`) are its, a thread saved before networks was posted there.

@@ -1,0 +1,73 @@
+"""LinkedIn as the rest of the bot sees it: the descriptor `NETWORK` (credentials, the author it needs, its counter,
+`bot check` probe, publishers). The dry run says how the thread becomes one post."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from bot.core.clock import Clock
+from bot.core.records import PostedThread, Thread
+from bot.core.settings import Settings
+from bot.networks.base import Budget, DryRunPublisher, Ledger, Publisher
+from bot.networks.linkedin.client import LinkedInClient
+from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS, compose
+from bot.networks.linkedin.post import LinkedInPublisher, post_url
+from bot.networks.network import Network
+from bot.tweets.length import Counter
+
+CREDENTIALS = ("LINKEDIN_ACCESS_TOKEN",)
+
+
+def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
+    return COUNTER  # fixed: 3,000 characters of escaped little text
+
+
+def _unset(settings: Settings) -> tuple[str, ...]:
+    return () if str(settings.linkedin.author).startswith(("urn:li:person:", "urn:li:organization:")) \
+        else ("LINKEDIN_AUTHOR",)
+
+
+def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+    me = LinkedInClient(settings).userinfo()
+    return (f"LinkedIn member {me.get('name') or me.get('sub', '?')}, posting as {settings.linkedin.author} "
+            "(LinkedIn tokens last 60 days: authorise again before then)")
+
+
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+    return LinkedInPublisher(settings, clock, should_stop=should_stop)
+
+
+class LinkedInDryRun(DryRunPublisher):
+    """Publishes nothing; its notes say what LinkedIn would get: the thread as one post (and a first comment)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__("linkedin", COUNTER)
+        self.link_in_comment = bool(settings.linkedin.link_in_comment)
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """The dry run's PostedThread, with the one LinkedIn post's length and where its link goes."""
+        posted = super().publish(thread, ledger, budget)
+        body, comment, notes = compose([t.text for t in thread.for_network("linkedin").tweets],
+                                       link_in_comment=self.link_in_comment)
+        where = "the link in a first comment" if comment else "the link in it"
+        line = f"linkedin: the thread goes out as ONE post of {COUNTER(body)}/{MAX_CHARACTERS} characters, {where}"
+        return dataclasses.replace(posted, notes=(*posted.notes, line, *notes))
+
+
+def _dry_run(settings: Settings, clock: Clock) -> Publisher:
+    return LinkedInDryRun(settings)
+
+
+def post_link(post_id: str, url: str = "") -> tuple[str, str]:
+    """The post's page on LinkedIn (by its share URN)."""
+    return f"linkedin {post_id}", url or post_url(post_id)
+
+
+NETWORK = Network(
+    id="linkedin", name="LinkedIn", post_word="post", credentials=CREDENTIALS, counter=_counter,
+    rule="LinkedIn counts characters as typed (emoji 2), each of \\ | { } @ [ ] ( ) < > # * _ ~ twice (it is escaped)",
+    check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    # An @handle from the article is an X account; on LinkedIn it is plain (escaped) text naming nobody there.
+    keeps_article_handles=False,
+)

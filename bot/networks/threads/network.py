@@ -1,0 +1,75 @@
+"""Threads as the rest of the bot sees it: the descriptor `NETWORK` (credentials, the user id it needs, its counter,
+`bot check` probe with the token's expiry, publishers). The dry run says when the thread goes without its image."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import ConfigError
+from bot.core.records import PostedThread, Thread
+from bot.core.settings import Settings
+from bot.networks.base import Budget, DryRunPublisher, Ledger, Publisher
+from bot.networks.network import Network
+from bot.networks.threads.client import ThreadsClient
+from bot.networks.threads.length import COUNTER
+from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
+from bot.tweets.length import Counter
+
+CREDENTIALS = ("THREADS_ACCESS_TOKEN",)
+WARN_DAYS = 14  # `bot check` warns when the token ends sooner than this (the bot refreshes it 30 days before)
+
+
+def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
+    return COUNTER  # fixed: 500 characters, emoji as their UTF-8 bytes
+
+
+def _unset(settings: Settings) -> tuple[str, ...]:
+    return () if settings.threads.user_id else ("THREADS_USER_ID",)
+
+
+def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+    clock = SystemClock()
+    client = ThreadsClient(settings, clock)
+    me = client.me()
+    if str(me.get("id")) != str(settings.threads.user_id):
+        raise ConfigError(f"THREADS_USER_ID is {settings.threads.user_id} but THREADS_ACCESS_TOKEN is the profile "
+                          f"{me.get('id')}", f"set THREADS_USER_ID={me.get('id')}")
+    posts, replies = quota_left(client.quota())
+    line = f"Threads account @{me.get('username', '?')} (id {me.get('id')}), {posts} posts and {replies} replies left today"
+    ends = client.keeper.expires_at()
+    if ends and ends - clock.time() < WARN_DAYS * 86400:
+        line += f"; WARNING: the token ends in {max(0, int((ends - clock.time()) // 86400))} days: sign in again"
+    return line
+
+
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+    return ThreadsPublisher(settings, clock, should_stop=should_stop)
+
+
+class ThreadsDryRun(DryRunPublisher):
+    """Publishes nothing; says so when the thread's image cannot go (no public address to fetch it from)."""
+
+    def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
+        """The dry run's PostedThread, with the missing image said."""
+        posted = super().publish(thread, ledger, budget)
+        return dataclasses.replace(posted, notes=(*posted.notes, NO_IMAGE)) if thread.image.path else posted
+
+
+def _dry_run(settings: Settings, clock: Clock) -> Publisher:
+    return ThreadsDryRun("threads", COUNTER)
+
+
+def post_link(post_id: str, url: str = "") -> tuple[str, str]:
+    """Threads' pages use a short code, not the id: the id alone, linked when a permalink was saved."""
+    return f"threads {post_id}", url
+
+
+NETWORK = Network(
+    id="threads", name="Threads", post_word="post", credentials=CREDENTIALS, counter=_counter,
+    rule="Threads counts characters as typed, each emoji as its UTF-8 bytes (4 for most), links in full",
+    check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    # An @handle from the article is an X account; on Threads it would mention whoever holds that name there.
+    keeps_article_handles=False,
+)
