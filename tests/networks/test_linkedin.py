@@ -6,15 +6,18 @@ entry instead of resending; the twin refusing what LinkedIn refuses."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from helpers.botproc import ENTRY, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import make_thread, png, settings_for
 from twins.linkedin import AUTHOR, LIMIT, TOKEN, LinkedInTwin, shown, utf16
@@ -168,3 +171,22 @@ def test_killed_after_the_send_before_the_record_the_rerun_posts_nothing_twice(l
     rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=60)
     assert rerun.returncode == 0, rerun.stderr
     assert len(li.posts) == 1 and f'"{li.posts[0]["id"]}"' in rerun.stdout
+
+
+@pytest.mark.slow
+def test_bot_post_killed_with_the_post_in_flight_then_rerun_posts_it_once(feed_url: str, tmp_path: Path) -> None:
+    gate = threading.Event()
+    with LinkedInTwin(hold=gate) as twin:
+        environment = bot_env(tmp_path, "", env(twin), BOT_NETWORKS="linkedin", BOT_LINKEDIN_TIMEOUT="1")
+        args = ["post", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp_path / "out")]
+        with BotProcess(args, environment, tmp_path, name="run1") as bot:
+            wait_until(twin.held.is_set, 60, "the post to be in flight", bot)
+            assert bot.kill() == -signal.SIGKILL
+        twin.hold = None
+        gate.set()  # the dead request lands now: the post exists, its answer went nowhere
+        wait_until(lambda: len(twin.posts) == 1, 10, "the held post to land")
+        done = run_bot(args, environment, tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert len(twin.posts) == 1
+        record = json.loads((tmp_path / "out" / "thread.json").read_text())
+        assert [(p["network"], p["id"]) for p in record["published"]] == [("linkedin", twin.posts[0]["id"])]

@@ -16,9 +16,11 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from threading import Event
 from threading import Thread as Worker
 
 import pytest
+from helpers.botproc import ENTRY, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import make_thread, png, settings_for
 from twins.threads import LIMIT, TOKEN, USER_ID, ThreadsTwin, count
@@ -185,3 +187,25 @@ def test_killed_after_publishing_before_the_record_the_rerun_posts_nothing_twice
             "Small newsletters win (#23): readers trust a voice they know.",
             "Big outlets chase reach; small ones keep attention. 📬"]
         assert [i for _, i in json.loads(rerun.stdout)["ids"]] == [p["id"] for p in th.posts]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("position", [1, 2])
+def test_bot_post_killed_with_a_publish_in_flight_then_rerun_posts_each_once(feed_url: str, tmp_path: Path,
+                                                                            position: int) -> None:
+    gate = Event()
+    with ThreadsTwin(hold=gate, hold_at=position, in_progress_polls=0) as twin:
+        environment = bot_env(tmp_path, "", env(twin), BOT_NETWORKS="threads", BOT_THREADS_TIMEOUT="1")
+        args = ["post", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp_path / "out")]
+        with BotProcess(args, environment, tmp_path, name="run1") as bot:
+            wait_until(twin.held.is_set, 60, f"post {position} to be in flight", bot)
+            assert bot.kill() == -signal.SIGKILL
+        twin.hold = None
+        gate.set()  # the dead request lands now: the post exists, its answer went nowhere
+        wait_until(lambda: len(twin.posts) == position, 10, "the held post to land")
+        done = run_bot(args, environment, tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        record = json.loads((tmp_path / "out" / "thread.json").read_text())
+        texts = [t["text"] for t in record["threads"]["threads"]["tweets"]]
+        assert twin.chain() == texts and len(twin.posts) == len(texts)  # each once, in order, as a reply chain
+        assert [p["id"] for p in record["published"]] == [p["id"] for p in twin.posts]

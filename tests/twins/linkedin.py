@@ -12,6 +12,7 @@ little-text-format; DESIGN.md "LinkedIn" lists what was checked.
 - POST /rest/images?action=initializeUpload → {"value": {"uploadUrl", "image", "uploadUrlExpiresAt"}}; PUT the bytes.
 - POST/GET /rest/socialActions/{urn}/comments; GET /rest/posts?q=author&author=URN (newest first). Both reads need
   `r_member_social` (403 without it: `scopes` decides). GET /v2/userinfo answers the member.
+- `hold`: the hold_at-th post waits (in flight) until the test sets it, then is made.
 - 429 (no rate-limit headers) after `daily_posts` posts; faults: "drop" makes the post then closes the connection
   with no answer, "500" answers 500 without making it.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +75,10 @@ class LinkedInTwin(Served):
     images: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     faults: dict[str, list[str]] = field(default_factory=dict)  # "POST /rest/posts": ["drop", "500", ...]
+    hold: threading.Event | None = None  # when set up, the `hold_at`-th POST /rest/posts waits on it, then makes it
+    hold_at: int = 1
+    held: threading.Event = field(default_factory=threading.Event)
+    _creates: int = 0
 
     def __post_init__(self) -> None:
         self._serve(_handler(self))
@@ -161,6 +167,10 @@ def _handler(twin: LinkedInTwin) -> type[QuietHandler]:
 
         def create(self, fault: str) -> None:
             body = self.body()
+            twin._creates += 1
+            if twin.hold is not None and twin._creates == twin.hold_at:
+                twin.held.set()  # in flight: the test kills the bot now, then lets the request land
+                twin.hold.wait(30)
             if not isinstance(body, dict):
                 return self.answer(400, _error(400, "Request body is not JSON"))
             missing = [f for f in REQUIRED if f not in body]

@@ -13,6 +13,7 @@
 - GET /v1.0/{user-id}/threads_publishing_limit, /v1.0/{user-id}/threads (posts, newest first), /v1.0/{id}/replies
   (needs `threads_read_replies`: `scopes`), /v1.0/me, and GET /refresh_access_token (th_refresh_token; a token
   younger than 24 hours is refused).
+- `hold`: the hold_at-th threads_publish waits (in flight) until the test sets it, then publishes.
 - faults: "drop" (on POST .../threads_publish) publishes, then closes the connection without an answer.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -70,6 +72,10 @@ class ThreadsTwin(Served):
     posts: list[dict[str, Any]] = field(default_factory=list)  # every published post and reply, in order
     requests: list[tuple[str, str]] = field(default_factory=list)
     faults: dict[str, list[str]] = field(default_factory=dict)
+    hold: threading.Event | None = None  # when set up, the `hold_at`-th threads_publish waits on it, then publishes
+    hold_at: int = 1
+    held: threading.Event = field(default_factory=threading.Event)
+    publishes: int = 0
 
     def __post_init__(self) -> None:
         self.tokens = {self.token}
@@ -198,6 +204,10 @@ def _handler(twin: ThreadsTwin) -> type[QuietHandler]:
             return self.answer(200, {"id": cid})
 
         def publish(self, cid: str) -> None:
+            twin.publishes += 1
+            if twin.hold is not None and twin.publishes == twin.hold_at:
+                twin.held.set()  # in flight: the test kills the bot now, then lets the request land
+                twin.hold.wait(30)
             c = twin.containers.get(cid)
             if c is None:
                 return self.answer(400, _graph(f"(#100) creation_id {cid} does not exist", 100))
