@@ -44,8 +44,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def li() -> Iterator[LinkedInTwin]:
-    with LinkedInTwin() as twin:
+def li(clock: FakeClock) -> Iterator[LinkedInTwin]:
+    with LinkedInTwin(clock=clock.time) as twin:
         yield twin
 
 
@@ -190,3 +190,23 @@ def test_bot_post_killed_with_the_post_in_flight_then_rerun_posts_it_once(feed_u
         assert len(twin.posts) == 1
         record = json.loads((tmp_path / "out" / "thread.json").read_text())
         assert [(p["network"], p["id"]) for p in record["published"]] == [("linkedin", twin.posts[0]["id"])]
+
+
+def test_an_older_post_with_the_same_text_is_not_taken_for_the_lost_one(li: LinkedInTwin, clock: FakeClock,
+                                                                        tmp_path: Path) -> None:
+    publisher(li, clock).publish(thread(tmp_path), JSONLedger(tmp_path / "old.json"))  # last week's, same text
+    clock.sleep(7 * 86400)
+    ledger = JSONLedger(tmp_path / "l.json", now=clock.time)
+    ledger.pending(1)  # this week's: marked, then the process died before the request left
+    posted = publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert posted.complete and len(li.posts) == 2 and posted.published[0].tweet_id == li.posts[0]["id"]
+
+
+def test_a_rate_limit_sends_nothing_and_leaves_nothing_pending(li: LinkedInTwin, clock: FakeClock,
+                                                               tmp_path: Path) -> None:
+    li.daily_posts = 0
+    ledger = JSONLedger(tmp_path / "l.json")
+    with pytest.raises(PublishError) as limited:
+        publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert limited.value.retryable and "rate limit" in str(limited.value)
+    assert not li.posts and not ledger.pending_positions()

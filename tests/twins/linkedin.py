@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:  # the twins package (tests/twins/localhttp.py) or, before the move, tests/localhttp.py
@@ -69,6 +69,7 @@ class LinkedInTwin(Served):
     token: str = TOKEN
     author: str = AUTHOR
     scopes: set[str] = field(default_factory=lambda: {"w_member_social", "r_member_social", "openid"})
+    clock: Callable[[], float] = time.time  # when posts are made (createdAt) and the 24-hour window
     daily_posts: int = 150  # posts a member may make in a day; the next is 429
     posts: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
@@ -188,7 +189,7 @@ def _handler(twin: LinkedInTwin) -> type[QuietHandler]:
             media = ((body.get("content") or {}).get("media") or {})
             if media and (media.get("id") not in twin.images or not twin.images[media["id"]].get("bytes")):
                 return self.answer(400, _error(400, f"/content/media/id :: {media.get('id')} is not an uploaded image"))
-            today = [p for p in twin.posts if p["createdAt"] > (time.time() - 86400) * 1000]
+            today = [p for p in twin.posts if p["createdAt"] > (twin.clock() - 86400) * 1000]
             if len(today) >= twin.daily_posts:
                 return self.answer(429, _error(429, "Resource level throttle MEMBER DAY limit for calls to this "
                                                     "resource is reached."))
@@ -196,7 +197,7 @@ def _handler(twin: LinkedInTwin) -> type[QuietHandler]:
                 urn = f"urn:li:share:{7_300_000_000_000_000_000 + len(twin.posts) + 1}"
                 twin.posts.insert(0, {"id": urn, "author": twin.author, "commentary": text,
                                       "visibility": body["visibility"], "lifecycleState": body["lifecycleState"],
-                                      "content": body.get("content"), "createdAt": int(time.time() * 1000)})
+                                      "content": body.get("content"), "createdAt": int(twin.clock() * 1000)})
             if fault == "drop":  # made, but the answer never comes
                 self.close_connection = True
                 self.connection.shutdown(2)

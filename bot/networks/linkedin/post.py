@@ -30,6 +30,7 @@ from bot.networks.linkedin.length import COUNTER, compose, escape, unescape
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)
+CLOCK_SKEW = 300.0  # seconds LinkedIn's clock may be behind ours when a post's createdAt is compared with its mark
 SETTLE_MARGIN = 5.0  # seconds past linkedin.timeout after which a request sent at its pending mark has landed
 POST, COMMENT = 1, 2  # the ledger's positions: the post, then its first comment
 
@@ -97,7 +98,7 @@ class LinkedInPublisher:
 
     def _post(self, thread: Thread, body: str, ledger: Ledger, marked: float | None) -> PublishedTweet:
         if marked is not None:
-            found = self._settle("post", marked, lambda: self._find_post(body))
+            found = self._settle("post", marked, lambda: self._find_post(body, marked))
             if found:
                 log.info("the LinkedIn post was already made (%s): adopted, not sent again", found["id"])
                 media = ((found.get("content") or {}).get("media") or {}).get("id", "")
@@ -106,8 +107,9 @@ class LinkedInPublisher:
         media = ""
         if image.path is not None and image.source != "none":
             media = self.client.upload_image(image.path, image.mime or mimetypes.guess_type(image.path.name)[0] or "")
+        sent_at = self.clock.time()
         urn = self._send(POST, ledger, lambda: self.client.create_post(escape(body), media, image.alt_text),
-                         lambda: self._find_post(body))
+                         lambda: self._find_post(body, sent_at))
         return PublishedTweet(POST, urn, media, self.network, post_url(urn))
 
     def _comment(self, post: str, text: str, ledger: Ledger, marked: float | None) -> PublishedTweet:
@@ -165,10 +167,11 @@ class LinkedInPublisher:
                                    "the next run looks for it again before sending it", retryable=True)
             self.clock.sleep(min(1.0, horizon - self.clock.time()))
 
-    def _find_post(self, body: str) -> dict[str, Any] | None:
+    def _find_post(self, body: str, marked: float) -> dict[str, Any] | None:
+        """The author's post with this text made after the pending mark (an older one reading the same is not ours)."""
         return next((p for p in self.client.recent_posts()
-                     if p.get("author") == self.client.author and _same(body, unescape(str(p.get("commentary", ""))))),
-                    None)
+                     if p.get("author") == self.client.author and _same(body, unescape(str(p.get("commentary", ""))))
+                     and float(p.get("createdAt") or 0) / 1000 >= marked - CLOCK_SKEW), None)
 
     def _find_comment(self, post: str, text: str) -> dict[str, Any] | None:
         return next((c for c in self.client.comments(post) if c.get("actor") == self.client.author

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from datetime import datetime
 from typing import Any, Callable
 
 from bot.core.clock import Clock
@@ -29,6 +30,7 @@ from bot.networks.threads.length import COUNTER
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)
+CLOCK_SKEW = 300.0  # seconds Meta's clock may be behind ours when a post's time is compared with its pending mark
 SETTLE_MARGIN = 5.0  # seconds past threads.timeout after which a publish sent at its pending mark has landed
 POLL_FIRST, POLL_MAX, POLL_FOR = 2.0, 60.0, 300.0  # container status: Meta checks once a minute, at most 5 minutes
 NO_IMAGE = ("threads: no image — Threads fetches images from a public address, and the bot serves none "
@@ -46,6 +48,15 @@ def _same(ours: str, theirs: str) -> bool:
     def norm(text: str) -> str:
         return " ".join(unicodedata.normalize("NFC", text).split())
     return norm(ours) == norm(theirs)
+
+
+def _after(post: dict[str, Any], marked: float) -> bool:
+    """False for a post made well before the pending mark (an older post with the same text is not ours)."""
+    try:
+        made = datetime.strptime(str(post.get("timestamp", "")), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        return True  # no time to go by: the text and its place in the chain decide
+    return made >= marked - CLOCK_SKEW
 
 
 def quota_left(quota: dict[str, Any]) -> tuple[int, int]:
@@ -177,7 +188,7 @@ class ThreadsPublisher:
             except BotError as exc:
                 raise PublishError(f"Threads post {position} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until Threads can be asked") from exc
-            found = next((p for p in posts if _same(text, str(p.get("text", "")))), None)
+            found = next((p for p in posts if _same(text, str(p.get("text", ""))) and _after(p, marked)), None)
             if found or self.clock.time() >= horizon:
                 return found
             if self.should_stop():
