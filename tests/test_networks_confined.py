@@ -146,3 +146,6 @@ def test_the_registry_lists_every_folder_once_and_the_primary() -> None:
     assert registry.names() == tuple(n.id for n in registry.NETWORKS)
     assert sorted(registry.names()) == list(NETWORKS), "a folder of bot/networks/ missing from registry.NETWORKS"
     assert registry.PRIMARY == registry.NETWORKS[0].id  # X stays the default and the contract's network
+    from bot.core import options
+
+    assert set(options.NETWORKS) == set(registry.names()), "the `networks` setting's choices (core/options.py)"

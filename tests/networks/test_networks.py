@@ -208,7 +208,7 @@ def test_an_x_handle_never_reaches_mastodon_where_it_would_mention_an_account_of
                                                  "Prices rose in the spring."),), mentions=frozenset({"quietindex"}))
     draft = Draft(("Rates fell again this year.", "Thanks to @quietindex for the data.", "Prices rose in the spring."))
     from bot.run.pipeline import fit_networks
-    from bot.tweets.length import X
+    from bot.networks.x.length import COUNTER as X
 
     fitted, _ = fit_networks(draft, article, ThreadSpec(tweets=3), (X, BLUESKY, mastodon_counter(500, 23)))
     texts = {t.network: "\n".join(post.text for post in t.tweets) for t in fitted}

@@ -15,7 +15,8 @@ from bot.networks.mastodon.length import COUNTER as MASTODON
 from bot.run.pipeline import Deps
 from bot.run.publishing import publish_entry
 from bot.state.store import Store
-from bot.tweets.length import X, Counter
+from bot.networks.x.length import COUNTER as X
+from bot.tweets.length import Counter
 from bot.writing.offline import ExtractiveWriter
 
 HTML = ("<p>Small newsletters win because readers trust a voice they know. Open rates stay high under two "

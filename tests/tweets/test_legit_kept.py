@@ -11,7 +11,12 @@ from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
 from bot.feed.article import clean
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import clean_tweet
-from bot.tweets.shape import check
+from functools import partial
+
+from bot.networks.x.length import COUNTER as X
+from bot.tweets import shape
+
+check = partial(shape.check, counter=X)  # fitted to X, the default network
 
 LINK = "https://garden.substack.com/p/week"
 

@@ -8,8 +8,14 @@ from hypothesis import strategies as st
 
 from bot.tweets.hygiene import normalize_url
 from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
-from bot.tweets.shape import check, with_utm
+from functools import partial
+
+from bot.networks.x.length import COUNTER as X
+from bot.tweets import shape
+from bot.tweets.shape import with_utm
 from bot.tweets.length import MAX_WEIGHT, is_valid, urls, weighted_length
+
+check = partial(shape.check, counter=X)  # fitted to X, the default network
 
 LINK = "https://pub.substack.com/p/rates"
 ARTICLE = Article(
