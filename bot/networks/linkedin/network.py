@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any, Callable
 
 from bot.core.clock import Clock
@@ -16,6 +17,7 @@ from bot.networks.linkedin.post import LinkedInPublisher, post_url
 from bot.networks.network import Network
 from bot.tweets.length import Counter
 
+log = logging.getLogger(__name__)
 CREDENTIALS = ("LINKEDIN_ACCESS_TOKEN",)
 
 
@@ -42,8 +44,15 @@ class LinkedInDryRun(DryRunPublisher):
     """Publishes nothing; its notes say what LinkedIn would get: the thread as one post (and a first comment)."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__("linkedin", COUNTER)
+        super().__init__("linkedin", self._said)
         self.link_in_comment = bool(settings.linkedin.link_in_comment)
+
+    def _said(self) -> Counter:
+        """LinkedIn's counter, asked once when the thread is fitted: the dry run says then how LinkedIn gets it."""
+        where = "in a first comment (linkedin.link_in_comment)" if self.link_in_comment else "once, in the post"
+        log.warning("linkedin: the thread goes out as ONE post: each post below becomes a paragraph, numbering "
+                    "dropped, the article link %s", where)
+        return COUNTER
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """The dry run's PostedThread, with the one LinkedIn post's length and where its link goes."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any, Callable
 
 from bot.core.clock import Clock, SystemClock
@@ -17,6 +18,7 @@ from bot.networks.threads.length import COUNTER
 from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
 from bot.tweets.length import Counter
 
+log = logging.getLogger(__name__)
 CREDENTIALS = ("THREADS_ACCESS_TOKEN",)
 WARN_DAYS = 14  # `bot check` warns when the token ends sooner than this (the bot refreshes it 30 days before)
 
@@ -58,7 +60,11 @@ class ThreadsDryRun(DryRunPublisher):
 
 
 def _dry_run(settings: Settings, clock: Clock) -> Publisher:
-    return ThreadsDryRun("threads", COUNTER)
+    def counter() -> Counter:  # asked once, when the thread is fitted: the dry run says then what Threads misses
+        if list(settings.image.chain) != ["none"] and not settings.web.public_url:
+            log.warning(NO_IMAGE)
+        return COUNTER
+    return ThreadsDryRun("threads", counter)
 
 
 def post_link(post_id: str, url: str = "") -> tuple[str, str]:

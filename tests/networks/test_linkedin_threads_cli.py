@@ -1,0 +1,45 @@
+"""LinkedIn and Threads through the real `bot` command: the dry run shows both threads beside X's with their own
+counts and says how each differs (one LinkedIn post; no image on Threads without a public address), and `bot check`
+probes both against their twins (a wrong token is one line each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.botproc import ENTRY, bot_env, run_bot
+from twins.linkedin import AUTHOR, LinkedInTwin
+from twins.linkedin import TOKEN as LINKEDIN_TOKEN
+from twins.threads import TOKEN as THREADS_TOKEN
+from twins.threads import USER_ID, ThreadsTwin
+
+pytestmark = pytest.mark.slow  # child processes
+
+
+def test_the_dry_run_shows_linkedin_and_threads_with_their_counts_and_says_what_differs(feed_url: str,
+                                                                                        tmp_path: Path) -> None:
+    env = bot_env(tmp_path, "", None, BOT_NETWORKS="x,linkedin,threads")
+    done = run_bot(["post", "--dry-run", "--feed", feed_url, "--entry", ENTRY, "--out", str(tmp_path / "out")],
+                   env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "LinkedIn" in done.stdout and "Threads" in done.stdout
+    assert "/3000" in done.stdout and "/500" in done.stdout and "/280" in done.stdout
+    assert "ONE post" in done.stderr and "no image" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bot_check_probes_linkedin_and_threads(tmp_path: Path) -> None:
+    with LinkedInTwin() as li, ThreadsTwin() as th:
+        env = bot_env(tmp_path, "", {"LINKEDIN_ACCESS_TOKEN": LINKEDIN_TOKEN, "LINKEDIN_AUTHOR": AUTHOR,
+                                     "LINKEDIN_BASE_URL": li.base, "THREADS_ACCESS_TOKEN": THREADS_TOKEN,
+                                     "THREADS_USER_ID": USER_ID, "THREADS_BASE_URL": th.base},
+                      BOT_NETWORKS="linkedin,threads")
+        good = run_bot(["check"], env, tmp_path)
+        assert "ok: linkedin: LinkedIn member" in good.stdout and "ok: threads: Threads account @quietindex" in good.stdout
+        assert "250 posts and 1000 replies left today" in good.stdout
+        bad = run_bot(["check"], {**env, "LINKEDIN_ACCESS_TOKEN": "wrong", "THREADS_ACCESS_TOKEN": "wrong"}, tmp_path)
+        lines = [line for line in bad.stderr.splitlines() if line.startswith("problem: ")]
+        assert any("LINKEDIN_ACCESS_TOKEN" in line and "401" in line for line in lines)
+        assert any("THREADS_ACCESS_TOKEN" in line and "code 190" in line for line in lines)
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr
+        other = run_bot(["check"], {**env, "THREADS_USER_ID": "123"}, tmp_path)
+        assert "set THREADS_USER_ID=" + USER_ID in other.stderr
