@@ -26,6 +26,7 @@ from bot.core.clock import FakeClock
 from bot.core.errors import AuthError, ConfigError, PublishError
 from bot.core.records import NetworkThread, Tweet
 from bot.networks.linkedin.length import COUNTER, compose, escape
+from bot.networks.http import NotSent
 from bot.networks.linkedin.post import Held, LinkedInPublisher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,3 +211,19 @@ def test_a_rate_limit_sends_nothing_and_leaves_nothing_pending(li: LinkedInTwin,
         publisher(li, clock).publish(thread(tmp_path), ledger)
     assert limited.value.retryable and "rate limit" in str(limited.value)
     assert not li.posts and not ledger.pending_positions()
+
+
+def test_a_post_that_never_left_is_sent_later_without_reading_back(li: LinkedInTwin, clock: FakeClock,
+                                                                   tmp_path: Path) -> None:
+    li.scopes.discard("r_member_social")  # reading back would be refused: it must not be needed here
+    ledger = JSONLedger(tmp_path / "l.json")
+    closed = settings_for("http://127.0.0.1:9", env(li, LINKEDIN_BASE_URL="http://127.0.0.1:9"))
+    no_image = dataclasses.replace(thread(tmp_path), image=dataclasses.replace(make_thread().image))
+    with pytest.raises(NotSent, match="nothing was sent"):
+        LinkedInPublisher(closed, clock).publish(no_image, ledger)
+    assert not ledger.pending_positions()
+    posted = publisher(li, clock).publish(no_image, ledger)
+    assert posted.complete and len(li.posts) == 1
+    with pytest.raises(ConfigError, match="LINKEDIN_BASE_URL"):
+        LinkedInPublisher(settings_for("http://127.0.0.1:9", env(li, LINKEDIN_BASE_URL="api.linkedin.com")),
+                          clock).publish(no_image, JSONLedger(tmp_path / "m.json"))

@@ -25,6 +25,7 @@ import requests
 
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
+from bot.networks.http import transport_error
 
 log = logging.getLogger("bot.linkedin")
 RESTLI = "2.0.0"
@@ -52,13 +53,8 @@ class LinkedInClient:
         try:
             answer = self.session.request(method, url, timeout=self.timeout,
                                           headers=self._headers(kwargs.pop("headers", None)), **kwargs)
-        except requests.Timeout as exc:
-            raise NoAnswer(f"no answer from LinkedIn while {what} (timed out after {self.timeout:.0f} s)",
-                           "the bot looks for the post before it sends anything again") from exc
         except requests.RequestException as exc:
-            why = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
-            raise NoAnswer(f"no answer from LinkedIn while {what} ({why})",
-                           "check LINKEDIN_BASE_URL and the network") from exc
+            raise transport_error(exc, "LinkedIn", what, "LINKEDIN_BASE_URL", self.timeout) from exc
         if answer.status_code >= 400:
             raise self._error(answer, what)
         return answer

@@ -25,6 +25,7 @@ from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLim
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
+from bot.networks.http import NotSent
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, compose, escape, unescape
 from bot.tweets.length import Counter
@@ -129,8 +130,8 @@ class LinkedInPublisher:
         what = "post" if position == POST else "comment"
         try:
             return send()
-        except RateLimited:
-            ledger.refused(position)  # refused, so not made: a later run sends it without looking first
+        except (RateLimited, NotSent):
+            ledger.refused(position)  # refused or never sent, so not made: a later run sends it without looking first
             raise
         except NoAnswer as exc:
             found = self._settle(what, marked, find)

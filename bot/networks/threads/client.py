@@ -26,6 +26,7 @@ import requests
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
+from bot.networks.http import transport_error
 from bot.networks.threads.token import TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,8 @@ class ThreadsClient:
             answer = self.session.request(method, self.base + url, timeout=self.timeout, headers=headers,
                                           data=params if method == "POST" else None,
                                           params=None if method == "POST" else params)
-        except requests.Timeout as exc:
-            raise NoAnswer(f"no answer from Threads while {what} (timed out after {self.timeout:.0f} s)",
-                           "the bot looks for the post before it sends anything again") from exc
         except requests.RequestException as exc:
-            why = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
-            raise NoAnswer(f"no answer from Threads while {what} ({why})", "check THREADS_BASE_URL and the network") from exc
+            raise transport_error(exc, "Threads", what, "THREADS_BASE_URL", self.timeout) from exc
         try:
             body = answer.json()
         except ValueError:

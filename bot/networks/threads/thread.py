@@ -25,6 +25,7 @@ from bot.core.errors import AuthError, BotError, BudgetExceeded, NoAnswer, Publi
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
+from bot.networks.http import NotSent
 from bot.networks.threads.client import NotReady, ThreadsClient
 from bot.networks.threads.length import COUNTER
 from bot.tweets.length import Counter
@@ -139,7 +140,7 @@ class ThreadsPublisher:
             except NotReady:  # refused, nothing made: wait for the container and publish it
                 ledger.refused(position)
                 self._wait_finished(container)
-            except RateLimited:
+            except (RateLimited, NotSent):  # refused or never sent: nothing made, nothing pending
                 ledger.refused(position)
                 raise
             except NoAnswer as exc:
