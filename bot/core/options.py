@@ -112,6 +112,7 @@ OPTIONS: tuple[Option, ...] = (
     O("linkedin", "api_version", "str", "202511", "The LinkedIn-Version header (YYYYMM); LinkedIn retires each about a year later (426): then set a recent month.", env_name="LINKEDIN_API_VERSION"),
     O("linkedin", "link_in_comment", "bool", False, "Put the article link in a first comment instead of the post (LinkedIn shows posts with outside links to fewer people)."),
     O("linkedin", "timeout", "float", 30.0, "Seconds one LinkedIn request may take.", minimum=1, maximum=300),
+    O("linkedin", "token_file", "str", "linkedin-token.json", "File keeping when the LinkedIn token was first used (its hash, never the token), so `bot check` warns before its 60 days end; a relative path is beside the SQLite database; empty: no warning."),
     # [threads]
     O("threads", "user_id", "str", "", "The Threads user id that posts (the id GET /me answers for THREADS_ACCESS_TOKEN).", env_name="THREADS_USER_ID"),
     O("threads", "base_url", "str", "https://graph.threads.net", "Threads' Graph API address (a proxy's, or a local one for tests).", env_name="THREADS_BASE_URL"),

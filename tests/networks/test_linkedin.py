@@ -28,6 +28,7 @@ from bot.core.records import NetworkThread, Tweet
 from bot.networks.linkedin.length import COUNTER, compose, escape
 from bot.networks.http import NotSent
 from bot.networks.linkedin.post import Held, LinkedInPublisher
+from bot.networks.linkedin.token import TokenAge
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK = "https://quietindex.substack.com/p/why-small-newsletters-win"
@@ -227,3 +228,16 @@ def test_a_post_that_never_left_is_sent_later_without_reading_back(li: LinkedInT
     with pytest.raises(ConfigError, match="LINKEDIN_BASE_URL"):
         LinkedInPublisher(settings_for("http://127.0.0.1:9", env(li, LINKEDIN_BASE_URL="api.linkedin.com")),
                           clock).publish(no_image, JSONLedger(tmp_path / "m.json"))
+
+
+def test_bot_check_warns_before_the_token_can_have_ended(tmp_path: Path) -> None:
+    settings = settings_for("http://127.0.0.1:9", {"LINKEDIN_ACCESS_TOKEN": TOKEN},
+                            store__sqlite_path=str(tmp_path / "bot.db"))
+    start = 1_800_000_000.0  # 2027-01-15
+    assert TokenAge(settings).warning(start) == "the token ends by 2027-03-16 at the latest (LinkedIn tokens last 60 days)"
+    assert TokenAge(settings).warning(start + 45 * 86400).startswith("the token ends by 2027-03-16")
+    assert TokenAge(settings).warning(start + 47 * 86400).startswith("WARNING: the LinkedIn token ends by 2027-03-16")
+    assert TOKEN not in (tmp_path / "linkedin-token.json").read_text()
+    fresh = settings_for("http://127.0.0.1:9", {"LINKEDIN_ACCESS_TOKEN": "a-new-one"},
+                         store__sqlite_path=str(tmp_path / "bot.db"))
+    assert "2027-04-30" in TokenAge(fresh).warning(start + 45 * 86400)  # a new token starts its own 60 days

@@ -34,7 +34,7 @@ def test_bot_check_probes_linkedin_and_threads(tmp_path: Path) -> None:
                                      "THREADS_USER_ID": USER_ID, "THREADS_BASE_URL": th.base},
                       BOT_NETWORKS="linkedin,threads")
         good = run_bot(["check"], env, tmp_path)
-        assert "ok: linkedin: LinkedIn member" in good.stdout and "ok: threads: Threads account @quietindex" in good.stdout
+        assert "ok: linkedin: LinkedIn member" in good.stdout and "at the latest" in good.stdout and "ok: threads: Threads account @quietindex" in good.stdout
         assert "250 posts and 1000 replies left today" in good.stdout
         bad = run_bot(["check"], {**env, "LINKEDIN_ACCESS_TOKEN": "wrong", "THREADS_ACCESS_TOKEN": "wrong"}, tmp_path)
         lines = [line for line in bad.stderr.splitlines() if line.startswith("problem: ")]

@@ -7,13 +7,14 @@ import dataclasses
 import logging
 from typing import Any, Callable
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, Ledger, Publisher
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS, compose
 from bot.networks.linkedin.post import LinkedInPublisher, post_url
+from bot.networks.linkedin.token import TokenAge
 from bot.networks.network import Network
 from bot.tweets.length import Counter
 
@@ -32,8 +33,8 @@ def _unset(settings: Settings) -> tuple[str, ...]:
 
 def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
     me = LinkedInClient(settings).userinfo()
-    return (f"LinkedIn member {me.get('name') or me.get('sub', '?')}, posting as {settings.linkedin.author} "
-            "(LinkedIn tokens last 60 days: authorise again before then)")
+    age = TokenAge(settings).warning(SystemClock().time())
+    return f"LinkedIn member {me.get('name') or me.get('sub', '?')}, posting as {settings.linkedin.author}; {age}"
 
 
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:

@@ -28,6 +28,7 @@ from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, compose, escape, unescape
+from bot.networks.linkedin.token import TokenAge
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class LinkedInPublisher:
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Post what the ledger does not hold yet: the post, then its comment; Held when an outcome is unknowable."""
         body, comment, notes = self.compose(thread)
+        TokenAge(self.settings).first_used(self.clock.time())  # so `bot check` can say when the token ends
         published = dict(ledger.done())
         pending = dict(ledger.pending_times())
         wanted = [POST, COMMENT] if comment else [POST]
