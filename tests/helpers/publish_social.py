@@ -55,7 +55,7 @@ class PausingThreads(ThreadsClient):
 
 def main() -> int:
     network, ledger_path, image = sys.argv[1:4]
-    keys = {k: v for k, v in os.environ.items() if k.startswith(("LINKEDIN_", "THREADS_"))}
+    keys = {k: v for k, v in os.environ.items() if k.startswith(("LINKEDIN_", "THREADS_", "BOT_STORE_"))}
     settings = settings_for("http://127.0.0.1:9", keys, linkedin__timeout=1.0, threads__timeout=1.0)
     clock = SystemClock()
     base = make_thread(image=Path(image))

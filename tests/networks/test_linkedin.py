@@ -40,6 +40,12 @@ BODY = ("Small newsletters win (#23 in a series): readers trust a voice they kno
         f"Read the whole post: {LINK}")
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files kept beside the default database (the token files) land in the test's folder, not the tree."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -157,9 +163,10 @@ def test_killed_after_the_send_before_the_record_the_rerun_posts_nothing_twice(l
                                                                                tmp_path: Path) -> None:
     child = ROOT / "tests" / "helpers" / "publish_social.py"
     marker, ledger = tmp_path / "marker", tmp_path / "ledger.json"
-    base_env = {**os.environ, **env(li), "BOT_TEST_MARKER": str(marker)}
+    base_env = {**os.environ, **env(li), "BOT_TEST_MARKER": str(marker), "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}
     args = [sys.executable, str(child), "linkedin", str(ledger), str(png(tmp_path / "card.png"))]
-    proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-1"}, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-1"}, stdout=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
     try:
         for _ in range(300):
             if marker.exists() or proc.poll() is not None:
@@ -170,7 +177,7 @@ def test_killed_after_the_send_before_the_record_the_rerun_posts_nothing_twice(l
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
-    rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=60)
+    rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     assert len(li.posts) == 1 and f'"{li.posts[0]["id"]}"' in rerun.stdout
 

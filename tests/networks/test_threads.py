@@ -37,6 +37,12 @@ TEXTS = ("Small newsletters win (#23): readers trust a voice they know. 📬",
          "Read the whole post: https://quietindex.substack.com/p/why-small-newsletters-win")
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files kept beside the default database (the token files) land in the test's folder, not the tree."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -169,7 +175,7 @@ def test_killed_after_publishing_before_the_record_the_rerun_posts_nothing_twice
         base_env = {**os.environ, **env(th), "BOT_TEST_MARKER": str(marker),
                     "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}
         args = [sys.executable, str(child), "threads", str(ledger), str(png(tmp_path / "card.png"))]
-        proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-2"}, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-2"}, stdout=subprocess.PIPE, cwd=tmp_path,
                                 text=True)
         try:
             for _ in range(600):
@@ -181,7 +187,7 @@ def test_killed_after_publishing_before_the_record_the_rerun_posts_nothing_twice
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL
-        rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=120)
+        rerun = subprocess.run(args, env=base_env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert rerun.returncode == 0, rerun.stderr
         assert len(th.posts) == 3 and th.chain()[:2] == [
             "Small newsletters win (#23): readers trust a voice they know.",
