@@ -8,10 +8,12 @@ is then looked for and never sent again unchecked.
 
 from __future__ import annotations
 
-import requests
-from urllib3.exceptions import NewConnectionError
+from typing import TYPE_CHECKING
 
 from bot.core.errors import BotError, ConfigError, NoAnswer, PublishError
+
+if TYPE_CHECKING:
+    import requests
 
 
 class NotSent(PublishError):
@@ -21,6 +23,9 @@ class NotSent(PublishError):
 def transport_error(exc: requests.RequestException, service: str, what: str, base_env: str,
                     timeout: float) -> BotError:
     """The BotError for a request that got no HTTP answer from `service`."""
+    import requests  # loaded already: a request was made
+    from urllib3.exceptions import NewConnectionError
+
     if isinstance(exc, (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
                         requests.exceptions.InvalidURL)):
         return ConfigError(f"{base_env} is not a usable address ({exc})", f"set {base_env} to the API's https:// URL")

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import requests
 
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 from bot.networks.http import transport_error
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("bot.linkedin")
 RESTLI = "2.0.0"
@@ -41,7 +42,7 @@ class LinkedInClient:
         self.version = str(settings.linkedin.api_version)
         self.timeout = float(settings.linkedin.timeout)
         self.token: str = settings.secrets.get("LINKEDIN_ACCESS_TOKEN") or ""
-        self.session = requests.Session()
+        self.session: requests.Session | None = None  # made on the first request: requests loads then
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "LinkedIn-Version": self.version,
@@ -50,6 +51,10 @@ class LinkedInClient:
     def request(self, method: str, path: str, what: str, **kwargs: Any) -> requests.Response:
         """One request to the REST API (or, for an upload, to the URL LinkedIn gave); a BotError when not 2xx."""
         url = path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
+        import requests  # here, not at the top: `bot post --dry-run` imports this module and sends nothing
+
+        if self.session is None:
+            self.session = requests.Session()
         try:
             answer = self.session.request(method, url, timeout=self.timeout,
                                           headers=self._headers(kwargs.pop("headers", None)), **kwargs)

@@ -19,15 +19,16 @@ throttling (no Retry-After), 10/200 a missing permission, 24 with subcode 427900
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 from bot.networks.http import transport_error
 from bot.networks.threads.token import TokenKeeper
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 VERSION = "v1.0"
@@ -48,7 +49,7 @@ class ThreadsClient:
         self.timeout = float(settings.threads.timeout)
         self.clock = clock
         self.keeper = TokenKeeper(settings, clock)
-        self.session = requests.Session()
+        self.session: requests.Session | None = None  # made on the first request: requests loads then
         self.published_count = 0  # posts this client published (the kill test's child names its pause by it)
 
     def request(self, method: str, path: str, what: str, params: dict[str, str] | None = None,
@@ -56,6 +57,10 @@ class ThreadsClient:
         """One Graph request with the token as a Bearer header; the JSON answer, or a BotError."""
         url = path if path.startswith("/refresh") else f"/{VERSION}{path}"
         headers = {"Authorization": f"Bearer {token or self.keeper.token()}"}
+        import requests  # here, not at the top: `bot post --dry-run` imports this module and sends nothing
+
+        if self.session is None:
+            self.session = requests.Session()
         try:
             answer = self.session.request(method, self.base + url, timeout=self.timeout, headers=headers,
                                           data=params if method == "POST" else None,
