@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.botproc import ENTRY, bot_env, run_bot
+from helpers.botproc import ENTRY, SAMPLE_FEED, bot_env, run_bot
 from twins.linkedin import AUTHOR, LinkedInTwin
 from twins.linkedin import TOKEN as LINKEDIN_TOKEN
 from twins.threads import TOKEN as THREADS_TOKEN
@@ -43,3 +43,19 @@ def test_bot_check_probes_linkedin_and_threads(tmp_path: Path) -> None:
         assert bad.returncode != 0 and "Traceback" not in bad.stderr
         other = run_bot(["check"], {**env, "THREADS_USER_ID": "123"}, tmp_path)
         assert "set THREADS_USER_ID=" + USER_ID in other.stderr
+
+
+def test_their_dry_run_loads_no_http_library(tmp_path: Path) -> None:
+    """The descriptors are imported by every command: their clients load requests only when they send (the feed is a
+    file here, so nothing else would load it)."""
+    import re
+    import subprocess
+    import sys
+
+    env = bot_env(tmp_path, "", None, BOT_NETWORKS="linkedin,threads")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "post", "--dry-run", "--feed", str(SAMPLE_FEED),
+                           "--entry", ENTRY, "--out", str(tmp_path / "out")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", done.stderr, flags=re.M))
+    assert not {"requests", "urllib3"} & loaded
