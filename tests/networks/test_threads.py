@@ -215,3 +215,31 @@ def test_bot_post_killed_with_a_publish_in_flight_then_rerun_posts_each_once(fee
         texts = [t["text"] for t in record["threads"]["threads"]["tweets"]]
         assert twin.chain() == texts and len(twin.posts) == len(texts)  # each once, in order, as a reply chain
         assert [p["id"] for p in record["published"]] == [p["id"] for p in twin.posts]
+
+
+def test_a_used_up_reply_quota_stops_the_thread_before_its_first_post(th: ThreadsTwin, clock: FakeClock,
+                                                                      tmp_path: Path) -> None:
+    th.reply_quota_total = 1  # room for the first post and one reply: a 3-post thread would stop half-way
+    with pytest.raises(BudgetExceeded, match="2 repl"):
+        publisher(th, clock, tmp_path).publish(thread(tmp_path), JSONLedger(tmp_path / "l.json"))
+    assert not th.posts
+
+
+def test_what_the_twin_refuses(th: ThreadsTwin) -> None:
+    import requests
+
+    def post(path: str, **data: str) -> dict[str, object]:
+        answer = requests.post(f"{th.base}/v1.0/{USER_ID}/{path}", data={"access_token": TOKEN, **data}, timeout=5)
+        assert answer.status_code in (200, 400)
+        return dict(answer.json())
+
+    assert post("threads", media_type="TEXT", text="a" * 501)["error"]["code"] == 100  # type: ignore[index]
+    assert post("threads", media_type="TEXT", text=" ".join(f"https://e.com/{n}" for n in range(6)))["error"]
+    assert post("threads", text="no media_type")["error"]
+    assert post("threads", media_type="TEXT", text="hi", reply_to_id="999")["error"]
+    container = str(post("threads", media_type="TEXT", text="hi")["id"])
+    error = post("threads_publish", creation_id=container)["error"]  # still IN_PROGRESS: Meta's code 24
+    assert (error["code"], error["error_subcode"]) == (24, 4279009)  # type: ignore[index]
+    bad = requests.get(f"{th.base}/v1.0/me", headers={"Authorization": "Bearer nope"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == 190
+    assert not th.posts
