@@ -47,7 +47,8 @@ class Network:
     shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
 
     def label(self, number: int) -> str:
-        """How a message names one post: "tweet 2" on X, "Bluesky post 2"."""
+        """How a message names one post: by the network's own word for it ("tweet 2" on X), or, where that word is
+        the generic "post", by the network's name too, so the message says where ("Bluesky post 2")."""
         return f"{self.post_word} {number}" if self.post_word != "post" else f"{self.name} post {number}"
 
     def missing(self, settings: Settings) -> list[str]:

@@ -17,7 +17,8 @@ NETWORKS: tuple[Network, ...] = (X, BLUESKY, MASTODON, LINKEDIN, THREADS)
 
 # PRIMARY (core.records) is the contract's network: thread.json's top-level `tweets` is its thread, the post
 # budget and the price (`x.posts_per_day`, `x.price_post`) are its, a thread saved before networks was posted there.
-__all__ = ["NETWORKS", "PRIMARY", "get", "names", "primary", "counter_for", "rule", "article_for", "name", "label", "display_names"]
+__all__ = ["NETWORKS", "PRIMARY", "get", "names", "primary", "counter_for", "rule", "article_for", "name", "label",
+           "display_names"]
 
 _BY_ID = {n.id: n for n in NETWORKS}
 
