@@ -59,3 +59,38 @@ def test_their_dry_run_loads_no_http_library(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", done.stderr, flags=re.M))
     assert not {"requests", "urllib3"} & loaded
+
+
+CASES = ["", "a" * 3000, "Small (#23) newsletters_win @ [x] {y} <z> *a* ~b~ | \\ c", "😀" * 120 + "a" * 10,
+         "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇯🇵🇫🇷", "1️⃣", "❤️", "👍🏽", "é" * 10, "e\u0301" * 10, "界" * 300, "한국어 텍스트",
+         f"Read it: https://quietindex.substack.com/p/why-small-newsletters-win", "\U0001f9d1\u200d\U0001f91d\u200d\U0001f9d1",
+         "𝕳𝖊𝖑𝖑𝖔", "a\u200db", "\r\n"]
+
+
+def test_the_review_pages_live_counters_agree_with_the_bot(tmp_path: Path) -> None:
+    """counter.js's LinkedIn and Threads counts, run by node, against networks/*/length.py on a corpus."""
+    import json
+    import shutil
+    import subprocess
+
+    from bot.networks.linkedin.length import linkedin_length
+    from bot.networks.threads.length import threads_length
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = tmp_path / "run.js"
+    script.write_text(
+        "const vm = require('vm'), fs = require('fs');\n"
+        "const ctx = {window: {}, document: {addEventListener() {}}, Intl, TextEncoder};\n"
+        f"vm.runInNewContext(fs.readFileSync({json.dumps(str(Path(__file__).parents[2] / 'bot/web/static/counter.js'))}, "
+        "'utf8'), ctx);\n"
+        "const cases = JSON.parse(fs.readFileSync(0, 'utf8'));\n"
+        "console.log(JSON.stringify(cases.map(t => [ctx.window.networkLength(t, 'linkedin', 0), "
+        "ctx.window.networkLength(t, 'threads', 0)])));\n")
+    done = subprocess.run([node, str(script)], input=json.dumps(CASES), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    counted = json.loads(done.stdout)
+    wrong = [(t, js, (linkedin_length(t), threads_length(t))) for t, js in zip(CASES, counted)
+             if tuple(js) != (linkedin_length(t), threads_length(t))]
+    assert not wrong, wrong

@@ -243,9 +243,28 @@
     return total + graphemes(text.slice(pos));
   }
 
+  // bot/networks/linkedin/length.py: UTF-16 units (a JS string's length) of the post as sent, each little-text
+  // reserved character escaped with a backslash (so counted twice).
+  function linkedinLength(text) {
+    return text.length + (text.match(/[\\|{}@\[\]()<>#*_~]/g) || []).length;
+  }
+
+  // bot/networks/threads/length.py: a code point each, a grapheme holding an emoji its UTF-8 bytes.
+  function threadsLength(text) {
+    var total = 0, parts = SEGMENTER ? Array.from(SEGMENTER.segment(text), function (g) { return g.segment; })
+                                     : Array.from(text);
+    parts.forEach(function (g) {
+      total += /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(g) ? new TextEncoder().encode(g).length
+                                                                            : Array.from(g).length;
+    });
+    return total;
+  }
+
   function networkLength(text, network, urlWeight) {
     if (network === "bluesky") return blueskyLength(text);
     if (network === "mastodon") return mastodonLength(text, urlWeight || 23);
+    if (network === "linkedin") return linkedinLength(text);
+    if (network === "threads") return threadsLength(text);
     return weightedLength(text);
   }
 
