@@ -18,16 +18,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from helpers.json_ledger import JSONLedger  # noqa: E402
-from helpers.publish_one import pause  # noqa: E402
-from helpers.xkit import make_thread, settings_for  # noqa: E402
-
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.records import NetworkThread, Tweet  # noqa: E402
 from bot.networks.linkedin.client import LinkedInClient  # noqa: E402
 from bot.networks.linkedin.post import LinkedInPublisher  # noqa: E402
 from bot.networks.threads.client import ThreadsClient  # noqa: E402
 from bot.networks.threads.thread import ThreadsPublisher  # noqa: E402
+from helpers.json_ledger import JSONLedger  # noqa: E402
+from helpers.publish_one import pause  # noqa: E402
+from helpers.xkit import make_thread, settings_for  # noqa: E402
 
 TEXTS = ("Small newsletters win (#23): readers trust a voice they know.",
          "Big outlets chase reach; small ones keep attention. 📬",

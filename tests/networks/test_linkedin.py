@@ -25,8 +25,8 @@ from twins.linkedin import AUTHOR, LIMIT, TOKEN, LinkedInTwin, shown, utf16
 from bot.core.clock import FakeClock
 from bot.core.errors import AuthError, ConfigError, PublishError
 from bot.core.records import NetworkThread, Tweet
-from bot.networks.linkedin.length import COUNTER, compose, escape
 from bot.networks.http import NotSent
+from bot.networks.linkedin.length import COUNTER, compose, escape
 from bot.networks.linkedin.post import Held, LinkedInPublisher
 from bot.networks.linkedin.token import TokenAge
 
@@ -97,6 +97,7 @@ def test_the_link_goes_in_a_first_comment_when_set(li: LinkedInTwin, clock: Fake
     assert posted.complete and len(li.posts) == 1 and len(li.comments) == 1
     assert LINK not in li.shown_posts()[0] and "Read the whole post" not in li.shown_posts()[0]
     assert shown(li.comments[0]["message"]["text"]) == LINK and li.comments[0]["object"] == li.posts[0]["id"]
+    assert posted.published[1].ref == f"https://www.linkedin.com/feed/update/{li.posts[0]['id']}/"  # the post's page
     publisher(li, clock, linkedin__link_in_comment=True).publish(thread(tmp_path), ledger)
     assert len(li.posts) == 1 and len(li.comments) == 1
 
@@ -163,7 +164,8 @@ def test_killed_after_the_send_before_the_record_the_rerun_posts_nothing_twice(l
                                                                                tmp_path: Path) -> None:
     child = ROOT / "tests" / "helpers" / "publish_social.py"
     marker, ledger = tmp_path / "marker", tmp_path / "ledger.json"
-    base_env = {**os.environ, **env(li), "BOT_TEST_MARKER": str(marker), "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}
+    base_env = {**os.environ, **env(li), "BOT_TEST_MARKER": str(marker),
+                "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}
     args = [sys.executable, str(child), "linkedin", str(ledger), str(png(tmp_path / "card.png"))]
     proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-1"}, stdout=subprocess.PIPE, text=True,
                             cwd=tmp_path)
@@ -241,7 +243,8 @@ def test_bot_check_warns_before_the_token_can_have_ended(tmp_path: Path) -> None
     settings = settings_for("http://127.0.0.1:9", {"LINKEDIN_ACCESS_TOKEN": TOKEN},
                             store__sqlite_path=str(tmp_path / "bot.db"))
     start = 1_800_000_000.0  # 2027-01-15
-    assert TokenAge(settings).warning(start) == "the token ends by 2027-03-16 at the latest (LinkedIn tokens last 60 days)"
+    assert TokenAge(settings).warning(start) == \
+        "the token ends by 2027-03-16 at the latest (LinkedIn tokens last 60 days)"
     assert TokenAge(settings).warning(start + 45 * 86400).startswith("the token ends by 2027-03-16")
     assert TokenAge(settings).warning(start + 47 * 86400).startswith("WARNING: the LinkedIn token ends by 2027-03-16")
     assert TOKEN not in (tmp_path / "linkedin-token.json").read_text()

@@ -34,7 +34,8 @@ def test_bot_check_probes_linkedin_and_threads(tmp_path: Path) -> None:
                                      "THREADS_USER_ID": USER_ID, "THREADS_BASE_URL": th.base},
                       BOT_NETWORKS="linkedin,threads")
         good = run_bot(["check"], env, tmp_path)
-        assert "ok: linkedin: LinkedIn member" in good.stdout and "at the latest" in good.stdout and "ok: threads: Threads account @quietindex" in good.stdout
+        assert "ok: linkedin: LinkedIn member" in good.stdout and "at the latest" in good.stdout
+        assert "ok: threads: Threads account @quietindex" in good.stdout
         assert "250 posts and 1000 replies left today" in good.stdout
         bad = run_bot(["check"], {**env, "LINKEDIN_ACCESS_TOKEN": "wrong", "THREADS_ACCESS_TOKEN": "wrong"}, tmp_path)
         lines = [line for line in bad.stderr.splitlines() if line.startswith("problem: ")]
@@ -53,9 +54,9 @@ def test_their_dry_run_loads_no_http_library(tmp_path: Path) -> None:
     import sys
 
     env = bot_env(tmp_path, "", None, BOT_NETWORKS="linkedin,threads")
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "post", "--dry-run", "--feed", str(SAMPLE_FEED),
-                           "--entry", ENTRY, "--out", str(tmp_path / "out")], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "post", "--dry-run",
+                           "--feed", str(SAMPLE_FEED), "--entry", ENTRY, "--out", str(tmp_path / "out")],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", done.stderr, flags=re.M))
     assert not {"requests", "urllib3"} & loaded
@@ -63,7 +64,8 @@ def test_their_dry_run_loads_no_http_library(tmp_path: Path) -> None:
 
 CASES = ["", "a" * 3000, "Small (#23) newsletters_win @ [x] {y} <z> *a* ~b~ | \\ c", "😀" * 120 + "a" * 10,
          "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇯🇵🇫🇷", "1️⃣", "❤️", "👍🏽", "é" * 10, "e\u0301" * 10, "界" * 300, "한국어 텍스트",
-         f"Read it: https://quietindex.substack.com/p/why-small-newsletters-win", "\U0001f9d1\u200d\U0001f91d\u200d\U0001f9d1",
+         "Read it: https://quietindex.substack.com/p/why-small-newsletters-win",
+         "\U0001f9d1\u200d\U0001f91d\u200d\U0001f9d1",
          "𝕳𝖊𝖑𝖑𝖔", "a\u200db", "\r\n"]
 
 
@@ -80,17 +82,17 @@ def test_the_review_pages_live_counters_agree_with_the_bot(tmp_path: Path) -> No
     if node is None:
         pytest.skip("node is not installed")
     script = tmp_path / "run.js"
+    counter_js = json.dumps(str(Path(__file__).parents[2] / "bot" / "web" / "static" / "counter.js"))
     script.write_text(
         "const vm = require('vm'), fs = require('fs');\n"
         "const ctx = {window: {}, document: {addEventListener() {}}, Intl, TextEncoder};\n"
-        f"vm.runInNewContext(fs.readFileSync({json.dumps(str(Path(__file__).parents[2] / 'bot/web/static/counter.js'))}, "
-        "'utf8'), ctx);\n"
+        f"vm.runInNewContext(fs.readFileSync({counter_js}, 'utf8'), ctx);\n"
         "const cases = JSON.parse(fs.readFileSync(0, 'utf8'));\n"
         "console.log(JSON.stringify(cases.map(t => [ctx.window.networkLength(t, 'linkedin', 0), "
         "ctx.window.networkLength(t, 'threads', 0)])));\n")
     done = subprocess.run([node, str(script)], input=json.dumps(CASES), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     counted = json.loads(done.stdout)
-    wrong = [(t, js, (linkedin_length(t), threads_length(t))) for t, js in zip(CASES, counted)
+    wrong = [(t, js, (linkedin_length(t), threads_length(t))) for t, js in zip(CASES, counted, strict=True)
              if tuple(js) != (linkedin_length(t), threads_length(t))]
     assert not wrong, wrong

@@ -148,7 +148,8 @@ def test_the_token_is_refreshed_once_old_enough_and_kept(th: ThreadsTwin, clock:
     clock.sleep(2 * 86400)
     publisher(th, clock, tmp_path).publish(thread(tmp_path, TEXTS[1:2]), JSONLedger(tmp_path / "b.json"))
     kept = json.loads((tmp_path / "threads-token.json").read_text())
-    assert kept["token"] in th.tokens and kept["token"] != TOKEN and oct((tmp_path / "threads-token.json").stat().st_mode)[-3:] == "600"
+    assert kept["token"] in th.tokens and kept["token"] != TOKEN
+    assert oct((tmp_path / "threads-token.json").stat().st_mode)[-3:] == "600"
     th.tokens.discard(TOKEN)  # the old one is gone: the kept one is what is sent now
     publisher(th, clock, tmp_path).publish(thread(tmp_path, TEXTS[2:]), JSONLedger(tmp_path / "c.json"))
     assert len(th.posts) == 3
@@ -175,8 +176,8 @@ def test_killed_after_publishing_before_the_record_the_rerun_posts_nothing_twice
         base_env = {**os.environ, **env(th), "BOT_TEST_MARKER": str(marker),
                     "BOT_STORE_SQLITE_PATH": str(tmp_path / "bot.db")}
         args = [sys.executable, str(child), "threads", str(ledger), str(png(tmp_path / "card.png"))]
-        proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-2"}, stdout=subprocess.PIPE, cwd=tmp_path,
-                                text=True)
+        proc = subprocess.Popen(args, env={**base_env, "BOT_TEST_PAUSE_AT": "sent-2"}, stdout=subprocess.PIPE,
+                                cwd=tmp_path, text=True)
         try:
             for _ in range(600):
                 if marker.exists() or proc.poll() is not None:

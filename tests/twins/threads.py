@@ -167,7 +167,8 @@ def _handler(twin: ThreadsTwin) -> type[QuietHandler]:
                 return self.publish(params.get("creation_id", ""))
             if edge == "threads_publishing_limit" and method == "GET":
                 return self.answer(200, {"data": [{
-                    "quota_usage": twin.used(False), "config": {"quota_total": twin.quota_total, "quota_duration": 86400},
+                    "quota_usage": twin.used(False),
+                    "config": {"quota_total": twin.quota_total, "quota_duration": 86400},
                     "reply_quota_usage": twin.used(True),
                     "reply_config": {"quota_total": twin.reply_quota_total, "quota_duration": 86400}}]})
             return self.answer(400, _graph(f"Unknown edge {edge}", 100))

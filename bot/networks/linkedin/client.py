@@ -105,7 +105,8 @@ class LinkedInClient:
         `commentary` is sent as it is: the caller escapes it (length.escape)."""
         body: dict[str, Any] = {
             "author": self.author, "commentary": commentary, "visibility": "PUBLIC",
-            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
+                             "thirdPartyDistributionChannels": []},
             "lifecycleState": "PUBLISHED", "isReshareDisabledByAuthor": False}
         if image:
             body["content"] = {"media": {"id": image, "altText": alt_text[:4086]}}
@@ -118,7 +119,8 @@ class LinkedInClient:
 
     def comment(self, post: str, text: str) -> str:
         """POST /rest/socialActions/{post}/comments as linkedin.author; the comment's URN (or id)."""
-        answer = self.request("POST", f"/rest/socialActions/{quote(post, safe='')}/comments", "adding the first comment",
+        answer = self.request("POST", f"/rest/socialActions/{quote(post, safe='')}/comments",
+                              "adding the first comment",
                               json={"actor": self.author, "object": post, "message": {"text": text}})
         header = answer.headers.get("x-restli-id", "")
         body = answer.json() if answer.content else {}

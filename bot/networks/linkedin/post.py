@@ -119,10 +119,11 @@ class LinkedInPublisher:
         if marked is not None:
             found = self._settle("comment", marked, lambda: self._find_comment(post, text))
             if found:
-                return PublishedTweet(COMMENT, str(found.get("$URN") or found.get("id")), "", self.network, post)
+                urn = str(found.get("$URN") or found.get("id"))
+                return PublishedTweet(COMMENT, urn, "", self.network, post_url(post))
         urn = self._send(COMMENT, ledger, lambda: self.client.comment(post, escape(text)),
                          lambda: self._find_comment(post, text))
-        return PublishedTweet(COMMENT, urn, "", self.network, post)
+        return PublishedTweet(COMMENT, urn, "", self.network, post_url(post))
 
     def _send(self, position: int, ledger: Ledger, send: Callable[[], str],
               find: Callable[[], dict[str, Any] | None]) -> str:

@@ -46,7 +46,8 @@ class TokenAge:
             state = json.loads(self.path.read_text()) if self.path.exists() else {}
         except (OSError, ValueError):
             state = {}
-        if isinstance(state, dict) and state.get("for") == self.tag and isinstance(state.get("first_used"), (int, float)):
+        if isinstance(state, dict) and state.get("for") == self.tag and \
+                isinstance(state.get("first_used"), (int, float)):
             return float(state["first_used"])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,8 @@ def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
         raise ConfigError(f"THREADS_USER_ID is {settings.threads.user_id} but THREADS_ACCESS_TOKEN is the profile "
                           f"{me.get('id')}", f"set THREADS_USER_ID={me.get('id')}")
     posts, replies = quota_left(client.quota())
-    line = f"Threads account @{me.get('username', '?')} (id {me.get('id')}), {posts} posts and {replies} replies left today"
+    line = (f"Threads account @{me.get('username', '?')} (id {me.get('id')}), {posts} posts and {replies} replies "
+            "left today")
     ends = client.keeper.expires_at()
     if ends and ends - clock.time() < WARN_DAYS * 86400:
         line += f"; WARNING: the token ends in {max(0, int((ends - clock.time()) // 86400))} days: sign in again"

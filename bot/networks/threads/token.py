@@ -78,7 +78,8 @@ class TokenKeeper:
             return False
         state, now = self._state(), self.clock.time()
         if state.get("expires_at"):
-            return float(state["expires_at"]) - now < REFRESH_BEFORE and now - float(state.get("tried_at", 0)) >= RETRY_AFTER
+            ending = float(state["expires_at"]) - now < REFRESH_BEFORE
+            return ending and now - float(state.get("tried_at", 0)) >= RETRY_AFTER
         return now - float(state.get("tried_at", 0)) >= RETRY_AFTER
 
     def tried(self) -> None:
