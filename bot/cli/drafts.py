@@ -11,7 +11,6 @@ from bot.core.errors import ConfigError
 from bot.core.records import PRIMARY, PublishedTweet
 from bot.core.settings import Settings
 from bot.run import review, service
-from bot.run.service import open_store
 from bot.state.drafts import WAITING, ReviewDraft, iso
 from bot.state.store import Store
 
@@ -57,7 +56,7 @@ def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int
         return 0
     try:
         states = ("draft", "approved", "scheduled", "rejected", "posted") if everything else WAITING
-        drafts = [_as_json(store, d) for d in review.drafts_of(store).listing(states)]
+        drafts = [_as_json(store, d) for d in service.drafts(store, states)]
     finally:
         store.close()
     if json_out:
@@ -76,12 +75,11 @@ def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int
 
 def show_command(settings: Settings, draft_id: str) -> int:
     """`bot drafts show ID`: the thread with each tweet's weighted length, the alt text and the draft's history."""
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        drafts = review.drafts_of(store)
-        draft = drafts.get(draft_id)
+        draft = service.find_draft(store, draft_id)
         j = _as_json(store, draft)
-        events = drafts.events(draft.id)
+        events = service.draft_events(store, draft.id)
     finally:
         store.close()
     print(f"draft {j['id']} · {j['state']} · {j['title']}")
@@ -108,7 +106,7 @@ def edit_command(settings: Settings, draft_id: str, tweet: int | None, text: str
     """`bot drafts edit ID [--network NAME] --tweet N --text TEXT | --alt TEXT`: refused with one line when a check fails."""
     if text is not None and tweet is None:
         raise ConfigError("--text needs --tweet N", "say which tweet: bot drafts edit ID --tweet 2 --text '...'")
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
         draft = service.edit(store, SystemClock(), draft_id, VIA, who(), tweet=tweet, text=text, alt=alt,
                              network=network)
@@ -138,7 +136,7 @@ def parse_at(value: str) -> float:
 def approve_command(settings: Settings, draft_id: str, at: str | None) -> int:
     """`bot drafts approve ID [--at ISO]`: publish now (exactly once), or leave it to the daemon at that time."""
     when = parse_at(at) if at else None
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
         done = service.approve(settings, store, SystemClock(), draft_id, VIA, who(), at=when)
         draft = done.draft
@@ -166,7 +164,7 @@ def _print_posted(store: Store, draft: ReviewDraft, what: str) -> None:
 
 def reject_command(settings: Settings, draft_id: str) -> int:
     """`bot drafts reject ID`: never posted, never prepared again."""
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
         draft = service.reject(store, SystemClock(), draft_id, VIA, who())
     finally:

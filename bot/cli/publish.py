@@ -5,7 +5,7 @@ no publishing, no review."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import render
 from bot.cli.drafts import VIA, who
@@ -15,7 +15,9 @@ from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
 from bot.output import record as output
 from bot.run import service
-from bot.state.drafts import ReviewDraft
+
+if TYPE_CHECKING:
+    from bot.state.drafts import ReviewDraft
 
 
 def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, draft: bool = False) -> int:

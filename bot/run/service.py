@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
@@ -19,7 +20,7 @@ from bot.run import review, wiring
 from bot.run.review.notify import notify_waiting
 from bot.run.poller import poll_feed
 from bot.run.publishing import publish_entry, thread_from_plan
-from bot.state.drafts import ReviewDraft
+from bot.state.drafts import WAITING, ReviewDraft
 from bot.state.store import Store
 
 Status = Callable[[str], None]
@@ -111,3 +112,18 @@ def published(store: Store, draft: ReviewDraft) -> list[tuple[str, PublishedTwee
     """Every post of the draft's thread a network holds already: (network, post), in the draft's order."""
     return [(network, post) for network in draft.saved.names()
             for _, post in sorted(store.ledger(draft.feed, draft.entry_key, network=network).done().items())]
+
+
+def drafts(store: Store, states: tuple[str, ...] = WAITING) -> list[ReviewDraft]:
+    """The drafts in these states (by default those waiting), oldest first."""
+    return review.drafts_of(store).listing(states)
+
+
+def find_draft(store: Store, draft_id: int | str) -> ReviewDraft:
+    """One draft by its id; DraftNotFound (one line, with a hint) when no draft has it."""
+    return review.drafts_of(store).get(draft_id)
+
+
+def draft_events(store: Store, draft_id: int) -> list[dict[str, Any]]:
+    """Every change of one draft, oldest first (state, via, who, note, at)."""
+    return review.drafts_of(store).events(draft_id)

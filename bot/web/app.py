@@ -30,7 +30,7 @@ from bot.output.preview import preview_css, safe_href, thread_items
 from bot.run import review, service
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
-from bot.state.drafts import DraftNotFound, DraftStore, ReviewDraft, iso
+from bot.state.drafts import DraftNotFound, ReviewDraft, iso
 from bot.state.sessions import Sessions
 from bot.state.store import Store
 from bot.tweets.length import sanitize
@@ -59,7 +59,6 @@ class Review:
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, ops: Ops) -> None:
         self.settings, self.store, self.clock, self.ops = settings, store, clock, ops
-        self.drafts = DraftStore(store)
         self.sessions = Sessions(store)
 
     # guards
@@ -115,7 +114,7 @@ class Review:
             return gate
         rows = [{"id": d.id, "title": d.entry.title or d.entry_key, "state": d.state,
                  "created": (iso(d.created_at) or "")[:16].replace("T", " "),
-                 "publish_at": iso(d.publish_at)} for d in self.drafts.listing()]
+                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store)]
         return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
 
     def _draft_view(self, request: Request, draft: ReviewDraft, status: int = 200, *,
@@ -151,7 +150,7 @@ class Review:
         if not (text.isascii() and text.isdigit() and len(text) <= 19) or not 0 < int(text) < 2**63:
             return None  # a database integer is at most 2**63 - 1; SQLite overflows on more
         try:
-            return self.drafts.get(int(text))
+            return service.find_draft(self.store, int(text))
         except DraftNotFound:
             return None
 
@@ -249,11 +248,11 @@ class Review:
         except ClaimHeld:
             if not self._posted_soon(draft.id):  # another tab, or the daemon, is publishing it: show its outcome
                 message = "Another bot process is publishing this draft right now; reload in a moment."
-                return self._draft_view(request, self.drafts.get(draft.id), 409, message=message)
+                return self._draft_view(request, service.find_draft(self.store, draft.id), 409, message=message)
         except BotError as exc:
             log.error("review page: approving draft %s: %s", draft.id, exc)
-            return self._draft_view(request, self.drafts.get(draft.id), 502, message=f"Not published: {exc}")
-        draft = self.drafts.get(draft.id)
+            return self._draft_view(request, service.find_draft(self.store, draft.id), 502, message=f"Not published: {exc}")
+        draft = service.find_draft(self.store, draft.id)
         names = ", ".join(review.network_name(n) for n in draft.saved.names())
         message = f"Published on {names}." if draft.state == "posted" else f"Approved ({draft.state})."
         return self._draft_view(request, draft, message=message)
@@ -261,7 +260,7 @@ class Review:
     def _posted_soon(self, draft_id: int, wait: float = 30.0) -> bool:
         """Whether the draft is posted within `wait` seconds (checked twice a second; real time, as X's is)."""
         deadline = time.monotonic() + wait
-        while self.drafts.get(draft_id).state != "posted":
+        while service.find_draft(self.store, draft_id).state != "posted":
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.5)
