@@ -22,7 +22,6 @@ from bot.core.errors import BotError
 from bot.core.settings import Settings
 from bot.run import service
 from bot.run.daemon import stall_limit
-from bot.state.drafts import DraftStore
 from bot.state.stats import Stats
 from bot.state.store import Store
 from bot.web import security
@@ -49,8 +48,7 @@ class Ops:
 
     def poll_all(self) -> dict[str, Any]:
         """One poll of every feed; what happened, as JSON."""
-        drafts = DraftStore(self.store)
-        before = {d.id for d in drafts.listing(("draft",))}
+        before = {d.id for d in service.drafts(self.store, ("draft",))}
         feeds = []
         with self.poll_lock:
             for url in self.settings.feed.urls:
@@ -61,7 +59,7 @@ class Ops:
                     result.update(ok=False, error=security_safe(self.settings, str(exc)))
                 self.count_poll(bool(result["ok"]))
                 feeds.append(result)
-        waiting = drafts.listing(("draft",))
+        waiting = service.drafts(self.store, ("draft",))
         return {"feeds": feeds, "posted": sum(f.get("posted", 0) for f in feeds),
                 "new_drafts": [{"id": d.id, "link": f"/drafts/{d.id}"} for d in waiting if d.id not in before],
                 "drafts_waiting": len(waiting), "ok": all(f["ok"] for f in feeds)}
