@@ -242,13 +242,12 @@ class SavedPost:
 
 @dataclass(frozen=True, slots=True)
 class SavedThread:
-    """One network's thread in a saved plan. `fitted` is False for the primary network's thread kept only for
-    thread.json when that network was not configured (it is shown and reviewed, never published)."""
+    """One network's thread in a saved plan, measured as that network counts."""
 
     limit: int
     url_weight: int = 0
     posts: tuple[SavedPost, ...] = ()
-    fitted: bool = True
+    fitted: bool = True  # False: the primary's thread kept for thread.json only (not configured; never published)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +275,8 @@ class SavedEntry:
 class Plan:
     """The thread saved before the first attempt, so a resumed run (or an approved draft) posts exactly this text.
 
-    Every network's thread is held the same way: `threads` maps a network id to its posts, in the configured
-    order. `to_json`/`from_json` are the one encoding of it (the store's `entries.plan`); `from_json` also reads the
-    shape before schema v7 (X's thread under a top-level `tweets`), which migration 7 rewrites.
-    """
+    `threads` maps each network id to its posts, in the configured order, every network alike. `to_json`/`from_json`
+    are its one encoding (the store's `entries.plan`); `from_json` also reads the shape before schema v7."""
 
     threads: Mapping[str, SavedThread]
     image: SavedImage = SavedImage()
@@ -296,10 +293,10 @@ class Plan:
         if PRIMARY not in threads:  # no networks: a thread of the primary alone; else it was not configured
             threads[PRIMARY] = SavedThread(_PRIMARY_LIMIT, _PRIMARY_URL_WEIGHT, _saved(thread.tweets),
                                            fitted=not thread.networks)
-        i, w = thread.image, thread.writer
+        i, w, when = thread.image, thread.writer, e.published.isoformat() if e.published else None
         return cls(threads, SavedImage(i.path.name if i.path else None, i.alt_text, i.prompt, i.source),
                    WriterInfo(w.backend, w.model, w.calls),
-                   SavedEntry(feed or e.feed, e.guid, e.link, e.title, e.published.isoformat() if e.published else None),
+                   SavedEntry(feed or e.feed, e.guid, e.link, e.title, when),
                    thread.notes, thread.draft)
 
     @property
@@ -319,7 +316,8 @@ class Plan:
     def edited(self, network: str = "", posts: tuple[SavedPost, ...] = (), alt_text: str | None = None) -> Plan:
         """The plan with one network's posts replaced (when `network` is given) and/or another alt text."""
         threads = {**self.threads, network: replace(self.threads[network], posts=posts)} if network else self.threads
-        return replace(self, threads=threads, image=self.image if alt_text is None else replace(self.image, alt_text=alt_text))
+        image = self.image if alt_text is None else replace(self.image, alt_text=alt_text)
+        return replace(self, threads=threads, image=image)
 
     def to_dict(self) -> dict[str, object]:
         """The plan as JSON-ready data (the shape of schema v7)."""

@@ -197,7 +197,8 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     try:
         plan = store.load_plan(feed, entry.key)
         reviewed = plan is not None and DraftStore(store).for_entry(feed, entry.key) is not None
-        if plan is not None and reviewed:  # a reviewed thread goes out as approved: a network configured since gets no unseen thread
+        # A reviewed thread goes out as approved: a network configured since gets no unseen thread.
+        if plan is not None and reviewed:
             networks = _reviewed_networks(networks, plan, feed, entry)
             ledgers = {name: ledgers[name] for name, _ in networks}
         need_image = any(1 not in ledger.done() for ledger in ledgers.values())
