@@ -1,1 +1,1 @@
-"""The `bot` command: thin click commands over `run`, the terminal rendering, live progress, and `bot check`."""
+"""The `bot` command: thin click commands over `run` (`run/service.py`), the terminal rendering, live progress, and `bot check`."""

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from bot.core.clock import SystemClock
-from bot.core.errors import BotError, ConfigError
-from bot.core.records import PRIMARY
+from bot.core.errors import ConfigError
+from bot.core.records import PRIMARY, PublishedTweet
 from bot.core.settings import Settings
 from bot.networks import registry
-from bot.run import review, wiring
-from bot.run.notify import notify_waiting
-from bot.state.drafts import WAITING, entry_from_json, iso, network_threads
+from bot.run import review, service
+from bot.state.drafts import WAITING, ReviewDraft, iso
 from bot.state.store import Store
 
 VIA = "cli"
-
-
-def open_store(settings: Settings) -> Store:
-    """The store named by DATABASE_URL, else the SQLite file."""
-    return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
 
 
 def who() -> str:
@@ -40,67 +33,56 @@ def post_link(tweet_id: str) -> str:
     return registry.primary().post_link(tweet_id, "")[1]
 
 
-def as_json(draft: dict[str, Any]) -> dict[str, Any]:
-    """One draft as `bot drafts --json` prints it."""
-    entry = entry_from_json(draft["entry"])
-    plan = draft["plan"]
-    threads = network_threads(plan)
-    published = draft.get("published") or []
-    return {"id": draft["id"], "title": entry.title, "link": entry.link, "created": iso(draft["created_at"]),
-            "state": draft["state"], "feed": draft["feed"], "key": draft["entry_key"],
-            "tweets": [{"text": t["text"], "weighted_length": t["weighted_length"]} for t in threads.get(PRIMARY, [])],
-            "threads": {n: [{"text": t["text"], "weighted_length": t["weighted_length"]} for t in ts]
-                        for n, ts in threads.items()},
-            "alt_text": (plan.get("image") or {}).get("alt_text", ""), "publish_at": iso(draft.get("publish_at")),
-            "changed_via": draft["changed_via"], "changed_by": draft["changed_by"], "updated": iso(draft["updated_at"]),
-            "published": published}
+def as_json(draft: ReviewDraft, published: list[tuple[str, PublishedTweet]]) -> dict[str, Any]:
+    """One draft as `bot drafts --json` prints it (`published`: service.published)."""
+    plan = draft.saved
+    threads = {n: [{"text": t.text, "weighted_length": t.weighted_length} for t in plan.posts(n)] for n in plan.names()}
+    return {"id": draft.id, "title": draft.entry.title, "link": draft.entry.link, "created": iso(draft.created_at),
+            "state": draft.state, "feed": draft.feed, "key": draft.entry_key,
+            "tweets": threads.get(PRIMARY, []), "threads": threads,
+            "alt_text": plan.image.alt_text, "publish_at": iso(draft.publish_at),
+            "changed_via": draft.changed_via, "changed_by": draft.changed_by, "updated": iso(draft.updated_at),
+            "published": [{"position": p.position, "tweet_id": p.tweet_id, "network": n} for n, p in published]}
 
 
-def _with_published(store: Any, draft: dict[str, Any]) -> dict[str, Any]:
-    published = []
-    for network in network_threads(draft["plan"]):
-        done = store.ledger(draft["feed"], draft["entry_key"], network=network).done()
-        published += [{"position": p, "tweet_id": t.tweet_id, "network": network} for p, t in sorted(done.items())]
-    draft["published"] = published
-    return draft
+def _as_json(store: Store, draft: ReviewDraft) -> dict[str, Any]:
+    return as_json(draft, service.published(store, draft))
 
 
 def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int:
     """`bot drafts`: the drafts waiting (or every draft with --all); creates no state when there is none."""
-    store = Store.open_existing(settings.secrets.get("DATABASE_URL") or None, settings)
+    store = service.read_store(settings)
     if store is None:
         print("[]" if json_out else "no drafts: nothing recorded yet (run `bot run --once` or `bot post` first)")
         return 0
     try:
         states = ("draft", "approved", "scheduled", "rejected", "posted") if everything else WAITING
-        drafts = [_with_published(store, d) for d in review.drafts_of(store).listing(states)]
+        drafts = [_as_json(store, d) for d in service.drafts(store, states)]
     finally:
         store.close()
     if json_out:
-        print(json.dumps([as_json(d) for d in drafts], ensure_ascii=False, indent=2))
+        print(json.dumps(drafts, ensure_ascii=False, indent=2))
         return 0
     if not drafts:
         mode = settings.review.mode
         print("no drafts waiting" + ("" if mode == "approve" else " (review.mode is auto: set BOT_REVIEW_MODE=approve, "
                                      "or use `bot post --draft`)"))
         return 0
-    for d in drafts:
-        j = as_json(d)
-        when = f" · publish at {j['publish_at']}" if d["state"] == "scheduled" else ""
-        print(f"{d['id']:>4}  {d['state']:<9}  {j['created'][:16].replace('T', ' ')}  {j['title'][:70]}{when}")
+    for j in drafts:
+        when = f" · publish at {j['publish_at']}" if j["state"] == "scheduled" else ""
+        print(f"{j['id']:>4}  {j['state']:<9}  {j['created'][:16].replace('T', ' ')}  {j['title'][:70]}{when}")
     return 0
 
 
 def show_command(settings: Settings, draft_id: str) -> int:
     """`bot drafts show ID`: the thread with each tweet's weighted length, the alt text and the draft's history."""
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        drafts = review.drafts_of(store)
-        draft = _with_published(store, drafts.get(draft_id))
-        events = drafts.events(draft["id"])
+        draft = service.find_draft(store, draft_id)
+        j = _as_json(store, draft)
+        events = service.draft_events(store, draft.id)
     finally:
         store.close()
-    j = as_json(draft)
     print(f"draft {j['id']} · {j['state']} · {j['title']}")
     print(j["link"])
     limits = {n: review.network_counter(draft, n).limit for n in j["threads"]}
@@ -125,19 +107,19 @@ def edit_command(settings: Settings, draft_id: str, tweet: int | None, text: str
     """`bot drafts edit ID [--network NAME] --tweet N --text TEXT | --alt TEXT`: refused with one line when a check fails."""
     if text is not None and tweet is None:
         raise ConfigError("--text needs --tweet N", "say which tweet: bot drafts edit ID --tweet 2 --text '...'")
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        draft = review.edit(store, draft_id, VIA, who(), SystemClock().time(), tweet=tweet, text=text, alt=alt,
-                            network=network)
+        draft = service.edit(store, SystemClock(), draft_id, VIA, who(), tweet=tweet, text=text, alt=alt,
+                             network=network)
     finally:
         store.close()
     if text is not None:
         assert tweet is not None
-        t = network_threads(draft["plan"])[network][tweet - 1]
+        t = draft.saved.posts(network)[tweet - 1]
         limit = review.network_counter(draft, network).limit
-        print(f"draft {draft['id']}: {review.label(network, tweet)} saved ({t['weighted_length']}/{limit})")
+        print(f"draft {draft.id}: {review.label(network, tweet)} saved ({t.weighted_length}/{limit})")
     if alt is not None:
-        print(f"draft {draft['id']}: alt text saved")
+        print(f"draft {draft.id}: alt text saved")
     return 0
 
 
@@ -154,52 +136,39 @@ def parse_at(value: str) -> float:
 
 def approve_command(settings: Settings, draft_id: str, at: str | None) -> int:
     """`bot drafts approve ID [--at ISO]`: publish now (exactly once), or leave it to the daemon at that time."""
-    clock = SystemClock()
     when = parse_at(at) if at else None
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        later = when is not None and when > clock.time()
-        deps = None if later else wiring.build(settings, dry_run=False, clock=clock, store=store)  # credentials first
-        draft = review.approve(store, draft_id, VIA, who(), clock.time(), at=when)
-        if draft["state"] == "scheduled":
-            print(f"draft {draft['id']} approved: the daemon (`bot run`) publishes it at {iso(draft['publish_at'])}")
+        done = service.approve(settings, store, SystemClock(), draft_id, VIA, who(), at=when)
+        draft = done.draft
+        if done.posted is None and draft.state == "scheduled":
+            print(f"draft {draft.id} approved: the daemon (`bot run`) publishes it at {iso(draft.publish_at)}")
             return 0
-        if draft["state"] == "posted":
+        if done.posted is None:
             _print_posted(store, draft, "was already published")
             return 0
-        assert deps is not None
-        posted = review.publish_approved(draft, deps)
-        _print_posted(store, review.drafts_of(store).get(draft["id"]), "published" if posted.complete else "partly published")
-        return 0 if posted.complete else 1
+        _print_posted(store, draft, "published" if done.posted.complete else "partly published")
+        return 0 if done.posted.complete else 1
     finally:
         store.close()
 
 
-def _print_posted(store: Any, draft: dict[str, Any], what: str) -> None:
-    posted = _with_published(store, draft)["published"]
-    networks = list(dict.fromkeys(p["network"] for p in posted)) or [PRIMARY]
+def _print_posted(store: Store, draft: ReviewDraft, what: str) -> None:
+    posted = service.published(store, draft)
+    networks = list(dict.fromkeys(n for n, _ in posted)) or [PRIMARY]
     names = [review.network_name(n) for n in networks]
-    print(f"draft {draft['id']} {what}: {len(posted)} post(s) on {', '.join(names)}")
-    for p in posted:
-        where = post_link(p["tweet_id"]) if p["network"] == PRIMARY else p["network"]
-        print(f"  {p['position']}: {p['tweet_id']}  {where}")
+    print(f"draft {draft.id} {what}: {len(posted)} post(s) on {', '.join(names)}")
+    for n, p in posted:
+        where = post_link(p.tweet_id) if n == PRIMARY else n
+        print(f"  {p.position}: {p.tweet_id}  {where}")
 
 
 def reject_command(settings: Settings, draft_id: str) -> int:
     """`bot drafts reject ID`: never posted, never prepared again."""
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        draft = review.reject(store, draft_id, VIA, who(), SystemClock().time())
+        draft = service.reject(store, SystemClock(), draft_id, VIA, who())
     finally:
         store.close()
-    print(f"draft {draft['id']} rejected: it will not be posted or prepared again")
+    print(f"draft {draft.id} rejected: it will not be posted or prepared again")
     return 0
-
-
-def draft_post(settings: Settings, entry: Any, source: str, deps: Any, out_dir: Path) -> dict[str, Any]:
-    """`bot post --draft`: prepare the entry as a draft (publishing nothing), and announce it."""
-    draft = review.prepare_draft(entry, source, deps, out_dir, VIA, who())
-    if draft["state"] == "rejected":
-        raise BotError(f"this entry's draft {draft['id']} was rejected; it is not prepared again")
-    notify_waiting(settings, deps.db, deps.clock.time())
-    return draft

@@ -1,28 +1,15 @@
-"""`bot history` and `bot retry`, and the store every command that keeps state opens (`open_store`)."""
+"""`bot history` and `bot retry` (the store they read is opened by `run/service.py`)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from bot.cli.render import console
 from bot.core.errors import BotError, clip, redact
 from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.run import service
 from bot.state.drafts import DraftStore, iso
-from bot.state.store import Store
-
-
-def open_store(settings: Settings) -> Any:
-    """The store named by DATABASE_URL, else the SQLite file; created or migrated (post and run only)."""
-    return Store.open(settings.secrets.get("DATABASE_URL") or None, settings)
-
 
 NOTHING_YET = "nothing recorded yet: run `bot run --once` or `bot post` first"
-
-
-def read_store(settings: Settings) -> Any:
-    """The store for a read-only command, or None when nothing was recorded yet; creates no file or table."""
-    return Store.open_existing(settings.secrets.get("DATABASE_URL") or None, settings)
 
 
 def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
@@ -30,7 +17,7 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     import json
     from datetime import datetime, timezone
 
-    store = read_store(settings)
+    store = service.read_store(settings)
     if store is None:
         print("[]" if as_json else NOTHING_YET)
         return 0
@@ -71,7 +58,7 @@ def retry_command(settings: Settings, ref: str) -> int:
     """`bot retry ENTRY`: make a failed entry eligible again."""
     import time
 
-    store = read_store(settings)  # an entry to retry is one already recorded: nothing to create
+    store = service.read_store(settings)  # an entry to retry is one already recorded: nothing to create
     if store is None:
         raise BotError(f"no entry matches {ref!r}: {NOTHING_YET}", "give its key (/p/slug), link or guid")
     try:

@@ -60,7 +60,7 @@ def dry_run_command(settings: Settings, source: str, which: str, out_dir: Path) 
     """`bot post --dry-run`: write the thread for one entry and show it; touches no state at all."""
     entry, out, err = start(settings, source, which, out_dir)
     with LiveView(err) as view, logs_to(view, settings):
-        deps = app.build(settings, dry_run=True, on_text=view.text, on_status=view.status, store=None)
+        deps = app.for_preview(settings, on_text=view.text, on_status=view.status)
         thread = pipeline.prepare(entry, deps, out_dir)
     output.write(out_dir, thread, None, feed=source, names=registry.display_names())
     render.show_thread(out, thread, out_dir, dry_run=True, posted=None)

@@ -1,55 +1,56 @@
 """`bot post` and `bot post --draft`: write the thread for one entry and publish it exactly once, or keep it as
-a draft for review. The dry run (`bot/cli/post.py`) needs none of this: no store, no publishing, no review."""
+a draft for review (both through `run/service.py`). The dry run (`bot/cli/post.py`) needs none of this: no store,
+no publishing, no review."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import render
-from bot.cli.drafts import draft_post
-from bot.cli.history import open_store
+from bot.cli.drafts import VIA, who
 from bot.cli.post import logs_to, start
 from bot.cli.progress import LiveView
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
 from bot.networks import registry
 from bot.output import record as output
-from bot.run import wiring as app
-from bot.run.publishing import publish_entry, thread_from_plan
-from bot.state.drafts import entry_from_json
+from bot.run import service
+
+if TYPE_CHECKING:
+    from bot.state.drafts import ReviewDraft
 
 
 def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, draft: bool = False) -> int:
     """`bot post`: write the thread for one entry, show it, and publish it exactly once (or, with `draft`, keep it
     as a draft for review)."""
     entry, out, err = start(settings, source, which, out_dir)
-    store = open_store(settings)  # a draft needs no X keys, but it needs the store
-    made: dict[str, Any] | None = None
+    store = service.open_store(settings)  # a draft needs no X keys, but it needs the store
+    made: tuple[ReviewDraft, Thread] | None = None
     thread: Thread | None = None
     posted: PostedThread | None = None
     try:
         with LiveView(err) as view, logs_to(view, settings):
-            deps = app.build(settings, dry_run=draft, on_text=view.text, on_status=view.status, store=store)
             if draft:
-                made = draft_post(settings, entry, source, deps, out_dir)
+                made = service.draft(settings, store, entry, source, out_dir, VIA, who(), on_text=view.text,
+                                     on_status=view.status)
             else:
-                thread, posted = publish_entry(entry, source, deps, out_dir)
+                thread, posted = service.post(settings, store, entry, source, out_dir, on_text=view.text,
+                                              on_status=view.status)
     finally:
         store.close()
     if made is not None:
-        return _show_draft(out, made, deps, out_dir)
+        return _show_draft(out, *made, out_dir)
     assert thread is not None
     output.write(out_dir, thread, posted, feed=source, names=registry.display_names())
     render.show_thread(out, thread, out_dir, dry_run=False, posted=posted)
     return 0 if posted is not None and posted.complete else 1
 
 
-def _show_draft(out: Any, draft: dict[str, Any], deps: Any, out_dir: Path) -> int:
+def _show_draft(out: Any, draft: ReviewDraft, thread: Thread, out_dir: Path) -> int:
     """The draft's thread as `bot post` shows a thread, then what to do with it."""
-    thread = thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), deps, out_dir, need_image=False)
     render.show_thread(out, thread, out_dir, dry_run=False)
-    out.print(f"[bold]draft {draft['id']}[/bold] ({draft['state']}): nothing was published. "
-              f"`bot drafts approve {draft['id']}` publishes it, `bot drafts edit {draft['id']} --tweet N --text ...` "
-              f"changes a tweet, `bot drafts reject {draft['id']}` drops it.")
+    out.print(f"[bold]draft {draft.id}[/bold] ({draft.state}): nothing was published. "
+              f"`bot drafts approve {draft.id}` publishes it, `bot drafts edit {draft.id} --tweet N --text ...` "
+              f"changes a tweet, `bot drafts reject {draft.id}` drops it.")
     return 0

@@ -4,17 +4,12 @@ The only commands that load the web stack (uvicorn, starlette, prometheus_client
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from bot.cli.history import open_store
 from bot.core import logs
 from bot.core.clock import SystemClock
 from bot.core.settings import Settings
-from bot.run import daemon
-from bot.run import wiring as app
-from bot.run.notify import notify_waiting
-from bot.run.poller import poll_feed
+from bot.run import daemon, service
 from bot.web.server import serve, serve_in_thread
 
 
@@ -22,19 +17,12 @@ def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
     """`bot run`: the daemon (or one cycle with --once); with `web`, the review page in the same process."""
     logs.setup(settings)
     clock = SystemClock()
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
-        app.build(settings, dry_run=False, clock=clock, store=store)  # a settings or credential problem stops us here
-        out_root = Path(settings.output.dir)
+        service.check_ready(settings, store, clock)  # a settings or credential problem stops us here
 
         def poll(url: str, should_stop: Any) -> None:
-            # Each poll wires its own deps: its publisher checks this poll's should_stop between tweets, and
-            # feeds polled at the same time in the scheduler's threads share no client or writer state.
-            deps = app.build(settings, dry_run=False, clock=clock, store=store, should_stop=should_stop)
-            try:
-                poll_feed(url, deps, should_stop, out_root)
-            finally:
-                notify_waiting(settings, store, clock.time())
+            service.poll(settings, store, clock, url, should_stop)
 
         if web:
             page = serve_in_thread(settings, store, clock)
@@ -58,7 +46,7 @@ def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
 
 def serve_command(settings: Settings, *, host: str | None, port: int | None) -> int:
     """`bot serve`: the review page alone (the daemon runs elsewhere, or use `bot run --web`)."""
-    store = open_store(settings)
+    store = service.open_store(settings)
     try:
         return serve(settings, store, host, port)
     finally:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, NewType
+from typing import Literal, NewType, cast
 
 # A text that passed bot.tweets.grounding.gate (hygiene, grounding, its network's counter) after its last change. Only the
 # gate makes one; a post, an alt text or an image prompt that skipped it is a type error where it would leave.
@@ -226,3 +228,173 @@ class PostedThread:
     mode: str = "reply"  # "reply", "quote", "single"
     complete: bool = False
     notes: tuple[str, ...] = ()
+
+
+_PRIMARY_LIMIT, _PRIMARY_URL_WEIGHT = 280, 23  # X's limit and link count, for a plan that saved none
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPost:
+    """One post of a saved plan: its text, its length as its network counts it, and the passages it stands on."""
+
+    text: str
+    weighted_length: int
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SavedThread:
+    """One network's thread in a saved plan, measured as that network counts."""
+
+    limit: int
+    url_weight: int = 0
+    posts: tuple[SavedPost, ...] = ()
+    fitted: bool = True  # False: the primary's thread kept for thread.json only (not configured; never published)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedImage:
+    """The image a plan names: its file in the output folder (None: no image), alt text, prompt and source."""
+
+    path: str | None = None
+    alt_text: str = ""
+    prompt: str = ""
+    source: ImageSource = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedEntry:
+    """The entry as its plan saved it; `published` is the date a resumed post keeps (ISO-8601, None: no date)."""
+
+    feed: str = ""
+    guid: str = ""
+    link: str = ""
+    title: str = ""
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The thread saved before the first attempt, so a resumed run (or an approved draft) posts exactly this text.
+
+    `threads` maps each network id to its posts, in the configured order, every network alike. `to_json`/`from_json`
+    are its one encoding (the store's `entries.plan`); `from_json` also reads the shape before schema v7."""
+
+    threads: Mapping[str, SavedThread]
+    image: SavedImage = SavedImage()
+    writer: WriterInfo = WriterInfo("extractive")
+    entry: SavedEntry | None = None  # None: a plan older than the saved entry
+    notes: tuple[str, ...] = ()
+    draft: tuple[str, ...] = ()  # the writer's texts before fitting, so a network added later is fitted alike
+
+    @classmethod
+    def of(cls, thread: Thread, feed: str = "") -> Plan:
+        """The plan of a prepared thread (every network's fitting, the primary's kept for thread.json too)."""
+        e = thread.article.entry
+        threads = {n.network: SavedThread(n.limit, n.url_weight, _saved(n.tweets)) for n in thread.networks}
+        if PRIMARY not in threads:  # no networks: a thread of the primary alone; else it was not configured
+            threads[PRIMARY] = SavedThread(_PRIMARY_LIMIT, _PRIMARY_URL_WEIGHT, _saved(thread.tweets),
+                                           fitted=not thread.networks)
+        i, w, when = thread.image, thread.writer, e.published.isoformat() if e.published else None
+        return cls(threads, SavedImage(i.path.name if i.path else None, i.alt_text, i.prompt, i.source),
+                   WriterInfo(w.backend, w.model, w.calls),
+                   SavedEntry(feed or e.feed, e.guid, e.link, e.title, when),
+                   thread.notes, thread.draft)
+
+    @property
+    def fitted(self) -> tuple[str, ...]:
+        """The networks the plan was fitted for (and is published to), in order."""
+        return tuple(name for name, t in self.threads.items() if t.fitted)
+
+    def names(self) -> tuple[str, ...]:
+        """Every thread's network, the primary first (as review shows them)."""
+        return (PRIMARY, *(n for n in self.threads if n != PRIMARY)) if PRIMARY in self.threads else tuple(self.threads)
+
+    def posts(self, network: str) -> tuple[SavedPost, ...]:
+        """One network's posts (none when the plan has no thread for it)."""
+        held = self.threads.get(network)
+        return held.posts if held else ()
+
+    def edited(self, network: str = "", posts: tuple[SavedPost, ...] = (), alt_text: str | None = None) -> Plan:
+        """The plan with one network's posts replaced (when `network` is given) and/or another alt text."""
+        threads = {**self.threads, network: replace(self.threads[network], posts=posts)} if network else self.threads
+        image = self.image if alt_text is None else replace(self.image, alt_text=alt_text)
+        return replace(self, threads=threads, image=image)
+
+    def to_dict(self) -> dict[str, object]:
+        """The plan as JSON-ready data (the shape of schema v7)."""
+        e, i, w = self.entry, self.image, self.writer
+        data: dict[str, object] = {}
+        if e is not None:
+            data["entry"] = {"feed": e.feed, "guid": e.guid, "link": e.link, "title": e.title, "published": e.published}
+        data["threads"] = {name: {"limit": t.limit, "url_weight": t.url_weight, "tweets": [_post(p) for p in t.posts],
+                                  **({} if t.fitted else {"fitted": False})} for name, t in self.threads.items()}
+        data["image"] = {"path": i.path, "alt_text": i.alt_text, "prompt": i.prompt, "source": i.source}
+        data["writer"] = {"backend": w.backend, "model": w.model, "calls": w.calls}
+        data["notes"] = list(self.notes)
+        data["draft"] = list(self.draft)
+        return data
+
+    def to_json(self) -> str:
+        """The plan as the store keeps it; `from_json` reads it back (either shape)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Plan:
+        """The plan from JSON data: the v7 shape, or the older one with X's thread under a top-level `tweets`."""
+        d = upgrade_plan(dict(data))
+        raw = cast(dict[str, dict[str, object]], d.get("threads") or {})
+        threads = {name: SavedThread(int(cast(int, t.get("limit") or 0)), int(cast(int, t.get("url_weight") or 0)),
+                                     tuple(_post_of(p) for p in cast(list[dict[str, object]], t.get("tweets") or [])),
+                                     bool(t.get("fitted", True)))
+                   for name, t in raw.items()}
+        i = cast(dict[str, object], d.get("image") or {})
+        w = cast(dict[str, object], d.get("writer") or {})
+        e = d.get("entry")
+        entry = None
+        if isinstance(e, dict):
+            published = e.get("published")
+            entry = SavedEntry(str(e.get("feed") or ""), str(e.get("guid") or ""), str(e.get("link") or ""),
+                               str(e.get("title") or ""), str(published) if published else None)
+        path = i.get("path")
+        return cls(threads,
+                   SavedImage(str(path) if path else None, str(i.get("alt_text") or ""), str(i.get("prompt") or ""),
+                              cast(ImageSource, i.get("source") or "none")),
+                   WriterInfo(str(w.get("backend") or "extractive"), str(w.get("model") or ""),
+                              int(cast(int, w.get("calls") or 0))),
+                   entry, tuple(str(n) for n in cast(list[object], d.get("notes") or [])),
+                   tuple(str(t) for t in cast(list[object], d.get("draft") or [])))
+
+
+def upgrade_plan(data: dict[str, object]) -> dict[str, object]:
+    """A plan of the shape before schema v7 in the v7 shape (unchanged when it is v7 already): X's thread moves from
+    the top-level `tweets` into `threads` (as written there when X was not configured: kept, never published)."""
+    if "tweets" not in data:
+        return data
+    data = dict(data)
+    tweets = data.pop("tweets")
+    data.pop("published", None)  # always empty in a plan: thread.json's, not the plan's
+    threads = {n: t if isinstance(t, dict) else {"tweets": t}  # an early plan kept a network's posts as a bare list
+               for n, t in cast(dict[str, object], data.get("threads") or {}).items()}
+    body = {"limit": _PRIMARY_LIMIT, "url_weight": _PRIMARY_URL_WEIGHT, **threads.get(PRIMARY, {}), "tweets": tweets}
+    if threads and PRIMARY not in threads:
+        body["fitted"] = False
+    data["threads"] = {PRIMARY: body, **threads} if not threads else {**threads, PRIMARY: body}
+    return data
+
+
+def _saved(tweets: tuple[Tweet, ...]) -> tuple[SavedPost, ...]:
+    return tuple(SavedPost(t.text, t.weighted_length, t.evidence) for t in tweets)
+
+
+def _post(p: SavedPost) -> dict[str, object]:
+    return {"text": p.text, "weighted_length": p.weighted_length, "evidence": list(p.evidence)}
+
+
+def _post_of(d: Mapping[str, object]) -> SavedPost:
+    return SavedPost(str(d.get("text") or ""), int(cast(int, d.get("weighted_length") or 0)),
+                     tuple(str(e) for e in cast(list[object], d.get("evidence") or [])))

@@ -11,7 +11,7 @@ from typing import Any
 from bot.core.errors import OutputError
 from bot.core.errors import redact
 from bot.core.files import write_atomic
-from bot.core.records import PRIMARY, PostedThread, Thread, Tweet
+from bot.core.records import PRIMARY, Plan, PostedThread, SavedEntry, SavedPost, Thread, Tweet
 from bot.output.preview import render_preview
 
 
@@ -28,49 +28,47 @@ def prepare_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def _post(tweet: Tweet) -> dict[str, Any]:
+def _post(tweet: Tweet | SavedPost) -> dict[str, Any]:
     """One post as thread.json holds it: its text, its length, and `evidence` — the article passages its sentences
     stand on (bot.tweets.grounding), so a reviewer sees what each post rests on."""
     return {"text": tweet.text, "weighted_length": tweet.weighted_length, "evidence": list(tweet.evidence)}
 
 
-def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "", *,
-                  plan: bool = False) -> dict[str, Any]:
-    """The thread as the `thread.json` contract describes it.
+def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "") -> dict[str, Any]:
+    """The thread as the `thread.json` contract describes it (see plan_record)."""
+    return plan_record(Plan.of(thread, feed), [p.item() for p in (posted.published if posted else ())])
 
-    With networks beyond X configured it also holds `threads`: each network's own thread ({"limit", "url_weight",
-    "tweets": [{"text", "weighted_length"}]}, the length as that network counts it, `url_weight` what one link
-    counts there, 0 when links count in full); X-only records keep exactly the
-    contract's keys, and X's thread is always `tweets`. A `plan` (what the store keeps, so a
-    resumed run posts the same text) always holds every network's thread and the writer's draft.
+
+def plan_record(plan: Plan, published: list[dict[str, object]] | None = None,
+                review: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A saved plan as the `thread.json` contract describes it; the one place its top-level `tweets` is made.
+
+    `tweets` is the primary network's (X's) thread, the contract. With other networks configured the record also
+    holds `threads`: each network's own thread ({"limit", "url_weight", "tweets": [{"text", "weighted_length"}]},
+    the length as that network counts it, `url_weight` what one link counts there, 0 when links count in full);
+    X-only records keep exactly the contract's keys. `review`: a draft's review state.
     """
-    entry = thread.article.entry
-    image = thread.image
-    record = {
-        "entry": {
-            "feed": feed or entry.feed,
-            "guid": entry.guid,
-            "link": entry.link,
-            "title": entry.title,
-            "published": entry.published.isoformat() if entry.published else None,
-        },
-        "tweets": [_post(t) for t in thread.tweets],
-        "image": {
-            "path": image.path.name if image.path else None,
-            "alt_text": image.alt_text,
-            "prompt": image.prompt,
-            "source": image.source,
-        },
-        "writer": {"backend": thread.writer.backend, "model": thread.writer.model, "calls": thread.writer.calls},
-        "published": [p.item() for p in (posted.published if posted else ())],
-        "notes": list(thread.notes),  # what was changed or left out of the draft, and why
+    e = plan.entry or SavedEntry()
+    image = plan.image
+    record: dict[str, Any] = {
+        "entry": {"feed": e.feed, "guid": e.guid, "link": e.link, "title": e.title, "published": e.published},
+        "tweets": [_post(t) for t in plan.posts(PRIMARY)],
+        "image": {"path": image.path, "alt_text": image.alt_text, "prompt": image.prompt, "source": image.source},
+        "writer": {"backend": plan.writer.backend, "model": plan.writer.model, "calls": plan.writer.calls},
+        "published": list(published or []),
+        "notes": list(plan.notes),  # what was changed or left out of the draft, and why
     }
-    if plan or any(n.network != PRIMARY for n in thread.networks):
-        record["threads"] = {n.network: {"limit": n.limit, "url_weight": n.url_weight,
-                                         "tweets": [_post(t) for t in n.tweets]} for n in thread.networks}
-    if plan:
-        record["draft"] = list(thread.draft)
+    if any(n != PRIMARY for n in plan.fitted):
+        record["threads"] = {n: {"limit": t.limit, "url_weight": t.url_weight, "tweets": [_post(p) for p in t.posts]}
+                             for n, t in plan.threads.items() if t.fitted}
+    if review is not None:
+        record["review"] = review
     return record
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """A thread.json record as its file holds it."""
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
 def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "",
@@ -80,6 +78,6 @@ def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, fee
     record = thread_record(thread, posted, feed)
     path = out_dir / "thread.json"
     # Notes carry upstream messages: nothing a server echoed back may put a secret on disk.
-    write_atomic(path, redact(json.dumps(record, ensure_ascii=False, indent=2)) + "\n")
+    write_atomic(path, redact(dumps(record)))
     write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted, names)))
     return path

@@ -17,7 +17,6 @@ from bot.run import review
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
-from bot.state.drafts import entry_from_json
 from bot.state.ledger import Claim
 
 log = logging.getLogger("bot.poller")
@@ -87,7 +86,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
             if entry is not None:
                 _draft_one(entry, url, deps, out_root, failed)
             continue
-        if draft is not None and draft["state"] in ("draft", "rejected"):
+        if draft is not None and draft.state in ("draft", "rejected"):
             continue  # waits for a reviewer, or never goes out
         # A thread already out in part (on any network) is finished whatever the window or cap: half a thread is worse.
         if not started:
@@ -99,7 +98,7 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
                 continue
         if (store.entry(url, row["key"]) or {}).get("status") == "posted":
             continue  # another process (an overlapping deploy, cron) finished it since `due` was read
-        entry = by_key.get(row["key"]) or (entry_from_json(draft["entry"]) if draft else None)
+        entry = by_key.get(row["key"]) or (draft.entry if draft else None)
         if entry is None:
             log.warning("%s: entry %s is no longer in the feed; skipped", url, row["key"])
             store.set_status(url, row["key"], "gone", now)

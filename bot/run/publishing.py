@@ -17,8 +17,7 @@ from typing import Any, Callable
 from bot.feed import article as article_stage
 from bot.state import policy
 from bot.core.errors import BotError, BudgetExceeded, ClaimLost, DuplicateContent, PublishError, RateLimited, is_local, clip
-from bot.core.records import Draft, Entry, Image, NetworkThread, PostedThread, Thread, Tweet, WriterInfo
-from bot.output.record import thread_record
+from bot.core.records import PRIMARY, Draft, Entry, Image, NetworkThread, Plan, PostedThread, SavedThread, Thread, Tweet
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
 from bot.images.normalise import describe_file
@@ -28,7 +27,7 @@ from bot.networks.base import expected_posts, posts_needed
 from bot.state.drafts import DraftStore
 from bot.state.ledger import Claim
 from bot.networks import registry
-from bot.networks.registry import PRIMARY, counter_for
+from bot.networks.registry import counter_for
 from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
 
@@ -40,7 +39,7 @@ _IN_HAND: set[tuple[str, str]] = set()
 _IN_HAND_LOCK = threading.Lock()
 
 
-def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool,
+def thread_from_plan(plan: Plan, entry: Entry, deps: Deps | None, out_dir: Path, need_image: bool,
                      add_networks: bool = True) -> Thread:
     """The thread saved before the first attempt, so a resumed run posts exactly the same text.
 
@@ -49,39 +48,34 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
     and Bluesky's record keys are derived from it, so a resumed post is looked for under the key it was sent with."""
     entry = _as_planned(entry, plan)
     article = article_stage.clean(entry)
-    # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).
-    primary = counter_for(PRIMARY)
-    tweets = tuple(Tweet(gate.recheck(t["text"], article, primary), t["weighted_length"], tuple(t.get("evidence") or ()))
-                   for t in plan["tweets"])
-    meta = plan["image"]
-    path = out_dir / meta["path"] if meta.get("path") else None
-    image = Image(path, meta.get("alt_text", ""), meta.get("prompt", ""), meta.get("source", "none"))
-    if need_image and deps is not None and meta.get("path") and not (path and path.is_file()):
+
+    def posts(name: str, saved: SavedThread) -> tuple[Tweet, ...]:
+        # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).
+        counter = counter_for(name, saved.limit, saved.url_weight)
+        return tuple(Tweet(gate.recheck(p.text, article, counter), p.weighted_length, p.evidence) for p in saved.posts)
+
+    meta = plan.image
+    path = out_dir / meta.path if meta.path else None
+    image = Image(path, meta.alt_text, meta.prompt, meta.source)
+    if need_image and deps is not None and meta.path and not (path and path.is_file()):
         # The output folder is gone (a new dyno's disk): make the image again; the text stays the same.
-        prompt = gate.image_prompt(meta.get("prompt", "") or default_prompt(article), article).text
-        image = deps.images.make(article, prompt, meta.get("alt_text", ""), out_dir)
+        prompt = gate.image_prompt(meta.prompt or default_prompt(article), article).text
+        image = deps.images.make(article, prompt, meta.alt_text, out_dir)
     elif path and path.is_file():
         mime, width, height, size = describe_file(path)
         image = Image(path, image.alt_text, image.prompt, image.source, mime, width, height, size)
-    w = plan.get("writer", {})
-    # The primary network's thread is the plan's `tweets` (the contract, and what a review edits); the others are
-    # under `threads`.
-    saved = tuple(NetworkThread(name, tweets, primary.limit, primary.url_weight) if name == PRIMARY else
-                  NetworkThread(name, tuple(Tweet(gate.recheck(t["text"], article, counter_for(name, body["limit"])),
-                                                  t["weighted_length"], tuple(t.get("evidence") or ()))
-                                            for t in body["tweets"]), body["limit"],
-                                int(body.get("url_weight") or counter_for(name, body["limit"]).url_weight))
-                  for name, body in (plan.get("threads") or {}).items())
-    draft = tuple(plan.get("draft") or ())
-    thread = Thread(article, tweets, image, WriterInfo(w.get("backend", "extractive"), w.get("model", ""), w.get("calls", 0)),
-                    networks=saved, draft=draft)
+    # Every network's thread is held alike; the primary's is also the Thread's `tweets` (thread.json's contract).
+    saved = {name: posts(name, t) for name, t in plan.threads.items()}
+    networks = tuple(NetworkThread(name, saved[name], t.limit, t.url_weight or counter_for(name, t.limit).url_weight)
+                     for name, t in plan.threads.items() if t.fitted)
+    thread = Thread(article, saved.get(PRIMARY, ()), image, plan.writer, networks=networks, draft=plan.draft)
     return _add_networks(thread, deps) if deps is not None and add_networks else thread
 
 
-def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: dict[str, Any], feed: str,
+def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: Plan, feed: str,
                        entry: Entry) -> tuple[tuple[str, Any], ...]:
     """The configured networks whose thread the approved draft holds; each other one is named in a warning."""
-    held = set(plan.get("threads") or {}) or {PRIMARY}
+    held = set(plan.fitted)
     for name, _ in networks:
         if name not in held:
             log.warning("%s: %s: the approved draft has no %s thread (the network was configured after it was "
@@ -94,13 +88,12 @@ def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: dict[str, An
     return kept
 
 
-def _as_planned(entry: Entry, plan: dict[str, Any]) -> Entry:
+def _as_planned(entry: Entry, plan: Plan) -> Entry:
     """The entry with the publication date its plan saved (none when it had none), if the plan says."""
-    saved = plan.get("entry")
-    if not isinstance(saved, dict) or "published" not in saved:
+    if plan.entry is None:
         return entry
     try:
-        published = datetime.fromisoformat(str(saved["published"])) if saved["published"] else None
+        published = datetime.fromisoformat(plan.entry.published) if plan.entry.published else None
     except ValueError:
         return entry
     return dataclasses.replace(entry, published=published)
@@ -201,21 +194,22 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     heartbeat = Heartbeat(store, feed, entry.key, claim, clock, on_lost=lambda: _mark_lost(ledgers)).start()
     try:
         plan = store.load_plan(feed, entry.key)
-        reviewed = bool(plan) and DraftStore(store).for_entry(feed, entry.key) is not None
-        if reviewed:  # a reviewed thread goes out as approved: a network configured since gets no unseen thread
-            networks = _reviewed_networks(networks, plan or {}, feed, entry)
+        reviewed = plan is not None and DraftStore(store).for_entry(feed, entry.key) is not None
+        # A reviewed thread goes out as approved: a network configured since gets no unseen thread.
+        if plan is not None and reviewed:
+            networks = _reviewed_networks(networks, plan, feed, entry)
             ledgers = {name: ledgers[name] for name, _ in networks}
         need_image = any(1 not in ledger.done() for ledger in ledgers.values())
-        if plan:
+        if plan is not None:
             deps.on_status("resuming the saved thread")
             thread = thread_from_plan(plan, entry, deps, out_dir, need_image=need_image, add_networks=not reviewed)
-            if len(thread.networks) > len(plan.get("threads") or {}):  # a network added since: keep its text too
-                store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
+            if len(thread.networks) > len(plan.fitted):  # a network added since: keep its text too
+                store.save_plan(feed, entry.key, Plan.of(thread, feed), claim=claim)
         else:
             if PRIMARY in ledgers:
                 _room_for_a_thread(deps)  # before the model and the image are paid for
             thread = prepare(entry, deps, out_dir)
-            store.save_plan(feed, entry.key, thread_record(thread, feed=feed, plan=True), claim=claim)
+            store.save_plan(feed, entry.key, Plan.of(thread, feed), claim=claim)
             store.record_calls(feed, entry.key, thread.calls, clock.time())
         parts: list[PostedThread] = []
         failures: list[tuple[str, BaseException]] = []

@@ -74,6 +74,27 @@ def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
     return tuple(publishers)
 
 
+Status = Callable[[str], None]
+
+
+def for_preview(settings: Settings, *, on_text: Status | None = None, on_status: Status | None = None) -> Deps:
+    """`bot post --dry-run`: every network's dry-run publisher (Mastodon's reads the instance's limits), no store."""
+    return build(settings, dry_run=True, on_text=on_text, on_status=on_status, store=None)
+
+
+def for_drafting(settings: Settings, *, store: Any, on_text: Status | None = None,
+                 on_status: Status | None = None) -> Deps:
+    """A draft for review: fitted for every network, publishing nothing, so it needs no network's credentials."""
+    return build(settings, dry_run=True, on_text=on_text, on_status=on_status, store=store)
+
+
+def for_publishing(settings: Settings, *, store: Any, clock: Clock | None = None, on_text: Status | None = None,
+                   on_status: Status | None = None, should_stop: Callable[[], bool] | None = None) -> Deps:
+    """Publishing (`bot post`, the daemon, /api/poll, an approved draft): real publishers, credentials checked now."""
+    return build(settings, dry_run=False, clock=clock, on_text=on_text, on_status=on_status, store=store,
+                 should_stop=should_stop)
+
+
 def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
           on_text: Callable[[str], None] | None = None,
           on_status: Callable[[str], None] | None = None, store: Any = None,

@@ -1,18 +1,20 @@
 """Drafts waiting for review, in the same store as the entries: one per entry, its thread kept in the entry's plan.
 
-A draft's thread is the entry's `plan` (the record `publish_entry` resumes from), so what a reviewer approves
-is exactly what is posted. The plan holds X's thread under `tweets`; other networks' threads may sit beside it
-under `threads` (keyed by network), which `network_threads` reads with X's (core.records.PRIMARY) as the default.
+A draft's thread is the entry's `plan` (the record `publish_entry` resumes from, `core.records.Plan`), so what a
+reviewer approves is exactly what is posted; every network's thread is held in it alike. A draft is read as a
+`ReviewDraft`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from bot.core.errors import BotError, clip
-from bot.core.records import PRIMARY, Entry
+from bot.core.records import Entry, Plan
 from bot.state.database import guard as _guard
 from bot.state.store import Store
 
@@ -43,18 +45,35 @@ def entry_from_json(text: str) -> Entry:
                  d.get("language", ""), bool(d.get("paywalled", False)))
 
 
-def network_threads(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Each network's tweets in a plan: {"x": [...], "bluesky": [...]}; X's live under the plan's `tweets`."""
-    threads = {PRIMARY: list(plan.get("tweets", []))}
-    for network, tweets in (plan.get("threads") or {}).items():
-        if network != PRIMARY:
-            threads[network] = list(tweets if isinstance(tweets, list) else tweets.get("tweets", []))
-    return threads
-
-
 def iso(epoch: float | None) -> str | None:
     """An epoch second as ISO-8601 UTC."""
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat() if epoch else None
+
+
+@dataclass(frozen=True)
+class ReviewDraft:
+    """One draft waiting for (or past) review: its row, the entry it kept, and the entry's plan."""
+
+    id: int
+    feed: str
+    entry_key: str
+    state: str  # schema.DRAFT_STATES
+    entry: Entry
+    out_dir: str
+    changed_via: str
+    changed_by: str
+    created_at: float
+    updated_at: float
+    publish_at: float | None
+    plan: Plan | None  # None only when the entry's plan is gone (it never is while the draft lives)
+    entry_row: Mapping[str, Any]  # the entry's row in the store: its status and claim
+
+    @property
+    def saved(self) -> Plan:
+        """The draft's plan; DraftNotFound when it has none (a store edited by hand)."""
+        if self.plan is None:
+            raise DraftNotFound(f"draft {self.id} has no thread saved", "`bot drafts` lists the drafts waiting")
+        return self.plan
 
 
 class DraftStore:
@@ -64,7 +83,7 @@ class DraftStore:
         self.store = store
 
     @_guard
-    def create(self, entry: Entry, feed: str, out_dir: str, via: str, who: str, now: float) -> dict[str, Any]:
+    def create(self, entry: Entry, feed: str, out_dir: str, via: str, who: str, now: float) -> ReviewDraft:
         """Store a new draft for the entry (its plan is saved already); an existing draft is returned unchanged."""
         from sqlalchemy import text
         from sqlalchemy.exc import IntegrityError
@@ -92,7 +111,7 @@ class DraftStore:
         return row
 
     @_guard
-    def get(self, draft_id: int | str) -> dict[str, Any]:
+    def get(self, draft_id: int | str) -> ReviewDraft:
         """One draft with its entry row and plan; DraftNotFound when no draft has that id."""
         text = str(draft_id).strip()
         # ASCII digits only (int() also reads "٣" and "1_0"), and no more than a database integer holds: SQLite
@@ -104,18 +123,19 @@ class DraftStore:
         return self._full(dict(rows[0]))
 
     @_guard
-    def for_entry(self, feed: str, key: str) -> dict[str, Any] | None:
+    def for_entry(self, feed: str, key: str) -> ReviewDraft | None:
         """The draft of one entry, if it has one."""
         rows = self.store._run("SELECT * FROM drafts WHERE feed = :f AND entry_key = :k", f=feed, k=key)
         return self._full(dict(rows[0])) if rows else None
 
-    def _full(self, row: dict[str, Any]) -> dict[str, Any]:
-        row["entry_row"] = self.store.entry(row["feed"], row["entry_key"]) or {}
-        row["plan"] = self.store.load_plan(row["feed"], row["entry_key"]) or {}
-        return row
+    def _full(self, row: dict[str, Any]) -> ReviewDraft:
+        feed, key = row["feed"], row["entry_key"]
+        return ReviewDraft(int(row["id"]), feed, key, row["state"], entry_from_json(row["entry"]), row["out_dir"] or "",
+                           row["changed_via"], row["changed_by"], row["created_at"], row["updated_at"],
+                           row.get("publish_at"), self.store.load_plan(feed, key), self.store.entry(feed, key) or {})
 
     @_guard
-    def listing(self, states: tuple[str, ...] = WAITING) -> list[dict[str, Any]]:
+    def listing(self, states: tuple[str, ...] = WAITING) -> list[ReviewDraft]:
         """Drafts in these states, oldest first."""
         marks = ", ".join(f":s{i}" for i in range(len(states)))
         rows = self.store._run(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY created_at, id",
@@ -154,13 +174,13 @@ class DraftStore:
         return True
 
     @_guard
-    def save_plan(self, draft_id: int, plan: dict[str, Any]) -> bool:
+    def save_plan(self, draft_id: int, plan: Plan) -> bool:
         """Keep an edited thread only while the draft still waits: the database decides a race with Approve."""
         won = self.store._run(
             """UPDATE entries SET plan = :p WHERE claimed_by IS NULL AND status != 'posted' AND EXISTS (
                    SELECT 1 FROM drafts d WHERE d.id = :i AND d.state = 'draft' AND d.feed = entries.feed
                    AND d.entry_key = entries.key) RETURNING key""",
-            p=json.dumps(plan, ensure_ascii=False), i=draft_id)
+            p=plan.to_json(), i=draft_id)
         return bool(won)
 
     @_guard
@@ -196,11 +216,11 @@ class DraftStore:
         return bool(rows) and rows[0]["state"] == "rejected"
 
     @_guard
-    def to_notify(self, now: float, retry_after: float) -> list[dict[str, Any]]:
+    def to_notify(self, now: float, retry_after: float) -> list[ReviewDraft]:
         """Waiting drafts whose webhook message has not gone out yet (and whose last try is `retry_after` old)."""
         rows = self.store._run("""SELECT * FROM drafts WHERE state = 'draft' AND notified_at IS NULL
                                   AND (notify_error = '' OR updated_at <= :t) ORDER BY id""", t=now - retry_after)
-        return [dict(r) for r in rows]
+        return [self._full(dict(r)) for r in rows]
 
     @_guard
     def notified(self, draft_id: int, now: float, error: str = "") -> None:

@@ -6,6 +6,11 @@ comparisons are plain arithmetic on either database.
 
 from __future__ import annotations
 
+import json
+from typing import Any, Callable
+
+from bot.core.records import upgrade_plan
+
 # An entry's status, as poller.py and publishing.py set it:
 STATUSES = {
     "new": "seen after the first poll; to be posted",
@@ -30,7 +35,23 @@ RESUMABLE = ("failed", "partial", "waiting", "scheduled")
 DRAFT_STATES = ("draft", "approved", "scheduled", "rejected", "posted")
 
 # Append only: never edit a released migration; add the next number.
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+
+
+def _plans_v7(conn: Any) -> None:
+    """Every saved plan in the shape of v7: each network's thread under `threads`, X's no longer a top-level
+    `tweets` (core.records.upgrade_plan), so a plan saved before the upgrade resumes with exactly its text."""
+    from sqlalchemy import text
+
+    rows = conn.execute(text("SELECT feed, key, plan FROM entries WHERE plan IS NOT NULL")).all()
+    for feed, key, plan in rows:
+        data = json.loads(plan)
+        if isinstance(data, dict) and "tweets" in data:
+            conn.execute(text("UPDATE entries SET plan = :p WHERE feed = :f AND key = :k"),
+                         {"p": json.dumps(upgrade_plan(data), ensure_ascii=False), "f": feed, "k": key})
+
+
+# A step is SQL, or (rarely) a function given the migration's connection, for what SQL cannot say on both databases.
+MIGRATIONS: tuple[tuple[int, tuple[str | Callable[[Any], None], ...]], ...] = (
     (1, (
         """CREATE TABLE feeds (
             url TEXT PRIMARY KEY,
@@ -153,6 +174,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             updated_at DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (service, account))""",
     )),
+    # Typed plans (issue 20): a plan holds every network's thread the same way, under `threads` (X's was the
+    # top-level `tweets`); thread.json's `tweets` is derived from it when the file is written.
+    (7, (_plans_v7,)),
 )
 
 LATEST = MIGRATIONS[-1][0]

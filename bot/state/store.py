@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
-from bot.core.records import PRIMARY, ModelCall, published_item
+from bot.core.records import PRIMARY, ModelCall, Plan, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
 from bot.state.kept_sessions import KeptSessions
@@ -150,7 +149,10 @@ class Store:
             for version, statements in MIGRATIONS:
                 if version > current:
                     for statement in statements:
-                        conn.execute(text(statement))
+                        if isinstance(statement, str):
+                            conn.execute(text(statement))
+                        else:
+                            statement(conn)
                     conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
             conn.commit()
 
@@ -262,13 +264,13 @@ class Store:
             o=owner, t=token))
 
     @_guard
-    def save_plan(self, feed: str, key: str, plan: dict[str, Any], claim: Claim | None = None, first: bool = False) -> bool:
+    def save_plan(self, feed: str, key: str, plan: Plan, claim: Claim | None = None, first: bool = False) -> bool:
         """Keep the prepared thread, so a resumed run posts exactly the same text; under `claim`, only while it is
         still held (ClaimLost otherwise: a holder that was taken over never replaces the thread being posted); with
         `first`, only when the entry has none yet (False: another process's thread, perhaps reviewed, stays)."""
         held = (" AND claimed_by = :o AND claim_token = :t" if claim is not None else "") + (" AND plan IS NULL" if first else "")
         saved = self._run(f"UPDATE entries SET plan = :p WHERE feed = :f AND key = :k{held} RETURNING key",
-                          p=json.dumps(plan, ensure_ascii=False), f=feed, k=key,
+                          p=plan.to_json(), f=feed, k=key,
                           o=claim.owner if claim else None, t=claim.token if claim else None)
         if claim is not None and not saved:
             raise ClaimLost("lost the claim on this entry while its thread was written: another bot process took it "
@@ -276,10 +278,10 @@ class Store:
         return bool(saved)
 
     @_guard
-    def load_plan(self, feed: str, key: str) -> dict[str, Any] | None:
+    def load_plan(self, feed: str, key: str) -> Plan | None:
         """The prepared thread saved earlier, if any."""
         rows = self._run("SELECT plan FROM entries WHERE feed = :f AND key = :k", f=feed, k=key)
-        return json.loads(rows[0]["plan"]) if rows and rows[0]["plan"] else None
+        return Plan.from_json(rows[0]["plan"]) if rows and rows[0]["plan"] else None
 
     @_guard
     def due(self, feed: str, now: float, max_attempts: int) -> list[dict[str, Any]]:

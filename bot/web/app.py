@@ -30,10 +30,10 @@ from bot.core.settings import Settings
 from bot.networks import registry
 from bot.networks.base import Budget
 from bot.output.preview import preview_css, safe_href, thread_items
-from bot.run import review, wiring
+from bot.run import review, service
 from bot.run.publishing import ClaimHeld
 from bot.state import policy
-from bot.state.drafts import DraftNotFound, DraftStore, entry_from_json, iso, network_threads
+from bot.state.drafts import DraftNotFound, ReviewDraft, iso
 from bot.state.sessions import Sessions
 from bot.state.store import Store
 from bot.tweets.length import sanitize
@@ -62,7 +62,6 @@ class Review:
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, ops: Ops) -> None:
         self.settings, self.store, self.clock, self.ops = settings, store, clock, ops
-        self.drafts = DraftStore(store)
         self.sessions = Sessions(store)
 
     # guards
@@ -116,19 +115,19 @@ class Review:
         gate = self._gate(request)
         if gate:
             return gate
-        rows = [{"id": d["id"], "title": entry_from_json(d["entry"]).title or d["entry_key"], "state": d["state"],
-                 "created": (iso(d["created_at"]) or "")[:16].replace("T", " "),
-                 "publish_at": iso(d.get("publish_at"))} for d in self.drafts.listing()]
+        rows = [{"id": d.id, "title": d.entry.title or d.entry_key, "state": d.state,
+                 "created": (iso(d.created_at) or "")[:16].replace("T", " "),
+                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store)]
         return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
 
-    def _draft_view(self, request: Request, draft: dict[str, Any], status: int = 200, *,
+    def _draft_view(self, request: Request, draft: ReviewDraft, status: int = 200, *,
                     texts: dict[str, str] | None = None, errors: dict[str, str] | None = None, alt: str | None = None,
                     alt_error: str = "", message: str = "") -> Response:
         thread = review.draft_thread(draft)
         published = []
         threads = []
-        for network in network_threads(draft["plan"]):
-            done = self.store.ledger(draft["feed"], draft["entry_key"], network=network).done()
+        for network in draft.saved.names():
+            done = self.store.ledger(draft.feed, draft.entry_key, network=network).done()
             published += [{"position": p, "tweet_id": t.tweet_id, "network": review.network_name(network),
                            "url": post_link({"network": network, "id": t.tweet_id, "url": t.ref})[1]}
                           for p, t in sorted(done.items())]
@@ -140,21 +139,21 @@ class Review:
                      for n, t in enumerate(review.tweets_of(draft, network), 1)]
             threads.append({"network": network, "name": review.network_name(network), "posts": posts,
                             "limit": counter.limit, "url_weight": counter.url_weight})
-        image = f"/drafts/{draft['id']}/image" if thread.image.path and thread.image.path.is_file() else None
+        image = f"/drafts/{draft.id}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
                      link=safe_href(thread.article.entry.link), threads=threads,
                      alt=thread.image.alt_text if alt is None else alt,
                      alt_error=alt_error, published=published, message=message, css=preview_css(),
-                     drawn=thread_items(thread, None, image_src=image, names=registry.display_names()), editable=draft["state"] == "draft",
-                     publish_at=iso(draft.get("publish_at")))
+                     drawn=thread_items(thread, None, image_src=image, names=registry.display_names()), editable=draft.state == "draft",
+                     publish_at=iso(draft.publish_at))
 
-    def _draft(self, request: Request) -> dict[str, Any] | None:
+    def _draft(self, request: Request) -> ReviewDraft | None:
         """The draft the path names, or None when no draft has that id (or it is no possible id: -1, 1e3, 10**30)."""
         text = str(request.path_params["id"])
         if not (text.isascii() and text.isdigit() and len(text) <= 19) or not 0 < int(text) < 2**63:
             return None  # a database integer is at most 2**63 - 1; SQLite overflows on more
         try:
-            return self.drafts.get(int(text))
+            return service.find_draft(self.store, int(text))
         except DraftNotFound:
             return None
 
@@ -195,36 +194,36 @@ class Review:
         draft = self._draft(request)
         if draft is None:
             return PlainTextResponse("no such draft", 404)
-        action, who, now = str(form.get("action", "")), security.client(request), self.clock.time()
+        action, who = str(form.get("action", "")), security.client(request)
         if action == "reject":
             try:
-                draft = review.reject(self.store, draft["id"], "web", who, now)
+                draft = service.reject(self.store, self.clock, draft.id, "web", who)
             except BotError as exc:
                 return self._draft_view(request, draft, 409, message=exc.message)
             return self._draft_view(request, draft, message="Rejected: this draft will not be posted.")
         if action not in ("save", "approve"):
             return PlainTextResponse("unknown action", 400)
-        if draft["state"] == "draft":
-            saved = self._save(request, draft, form, who, now)
+        if draft.state == "draft":
+            saved = self._save(request, draft, form, who)
             if isinstance(saved, Response):
                 return saved
             draft = saved
         if action == "save":
             return self._draft_view(request, draft, message="Saved.")
-        return self._approve(request, draft, who, now)
+        return self._approve(request, draft, who)
 
-    def _save(self, request: Request, draft: dict[str, Any], form: Any, who: str, now: float) -> dict[str, Any] | Response:
+    def _save(self, request: Request, draft: ReviewDraft, form: Any, who: str) -> ReviewDraft | Response:
         """Check every changed post of every network and the alt text; save all of them, or none and say why beside each."""
         texts: dict[str, str] = {}
         changed: list[tuple[str, int, str]] = []
-        for network in network_threads(draft["plan"]):
+        for network in draft.saved.names():
             for n, t in enumerate(review.tweets_of(draft, network), 1):
                 name = field_name(network, n)
                 texts[name] = sanitize(str(form.get(name, t.text)))
                 if texts[name] != t.text:
                     changed.append((network, n, texts[name]))
         alt = sanitize(str(form.get("alt_text", ""))) if "alt_text" in form else None
-        old_alt = (draft["plan"].get("image") or {}).get("alt_text", "")
+        old_alt = draft.saved.image.alt_text
         errors: dict[str, str] = {}
         for network, n, text in changed:
             try:
@@ -239,35 +238,32 @@ class Review:
                                     message="Nothing was saved: fix what is marked.")
         try:
             for network, n, text in changed:
-                draft = review.edit(self.store, draft["id"], "web", who, now, tweet=n, text=text, network=network)
+                draft = service.edit(self.store, self.clock, draft.id, "web", who, tweet=n, text=text, network=network)
             if alt is not None and alt != old_alt:
-                draft = review.edit(self.store, draft["id"], "web", who, now, alt=alt)
+                draft = service.edit(self.store, self.clock, draft.id, "web", who, alt=alt)
         except BotError as exc:
             return self._draft_view(request, draft, 409, message=exc.message)
         return draft
 
-    def _approve(self, request: Request, draft: dict[str, Any], who: str, now: float) -> Response:
+    def _approve(self, request: Request, draft: ReviewDraft, who: str) -> Response:
         try:
-            deps = wiring.build(self.settings, dry_run=False, clock=self.clock, store=self.store)
-            draft = review.approve(self.store, draft["id"], "web", who, now)
-            if draft["state"] != "posted":
-                review.publish_approved(draft, deps)
+            service.approve(self.settings, self.store, self.clock, draft.id, "web", who, due_now=True)
         except ClaimHeld:
-            if not self._posted_soon(draft["id"]):  # another tab, or the daemon, is publishing it: show its outcome
+            if not self._posted_soon(draft.id):  # another tab, or the daemon, is publishing it: show its outcome
                 message = "Another bot process is publishing this draft right now; reload in a moment."
-                return self._draft_view(request, self.drafts.get(draft["id"]), 409, message=message)
+                return self._draft_view(request, service.find_draft(self.store, draft.id), 409, message=message)
         except BotError as exc:
-            log.error("review page: approving draft %s: %s", draft["id"], exc)
-            return self._draft_view(request, self.drafts.get(draft["id"]), 502, message=f"Not published: {exc}")
-        draft = self.drafts.get(draft["id"])
-        names = ", ".join(review.network_name(n) for n in network_threads(draft["plan"]))
-        message = f"Published on {names}." if draft["state"] == "posted" else f"Approved ({draft['state']})."
+            log.error("review page: approving draft %s: %s", draft.id, exc)
+            return self._draft_view(request, service.find_draft(self.store, draft.id), 502, message=f"Not published: {exc}")
+        draft = service.find_draft(self.store, draft.id)
+        names = ", ".join(review.network_name(n) for n in draft.saved.names())
+        message = f"Published on {names}." if draft.state == "posted" else f"Approved ({draft.state})."
         return self._draft_view(request, draft, message=message)
 
     def _posted_soon(self, draft_id: int, wait: float = 30.0) -> bool:
         """Whether the draft is posted within `wait` seconds (checked twice a second; real time, as X's is)."""
         deadline = time.monotonic() + wait
-        while self.drafts.get(draft_id)["state"] != "posted":
+        while service.find_draft(self.store, draft_id).state != "posted":
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.5)

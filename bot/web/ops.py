@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import Any, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -21,11 +20,8 @@ from starlette.responses import JSONResponse, Response
 from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.settings import Settings
-from bot.run import wiring
+from bot.run import service
 from bot.run.daemon import stall_limit
-from bot.run.notify import notify_waiting
-from bot.run.poller import poll_feed
-from bot.state.drafts import DraftStore
 from bot.state.stats import Stats
 from bot.state.store import Store
 from bot.web import security
@@ -52,23 +48,20 @@ class Ops:
 
     def poll_all(self) -> dict[str, Any]:
         """One poll of every feed; what happened, as JSON."""
-        drafts = DraftStore(self.store)
-        before = {d["id"] for d in drafts.listing(("draft",))}
+        before = {d.id for d in service.drafts(self.store, ("draft",))}
         feeds = []
         with self.poll_lock:
             for url in self.settings.feed.urls:
                 result: dict[str, Any] = {"feed": url}
                 try:
-                    deps = wiring.build(self.settings, dry_run=False, clock=self.clock, store=self.store)
-                    result.update(ok=True, posted=poll_feed(url, deps, lambda: False, Path(self.settings.output.dir)))
+                    result.update(ok=True, posted=service.poll(self.settings, self.store, self.clock, url))
                 except BotError as exc:
                     result.update(ok=False, error=security_safe(self.settings, str(exc)))
                 self.count_poll(bool(result["ok"]))
                 feeds.append(result)
-            notify_waiting(self.settings, self.store, self.clock.time())
-        waiting = drafts.listing(("draft",))
+        waiting = service.drafts(self.store, ("draft",))
         return {"feeds": feeds, "posted": sum(f.get("posted", 0) for f in feeds),
-                "new_drafts": [{"id": d["id"], "link": f"/drafts/{d['id']}"} for d in waiting if d["id"] not in before],
+                "new_drafts": [{"id": d.id, "link": f"/drafts/{d.id}"} for d in waiting if d.id not in before],
                 "drafts_waiting": len(waiting), "ok": all(f["ok"] for f in feeds)}
 
     def last_poll_age(self) -> float:

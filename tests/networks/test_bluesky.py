@@ -17,7 +17,7 @@ from helpers.json_ledger import JSONLedger
 from helpers.pds import LINK, TEXTS, pds, records, sky_settings, sky_thread  # noqa: F401 (pds is a fixture)
 
 from bot.core.clock import FakeClock
-from bot.output.record import thread_record
+from bot.core.records import Plan
 from bot.run.publishing import thread_from_plan
 from bot.networks.bluesky.thread import BlueskyPublisher, record_key
 
@@ -202,7 +202,7 @@ def test_a_resumed_thread_keeps_its_record_keys_when_the_feed_redates_the_entry(
     thread = sky_thread(tmp_path)
     thread = dataclasses.replace(thread, article=dataclasses.replace(
         thread.article, entry=dataclasses.replace(thread.article.entry, published=first)))
-    plan = thread_record(thread, plan=True)
+    plan = Plan.of(thread)
     redated = dataclasses.replace(thread.article.entry, published=datetime(2026, 11, 5, 8, 0, tzinfo=timezone.utc))
     resumed = thread_from_plan(plan, redated, None, tmp_path, need_image=False)
     assert [record_key(resumed, p) for p in (1, 2, 3)] == [record_key(thread, p) for p in (1, 2, 3)]

@@ -14,7 +14,7 @@ from xserver import CREDENTIALS, XServer
 from bot.core import settings as config
 from bot.core.clock import FakeClock
 from bot.core.errors import ClaimLost
-from bot.core.records import PublishedTweet
+from bot.core.records import Plan, PublishedTweet, SavedThread
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
 from bot.state.ledger import Claim
@@ -84,7 +84,7 @@ def test_a_claim_taken_over_fences_its_old_holder(store: Store) -> None:
     assert old.pending_positions() == set()  # the mark was not written: nothing may go out
     assert not store.renew(FEED, key, a, 702.0)  # a lost claim is never renewed back
     with pytest.raises(ClaimLost):
-        store.save_plan(FEED, key, {"tweets": []}, claim=a)
+        store.save_plan(FEED, key, Plan({"x": SavedThread(280)}), claim=a)
     store.ledger(FEED, key, now=lambda: 703.0, claim=b).pending(2)  # the holder marks and sends
     assert store.renew(FEED, key, b, 704.0)
     assert not store.release(FEED, key, a.owner, "failed", 705.0, error="late", token=a.token)

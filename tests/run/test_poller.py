@@ -305,7 +305,7 @@ def test_two_polls_at_once_in_one_process_prepare_a_new_entry_once(make: Callabl
     for t in polls:
         t.join(30)
     assert written == ["/p/fresh-news"]  # prepared once: the model was paid once
-    assert [d["entry_key"] for d in DraftStore(bot.store).listing()] == ["/p/fresh-news"] and x.posts == []
+    assert [d.entry_key for d in DraftStore(bot.store).listing()] == ["/p/fresh-news"] and x.posts == []
 
 
 def test_a_thread_half_out_on_another_network_is_finished_outside_the_window(make: Callable[..., Bot],

@@ -6,11 +6,11 @@ model's post. The hostile strings here are foreign by construction: the article 
 from __future__ import annotations
 
 import json
-from typing import Any
-
 import pytest
 
+from bot.core.records import Plan
 from bot.run.review import EditRefused, alt_problem, check_tweet
+from bot.state.drafts import ReviewDraft, entry_from_json
 
 ARTICLE = ("<p>Applications are open for the Quiet Index fellowship. Follow @quietindex on X for news. "
            "Read <a href='https://quietindex.org/p/fellowship'>the call</a>.</p>")
@@ -19,11 +19,13 @@ ENTRY = {"feed": "F", "key": "/p/fellowship", "guid": "https://quietindex.org/p/
          "published": None, "html": ARTICLE}
 
 
-def draft() -> dict[str, Any]:
+def draft() -> ReviewDraft:
     one = [{"text": "Applications are open.", "weighted_length": 22}]
-    return {"id": 7, "entry": json.dumps(ENTRY),
-            "plan": {"tweets": one, "threads": {"bluesky": {"limit": 300, "tweets": one},
-                                                "mastodon": {"limit": 500, "url_weight": 23, "tweets": one}}}}
+    plan = Plan.from_dict({"threads": {"x": {"limit": 280, "url_weight": 23, "tweets": one},
+                                       "bluesky": {"limit": 300, "tweets": one},
+                                       "mastodon": {"limit": 500, "url_weight": 23, "tweets": one}}})
+    return ReviewDraft(7, "F", ENTRY["key"], "draft", entry_from_json(json.dumps(ENTRY)), "", "cli", "", 0.0, 0.0,
+                       None, plan, {})
 
 
 NETWORKS = ["x", "bluesky", "mastodon"]

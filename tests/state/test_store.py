@@ -13,7 +13,7 @@ import pytest
 
 from bot.core import settings as config
 from bot.core.errors import StoreError
-from bot.core.records import Entry, ModelCall, PublishedTweet
+from bot.core.records import Entry, ModelCall, Plan, PublishedTweet, SavedPost, SavedThread
 from bot.state.schema import LATEST
 from bot.state.store import Store, normalise_url
 from dbs import fresh_postgres
@@ -84,7 +84,7 @@ def test_ledger_survives_reopening(db_url: str, settings: config.Settings) -> No
 
 def test_plan_round_trip_and_budget_counts(store: Store) -> None:
     store.upsert_entries("F", [entry("a")], "new", NOW)
-    plan = {"tweets": [{"text": "こんにちは 👋", "weighted_length": 12}]}
+    plan = Plan({"x": SavedThread(280, 23, (SavedPost("こんにちは 👋", 12),))})
     store.save_plan("F", "/p/a", plan)
     assert store.load_plan("F", "/p/a") == plan
     ledger = store.ledger("F", "/p/a", now=lambda: NOW)

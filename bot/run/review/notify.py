@@ -11,7 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.state.drafts import DraftStore, entry_from_json
+from bot.state.drafts import DraftStore, ReviewDraft
 
 log = logging.getLogger("bot.notify")
 RETRY_AFTER = 60.0  # seconds before a failed delivery is tried again (on a later poll)
@@ -24,12 +24,12 @@ def draft_link(settings: Any, draft_id: int) -> str:
     return f"{base}/drafts/{draft_id}" if base else ""
 
 
-def message(settings: Any, draft: dict[str, Any]) -> dict[str, str]:
+def message(settings: Any, draft: ReviewDraft) -> dict[str, str]:
     """The webhook body for one waiting draft."""
-    entry = entry_from_json(draft["entry"])
-    link = draft_link(settings, draft["id"])
-    where = link or f"`bot drafts show {draft['id']}`"
-    text = f"Draft {draft['id']} waits for review: {entry.title or entry.key} — {where}"
+    entry = draft.entry
+    link = draft_link(settings, draft.id)
+    where = link or f"`bot drafts show {draft.id}`"
+    text = f"Draft {draft.id} waits for review: {entry.title or entry.key} — {where}"
     return {"text": text, "content": text}
 
 
@@ -54,13 +54,13 @@ def notify_waiting(settings: Any, store: Any, now: float) -> int:
         except requests.RequestException as exc:
             error = type(exc).__name__
         try:
-            drafts.notified(draft["id"], now, error)
+            drafts.notified(draft.id, now, error)
         except Exception as exc:
             log.warning("cannot record the webhook delivery: %s", exc)
         if error:
             log.warning("review.notify_url (%s) failed for draft %s: %s; tried again in %.0f s",
-                        host, draft["id"], error, RETRY_AFTER)
+                        host, draft.id, error, RETRY_AFTER)
         else:
             sent += 1
-            log.info("told %s that draft %s waits for review", host, draft["id"])
+            log.info("told %s that draft %s waits for review", host, draft.id)
     return sent
