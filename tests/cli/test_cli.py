@@ -14,7 +14,7 @@ import pytest
 
 from helpers.botproc import SAMPLE_FEED
 from helpers.twitter_text import x_length, x_valid
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAKE_HF = "fake-hf-token-cli-test-9876"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable
 import pytest
-from xserver import CREDENTIALS
+from twins.xserver import CREDENTIALS
 from helpers import botproc
 
 

@@ -1,4 +1,4 @@
-"""The model writer over real HTTP, against a local OpenAI-compatible server on 127.0.0.1 (tests/llmserver.py)."""
+"""The model writer over real HTTP, against a local OpenAI-compatible server on 127.0.0.1 (tests/twins/llmserver.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.core.errors import AuthError, CreditsExhausted, WriterError
 from bot.writing.model import HFWriter
 from bot.core.records import Article, Block, Entry, ThreadSpec
 from helpers.twitter_text import x_length, x_valid
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 THREE = ["Small newsletters win because readers trust one voice.", "Two hundred paying readers can sustain a writer.",

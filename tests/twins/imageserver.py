@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from localhttp import QuietHandler, Served
+from twins.localhttp import QuietHandler, Served
 
 from PIL import Image, ImageDraw
 
