@@ -27,7 +27,7 @@ from typing import Any, Callable
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 
-log = logging.getLogger("bot.daemon")
+log = logging.getLogger(__name__)
 Poll = Callable[[str, Callable[[], bool]], None]
 STOP_GRACE = 20.0  # seconds a running poll may take after SIGTERM: exit well inside Heroku's 30 s
 STALL_EXIT = 3  # exit code when the watchdog finds polling stalled

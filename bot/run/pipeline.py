@@ -25,7 +25,7 @@ from bot.networks.counters import article_for
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
     from bot.state.store import Store
 
-log = logging.getLogger("bot.pipeline")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from bot.tweets.length import X
 from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
 
-log = logging.getLogger("bot.publishing")
+log = logging.getLogger(__name__)
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # The store's claim names a process, and a process may claim again what it holds; so threads of one process
 # (the review page's requests, the daemon beside it in `bot run --web`) also take the entry here, one at a time.

@@ -29,7 +29,7 @@ from bot.tweets.items import Item, find, permitted
 from bot.networks.counters import article_for, counter_for, rule
 from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
-log = logging.getLogger("bot.review")
+log = logging.getLogger(__name__)
 ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
 _MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
 

@@ -18,7 +18,7 @@ from bot.state.database import guard as _guard
 if TYPE_CHECKING:  # the store hands itself in (Store.kept_sessions); importing it here would be a cycle
     from bot.state.store import Store
 
-log = logging.getLogger("bot.bluesky")
+log = logging.getLogger(__name__)
 
 
 class KeptSessions:

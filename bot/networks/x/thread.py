@@ -32,7 +32,7 @@ from bot.networks.x.match import follows, same_post
 from bot.core.settings import Settings
 from bot.tweets.length import X, Counter
 
-log = logging.getLogger("bot.publisher")
+log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
 SETTLE_MARGIN = 5.0  # seconds (at most x.timeout) past x.timeout after which a request sent at the mark has landed
