@@ -96,9 +96,10 @@ def test_an_address_split_across_two_posts_is_caught(split: tuple[str, str]) -> 
 
 
 def test_one_invisible_character_stripper() -> None:
-    from bot.tweets import invisible
+    from bot.tweets import invisible, length
 
     assert hygiene.strip_invisible is invisible.strip_invisible
+    assert hygiene.sanitize is invisible.sanitize and length.sanitize is invisible.sanitize
 
 
 # Added after the fix (not in the blind count): prose that must not read as an address, and prompt injection in
