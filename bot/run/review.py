@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,13 @@ from bot.run.publishing import LABELS, publish_entry, thread_from_plan
 from bot.state.drafts import DraftStore, entry_from_json, iso, network_threads
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
+from bot.tweets.entities import mention_or_list_entities
 from bot.tweets.items import Item, find, permitted
 from bot.networks.counters import article_for, counter_for, rule
 from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
 log = logging.getLogger(__name__)
 ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
-_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
 
 
 class EditRefused(BotError):
@@ -97,6 +96,11 @@ def draft_thread(draft: dict[str, Any]) -> Thread:
     return thread_from_plan(draft["plan"], entry_from_json(draft["entry"]), None, folder, need_image=False)
 
 
+def _mentions(text: str) -> list[str]:
+    """Each @mention X links in `text` (bot.tweets.entities, twitter-text's rule), as written, without a list slug."""
+    return [text[start:start + 1 + len(name)] for start, _end, name, _slug in mention_or_list_entities(text)]
+
+
 def _removed(before: list[str], after: list[str]) -> list[str]:
     left = list(after)
     gone = []
@@ -146,7 +150,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
     foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
     if foreign:
         raise EditRefused(f"{name} links to {foreign[0]}, which the article does not contain; remove the link")
-    handles = _removed([m.group(0) for m in _MENTION.finditer(text)], [m.group(0) for m in _MENTION.finditer(cleaned)])
+    handles = _removed(_mentions(text), _mentions(cleaned))
     if handles:
         raise EditRefused(f"{name} mentions {handles[0]}, whom the article does not mention; remove the handle")
     # The same last gate every post passes: each sentence must stand on a passage of the article.
