@@ -33,7 +33,7 @@ def who() -> str:
         return "cli"
 
 
-def post_link(tweet_id: str) -> str:
+def x_post_url(tweet_id: str) -> str:
     """A link to a post on X by its id (X resolves the account)."""
     return f"https://x.com/i/status/{tweet_id}"
 
@@ -107,7 +107,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
             print(f"=== {review.network_name(network)} ({len(tweets)} posts, at most {limits[network]} each)")
         ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", "x") == network}
         for n, t in enumerate(tweets, 1):
-            where = f" · posted {post_link(ids[n])}" if n in ids and network == "x" else f" · posted {ids[n]}" if n in ids else ""
+            where = f" · posted {x_post_url(ids[n])}" if n in ids and network == "x" else f" · posted {ids[n]}" if n in ids else ""
             print(f"--- {review.label(network, n).capitalize()}/{len(tweets)} · {t['weighted_length']}/{limits[network]}{where}")
             print(t["text"])
     print("---")
@@ -179,7 +179,7 @@ def _print_posted(store: Any, draft: dict[str, Any], what: str) -> None:
     names = [review.network_name(n) for n in networks]
     print(f"draft {draft['id']} {what}: {len(posted)} post(s) on {', '.join(names)}")
     for p in posted:
-        where = post_link(p["tweet_id"]) if p["network"] == "x" else p["network"]
+        where = x_post_url(p["tweet_id"]) if p["network"] == "x" else p["network"]
         print(f"  {p['position']}: {p['tweet_id']}  {where}")
 
 

@@ -317,7 +317,7 @@ def _parse(html: str, base: str) -> _Cleaner:
     return cleaner
 
 
-def clean(entry: Entry) -> Article:
+def read_article(entry: Entry) -> Article:
     """An entry as an Article: text blocks without widgets, and the links, @handles and #tags it holds."""
     cleaner = _parse(entry.html, entry.link)
     blocks = cleaner.blocks

@@ -89,7 +89,7 @@ def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Write
 
 def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     """Write, check and illustrate the thread for one entry; the image lands in out_dir."""
-    article = article_stage.clean(entry)
+    article = article_stage.read_article(entry)
     spec = thread_spec(deps.settings)
     draft, writer = _draft(article, spec, deps)
     before = len(writer.calls)

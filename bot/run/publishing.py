@@ -49,7 +49,7 @@ def thread_from_plan(plan: dict[str, Any], entry: Entry, deps: Deps | None, out_
     The entry keeps the date the plan saved: a feed may date it anew (an Atom <updated> moves with each edit),
     and Bluesky's record keys are derived from it, so a resumed post is looked for under the key it was sent with."""
     entry = _as_planned(entry, plan)
-    article = article_stage.clean(entry)
+    article = article_stage.read_article(entry)
     # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).
     tweets = tuple(Tweet(gate.recheck(t["text"], article, X), t["weighted_length"], tuple(t.get("evidence") or ()))
                    for t in plan["tweets"])

@@ -142,7 +142,7 @@ def check_tweet(text: str, number: int, draft: dict[str, Any], network: str = "x
     counter = network_counter(draft, network)
     if not text.strip():
         raise EditRefused(f"{name} is empty; write something or keep the draft's text")
-    article = article_for(network, article_stage.clean(entry_from_json(draft["entry"])))
+    article = article_for(network, article_stage.read_article(entry_from_json(draft["entry"])))
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
     cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
     placed = {normalize_url(u) for t in network_threads(draft["plan"]).get(network, []) for u in urls(t["text"])}
@@ -204,7 +204,7 @@ def alt_problem(alt: str, draft: dict[str, Any] | None = None) -> str:
         return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
     if draft is not None:
         try:  # no network makes a mention or a link of an image description: the article's own rules
-            article = article_stage.clean(entry_from_json(draft["entry"]))
+            article = article_stage.read_article(entry_from_json(draft["entry"]))
             _refuse_foreign(alt, "the alt text", article, set())
         except EditRefused as exc:
             return exc.message
@@ -237,7 +237,7 @@ def edit(store: Any, draft_id: int | str, via: str, who: str, now: float, *, twe
             noun = label(network, 0)[:-2]
             raise EditRefused(f"there is no {noun} {tweet}: draft {draft['id']} has {noun}s 1 to {len(tweets)}")
         checked = check_tweet(text, tweet, draft, network)
-        evidence = gate.ground(checked, article_for(network, article_stage.clean(entry_from_json(draft["entry"])))).evidence
+        evidence = gate.ground(checked, article_for(network, article_stage.read_article(entry_from_json(draft["entry"])))).evidence
         tweets[tweet - 1] = {"text": checked, "weighted_length": counter(checked), "evidence": list(evidence)}
         if network == "x":
             plan["tweets"] = tweets
@@ -315,7 +315,7 @@ def publish_approved(draft: dict[str, Any], deps: Deps) -> PostedThread:
 def tweets_of(draft: dict[str, Any], network: str = "x") -> list[Tweet]:
     """The draft's tweets for one network as records, each with its length as that network counts it."""
     counter = network_counter(draft, network)
-    article = article_for(network, article_stage.clean(entry_from_json(draft["entry"])))
+    article = article_for(network, article_stage.read_article(entry_from_json(draft["entry"])))
     return [Tweet(gate.recheck(t["text"], article, counter), int(t.get("weighted_length") or counter(t["text"])),
                   tuple(t.get("evidence") or ()))
             for t in network_threads(draft["plan"]).get(network, [])]
