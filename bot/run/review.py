@@ -30,7 +30,7 @@ from bot.networks.counters import article_for, counter_for, rule
 from bot.tweets.length import X, Counter, is_valid, sanitize, urls
 
 log = logging.getLogger(__name__)
-ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
+ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (the design notes)
 
 
 class EditRefused(BotError):

@@ -232,7 +232,7 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         return _filter_tags(out, present, set())[0]
 
     # The article link appears once: on X's pay-per-use pricing a post with a URL costs $0.20 and one
-    # without $0.015 (DESIGN.md, "Facts about the outside world"), so every extra copy costs money.
+    # without $0.015 (the design notes, "Facts about the outside world"), so every extra copy costs money.
     link = with_utm(entry.link, spec.utm) if spec.link != "none" else ""
     for _ in range(len(texts) + 1):
         tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter,

@@ -186,7 +186,7 @@ class XPublisher:
         Looked up now and, while not found, again with backoff (LOOK_FIRST s, doubling, at most LOOK_MAX) until the
         horizon: x.confirm_horizon after the request went out at `marked`, and never before that request's own
         timeout and a margin have passed. X's timeline may show a new post late; past the horizon a post still not
-        found is taken as never made, and sent again (README, "Exactly once"). PublishError (retryable) when the
+        found is taken as never made, and sent again (docs/running.md). PublishError (retryable) when the
         account's posts cannot be read: a post whose fate is unknown is never sent again unchecked.
         """
         text = run.texts[position - 1]
