@@ -11,6 +11,7 @@ import io
 import re
 import tokenize
 import tomllib
+from functools import cache, lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +35,14 @@ def _prose(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+@cache
+def _nodes(module: Path) -> tuple[ast.AST, ...]:
+    return tuple(ast.walk(ast.parse(module.read_text(encoding="utf-8"))))
+
+
 def _defines(module: Path, name: str) -> bool:
     """True when the module (a .py file or a package's __init__.py) defines or imports `name` at any depth."""
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+    for node in _nodes(module):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
         if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name).split(".")[0] == name
@@ -52,9 +57,10 @@ def _defines(module: Path, name: str) -> bool:
     return False
 
 
-def _installed_packages() -> set[str]:
+@lru_cache(maxsize=1)
+def _installed_packages() -> frozenset[str]:
     """The packages a wheel installs (pyproject maps templates/ to bot.templates, which has no folder of that name)."""
-    return set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    return frozenset(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
 
 
 def cited_module_exists(dotted: str) -> bool:
