@@ -81,7 +81,7 @@ def test_the_request_carries_the_generation_settings_and_the_article_as_data() -
     assert request.path == "/v1/chat/completions"
     assert (body["model"], body["temperature"], body["top_p"], body["seed"], body["max_tokens"], body["stop"]) == \
         ("local/writer", 0.3, 0.8, 7, 900, ["###"])
-    # json_schema is sent; huggingface_hub rewrites it to TGI's form for a custom base_url (DESIGN.md).
+    # json_schema is sent; huggingface_hub rewrites it to TGI's form for a custom base_url (the design notes).
     assert body["response_format"]["type"] == "json_object" and "tweets" in body["response_format"]["value"]["properties"]
     system, user = body["messages"]
     assert system["role"] == "system" and "Write exactly 3 tweets" in system["content"]
