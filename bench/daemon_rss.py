@@ -22,18 +22,18 @@ _POLLS = re.compile(r"heartbeat: polled \S+ \((ok|failed)\); (\d+) polls? so far
 
 
 def _x_server(stack: ExitStack) -> tuple[str, str]:
-    """A local X API (tests/xserver.py) so that nothing could ever reach api.x.com; a dead port if it cannot start."""
+    """A local X API (tests/twins/xserver.py) so that nothing could ever reach api.x.com; a dead port if it cannot start."""
     try:
-        from xserver import XServer
+        from twins.xserver import XServer
 
         server = stack.enter_context(XServer())
-        return server.url, "tests/xserver.py"
+        return server.url, "tests/twins/xserver.py"
     except Exception as exc:  # noqa: BLE001 - oauthlib missing: posting is not expected anyway
         return "http://127.0.0.1:9", f"no local X API ({type(exc).__name__}); X_API_BASE_URL points at a closed port"
 
 
 def idle_rss(tmp: Path, target_mb: float) -> Figure:
-    from feedserver import FeedServer
+    from twins.feedserver import FeedServer
 
     name, body = max(feed_bodies()[0], key=lambda nb: len(nb[1]))  # the largest feed: the first parse is the peak
     work = tmp / "daemon"

@@ -91,8 +91,8 @@ def hostile_feeds(server: object) -> dict[str, str]:
 
 
 def peak_rss(tmp: Path, target_mb: float) -> Figure:
-    from feedserver import FeedServer
-    from xserver import XServer
+    from twins.feedserver import FeedServer
+    from twins.xserver import XServer
 
     work = tmp / "hostile"
     work.mkdir(exist_ok=True)

@@ -40,7 +40,7 @@ def _one(entry: Any, deps: Any, server: Any, out: Path) -> dict[str, Any]:
 
 
 def calls_per_thread(tmp: Path) -> list[Figure]:
-    from llmserver import LLMServer, stand_in
+    from twins.llmserver import LLMServer, stand_in
 
     from bot.feed import source as feed_stage
 

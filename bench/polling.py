@@ -41,7 +41,7 @@ class _CountingWriter:
 
 
 def _count_wire_bytes(server: Any, counter: _Counter) -> bool:
-    """Count the bytes on the wire from tests/feedserver.py (its own counter sees only bodies). False if it cannot."""
+    """Count the bytes on the wire from tests/twins/feedserver.py (its own counter sees only bodies). False if it cannot."""
     httpd = getattr(server, "_httpd", None)
     if httpd is None:
         return False
@@ -57,7 +57,7 @@ def _count_wire_bytes(server: Any, counter: _Counter) -> bool:
 
 
 def poll_100(tmp: Path, target_bytes: float, target_seconds: float) -> list[Figure]:
-    from feedserver import FeedServer
+    from twins.feedserver import FeedServer
 
     from bot.feed import source as feed_stage
 

@@ -84,9 +84,9 @@ def clock():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def x(clock):  # type: ignore[no-untyped-def]
-    """The local X API (tests/xserver.py) on 127.0.0.1, on the test's clock; tests of a child process that
+    """The local X API (tests/twins/xserver.py) on 127.0.0.1, on the test's clock; tests of a child process that
     lives in real time override it with their own."""
-    from xserver import XServer
+    from twins.xserver import XServer
 
     with XServer(clock=clock.time) as server:
         yield server
@@ -103,8 +103,8 @@ def feed_url(feed_server) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def feed_server():  # type: ignore[no-untyped-def]
-    """A real feed server on 127.0.0.1 (tests/feedserver.py), stopped when the test ends."""
-    from feedserver import FeedServer
+    """A real feed server on 127.0.0.1 (tests/twins/feedserver.py), stopped when the test ends."""
+    from twins.feedserver import FeedServer
 
     with FeedServer() as server:
         yield server

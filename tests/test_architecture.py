@@ -144,7 +144,7 @@ def test_small_files_and_folders_with_a_docstring_each() -> None:
 
 
 def test_the_contract_names_stay_importable() -> None:
-    from bot.tweet import weighted_length  # DESIGN.md: bot.tweet.weighted_length
+    from bot.tweet import weighted_length  # a contract name (the design notes): bot.tweet.weighted_length
 
     assert weighted_length("https://example.com/a/very/long/path/that/is/not/counted/at/its/length") == 23
 

@@ -53,7 +53,7 @@ def _model_server(settings: Settings) -> str:
 
     Tolerant, since servers differ: any answer but a refused key (401/403) or a server error (5xx) counts as up
     (llama.cpp, vLLM, Ollama and recent TGI list their models there; others may answer 404). Only
-    BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (DESIGN.md).
+    BOT_LLM_API_KEY is sent: the Hugging Face token never goes to another server (the design notes).
     """
     import json
 

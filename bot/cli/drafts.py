@@ -28,7 +28,7 @@ def who() -> str:
         return "cli"
 
 
-def post_link(tweet_id: str) -> str:
+def primary_post_url(tweet_id: str) -> str:
     """A link to a post of the primary network (X) by its id (its descriptor's post_link)."""
     return registry.primary().post_link(tweet_id, "")[1]
 
@@ -91,7 +91,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
             print(f"=== {review.network_name(network)} ({len(tweets)} posts, at most {limits[network]} each)")
         ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", PRIMARY) == network}
         for n, t in enumerate(tweets, 1):
-            where = f" · posted {post_link(ids[n])}" if n in ids and network == PRIMARY else f" · posted {ids[n]}" if n in ids else ""
+            where = f" · posted {primary_post_url(ids[n])}" if n in ids and network == PRIMARY else f" · posted {ids[n]}" if n in ids else ""
             print(f"--- {review.label(network, n).capitalize()}/{len(tweets)} · {t['weighted_length']}/{limits[network]}{where}")
             print(t["text"])
     print("---")
@@ -159,7 +159,7 @@ def _print_posted(store: Store, draft: ReviewDraft, what: str) -> None:
     names = [review.network_name(n) for n in networks]
     print(f"draft {draft.id} {what}: {len(posted)} post(s) on {', '.join(names)}")
     for n, p in posted:
-        where = post_link(p.tweet_id) if n == PRIMARY else n
+        where = primary_post_url(p.tweet_id) if n == PRIMARY else n
         print(f"  {p.position}: {p.tweet_id}  {where}")
 
 

@@ -65,7 +65,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-11-23T10:00:00Z INFO bot.daemon: message`, times in UTC."""
+    """`2026-11-23T10:00:00Z INFO bot.run.daemon: message`, times in UTC."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")

@@ -14,7 +14,7 @@ from typing import Literal, NewType, cast
 Gated = NewType("Gated", str)
 ImageSource = Literal["hf", "gradio", "cover", "card", "none"]
 BlockKind = Literal["heading", "paragraph", "quote", "list"]
-# The contract's network (DESIGN.md): thread.json's top-level `tweets` is its thread, a published post of it keeps
+# The contract's network (the design notes): thread.json's top-level `tweets` is its thread, a published post of it keeps
 # `tweet_id`, a row saved before networks existed was posted there, and the post budget and price are its. Named
 # here, beneath every stage, and nowhere else outside networks/ (networks/registry.py lists it as PRIMARY).
 PRIMARY = "x"

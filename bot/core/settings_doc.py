@@ -1,4 +1,4 @@
-"""Renders the settings table as config/bot.toml and as the README's table; `python -m bot.core.settings_doc` rewrites both."""
+"""Renders the settings table as config/bot.toml and as docs/settings.md's table; `python -m bot.core.settings_doc` rewrites both."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.core.options import OPTIONS, SECRETS, SECTIONS, TOP_LEVEL, Option
 
+DOC = Path("docs") / "settings.md"  # under the checkout
 README_START = "<!-- settings:start -->"
 README_END = "<!-- settings:end -->"
 
@@ -42,7 +43,7 @@ def toml_text() -> str:
 
 
 def markdown_table() -> str:
-    """The README's settings table."""
+    """The settings table of docs/settings.md."""
     rows = ["| setting | environment | default | what it does |", "|---|---|---|---|"]
     for option in OPTIONS:
         default = _toml_value(option).replace("|", "\\|")
@@ -54,16 +55,16 @@ def markdown_table() -> str:
 
 
 def readme_with_table(readme: str) -> str:
-    """The README text with its settings block replaced by the current table."""
+    """The text of docs/settings.md with its settings block replaced by the current table."""
     pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
     return pattern.sub(lambda m: f"{README_START}\n{markdown_table()}{README_END}", readme)
 
 
 def main() -> None:
-    """Rewrite config/bot.toml and the README's settings table from the options table."""
+    """Rewrite config/bot.toml and docs/settings.md's table from the options table."""
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     (root / "config" / "bot.toml").write_text(toml_text(), encoding="utf-8")
-    readme = root / "README.md"
+    readme = root / DOC
     if readme.exists():
         readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
 

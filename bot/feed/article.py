@@ -64,8 +64,9 @@ _WS = re.compile(r"[\s\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\ufffe\uffff]")
 _FOOTNOTE_REF = re.compile(r"^\s*[\[(]?\s*(\d{1,3}|[*†‡§]+)\s*[\])]?\s*$")
 # X handles: 1-15 of [A-Za-z0-9_], not glued to an ASCII word (so e-mail addresses do not count; after Japanese
-# text, "Xで@tokyo_rust", X links the handle, and so does the article).
-_MENTION = re.compile(r"(?<![A-Za-z0-9_@.+-])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
+# text, "Xで@tokyo_rust", X links the handle, and so does the article). Stricter than what X links (bot.tweets.entities,
+# which this stage may not import): an account name is at most 15 characters, and a dotted @name.host is not one.
+_X_HANDLE = re.compile(r"(?<![A-Za-z0-9_@.+-])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
 # A sentence that gives a handle to another network: that handle is someone else's on X.
 _NETWORK = re.compile(r"(?i)\b(?:instagram|insta|ig|tiktok|threads|bluesky|bsky|mastodon|fediverse|youtube|facebook|fb|linkedin|"
                       r"telegram|discord|snapchat|snap|twitch|pinterest|reddit|github|substack notes|whatsapp|signal|kick)\b")
@@ -301,7 +302,7 @@ def x_handles(texts: Iterable[str]) -> frozenset[str]:
         for sentence in _SENTENCE.split(text):
             if "@" not in sentence or (_NETWORK.search(sentence) and not _ON_X.search(sentence)):
                 continue
-            found.update(m.lower() for m in _MENTION.findall(sentence))
+            found.update(m.lower() for m in _X_HANDLE.findall(sentence))
     return frozenset(found)
 
 
@@ -317,7 +318,7 @@ def _parse(html: str, base: str) -> _Cleaner:
     return cleaner
 
 
-def clean(entry: Entry) -> Article:
+def read_article(entry: Entry) -> Article:
     """An entry as an Article: text blocks without widgets, and the links, @handles and #tags it holds."""
     cleaner = _parse(entry.html, entry.link)
     blocks = cleaner.blocks

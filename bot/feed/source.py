@@ -85,7 +85,7 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, etag: str,
                 last_modified: str) -> FeedResult:
     host = urlsplit(url).netloc or url
-    # Substack answers 403 to a request without a User-Agent (DESIGN.md, "Substack feeds").
+    # Substack answers 403 to a request without a User-Agent (the design notes, "Substack feeds").
     headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
@@ -296,7 +296,7 @@ def _published(raw: Any) -> datetime | None:
 
 def _cover(raw: Any) -> str:
     # Substack declares every enclosure as image/jpeg whatever the real format; keep only the URL and
-    # let the image normaliser trust the bytes (DESIGN.md, "Substack feeds").
+    # let the image normaliser trust the bytes (the design notes, "Substack feeds").
     for enc in raw.get("enclosures") or []:
         href = str(enc.get("href", "") or "")
         if href and (str(enc.get("type", "")).startswith("image/") or not enc.get("type")):

@@ -1,7 +1,7 @@
 """The image stage: sources tried in the order `image.chain` gives (hf, gradio, cover, card, none).
 
-Each source is an `ImageMaker` (bot.image_sources); the chain logs one line per source that is skipped or
-fails, keeps the first image that normalises (bot.image_norm), writes it into the output folder and says
+Each source is an `ImageMaker` (bot.images.sources); the chain logs one line per source that is skipped or
+fails, keeps the first image that normalises (bot.images.normalise), writes it into the output folder and says
 where it came from. Model requests are recorded as ModelCall entries for `bot history` and the benchmark.
 """
 
@@ -23,8 +23,8 @@ from bot.core.files import write_atomic
 
 log = logging.getLogger(__name__)
 
-MAX_ALT_TEXT = 1000  # X: alt text through POST /2/media/metadata is at most 1000 characters (DESIGN.md)
-_FORBIDDEN = {"\ufffe", "\ufeff", "\uffff"}  # X refuses text containing these (DESIGN.md, tweet length)
+MAX_ALT_TEXT = 1000  # X: alt text through POST /2/media/metadata is at most 1000 characters (the design notes)
+_FORBIDDEN = {"\ufffe", "\ufeff", "\uffff"}  # X refuses text containing these (the design notes, tweet length)
 
 
 class Illustrator(Protocol):

@@ -1,6 +1,6 @@
 """Image normalisation: any image a source gives → a JPEG or PNG that X accepts, metadata stripped.
 
-Pure (bytes in, bytes out) but for describe_file, which reads a file this stage wrote. X takes JPG, PNG, GIF and WEBP up to 5 MB (DESIGN.md, X API v2
+Pure (bytes in, bytes out) but for describe_file, which reads a file this stage wrote. X takes JPG, PNG, GIF and WEBP up to 5 MB (the design notes, X API v2
 media); we always send JPEG or PNG so that what we checked is what X shows. Sources disagree about
 formats: the Gradio Space answers WEBP, Substack covers are PNG, GIF or HEIC behind a declared
 image/jpeg, so the real format is always read from the bytes.

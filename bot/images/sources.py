@@ -110,13 +110,13 @@ class HFImageMaker:
         cfg = self.settings.image
         if cfg.base_url:
             key = self.secrets.get("BOT_IMAGE_API_KEY")
-            # DESIGN.md: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
+            # the design notes: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
             client = InferenceClient(base_url=cfg.base_url, token=key or None, timeout=cfg.timeout,
                                      headers={"authorization": f"Bearer {key}" if key else None})
             return client, "image-server", _host(cfg.base_url)
-        # DESIGN.md: timeout=None means no limit, so the timeout is always explicit.
+        # the design notes: timeout=None means no limit, so the timeout is always explicit.
         client = InferenceClient(provider=cfg.provider or None, token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
         return client, "hf", cfg.model
 
@@ -298,7 +298,7 @@ class CoverImageMaker:
 
 
 class CardImageMaker:
-    """The offline title card (bot.card)."""
+    """The offline title card (bot.images.card)."""
 
     source = "card"
 

@@ -133,7 +133,7 @@ def expected_posts(settings: Settings) -> int:
 
 
 def cost(thread: Thread, settings: Settings) -> float:
-    """Estimated pay-per-use price of the thread: a post with a URL costs more (DESIGN.md: $0.015 / $0.20)."""
+    """Estimated pay-per-use price of the thread: a post with a URL costs more (the design notes: $0.015 / $0.20)."""
     total = 0.0
     for tweet in thread.tweets[: posts_needed(thread, settings)]:
         total += settings.x.price_post_url if urls(tweet.text) else settings.x.price_post

@@ -4,12 +4,12 @@ Design (why not BlockingScheduler): APScheduler 3.x's BackgroundScheduler runs t
 while the main thread waits on one Event. Signal handlers then only set that Event (nothing unsafe runs
 inside a handler), the same main-thread loop is the watchdog, and shutdown can be bounded by a deadline,
 which a BlockingScheduler parked in its own loop cannot give. Job stores are in memory and never shared:
-safety between processes comes from the database's claims, not the scheduler (DESIGN.md).
+safety between processes comes from the database's claims, not the scheduler (the design notes).
 
 The poll callback is `poll(feed_url, should_stop)`. `should_stop()` turns True once SIGTERM, SIGINT, SIGHUP or the
 caller's stop_event arrives; a poll checks it between entries (and, through its publisher, between tweets)
 and returns early, leaving its progress in the store's ledger. Heroku sends SIGKILL 30 s after SIGTERM
-(DESIGN.md), so a poll gets STOP_GRACE seconds; one that ignores the probe is cut off with os._exit, and
+(the design notes), so a poll gets STOP_GRACE seconds; one that ignores the probe is cut off with os._exit, and
 its entry's claim lease lets the next start resume it.
 """
 
@@ -28,7 +28,7 @@ from bot.core.records import PRIMARY
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 
-log = logging.getLogger("bot.daemon")
+log = logging.getLogger(__name__)
 Poll = Callable[[str, Callable[[], bool]], None]
 STOP_GRACE = 20.0  # seconds a running poll may take after SIGTERM: exit well inside Heroku's 30 s
 STALL_EXIT = 3  # exit code when the watchdog finds polling stalled

@@ -19,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.state.ledger import Claim
 
-log = logging.getLogger("bot.lease")
+log = logging.getLogger(__name__)
 
 MAX_INTERVAL = 10.0  # seconds between renewals at most, whatever the lease
 MIN_INTERVAL = 0.2

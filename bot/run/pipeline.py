@@ -25,7 +25,7 @@ from bot.networks.registry import PRIMARY, article_for, counter_for
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
     from bot.state.store import Store
 
-log = logging.getLogger("bot.pipeline")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _draft(article: Article, spec: ThreadSpec, deps: Deps) -> tuple[Draft, Write
 
 def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
     """Write, check and illustrate the thread for one entry; the image lands in out_dir."""
-    article = article_stage.clean(entry)
+    article = article_stage.read_article(entry)
     spec = thread_spec(deps.settings)
     draft, writer = _draft(article, spec, deps)
     before = len(writer.calls)

@@ -19,7 +19,7 @@ from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
 from bot.state.ledger import Claim
 
-log = logging.getLogger("bot.poller")
+log = logging.getLogger(__name__)
 
 
 def _fetch(url: str, deps: Deps, etag: str = "", last_modified: str = "") -> Any:

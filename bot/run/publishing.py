@@ -31,7 +31,7 @@ from bot.networks.registry import counter_for
 from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
 
-log = logging.getLogger("bot.publishing")
+log = logging.getLogger(__name__)
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # The store's claim names a process, and a process may claim again what it holds; so threads of one process
 # (the review page's requests, the daemon beside it in `bot run --web`) also take the entry here, one at a time.
@@ -47,7 +47,7 @@ def thread_from_plan(plan: Plan, entry: Entry, deps: Deps | None, out_dir: Path,
     The entry keeps the date the plan saved: a feed may date it anew (an Atom <updated> moves with each edit),
     and Bluesky's record keys are derived from it, so a resumed post is looked for under the key it was sent with."""
     entry = _as_planned(entry, plan)
-    article = article_stage.clean(entry)
+    article = article_stage.read_article(entry)
 
     def posts(name: str, saved: SavedThread) -> tuple[Tweet, ...]:
         # A saved post goes through the last gate again before it leaves (it stays as saved when it passes).

@@ -3,7 +3,7 @@
 The Ledger protocol of networks/base.py, in the database: every write is committed before the call returns,
 so a post's id is durable before the next post goes out, and a pending mark before its request does.
 
-The pending mark is also the fence (DESIGN.md, "Claims and leases"): a ledger opened under a `Claim` proves, in the
+The pending mark is also the fence (the design notes, "Claims and leases"): a ledger opened under a `Claim` proves, in the
 transaction that writes the mark, that its process still holds the entry's claim with the same fencing token, and
 raises ClaimLost otherwise, before anything is sent. Every network marks each post pending through this ledger
 before its request goes out, so no network can send on a claim its process no longer holds.

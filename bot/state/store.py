@@ -196,7 +196,7 @@ class Store:
                        VALUES (:f, :k, :g, :l, :t, :p, :s, :n, :n) ON CONFLICT (feed, key) DO NOTHING RETURNING key"""),
                     dict(f=feed, k=e.key, g=e.guid, l=e.link, t=e.title,
                          p=e.published.timestamp() if e.published else None, s=status, n=now)).first()
-                if won is not None:  # RETURNING says who inserted: rowcount is -1 on Postgres (DESIGN.md)
+                if won is not None:  # RETURNING says who inserted: rowcount is -1 on Postgres (the design notes)
                     new.append(e.key)
         return new
 

@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from bot.core.records import Article
 from bot.tweets.facts import Facts, facts_of, unsupported
-from bot.tweets.invisible import strip_invisible
+from bot.tweets.invisible import sanitize, strip_invisible
 from bot.tweets.items import Item, compare_key, defanged, find, normalize_url, permitted
-from bot.tweets.length import sanitize, url_spans
+from bot.tweets.length import url_spans
 from bot.tweets.meta import is_meta, unwrap
 
 __all__ = ["Cleaned", "across", "clean", "clean_thread", "clean_tweet", "clean_alt", "drop_urls", "foreign", "normalize_space",
@@ -323,7 +323,7 @@ def _clean_sentence(sentence: str, allowed: Allowed, reasons: list[str], faithfu
 def clean(text: str, article: Article, *, faithful: bool = True) -> Cleaned:
     """Text from a model as whole sentences the article supports, and why anything was removed."""
     allowed = allowed_for(article)
-    text = strip_invisible(sanitize(unicodedata.normalize("NFC", text or "")))
+    text = sanitize(text or "")  # one stripper, one pass (it normalises to NFC itself)
     text = strip_invisible(_strip_markdown(unwrap(text)))  # again: an escape such as "\\u200b" spelled one
     text = _unquote(_strip_scaffolding(normalize_space(text)))
     reasons: list[str] = []

@@ -6,7 +6,8 @@ U+FEFF) split a handle or a host so a filter misses it, private-use characters r
 escapes repaint a terminal. What a script or an emoji needs stays: a ZWJ or tag character inside an emoji
 sequence (👨‍👩‍👧, 🏴󠁧󠁢󠁥󠁮󠁧󠁿 — a flag of tag characters is kept whole), a ZWJ or ZWNJ between two letters of a script that writes with joiners (Persian
 "می‌خواهم", Devanagari, Malayalam), one variation selector after a character, and newlines. This is the one
-stripper: bot.tweets.length.sanitize and bot.tweets.hygiene use it, so both read the same text.
+stripper: `sanitize` (the same, ends stripped) is what counting (bot.tweets.length), shaping and hygiene
+(bot.tweets.hygiene) call, so all of them read the same text; one pass is enough (a second changes nothing).
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def strip_invisible(text: str) -> str:
     # First what is hidden wherever it stands, so that a joiner is then judged by its visible neighbours.
     text = _walk(text, contextual=False)
     return unicodedata.normalize("NFC", _walk(text, contextual=True))
+
+
+def sanitize(text: str) -> str:
+    """NFC text without invisible or control characters (strip_invisible), \\r\\n as \\n, ends stripped."""
+    return strip_invisible(text).strip()
 
 
 def _walk(text: str, contextual: bool) -> str:

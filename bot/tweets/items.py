@@ -215,7 +215,8 @@ _DOMAIN = re.compile(rf"(?<![a-z0-9])((?:www\d?\.)?(?:[a-z0-9](?:[a-z0-9-]{{0,61
 # A handle: word characters after @ (X links the first 20 of a longer run), after anything but a letter, a digit or
 # a sign X links no mention behind; "@@evil" is a mention on Mastodon, and after Japanese text ("Xで@name") on X.
 # Judged on the character as written (X's rule): "é@name" and "で@name" are mentions, "e@name" is not.
-_MENTION = re.compile(r"@([a-z0-9_]+)")
+# Broader than what X links (bot.tweets.entities) on purpose: any run a reader takes for a handle, of any length.
+_READ_HANDLE = re.compile(r"@([a-z0-9_]+)")
 _NOT_BEFORE_MENTION = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&*")
 # A handle with a domain (Bluesky's @name.bsky.social, @name.example): never an X handle, even when it starts
 # with one (the article's @quietindex is not @quietindex.evil.example, whom a Bluesky mention facet would name).
@@ -314,7 +315,7 @@ def find(text: str) -> list[Item]:
     for pattern in (_DOTTED, _SIGNED):
         for m in pattern.finditer(view.text):
             add("handle", m.start(), m.end())
-    for m in _MENTION.finditer(view.text):
+    for m in _READ_HANDLE.finditer(view.text):
         at = view.starts[m.start()]
         if at == 0 or text[at - 1] not in _NOT_BEFORE_MENTION:
             add("handle", m.start(), m.end())

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from bot.core.errors import BotError
 from bot.tweets.entities import url_entities, url_weight_spans
-from bot.tweets.invisible import strip_invisible
+from bot.tweets.invisible import sanitize as sanitize  # re-exported: what is counted is what is cleaned
 
 MAX_WEIGHT = 280
 URL_WEIGHT = 23  # transformedURLLength: X wraps every link in a 23-character t.co link
@@ -180,11 +180,6 @@ def _best(text: str, points: list[int], budget: int, suffix: str, measure: Measu
 
 def _has_content(text: str) -> bool:
     return any(not c.isspace() and not _bad_char(c) for c in text)
-
-
-def sanitize(text: str) -> str:
-    """NFC text without invisible or control characters (bot.tweets.invisible), \\r\\n as \\n, ends stripped."""
-    return strip_invisible(text).strip()
 
 
 def trim(text: str, budget: int, measure: Measure = weighted_length) -> str:

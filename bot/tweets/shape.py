@@ -185,7 +185,7 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
     notes: list[str] = []
     hints = tuple(dict.fromkeys(q for quotes in draft.evidence for q in quotes))
 
-    def clean(text: str, article: Article) -> gate.Passed:
+    def gated(text: str, article: Article) -> gate.Passed:
         return gate.check(text, article, hints)
 
     entry = article.entry
@@ -196,18 +196,18 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
 
     cleaned: list[str | None] = []
     for i, raw in enumerate(draft.tweets, 1):
-        out = clean(raw, article)
+        out = gated(raw, article)
         if out.reasons:
             notes.append(f"tweet {i}: " + "; ".join(out.reasons))
             lost = [r for r in out.reasons if "sentence" in r]
             again = revise(raw, "; ".join(lost), counter.limit - _MERGE_SPARE) if revise and lost else None
-            fixed = clean(again, article) if isinstance(again, str) else None
+            fixed = gated(again, article) if isinstance(again, str) else None
             if fixed is not None and fixed.text and not fixed.reasons:
                 out = fixed
                 notes.append(f"tweet {i}: rewritten once by the model without it")
         text = normalize_space(drop_urls(out.text, not_own))
         cleaned.append(text if text or not raw.strip() else None)
-    spare_texts = [normalize_space(drop_urls(clean(t, article).text, not_own)) for t in spares]
+    spare_texts = [normalize_space(drop_urls(gated(t, article).text, not_own)) for t in spares]
     texts = _fill(cleaned, spare_texts, notes)
     copies = sum(1 for t in draft.tweets if any(normalize_url(u) in own for u in urls(t)))
     if copies and spec.link != "none":
@@ -225,14 +225,14 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         out = rewrite(text, budget) if rewrite else None
         if not isinstance(out, str):
             return None
-        out = normalize_space(drop_urls(clean(out, article).text, not_own))
+        out = normalize_space(drop_urls(gated(out, article).text, not_own))
         if not out:
             return None
         present = {m.group(1).lower() for m in _HASHTAG.finditer(text)} & tags
         return _filter_tags(out, present, set())[0]
 
     # The article link appears once: on X's pay-per-use pricing a post with a URL costs $0.20 and one
-    # without $0.015 (DESIGN.md, "Facts about the outside world"), so every extra copy costs money.
+    # without $0.015 (the design notes, "Facts about the outside world"), so every extra copy costs money.
     link = with_utm(entry.link, spec.utm) if spec.link != "none" else ""
     for _ in range(len(texts) + 1):
         tweets, dup = _assemble(texts, link, spec, clean_rewrite if rewrite else None, attempts, notes, counter,

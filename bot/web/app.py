@@ -42,7 +42,7 @@ from bot.web.gate import Gate
 from bot.web.lengthdata import length_data_js
 from bot.web.ops import Ops, api_poll, healthz, metrics, wrong_token
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True,
                                 undefined=jinja2.StrictUndefined)
 

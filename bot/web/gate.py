@@ -25,7 +25,7 @@ from bot.core.settings import Settings
 from bot.web.guard import Quiet
 from bot.web.security import is_loopback, web_token
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 

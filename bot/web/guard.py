@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 FD_SHARE = 4  # the page may use at most 1/FD_SHARE of the descriptor limit for its connections
 QUIET_SECONDS = 60.0  # a repeated log line is written at most once per this many seconds
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"

@@ -27,7 +27,7 @@ from bot.state.store import Store
 from bot.web import security
 from bot.web.throttle import Throttle
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 
 
 class Ops:

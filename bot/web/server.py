@@ -20,7 +20,7 @@ from bot.web.app import create_app
 from bot.web.ops import Ops
 from bot.web.security import check_bind, web_token
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 
 
 def address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:

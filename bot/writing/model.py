@@ -261,14 +261,14 @@ class HFWriter:
             headers["x-use-cache"] = "0"  # as the tutorial did: ask HF not to serve a cached answer
         if self.cfg.base_url:
             key = self.secrets.get("BOT_LLM_API_KEY")
-            # DESIGN.md: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
+            # the design notes: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
             headers["authorization"] = f"Bearer {key}" if key else None
             self._client = InferenceClient(base_url=self.cfg.base_url, token=key or None,
                                            timeout=self.cfg.timeout, headers=headers)
         else:
-            # DESIGN.md: timeout=None means no limit, and there are no built-in retries: both are ours.
+            # the design notes: timeout=None means no limit, and there are no built-in retries: both are ours.
             self._client = InferenceClient(provider=self.cfg.provider or None, token=self.secrets.get("HF_TOKEN") or None,
                                            timeout=self.cfg.timeout, headers=headers or None)
         return self._client

@@ -48,7 +48,7 @@ class Writer(Protocol):
         ...
 
 
-def sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
     """The text split into sentences, in order, whitespace-normalised."""
     out = []
     for paragraph in text.split("\n"):
@@ -97,7 +97,7 @@ class ExtractiveWriter:
 
     def rewrite(self, text: str, budget: int, article: Article) -> str | None:
         """Drop whole sentences from the end while the tweet is too long; None when one sentence is still too long."""
-        parts = sentences(text)
+        parts = split_sentences(text)
         while len(parts) > 1 and _weight(" ".join(parts)) > budget:
             parts.pop()
         shorter = " ".join(parts)
@@ -135,7 +135,7 @@ def _pool(article: Article) -> list[str]:
     """The article's body sentences worth quoting: not a line addressed to a model, no repeats, four words or more."""
     body = [b.text for b in article.blocks if b.kind in ("paragraph", "quote", "list") and not b.to_model]
     out: list[str] = []
-    for s in sentences("\n".join(body)):
+    for s in split_sentences("\n".join(body)):
         if len(_WORD.findall(s)) < 4:
             continue
         same = next((i for i, t in enumerate(out) if _repeats(s, t)), None)
@@ -144,7 +144,7 @@ def _pool(article: Article) -> list[str]:
         elif len(s) > len(out[same]):  # "Due Jan 24 @ 5pm", then "Applications are due Jan 24th at 5pm EST."
             out[same] = s
     if not out:
-        out = [s for s in sentences("\n".join(body)) if s.strip()][:8]
+        out = [s for s in split_sentences("\n".join(body)) if s.strip()][:8]
     return out
 
 

@@ -23,7 +23,7 @@ _HERE = Path(__file__).resolve().parent.parent  # the bot package
 BUNDLED = next((p for p in (_HERE / "templates", _HERE.parent / "templates") if (p / "system.j2").is_file()),
                _HERE.parent / "templates")
 TRIMMED = "[…]"
-# Room kept in each tweet for the link (23), a space, and numbering like "10/10 " (DESIGN.md: URLs count 23).
+# Room kept in each tweet for the link (23), a space, and numbering like "10/10 " (the design notes: URLs count 23).
 TWEET_BUDGET = 240
 
 # JSON schema of the answer, sent as response_format where the endpoint honours it.

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from helpers.botproc import SAMPLE_FEED, bot_env, run_bot
-from llmserver import LLMServer
+from twins.llmserver import LLMServer
 from pytest_httpserver import HTTPServer
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core import settings as config
 from bot.run.daemon import describe

@@ -14,7 +14,7 @@ import pytest
 
 from helpers.botproc import SAMPLE_FEED
 from helpers.twitter_text import x_length, x_valid
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAKE_HF = "fake-hf-token-cli-test-9876"
@@ -49,7 +49,7 @@ def test_the_readme_first_command_works_with_nothing_set(tmp_path: Path) -> None
     assert "using the sample Substack feed bundled with the bot" in result.stderr
     assert "offline (extractive)" in result.stderr
     data = thread_json(tmp_path / "out")
-    # DESIGN.md's keys, plus only the documented additions (notes: what hygiene changed; review: a draft's state)
+    # The design notes' keys, plus only the documented additions (notes: what hygiene changed; review: a draft's state)
     assert {"entry", "tweets", "image", "writer", "published"} <= set(data) <= {
         "entry", "tweets", "image", "writer", "published", "notes", "review", "threads"}
     assert data["entry"]["title"] == "Why small newsletters win" and data["published"] == []

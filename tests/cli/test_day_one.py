@@ -10,9 +10,9 @@ from typing import Iterator
 
 import pytest
 
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.botproc import ROOT, SAMPLE_FEED, bot_env, run_bot
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from helpers.botproc import ENTRY, bot_env, run_bot
 from helpers.pds import posts, running_pds
-from mastodonserver import TOKEN, MastodonServer
-from xserver import CREDENTIALS, XServer
+from twins.mastodonserver import TOKEN, MastodonServer
+from twins.xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
 

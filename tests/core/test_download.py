@@ -15,7 +15,7 @@ from bot.core.records import Article, Entry
 from bot.core.download import Guard, WebError, blocked_reason, get
 from bot.feed import source as feed_source
 from bot.images.sources import CoverImageMaker
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 
 FEED = (Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_feed.xml").read_bytes()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.botproc import bot_env, run_bot
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 
 def test_a_connection_to_a_public_address_fails_loudly_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,5 @@
 """The adversarial corpus: hostile model answers (answers.json) and hostile articles (articles.json), each run
-through the real `bot post --dry-run` child process against a scripted local model (tests/llmserver.py).
+through the real `bot post --dry-run` child process against a scripted local model (tests/twins/llmserver.py).
 
 Only properties are asserted, never exact strings: nothing in a tweet or the alt text that a reader takes for an
 address unless the article itself links it; no @handle or $cashtag the article does not own; no model meta-text;
@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 import pytest
 from helpers.botproc import bot_env, run_bot
 from helpers.twitter_text import judge, url_spans
-from llmserver import LLMServer
+from twins.llmserver import LLMServer
 
 HERE = Path(__file__).resolve().parent
 ANSWERS = json.loads((HERE / "answers.json").read_text("utf-8"))

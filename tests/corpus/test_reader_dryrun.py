@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 import pytest
 from corpus.reader_cases import _T, ANSWERS, ARTICLE_HTML, ATTACKER, DISGUISES, LABELS, LEAD, LEGIT, TITLE, read, words
 from helpers.botproc import bot_env, run_bot
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 pytestmark = pytest.mark.slow
 SITE = "https://pennspark.substack.com/p/"

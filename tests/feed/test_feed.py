@@ -16,7 +16,7 @@ from bot import __version__
 from bot.feed import source as feed
 from bot.core.errors import EntryNotFound, FeedError
 from bot.feed.source import SAMPLE_FEED, entry_key, fetch, parse, select
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}

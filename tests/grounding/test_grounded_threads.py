@@ -1,5 +1,5 @@
 """Grounded threads, end to end: each case of cases.py through the real `bot post --dry-run` child process with
-BOT_NETWORKS=x,bluesky,mastodon and a scripted local model (tests/llmserver.py), judged by properties only.
+BOT_NETWORKS=x,bluesky,mastodon and a scripted local model (tests/twins/llmserver.py), judged by properties only.
 
 Blind run, on the unchanged code (commit 3d7061c), before any fix: 54 of 105 cases failed — faithfulness 41 of
 62, the last gate (shortening, image prompt, alt text, hashtags) 5 of 6, legitimate content 8 of 37 lost their
@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 import pytest
 from grounding.cases import ALL
 from helpers.botproc import bot_env, run_bot
-from llmserver import LLMServer
+from twins.llmserver import LLMServer
 
 pytestmark = pytest.mark.slow
 SITE = "https://pennspark.substack.com/p/"

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 from typing import Callable
 import pytest
-from xserver import CREDENTIALS
+from twins.xserver import CREDENTIALS
 from helpers import botproc
 
 
-EXIT_WITHIN = 25.0  # SIGTERM to exit (DESIGN.md: Heroku kills after 30 s)
+EXIT_WITHIN = 25.0  # SIGTERM to exit (the design notes: Heroku kills after 30 s)
 
 
 # `bot run` with a 1-second interval: the CLI's own settings loader, with daemon.interval lowered.

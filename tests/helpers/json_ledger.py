@@ -16,7 +16,7 @@ from bot.core.records import PublishedTweet
 
 
 class JSONLedger:
-    """bot.publisher.Ledger in a JSON file: {"done": {position: {tweet_id, media_id}}, "pending": [positions]}."""
+    """bot.networks.base.Ledger in a JSON file: {"done": {position: {tweet_id, media_id}}, "pending": [positions]}."""
 
     def __init__(self, path: Path, now: Callable[[], float] = time.time) -> None:
         self.path = Path(path)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import require_or_skip
 from helpers.botproc import BotProcess, bot_env, run_bot
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "test-web-token-0001"

@@ -5,7 +5,7 @@ Two implementations, both by other people:
   `node oracle.js` child that answers a JSON line per text;
 - the Python port `twitter-text-parser` 3.0.0 (PyPI), in-process.
 
-`judge()` is what the local X API (tests/xserver.py) counts with: the JS package when node and the package are
+`judge()` is what the local X API (tests/twins/xserver.py) counts with: the JS package when node and the package are
 present, else the Python port. Under BOT_TEST_REQUIRE_ALL=1 (.ci/run) a missing JS oracle is an error, not a
 quiet fallback. A test of the fast tier (not marked slow) starts no child, so while it runs `judge()` is the
 Python port (tests/conftest.py sets CHILD_FREE). Known faults of both, where X itself differs, are listed in

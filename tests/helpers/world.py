@@ -54,7 +54,7 @@ class World:
         self.skew += seconds
 
     def base_env(self, feeds: list[str], **extra: str) -> dict[str, str]:
-        from xserver import CREDENTIALS
+        from twins.xserver import CREDENTIALS
 
         settings = {"BOT_FEED_URL": ",".join(feeds), "BOT_DAEMON_BACKLOG": "latest", "BOT_FEED_TIMEOUT": "2",
                     "BOT_X_TIMEOUT": "3", "BOT_X_RETRIES": "1", "BOT_DAEMON_RETRY_BACKOFF": "1",

@@ -1,4 +1,4 @@
-"""What the local X API (tests/xserver.py) answers with: X's error bodies, the OAuth 1.0a validator, X's copy of a text."""
+"""What the local X API (tests/twins/xserver.py) answers with: X's error bodies, the OAuth 1.0a validator, X's copy of a text."""
 
 from __future__ import annotations
 

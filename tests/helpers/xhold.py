@@ -17,7 +17,7 @@ from typing import Any
 
 from helpers.botproc import BotProcess, wait_until
 from helpers.x_shapes import problem
-from xserver import XServer
+from twins.xserver import XServer
 
 HOLD_LIMIT = 30.0
 HELD_STATUS = 503  # what a request held before its effect is answered, once released

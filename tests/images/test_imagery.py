@@ -20,7 +20,7 @@ from bot.core.clock import FakeClock
 from bot.core.errors import ImageError
 from bot.images.chain import MAX_ALT_TEXT, ImageChain, clean_alt_text
 from bot.core.records import Article, Entry
-from imageserver import ImageServer, generated_png
+from twins.imageserver import ImageServer, generated_png
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 IMAGE_KEY = "local-image-key-5678"
@@ -240,7 +240,7 @@ def gradio_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
         patch.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
-        from gradio_app import running
+        from twins.gradio_app import running
 
         with running() as app:
             yield app

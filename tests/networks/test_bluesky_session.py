@@ -132,7 +132,7 @@ def test_a_kept_session_whose_refresh_token_is_revoked_signs_in_once_not_in_a_lo
     write_kept(kept, dead)
     # With a wrong password too: one refresh tried, one sign-in tried, then an AuthError, not a retry loop.
     since = len(calls(pds))
-    with caplog.at_level(logging.INFO, logger="bot.bluesky"), pytest.raises(AuthError, match="sign-in"):
+    with caplog.at_level(logging.INFO, logger="bot"), pytest.raises(AuthError, match="sign-in"):
         BlueskyPublisher(sky_settings(pds, tmp_path, password="wrong-password"), FakeClock()).publish(
             one_post(tmp_path, "refused"), JSONLedger(tmp_path / "a.json"))
     made = calls(pds, since)
@@ -141,7 +141,7 @@ def test_a_kept_session_whose_refresh_token_is_revoked_signs_in_once_not_in_a_lo
     # With the right password: the one new sign-in replaces the dead session and the post goes out once.
     caplog.clear()
     since = len(calls(pds))
-    with caplog.at_level(logging.INFO, logger="bot.bluesky"):
+    with caplog.at_level(logging.INFO, logger="bot"):
         posted = BlueskyPublisher(sky_settings(pds, tmp_path), FakeClock()).publish(
             one_post(tmp_path, "signed in again"), JSONLedger(tmp_path / "b.json"))
     made = calls(pds, since)

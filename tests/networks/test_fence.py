@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from helpers import on_x
 from helpers.xkit import TEXTS, make_thread, png, settings_for
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core import settings as config
 from bot.core.clock import FakeClock
@@ -155,7 +155,7 @@ def test_every_network_is_fenced_mastodon_too(store: Store, hooked: HookedClock,
     as well: once another process holds the entry, not one more status goes out."""
     import dataclasses
 
-    from mastodonserver import TOKEN, MastodonServer
+    from twins.mastodonserver import TOKEN, MastodonServer
 
     from bot.core.records import NetworkThread, Tweet
     from bot.networks.mastodon.thread import MastodonPublisher
@@ -204,7 +204,7 @@ def test_a_mastodon_status_waiting_out_a_429_is_fenced_again(store: Store, hooke
     process whose claim was taken during the wait sends nothing (a server without Idempotency-Key would post twice)."""
     import dataclasses
 
-    from mastodonserver import TOKEN, MastodonServer
+    from twins.mastodonserver import TOKEN, MastodonServer
 
     from bot.core.records import NetworkThread, Tweet
     from bot.networks.mastodon.thread import MastodonPublisher
@@ -231,7 +231,7 @@ def test_a_mastodon_429_wait_ends_when_the_claim_is_known_lost(store: Store, hoo
     """The heartbeat marks the ledger lost: the Mastodon client's 429 wait ends then (ClaimLost), not at the reset."""
     import dataclasses
 
-    from mastodonserver import TOKEN, MastodonServer
+    from twins.mastodonserver import TOKEN, MastodonServer
 
     from bot.core.records import NetworkThread, Tweet
     from bot.networks.mastodon.thread import MastodonPublisher

@@ -19,8 +19,8 @@ import pytest
 from helpers.botproc import ENTRY, SAMPLE_FEED, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import TEXTS, make_thread, png, settings_for
-from mastodonserver import TOKEN, MastodonServer, length
-from xserver import CREDENTIALS, XServer
+from twins.mastodonserver import TOKEN, MastodonServer, length
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core.clock import FakeClock
 from bot.core.errors import PublishError

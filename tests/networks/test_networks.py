@@ -13,7 +13,7 @@ import pytest
 import regex
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import make_thread, png, settings_for
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core import settings as config
 from bot.core.clock import FakeClock

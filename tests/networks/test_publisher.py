@@ -11,7 +11,7 @@ import pytest
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import TEXTS, make_thread, png, settings_for
 from hypothesis import given, settings as hsettings, strategies as st
-from xserver import CREDENTIALS, XServer, x_copy, x_copy_with_entities
+from twins.xserver import CREDENTIALS, XServer, x_copy, x_copy_with_entities
 
 from bot.core.clock import FakeClock
 from bot.core.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden

@@ -1,4 +1,4 @@
-"""XClient against the local X API (tests/xserver.py): real HTTP, real OAuth 1.0a signatures, scripted faults."""
+"""XClient against the local X API (tests/twins/xserver.py): real HTTP, real OAuth 1.0a signatures, scripted faults."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.xkit import png, settings_for
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core.clock import FakeClock
 from bot.core.errors import AuthError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden

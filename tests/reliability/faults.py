@@ -1,5 +1,5 @@
-"""The fault suite's register: each fault test declares what it tries and what must happen, and the README's
-"Reliability" table is rendered from this register (`python tests/reliability/faults.py` rewrites it; a test checks it).
+"""The fault suite's register: each fault test declares what it tries and what must happen, and the
+"Reliability" table of docs/reliability.md is rendered from this register (`python tests/reliability/faults.py` rewrites it; a test checks it).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"  # where the table lives
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 AREAS = ("Feed", "Model", "X API", "Database", "Output folder", "Settings", "Security", "Review page")
 # Rows of one area come in this order of modules (test_faults_networks before test_faults_secrets: both add Security rows).
@@ -66,10 +66,10 @@ def table(faults: list[Fault]) -> str:
 
 
 def readme_with_table(readme: str, faults: list[Fault]) -> str:
-    """The README with the text between the reliability markers replaced by the table."""
+    """docs/reliability.md with the text between the reliability markers replaced by the table."""
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
     if not pattern.search(readme):
-        raise SystemExit(f"README.md lacks the markers {START} … {END}")
+        raise SystemExit(f"docs/reliability.md lacks the markers {START} … {END}")
     return pattern.sub(lambda m: f"{START}\n{table(faults)}\n{END}", readme)
 
 
@@ -79,4 +79,4 @@ if __name__ == "__main__":
 
     registry.load_all()
     README.write_text(readme_with_table(README.read_text(encoding="utf-8"), registry.FAULTS), encoding="utf-8")
-    print(f"README.md: reliability table with {len(registry.FAULTS)} rows")
+    print(f"docs/reliability.md: reliability table with {len(registry.FAULTS)} rows")

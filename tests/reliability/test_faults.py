@@ -1,6 +1,6 @@
 """The fault suite: what the real world does to the bot, and proof that it keeps going, loses nothing and
 posts nothing twice — or, from the command line, stops with one clear line. Each test registers itself in
-tests/faults.py, which renders the README's Reliability table from this file."""
+tests/reliability/faults.py, which renders docs/reliability.md's table from this file."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_no_number_outside_a_range_the_bot_can_hold_passes_the_load(
     option = next(o for o in NUMBERS if o.env == env)
     assert code == 2 and len(lines) == 1 and lines[0].startswith("bot: error: "), (option.name, value, err, out)
     assert env in lines[0] or option.name in lines[0]
-    assert option.maximum is not None  # every number has a ceiling, and the README's table says which
+    assert option.maximum is not None  # every number has a ceiling, and docs/reliability.md's table says which
 
 
 @pytest.mark.parametrize("text", ["[daemon]\njitter = nan\n", "[x]\ntimeout = inf\n",
@@ -231,9 +231,9 @@ def test_a_number_too_long_for_python_is_one_short_line(where: str, given: str, 
     assert ("least allowed" if "-9" in given else "most allowed") in lines[0], lines[0][:600]
 
 
-# --- the README table ------------------------------------------------------------------------------------------
+# --- the table in docs/reliability.md ------------------------------------------------------------------------------------------
 
 
-def test_the_readme_reliability_table_is_this_suite() -> None:
+def test_the_reliability_table_in_docs_is_this_suite() -> None:
     readme = README.read_text(encoding="utf-8")
-    assert readme_with_table(readme, load_all()) == readme, "README's Reliability table is stale: run python tests/reliability/faults.py"
+    assert readme_with_table(readme, load_all()) == readme, "docs/reliability.md's table is stale: run python tests/reliability/faults.py"

@@ -16,12 +16,12 @@ import pytest
 
 from dbs import fresh_postgres
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers import on_x
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from llmserver import LLMServer, stand_in
-from xserver import XServer
+from twins.llmserver import LLMServer, stand_in
+from twins.xserver import XServer
 
 LEASE = "3"  # store.lease_seconds: the holder renews it every 0.5 s while it works
 DATABASES = ["sqlite", "postgres"]

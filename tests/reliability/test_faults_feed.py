@@ -9,10 +9,10 @@ from typing import Any, Iterator
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.twitter_text import x_valid
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from xserver import XServer
+from twins.xserver import XServer
 
 GOOD = rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY))
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.botproc import SAMPLE_FEED
 from helpers.webchild import Page
 

@@ -11,11 +11,11 @@ from typing import Any, Iterator
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from llmserver import LLMServer, good_thread
-from xserver import XServer
+from twins.llmserver import LLMServer, good_thread
+from twins.xserver import XServer
 
 MODEL_TWEETS = ["Model-written: small newsletters win because readers chose them.",
                 "Model-written: small lists open at 58 percent, big ones at 31.",

@@ -11,11 +11,11 @@ from typing import Iterator
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.echo import FORMS, leaks
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from llmserver import LLMServer
-from xserver import CREDENTIALS, XServer
+from twins.llmserver import LLMServer
+from twins.xserver import CREDENTIALS, XServer
 
 LLM_KEY = "fake-llm-key-echoed-4242"
 HF_TOKEN = "fake-hf-token-echoed-4242"
@@ -177,7 +177,7 @@ def test_a_cut_x_echo_leaves_no_piece_of_a_credential(world: tuple[World, LLMSer
        cases=len(FORMS))
 @pytest.mark.parametrize("form", FORMS)
 def test_a_cut_mastodon_echo_leaves_no_piece_of_the_token(world: tuple[World, LLMServer], form: str) -> None:
-    from mastodonserver import MastodonServer
+    from twins.mastodonserver import MastodonServer
 
     w, _llm = world
     with MastodonServer(token=MASTODON_TOKEN) as masto:
@@ -217,7 +217,7 @@ def test_a_huge_one_word_error_is_redacted_in_linear_time(world: tuple[World, LL
        "no run of 6 characters of BOT_LLM_API_KEY in stderr, stdout or any file written (the streamed answer was "
        "printed to stderr as it came, unredacted)")
 def test_a_key_echoed_inside_a_streamed_answer_is_never_printed(world: tuple[World, LLMServer]) -> None:
-    from llmserver import good_thread
+    from twins.llmserver import good_thread
 
     w, llm = world
     said = f"Authorization: Bearer {ECHO_KEY}"
@@ -235,7 +235,7 @@ def test_a_key_echoed_inside_a_streamed_answer_is_never_printed(world: tuple[Wor
        "request's Authorization header", "the check's ok line names the account with the token hidden: no run of 6 "
        "characters of MASTODON_ACCESS_TOKEN on stdout or stderr (ok lines were printed unredacted)")
 def test_a_check_ok_line_never_shows_an_echoed_token(world: tuple[World, LLMServer]) -> None:
-    from mastodonserver import MastodonServer
+    from twins.mastodonserver import MastodonServer
 
     w, _llm = world
     with MastodonServer(token=MASTODON_TOKEN) as masto:

@@ -11,14 +11,14 @@ from typing import Iterator
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.tcpproxy import TcpProxy
 from helpers.world import ESSAY, World, item, no_leaks, rss
 from helpers.daemon import FAST_RUN, Proc, bot_env, wait_for
 from helpers.quiet_index import OLD
 from helpers.quiet_index import item as old_item
 from helpers.quiet_index import rss as old_rss
-from xserver import XServer
+from twins.xserver import XServer
 
 from dbs import fresh_postgres
 

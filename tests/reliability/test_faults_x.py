@@ -10,10 +10,10 @@ from typing import Any, Iterator
 import pytest
 
 from faults import fault
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
-from xserver import XServer
+from twins.xserver import XServer
 from helpers import on_x
 
 

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer
+from twins.feedserver import FeedServer
 from test_poller import HOST, OLD, feeds, item, rss  # noqa: F401  (feeds: the same fixture)
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from dbs import fresh_postgres
 from helpers import on_x

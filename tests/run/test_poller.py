@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from feedserver import FeedServer
-from xserver import CREDENTIALS, XServer
+from twins.feedserver import FeedServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.run import wiring as app
 from bot.core import settings as config
@@ -312,7 +312,7 @@ def test_a_thread_half_out_on_another_network_is_finished_outside_the_window(mak
                                                                               feeds: FeedServer, clock: FakeClock) -> None:
     # "Half a thread is worse": the window and the cap hold back new threads, not one that is partly out, on
     # whichever network it is (here Mastodon alone, so X's ledger is empty).
-    from mastodonserver import TOKEN, MastodonServer
+    from twins.mastodonserver import TOKEN, MastodonServer
 
     with MastodonServer() as masto:
         bot = make(BOT_NETWORKS="mastodon", MASTODON_BASE_URL=masto.url, MASTODON_ACCESS_TOKEN=TOKEN,

@@ -21,7 +21,7 @@ from helpers.botproc import ENTRY, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 from helpers import on_x
 
 HELPER = Path(__file__).resolve().parents[1] / "helpers" / "publish_one.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.botproc import ENTRY, bot_env, run_bot
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
 

@@ -95,7 +95,7 @@ def test_the_offline_writer_passes_its_own_passages_through() -> None:
         except Exception:  # a fixture that is meant not to parse
             continue
         for entry in entries:
-            article = article_stage.clean(entry)
+            article = article_stage.read_article(entry)
             for tweet in ExtractiveWriter().write(article, ThreadSpec()).tweets:
                 lost = [r for r in gate.check(tweet, article).reasons if "passage" in r]
                 assert not lost, (entry.title, tweet, lost)

@@ -12,6 +12,9 @@ import emoji
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.records import Article, Block, Entry
+from bot.tweets.hygiene import clean
+from bot.tweets.invisible import strip_invisible
 from bot.tweets.length import fit, sanitize
 
 BIDI = [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]]
@@ -32,6 +35,9 @@ VISIBLE_CHARS = st.characters(blacklist_categories=("Cc", "Cf", "Co", "Cs", "Cn"
                               + "".join(map(chr, range(0xE0100, 0xE01F0))))  # variation selectors: kept one at a time
 VISIBLE = st.lists(st.one_of(st.text(VISIBLE_CHARS, max_size=12), st.sampled_from(RGI), st.just("\n")),
                    max_size=20).map("".join)
+ARTICLE = Article(Entry(feed="f", key="/p/rooms", guid="https://pub.substack.com/p/rooms",
+                        link="https://pub.substack.com/p/rooms", title="Reading rooms"),
+                  (Block("paragraph", "The spring issue covers three new reading rooms in the city library."),))
 
 
 def nfc(text: str) -> str:
@@ -54,6 +60,21 @@ def test_nothing_hidden_survives_and_sanitizing_twice_changes_nothing(text: str)
         rest = rest.replace(flag, "")
     assert not [hex(ord(c)) for c in rest if forbidden(c)]
     assert sanitize(out) == out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200) | st.lists(st.sampled_from(HIDDEN) | st.text(max_size=5), max_size=40).map("".join))
+def test_one_pass_removes_all_that_the_two_strippers_in_a_row_removed(text: str) -> None:
+    # Hygiene used to run strip_invisible(sanitize(nfc(text))): the one pass it makes now keeps nothing more.
+    assert sanitize(text) == strip_invisible(sanitize(nfc(text)))
+
+
+def test_hygiene_takes_every_hidden_character_out_of_a_model_answer() -> None:
+    words = "The spring issue covers three new reading rooms in the city library."
+    dirty = " ".join(w + HIDDEN[i * 7 % len(HIDDEN)] for i, w in enumerate(words.split(" ")))
+    out = clean(dirty, ARTICLE, faithful=False).text
+    assert not [hex(ord(c)) for c in out if forbidden(c)], out
+    assert out.split() == words.split()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

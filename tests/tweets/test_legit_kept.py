@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
-from bot.feed.article import clean
+from bot.feed.article import read_article
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import clean_tweet
 from functools import partial
@@ -22,7 +22,7 @@ LINK = "https://garden.substack.com/p/week"
 
 
 def _article(title: str, html: str, language: str = "en") -> Article:
-    return clean(Entry("f", "/p/week", LINK, LINK, title, html=html, language=language))
+    return read_article(Entry("f", "/p/week", LINK, LINK, title, html=html, language=language))
 
 
 GARDEN = _article("Gardenfest in Ghent", "<p>Gardenfest opens on Saturday with a seed swap.</p>"

@@ -14,7 +14,7 @@ from helpers.json_ledger import JSONLedger
 from helpers.twitter_text import JSTwitterText, PyTwitterText, judge
 from helpers.x_shapes import TOO_LONG
 from helpers.xkit import make_thread, settings_for
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.core.clock import FakeClock
 from bot.core.errors import BotError

@@ -14,9 +14,9 @@ import pytest
 from helpers.botproc import ENTRY, SAMPLE_FEED
 from helpers.pds import posts, running_pds
 from helpers.site import Site, browser  # noqa: F401 (browser is a fixture)
-from mastodonserver import TOKEN as MASTODON_TOKEN
-from mastodonserver import MastodonServer
-from xserver import XServer
+from twins.mastodonserver import TOKEN as MASTODON_TOKEN
+from twins.mastodonserver import MastodonServer
+from twins.xserver import XServer
 
 from bot.networks.bluesky.length import bluesky_length
 from bot.networks.mastodon.length import mastodon_length

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from helpers.botproc import SAMPLE_FEED, run_bot
 from helpers.site import TOKEN, Site, browser  # noqa: F401 (browser is a fixture)
-from xserver import CREDENTIALS, XServer
+from twins.xserver import CREDENTIALS, XServer
 
 from bot.tweet import weighted_length
 

@@ -1,4 +1,4 @@
-"""The model writer over real HTTP, against a local OpenAI-compatible server on 127.0.0.1 (tests/llmserver.py)."""
+"""The model writer over real HTTP, against a local OpenAI-compatible server on 127.0.0.1 (tests/twins/llmserver.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.core.errors import AuthError, CreditsExhausted, WriterError
 from bot.writing.model import HFWriter
 from bot.core.records import Article, Block, Entry, ThreadSpec
 from helpers.twitter_text import x_length, x_valid
-from llmserver import LLMServer, good_thread
+from twins.llmserver import LLMServer, good_thread
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 THREE = ["Small newsletters win because readers trust one voice.", "Two hundred paying readers can sustain a writer.",
@@ -81,7 +81,7 @@ def test_the_request_carries_the_generation_settings_and_the_article_as_data() -
     assert request.path == "/v1/chat/completions"
     assert (body["model"], body["temperature"], body["top_p"], body["seed"], body["max_tokens"], body["stop"]) == \
         ("local/writer", 0.3, 0.8, 7, 900, ["###"])
-    # json_schema is sent; huggingface_hub rewrites it to TGI's form for a custom base_url (DESIGN.md).
+    # json_schema is sent; huggingface_hub rewrites it to TGI's form for a custom base_url (the design notes).
     assert body["response_format"]["type"] == "json_object" and "tweets" in body["response_format"]["value"]["properties"]
     system, user = body["messages"]
     assert system["role"] == "system" and "Write exactly 3 tweets" in system["content"]

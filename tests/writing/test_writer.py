@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.records import Article, Block, Entry, ThreadSpec
-from bot.writing.offline import ExtractiveWriter, sentences
+from bot.writing.offline import ExtractiveWriter, split_sentences
 
 
 def make_article(paragraphs: list[str], title: str = "Why small newsletters win", subtitle: str = "A field guide") -> Article:
@@ -34,7 +34,7 @@ def test_every_sentence_comes_from_the_article() -> None:
     source = " ".join(ESSAY)
     assert len(draft.tweets) == 4
     for tweet in draft.tweets[1:]:
-        for sentence in sentences(tweet):
+        for sentence in split_sentences(tweet):
             assert sentence in source
 
 
@@ -47,7 +47,7 @@ def test_never_more_tweets_than_asked(count: int) -> None:
 
 def test_japanese_sentences_split_without_spaces() -> None:
     text = "小さなニュースレターは信頼で勝つ。読者は一人の声を信じる。信頼はゆっくり積み重なる。"
-    assert sentences(text) == ["小さなニュースレターは信頼で勝つ。", "読者は一人の声を信じる。", "信頼はゆっくり積み重なる。"]
+    assert split_sentences(text) == ["小さなニュースレターは信頼で勝つ。", "読者は一人の声を信じる。", "信頼はゆっくり積み重なる。"]
     draft = ExtractiveWriter().write(make_article([text], title="信頼の話", subtitle=""), ThreadSpec(tweets=3))
     assert draft.tweets[0].startswith("信頼の話") and len(draft.tweets) >= 2
 

@@ -20,7 +20,7 @@ from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLim
 from bot.core.settings import Settings
 from bot.networks.bluesky.session import SessionFile, SessionKeeper, belongs, session_path
 
-log = logging.getLogger("bot.bluesky")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 POST = "app.bsky.feed.post"
 

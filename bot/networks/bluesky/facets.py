@@ -10,7 +10,8 @@ from typing import Any, Callable
 from bot.tweets.length import graphemes, url_spans
 
 MAX_BLOB = 1_000_000
-_MENTION = re.compile(r"(?<![\w@])@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*)", re.I)
+# A Bluesky handle is a domain name (@name.bsky.social), not an X screen name (bot.tweets.entities has X's rule).
+_DOMAIN_HANDLE = re.compile(r"(?<![\w@])@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*)", re.I)
 _TAG = re.compile(r"(?<![\w&#])#([^\W\d_][\w]*)")
 # app.bsky.richtext.facet#tag: at most 64 graphemes and 640 bytes; the PDS refuses a post with a longer one.
 TAG_GRAPHEMES, TAG_BYTES = 64, 640
@@ -33,7 +34,7 @@ def facets(text: str, resolve: Callable[[str], str]) -> list[Any]:
         out.append(models.AppBskyRichtextFacet.Main(index=models.AppBskyRichtextFacet.ByteSlice(byte_start=b0, byte_end=b1),
                                                     features=[models.AppBskyRichtextFacet.Link(uri=uri)]))
         taken.append((start, end))
-    for m in _MENTION.finditer(text):
+    for m in _DOMAIN_HANDLE.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         did = resolve(m.group(1))

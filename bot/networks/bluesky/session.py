@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from bot.core.settings import Settings
 
-log = logging.getLogger("bot.bluesky")
+log = logging.getLogger(__name__)
 
 
 def state_folder(settings: Settings) -> Path:

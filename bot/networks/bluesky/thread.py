@@ -27,7 +27,7 @@ from bot.networks.bluesky.facets import facets, shrink
 from bot.networks.bluesky.length import COUNTER
 from bot.tweets.length import Counter
 
-log = logging.getLogger("bot.bluesky")
+log = logging.getLogger(__name__)
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, the TID alphabet
 
 

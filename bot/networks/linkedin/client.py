@@ -28,7 +28,7 @@ from bot.networks.http import transport_error
 if TYPE_CHECKING:
     import requests
 
-log = logging.getLogger("bot.linkedin")
+log = logging.getLogger(__name__)
 RESTLI = "2.0.0"
 RATE_WAIT = 60.0  # LinkedIn's 429 says nothing of when to come back: the entry waits this long at least
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from bot.tweets.length import Counter, url_spans
 
-MAX_CHARACTERS = 3000  # Posts API: commentary is at most 3,000 characters (DESIGN.md, checked 2026)
+MAX_CHARACTERS = 3000  # Posts API: commentary is at most 3,000 characters (the design notes, checked 2026)
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 _NUMBERING = re.compile(r"^\s*\d{1,2}\s*/\s*\d{1,2}\s+")  # "1/3 " that thread.numbering puts before a tweet
 LEAD_IN = 40  # a paragraph this short, once its link left for the comment, is only a lead-in ("Read it here:")

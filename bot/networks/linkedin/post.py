@@ -1,7 +1,7 @@
 """LinkedInPublisher: the thread onto LinkedIn exactly once, as ONE post (length.compose) with its image and alt text,
 and, with linkedin.link_in_comment, the article link in a first comment.
 
-LinkedIn has no idempotency key, so X's discipline holds here (DESIGN.md, "Claims and leases"): position 1 (the post)
+LinkedIn has no idempotency key, so X's discipline holds here (the design notes, "Claims and leases"): position 1 (the post)
 and position 2 (the comment) are each marked pending in the ledger before their request (the mark proves the
 entry's claim: ClaimLost sends nothing), and recorded when LinkedIn answers. A position found pending with no record
 (the answer was lost, or the process died between sending and recording) is looked for among the author's latest

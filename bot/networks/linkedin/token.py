@@ -1,5 +1,5 @@
 """When the LinkedIn token ends, at the latest: LinkedIn's access tokens last 60 days and cannot be refreshed by a
-self-hosted app (refresh tokens are for approved partners; DESIGN.md), and without the app's client secret the bot
+self-hosted app (refresh tokens are for approved partners; the design notes), and without the app's client secret the bot
 cannot ask when this one was issued. So the bot keeps, in linkedin.token_file, when it first used the token (by a
 hash, never the token): the token was issued no later than that, so it ends no later than 60 days after it.
 `bot check` warns from WARN_DAYS before that date.

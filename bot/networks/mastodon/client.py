@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 
-log = logging.getLogger("bot.mastodon")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 API_VERSION = "4.0.0"  # the Mastodon the API calls are written for (/api/v2/instance, /api/v2/media)
 MEDIA_POLLS = 30  # GET /api/v1/media/:id while it answers 206/without a URL, one second apart

@@ -29,7 +29,7 @@ from bot.networks.mastodon.length import MAX_CHARACTERS, URL_CHARACTERS
 from bot.networks.mastodon.length import counter as mastodon_counter
 from bot.tweets.length import Counter
 
-log = logging.getLogger("bot.mastodon")
+log = logging.getLogger(__name__)
 _TAG = re.compile(r"<br\s*/?>|</p>\s*<p>")
 _MARKUP = re.compile(r"<[^>]+>")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.tweets.length import Counter
 
 MAX_CHARACTERS = 500
-MAX_LINKS = 5  # Threads refuses a post with more than 5 links (DESIGN.md)
+MAX_LINKS = 5  # Threads refuses a post with more than 5 links (the design notes)
 
 
 def threads_length(text: str) -> int:

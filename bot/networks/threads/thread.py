@@ -1,7 +1,7 @@
 """ThreadsPublisher: the thread onto Threads exactly once — a container per post, published once FINISHED, each next
 post a reply (`reply_to_id`) to the one before, the publishing quota read before any of it is spent.
 
-Threads has no idempotency key (DESIGN.md). Making a container publishes nothing, so containers are made freely; the
+Threads has no idempotency key (the design notes). Making a container publishes nothing, so containers are made freely; the
 one request that makes a post, threads_publish, is preceded by the ledger's pending mark (which proves the entry's
 claim) and followed by the record. A position found pending without a record is looked for among the profile's
 posts (the first) or the previous post's replies (the others), by its text, and adopted when found; it is sent again

@@ -21,7 +21,7 @@ from bot.core.settings import Secrets, Settings
 
 __all__ = ["XClient", "XPublisher"]
 
-log = logging.getLogger("bot.x_api")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_RATE_WAIT = 15 * 60.0  # a longer 429 wait is handed back to the caller as RateLimited, to reschedule

@@ -18,8 +18,8 @@ from bot.core.settings import Secrets
 # tweepy 4.17 hard-codes this host in BaseClient.request (client.py: `host = "https://api.twitter.com"`);
 # api.x.com is the same service under its new name.
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")  # DESIGN.md: JPG, PNG, GIF, WEBP
-MAX_IMAGE_BYTES = 5 * 1024 * 1024  # DESIGN.md: images <= 5 MB
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")  # the design notes: JPG, PNG, GIF, WEBP
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # the design notes: images <= 5 MB
 MAX_ALT_TEXT = 1000  # POST /2/media/metadata: alt text <= 1000 characters
 CREDENTIALS_HINT = ("check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET "
                     "(the app needs Read and Write permission; regenerate the access token after changing it)")

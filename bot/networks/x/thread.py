@@ -33,7 +33,7 @@ from bot.core.settings import Settings
 from bot.networks.x.length import COUNTER as X
 from bot.tweets.length import Counter
 
-log = logging.getLogger("bot.publisher")
+log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=7)  # how far back the resume check reads the account's posts
 SETTLE_MARGIN = 5.0  # seconds (at most x.timeout) past x.timeout after which a request sent at the mark has landed
@@ -187,7 +187,7 @@ class XPublisher:
         Looked up now and, while not found, again with backoff (LOOK_FIRST s, doubling, at most LOOK_MAX) until the
         horizon: x.confirm_horizon after the request went out at `marked`, and never before that request's own
         timeout and a margin have passed. X's timeline may show a new post late; past the horizon a post still not
-        found is taken as never made, and sent again (README, "Exactly once"). PublishError (retryable) when the
+        found is taken as never made, and sent again (docs/running.md). PublishError (retryable) when the
         account's posts cannot be read: a post whose fate is unknown is never sent again unchecked.
         """
         text = run.texts[position - 1]

@@ -28,7 +28,7 @@ from bot.state.store import Store
 from bot.tweets.grounding import gate
 from bot.tweets.length import sanitize
 
-log = logging.getLogger("bot.review")
+log = logging.getLogger(__name__)
 
 
 def drafts_of(store: Store) -> DraftStore:
@@ -107,7 +107,7 @@ def edit(store: Store, draft_id: int | str, via: str, who: str, now: float, *, t
             noun = label(network, 0)[:-2]
             raise EditRefused(f"there is no {noun} {tweet}: draft {draft.id} has {noun}s 1 to {len(tweets)}")
         checked = check_tweet(text, tweet, draft, network)
-        evidence = gate.ground(checked, article_for(network, article_stage.clean(draft.entry))).evidence
+        evidence = gate.ground(checked, article_for(network, article_stage.read_article(draft.entry))).evidence
         tweets[tweet - 1] = SavedPost(checked, counter(checked), tuple(evidence))
         plan = plan.edited(network, tuple(tweets))
         notes.append(f"edited {label(network, tweet)}")

@@ -16,17 +16,22 @@ from bot.networks.registry import article_for, counter_for, rule
 from bot.state.drafts import ReviewDraft
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
+from bot.tweets.entities import mention_or_list_entities
 from bot.tweets.items import Item, find, permitted
 from bot.tweets.length import Counter, is_valid, sanitize, urls
 
-ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (DESIGN.md)
-_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|://)")
+ALT_MAX = 1000  # X's media metadata takes alt text up to 1000 characters (the design notes)
 
 
 class EditRefused(BotError):
     """An edit failed the checks a model's tweet must pass; the message is the one line to show beside it."""
 
     exit_code = 2
+
+
+def _mentions(text: str) -> list[str]:
+    """Each @mention X links in `text` (bot.tweets.entities, twitter-text's rule), as written, without a list slug."""
+    return [text[start:start + 1 + len(name)] for start, _end, name, _slug in mention_or_list_entities(text)]
 
 
 def _removed(before: list[str], after: list[str]) -> list[str]:
@@ -68,7 +73,7 @@ def check_tweet(text: str, number: int, draft: ReviewDraft, network: str = PRIMA
     counter = network_counter(draft, network)
     if not text.strip():
         raise EditRefused(f"{name} is empty; write something or keep the draft's text")
-    article = article_for(network, article_stage.clean(draft.entry))
+    article = article_for(network, article_stage.read_article(draft.entry))
     # The same hygiene a model's tweet gets: whatever it strips as foreign is refused here, not silently cut.
     cleaned = clean(text, article, faithful=False).text  # a person's own words are theirs to vouch for
     placed = {normalize_url(u) for t in draft.saved.posts(network) for u in urls(t.text)}
@@ -76,7 +81,7 @@ def check_tweet(text: str, number: int, draft: ReviewDraft, network: str = PRIMA
     foreign = [u for u in _removed(urls(text), urls(cleaned)) if normalize_url(u) not in placed]
     if foreign:
         raise EditRefused(f"{name} links to {foreign[0]}, which the article does not contain; remove the link")
-    handles = _removed([m.group(0) for m in _MENTION.finditer(text)], [m.group(0) for m in _MENTION.finditer(cleaned)])
+    handles = _removed(_mentions(text), _mentions(cleaned))
     if handles:
         raise EditRefused(f"{name} mentions {handles[0]}, whom the article does not mention; remove the handle")
     # The same last gate every post passes: each sentence must stand on a passage of the article.
@@ -130,7 +135,7 @@ def alt_problem(alt: str, draft: ReviewDraft | None = None) -> str:
         return f"the alt text is {len(alt)} characters; X takes at most {ALT_MAX}"
     if draft is not None:
         try:  # no network makes a mention or a link of an image description: the article's own rules
-            article = article_stage.clean(draft.entry)
+            article = article_stage.read_article(draft.entry)
             _refuse_foreign(alt, "the alt text", article, set())
         except EditRefused as exc:
             return exc.message
@@ -144,6 +149,6 @@ def alt_problem(alt: str, draft: ReviewDraft | None = None) -> str:
 def tweets_of(draft: ReviewDraft, network: str = PRIMARY) -> list[Tweet]:
     """The draft's tweets for one network as records, each with its length as that network counts it."""
     counter = network_counter(draft, network)
-    article = article_for(network, article_stage.clean(draft.entry))
+    article = article_for(network, article_stage.read_article(draft.entry))
     return [Tweet(gate.recheck(t.text, article, counter), int(t.weighted_length or counter(t.text)), t.evidence)
             for t in draft.saved.posts(network)]

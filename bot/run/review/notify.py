@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.state.drafts import DraftStore, ReviewDraft
 
-log = logging.getLogger("bot.notify")
+log = logging.getLogger(__name__)
 RETRY_AFTER = 60.0  # seconds before a failed delivery is tried again (on a later poll)
 TIMEOUT = 10.0
 

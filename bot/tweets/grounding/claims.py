@@ -34,7 +34,7 @@ _CURRENCY = {"$": "$", "€": "€", "£": "£", "¥": "¥", "₹": "₹", "usd"
              "dollar": "$", "dollars": "$", "euro": "€", "euros": "€", "pound": "£", "pounds": "£"}
 _MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9,
               "t": 1e12, "tn": 1e12, "trillion": 1e12}
-_MENTION = re.compile(
+_FIGURE = re.compile(  # a figure the text states (not an @mention)
     r"(?P<cur>[$€£¥₹]|\b(?:usd|eur|gbp)\s?)?\s?"
     r"(?P<num>\d{1,3}(?:[,.\u00a0\u202f\u2009 ]\d{3})+(?![\d])(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
     r"(?:(?P<clock>:\d{2})(?::\d{2})?)?"
@@ -149,7 +149,7 @@ def _values(num: str) -> set[float]:
 def mentions(text: str) -> list[Mention]:
     """Every number `text` (already `normalise`d) states, with its kind; ranges share their end's kind."""
     found: list[Mention] = []
-    for m in _MENTION.finditer(text):
+    for m in _FIGURE.finditer(text):
         num, unit = m.group("num"), (m.group("unit") or "").lower().replace(" ", "").replace(".", "")
         values = _values(num)
         kind = _CURRENCY.get((m.group("cur") or "").strip().lower(), "")

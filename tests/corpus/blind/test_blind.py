@@ -1,5 +1,5 @@
 """A held-out corpus written blind to the bot's defences: each case is an article and a scripted model's raw
-answer, run through the real `bot post --dry-run` (a child process, a local feed file, tests/llmserver.py as the
+answer, run through the real `bot post --dry-run` (a child process, a local feed file, tests/twins/llmserver.py as the
 model) and judged on `thread.json` by properties computed here, never by exact strings and never by the bot's
 own code. Cases live in cases.yaml; categories:
 
@@ -37,7 +37,7 @@ import pytest
 import yaml
 from anyascii import anyascii
 from helpers.botproc import bot_env, run_bot
-from llmserver import LLMServer
+from twins.llmserver import LLMServer
 
 HERE = Path(__file__).resolve().parent
 DATA = yaml.safe_load((HERE / "cases.yaml").read_text("utf-8"))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
-from localhttp import QuietHandler, Served
+from twins.localhttp import QuietHandler, Served
 
 
 @dataclass

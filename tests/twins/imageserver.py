@@ -1,7 +1,7 @@
 """A local image server on 127.0.0.1 for the image tests, in a thread.
 
 POST to any path speaks Hugging Face's text-to-image task API as huggingface_hub uses it against a
-URL (DESIGN.md): body {"inputs": prompt, "parameters": {...}}, Accept: image/png, answer a PNG. Its
+URL (the design notes): body {"inputs": prompt, "parameters": {...}}, Accept: image/png, answer a PNG. Its
 answers are scripted one per request ("ok", an HTTP status, "hang", "garbage"); when the script runs
 out it answers "ok". GET serves files put in `files`, with whatever Content-Type the test declares,
 the way Substack serves covers. Every request's headers and JSON body are recorded.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from localhttp import QuietHandler, Served
+from twins.localhttp import QuietHandler, Served
 
 from PIL import Image, ImageDraw
 

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import regex
-from localhttp import QuietHandler, Served
+from twins.localhttp import QuietHandler, Served
 
 TOKEN = "mastodon-test-token-0000"
 _URL = re.compile(r"https?://[^\s<>\"]+")
