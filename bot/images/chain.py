@@ -16,7 +16,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError
 from bot.images.sources import (CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker,
                             ImageSkipped)
-from bot.core.records import Article, Gated, Image, ModelCall
+from bot.core.records import Article, Gated, Image, ImageSource, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.normalise import normalise
 from bot.core.files import write_atomic
@@ -24,6 +24,7 @@ from bot.core.files import write_atomic
 log = logging.getLogger(__name__)
 
 MAX_ALT_TEXT = 1000  # X: alt text through POST /2/media/metadata is at most 1000 characters (DESIGN.md)
+SOURCES: tuple[ImageSource, ...] = ("hf", "gradio", "cover", "card", "none")  # what image.chain may name
 _FORBIDDEN = {"\ufffe", "\ufeff", "\uffff"}  # X refuses text containing these (DESIGN.md, tweet length)
 
 
@@ -61,11 +62,12 @@ class ImageChain:
         self.calls.clear()
         self.notes.clear()
         for name in self.settings.image.chain:
-            if name == "none":
+            source = next((s for s in SOURCES if s == name), None)  # the loader allowed only these
+            if source == "none":
                 self._say("image: none, as image.chain says")
                 return Image(None, clean_alt_text(alt_text), prompt, "none")
             maker = self.makers.get(name)
-            if maker is None:
+            if maker is None or source is None:
                 raise ImageError(f"image.chain names {name!r}", "allowed: hf, gradio, cover, card, none")
             self._say(f"image: trying {name}")
             try:
@@ -83,7 +85,7 @@ class ImageChain:
             path = write_image(out_dir, encoded, mime)
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
-                         name, mime, width, height, len(encoded))
+                         source, mime, width, height, len(encoded))
         hint = ("the thread can go out without an image; fix a source named above" if "card" in self.settings.image.chain
                 else "the thread can go out without an image; fix a source or add card to image.chain")
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")", hint)
