@@ -5,12 +5,40 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec, Protocol, Sequence, TypeVar
 
 from bot.core.errors import StoreError, StoreFull, clip
 from bot.core.settings import Settings
 
+if TYPE_CHECKING:  # sqlalchemy is imported when a store opens, not when this module is
+    from sqlalchemy import Engine, RowMapping
+
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class Database(Protocol):
+    """What `guard` and the ledgers use of a Store (bot.state.store imports them, so they cannot import it)."""
+
+    engine: Engine
+    where: str  # the URL with its password masked
+    password: str
+
+    def check_file(self) -> None: ...
+
+    def _run(self, sql: str, **params: object) -> Sequence[RowMapping]: ...
+
+    def _exec(self, sql: str, **params: object) -> None: ...
+
+
+class Guarded(Protocol):
+    """An object whose methods `guard` wraps: a Store (its own store), a ledger or the kept sessions holding one."""
+
+    @property
+    def store(self) -> Database: ...
+
+
+G = TypeVar("G", bound=Guarded)
 
 
 def normalise_url(url: str | None, sqlite_path: str) -> str:
@@ -80,14 +108,14 @@ def _full(exc: BaseException) -> bool:
     return "database or disk is full" in message or "disk I/O error" in message
 
 
-def guard(method: Callable[..., T]) -> Callable[..., T]:
+def guard(method: Callable[Concatenate[G, P], T]) -> Callable[Concatenate[G, P], T]:
     """Turn any database failure into one StoreError line (no password, no traceback)."""
 
     @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: G, /, *args: P.args, **kwargs: P.kwargs) -> T:
         from sqlalchemy.exc import SQLAlchemyError
 
-        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
+        store = self.store
         store.check_file()  # before any statement: a new connection would create a new, empty file
         try:
             return method(self, *args, **kwargs)
