@@ -105,7 +105,8 @@ class HFImageMaker:
         return None  # not reached: the loop returns or raises
 
     def _client(self) -> tuple[Any, str, str]:
-        InferenceClient = download.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
+        download.quiet_hub()  # never a call home to huggingface.co of its own
+        from huggingface_hub import InferenceClient
 
         cfg = self.settings.image
         if cfg.base_url:
@@ -114,10 +115,11 @@ class HFImageMaker:
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
             client = InferenceClient(base_url=cfg.base_url, token=key or None, timeout=cfg.timeout,
-                                     headers={"authorization": f"Bearer {key}" if key else None})
+                                     headers={"authorization": f"Bearer {key}" if key else None})  # type: ignore[dict-item]  # None drops it
             return client, "image-server", _host(cfg.base_url)
         # DESIGN.md: timeout=None means no limit, so the timeout is always explicit.
-        client = InferenceClient(provider=cfg.provider or None, token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
+        client = InferenceClient(provider=cfg.provider or None,  # type: ignore[arg-type]  # the library checks the name
+                                 token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
         return client, "hf", cfg.model
 
     def _classify(self, exc: Exception) -> tuple[str, BotError, float | None]:
