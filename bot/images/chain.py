@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Callable, Mapping, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError

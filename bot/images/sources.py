@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot import __version__
@@ -20,6 +20,11 @@ from bot.core.errors import AuthError, BotError, ImageError, clip
 from bot.core.records import Article, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.card import title_card_image
+
+if TYPE_CHECKING:  # the libraries are imported by the source that uses them, not with this module
+    from gradio_client import Client
+    from huggingface_hub import InferenceClient
+    from PIL.Image import Image as PILImage
 
 MAX_COVER_BYTES = 15_000_000
 RETRIES = 1  # one more request after a 429 or 503: image models are slow, and the card is a fine fallback
@@ -35,7 +40,7 @@ class ImageMaker(Protocol):
 
     source: str
 
-    def make(self, article: Article, prompt: str) -> Any: ...
+    def make(self, article: Article, prompt: str) -> bytes | PILImage | None: ...
 
 
 Record = Callable[[ModelCall], None]
@@ -104,7 +109,7 @@ class HFImageMaker:
             return _picture_bytes(picture)
         return None  # not reached: the loop returns or raises
 
-    def _client(self) -> tuple[Any, str, str]:
+    def _client(self) -> tuple[InferenceClient, str, str]:
         download.quiet_hub()  # never a call home to huggingface.co of its own
         from huggingface_hub import InferenceClient
 
@@ -179,7 +184,7 @@ class GradioImageMaker:
         is_url = src.startswith(("http://", "https://"))
         # The HF token goes only to a Space named by its id (served by HF); never to an arbitrary URL.
         # False, not None: None makes huggingface_hub send the machine's saved token anyway.
-        token: Any = False if is_url else (self.secrets.get("HF_TOKEN") or False)
+        token: str | bool = False if is_url else (self.secrets.get("HF_TOKEN") or False)
         where = f"the Gradio app {_host(src) if is_url else src}"
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="bot-gradio-") as folder:
@@ -192,14 +197,17 @@ class GradioImageMaker:
                 raise ImageError(f"cannot open {where}: {_short(exc, self.secrets)}", "check BOT_GRADIO_SPACE") from exc
             try:
                 result = self._predict(client, prompt, where, started)
-                path = Path(result[0] if isinstance(result, (tuple, list)) else result)
+                file = result[0] if isinstance(result, (tuple, list)) else result
+                if not isinstance(file, (str, os.PathLike)):
+                    raise TypeError(f"not a file path: {type(file).__name__}")
+                path = Path(file)
                 return path.read_bytes()
             except (OSError, TypeError, KeyError, IndexError) as exc:
                 raise ImageError(f"{where} returned no image file", f"check that {cfg.gradio_api_name} returns (image, seed)") from exc
             finally:
                 client.close()
 
-    def _predict(self, client: Any, prompt: str, where: str, started: float) -> Any:
+    def _predict(self, client: Client, prompt: str, where: str, started: float) -> object:
         from gradio_client.exceptions import AppError
         from gradio_client.utils import QueueError
 
@@ -236,7 +244,7 @@ class GradioImageMaker:
         return result
 
 
-def space_inputs(client: Any, api_name: str, ours: dict[str, Any], renames: list[str]) -> dict[str, Any]:
+def space_inputs(client: Client, api_name: str, ours: dict[str, object], renames: list[str]) -> dict[str, object]:
     """Our parameters under the names the endpoint takes (image.gradio_inputs renames), without those it lacks.
 
     Spaces differ: SD 3.5's /infer takes all eight, FLUX Spaces have no negative prompt or guidance and call the
@@ -304,7 +312,7 @@ class CardImageMaker:
 
     source = "card"
 
-    def make(self, article: Article, prompt: str) -> Any:
+    def make(self, article: Article, prompt: str) -> PILImage:
         """A 1600x900 image with the publication, title, subtitle and author (a Pillow image: encoded once, later)."""
         entry = article.entry
         return title_card_image(entry.publication, entry.title, entry.subtitle, entry.author)
@@ -320,7 +328,7 @@ def _ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def _picture_bytes(picture: Any) -> bytes:
+def _picture_bytes(picture: PILImage) -> bytes:
     """The bytes the server sent (huggingface_hub opens them lazily from a BytesIO), else a PNG of the image."""
     import io
 
