@@ -45,14 +45,14 @@ class ImageChain:
     def __init__(self, settings: Settings, secrets: Secrets, clock: Clock,
                  on_status: Callable[[str], None] | None = None,
                  makers: Mapping[str, ImageMaker] | None = None) -> None:
-        self.settings = settings
+        self.image = settings.image
         self.on_status = on_status or (lambda line: None)
         self.calls: list[ModelCall] = []  # model requests of the last make()
         self.notes: list[str] = []  # one line per source skipped or failed in the last make()
         self.makers: dict[str, ImageMaker] = {
-            "hf": HFImageMaker(settings, secrets, clock, self.calls.append, self._say),
-            "gradio": GradioImageMaker(settings, secrets, self.calls.append),
-            "cover": CoverImageMaker(settings),
+            "hf": HFImageMaker(settings.image, secrets, clock, self.calls.append, self._say),
+            "gradio": GradioImageMaker(settings.image, secrets, self.calls.append),
+            "cover": CoverImageMaker(settings.image, settings.feed),
             "card": CardImageMaker(),
             **(makers or {}),
         }
@@ -61,7 +61,7 @@ class ImageChain:
         """The first image the chain's sources give, normalised and written to out_dir as image.jpg or image.png."""
         self.calls.clear()
         self.notes.clear()
-        for name in self.settings.image.chain:
+        for name in self.image.chain:
             source = next((s for s in SOURCES if s == name), None)  # the loader allowed only these
             if source == "none":
                 self._say("image: none, as image.chain says")
@@ -74,7 +74,7 @@ class ImageChain:
                 data = maker.make(article, prompt)
                 if data is None:
                     raise ImageSkipped("nothing to offer")
-                encoded, mime, width, height = normalise(data, fmt=self.settings.image.format)
+                encoded, mime, width, height = normalise(data, fmt=self.image.format)
             except ImageSkipped as exc:  # expected (no token, no cover): said, but not as a warning
                 self.notes.append(f"image: {name} skipped: {exc}")
                 self._say(f"image: {name} skipped: {exc}")
@@ -86,7 +86,7 @@ class ImageChain:
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
                          source, mime, width, height, len(encoded))
-        hint = ("the thread can go out without an image; fix a source named above" if "card" in self.settings.image.chain
+        hint = ("the thread can go out without an image; fix a source named above" if "card" in self.image.chain
                 else "the thread can go out without an image; fix a source or add card to image.chain")
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")", hint)
 

@@ -18,7 +18,8 @@ from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError, clip
 from bot.core.records import Article, ModelCall
-from bot.core.settings import Secrets, Settings
+from bot.core.options import FeedSettings, ImageSettings
+from bot.core.settings import Secrets
 from bot.images.card import title_card_image
 
 if TYPE_CHECKING:  # the libraries are imported by the source that uses them, not with this module
@@ -81,12 +82,12 @@ class HFImageMaker:
 
     source = "hf"
 
-    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
-        self.settings, self.secrets, self.clock, self.record, self.say = settings, secrets, clock, record, say
+    def __init__(self, image: ImageSettings, secrets: Secrets, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
+        self.image, self.secrets, self.clock, self.record, self.say = image, secrets, clock, record, say
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """PNG (or whatever the server sent) bytes for the prompt."""
-        cfg = self.settings.image
+        cfg = self.image
         if not cfg.base_url and not self.secrets.get("HF_TOKEN"):
             raise ImageSkipped("no HF_TOKEN and no BOT_IMAGE_BASE_URL", "set one of them to make images with a model")
         client, backend, model = self._client()
@@ -113,7 +114,7 @@ class HFImageMaker:
         download.quiet_hub()  # never a call home to huggingface.co of its own
         from huggingface_hub import InferenceClient
 
-        cfg = self.settings.image
+        cfg = self.image
         if cfg.base_url:
             key = self.secrets.get("BOT_IMAGE_API_KEY")
             # DESIGN.md: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
@@ -131,7 +132,7 @@ class HFImageMaker:
         """(outcome for the record, the error to raise, seconds to wait before a retry or None)."""
         from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
 
-        cfg = self.settings.image
+        cfg = self.image
         where = f"the image server {_host(cfg.base_url)}" if cfg.base_url else f"Hugging Face ({cfg.model})"
         key = "BOT_IMAGE_API_KEY" if cfg.base_url else "HF_TOKEN"
         if isinstance(exc, (InferenceTimeoutError, TimeoutError)):
@@ -168,12 +169,12 @@ class GradioImageMaker:
 
     source = "gradio"
 
-    def __init__(self, settings: Settings, secrets: Secrets, record: Record) -> None:
-        self.settings, self.secrets, self.record = settings, secrets, record
+    def __init__(self, image: ImageSettings, secrets: Secrets, record: Record) -> None:
+        self.image, self.secrets, self.record = image, secrets, record
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """The image file the app returns (WEBP by default), as bytes."""
-        cfg = self.settings.image
+        cfg = self.image
         src = cfg.gradio_space.strip()
         if not src:
             raise ImageSkipped("no Gradio Space or URL set", "set BOT_GRADIO_SPACE")
@@ -211,7 +212,7 @@ class GradioImageMaker:
         from gradio_client.exceptions import AppError
         from gradio_client.utils import QueueError
 
-        cfg = self.settings.image
+        cfg = self.image
         src = cfg.gradio_space.strip()
         ours = {"prompt": prompt, "negative_prompt": cfg.negative_prompt, "seed": max(0, cfg.seed),
                 "randomize_seed": cfg.seed < 0, "width": cfg.width, "height": cfg.height,
@@ -277,8 +278,8 @@ class CoverImageMaker:
 
     source = "cover"
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, image: ImageSettings, feed: FeedSettings) -> None:
+        self.image, self.feed = image, feed
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """The cover's bytes, at most 15 MB, fetched only from a public address (or a host in image.allow_hosts)."""
@@ -291,10 +292,10 @@ class CoverImageMaker:
         if host.endswith((".invalid", ".example")) or host in ("invalid", "example"):
             # RFC 2606 reserves these names: they never resolve, so asking DNS is only a wait (the sample feed uses them).
             raise ImageSkipped(f"the cover's host {host} is a reserved name that never resolves")
-        feed, nxt = self.settings.feed, "the next source will be tried"
+        feed, nxt = self.feed, "the next source will be tried"
         agent = feed.user_agent or f"substack-thread-bot/{__version__}"
         try:
-            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=download.guard_for(self.settings.image.allow_hosts),
+            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=download.guard_for(self.image.allow_hosts),
                           headers={"User-Agent": agent, "Accept": "image/*"})
         except download.WebError as exc:
             if exc.kind == "too_big":
