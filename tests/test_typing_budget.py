@@ -68,8 +68,8 @@ def probes() -> tuple[list[str], list[str]]:
     for path in _files():
         name = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
-                    and node.args):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("getattr", "hasattr") and node.args):
                 probed = ast.unparse(node.args[0])
                 (foreign if (name, probed) in FOREIGN else own).append(f"{name}:{node.lineno} {probed}")
     return own, foreign
@@ -77,7 +77,8 @@ def probes() -> tuple[list[str], list[str]]:
 
 def test_any_stays_within_its_budget() -> None:
     lines = any_lines()
-    assert len(lines) <= ANY_CEILING, f"{len(lines)} lines of bot/ say Any (ceiling {ANY_CEILING}):\n" + "\n".join(lines)
+    assert len(lines) <= ANY_CEILING, f"{len(lines)} lines of bot/ say Any (ceiling {ANY_CEILING}):\n" + "\n".join(
+        lines)
 
 
 def test_no_more_probing_of_the_bots_own_objects() -> None:

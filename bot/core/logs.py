@@ -75,7 +75,8 @@ class TextFormatter(logging.Formatter):
         self.converter = time.gmtime
 
 
-def setup(settings: Settings, secrets: Secrets | None = None, *, stream: TextIO | None = None, quiet: Iterable[str] = NOISY,
+def setup(settings: Settings, secrets: Secrets | None = None, *, stream: TextIO | None = None,
+          quiet: Iterable[str] = NOISY,
           handler: logging.Handler | None = None) -> logging.Handler:
     """Send all logs to stderr (or `stream`, or `handler`) in log.format at log.level, secrets redacted; return the handler."""
     handler = handler or logging.StreamHandler(stream or sys.stderr)

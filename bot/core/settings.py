@@ -99,7 +99,8 @@ class Settings:
         # Values are taken as given (the loader has checked them; tests may set one past its limits on purpose).
         object.__setattr__(self, "networks", self.values["networks"])
         for section, make in SECTION_CLASSES.items():
-            object.__setattr__(self, section, make(**{o.key: self.values[o.name] for o in OPTIONS if o.section == section}))
+            fields = {o.key: self.values[o.name] for o in OPTIONS if o.section == section}
+            object.__setattr__(self, section, make(**fields))
 
     def get(self, name: str) -> Value:
         """The value of `section.key`."""

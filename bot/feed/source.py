@@ -268,7 +268,8 @@ def _entry(raw: Mapping[str, object], source: str, publication: str, language: s
         subtitle = ""
     title = _plain(raw.get("title", "")) or subtitle or link
     detail = raw.get("author_detail")
-    author = str(raw.get("author", "") or (detail.get("name", "") if isinstance(detail, Mapping) else "") or feed_author).strip()
+    detail_name = detail.get("name", "") if isinstance(detail, Mapping) else ""
+    author = str(raw.get("author", "") or detail_name or feed_author).strip()
     lang = language or str((contents[0].get("language") if contents else "") or "").strip()
     return Entry(feed=source, key=entry_key(link, guid), guid=guid, link=link, title=title,
                  subtitle=subtitle, author=author, published=_published(raw), html=html_body,

@@ -82,7 +82,8 @@ class HFImageMaker:
 
     source = "hf"
 
-    def __init__(self, image: ImageSettings, secrets: Secrets, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
+    def __init__(self, image: ImageSettings, secrets: Secrets, clock: Clock, record: Record,
+                 say: Callable[[str], None]) -> None:
         self.image, self.secrets, self.clock, self.record, self.say = image, secrets, clock, record, say
 
     def make(self, article: Article, prompt: str) -> bytes | None:
@@ -120,8 +121,9 @@ class HFImageMaker:
             # DESIGN.md: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
+            drop_hf_token = {"authorization": f"Bearer {key}" if key else None}  # None drops the header
             client = InferenceClient(base_url=cfg.base_url, token=key or None, timeout=cfg.timeout,
-                                     headers={"authorization": f"Bearer {key}" if key else None})  # type: ignore[dict-item]  # None drops it
+                                     headers=drop_hf_token)  # type: ignore[arg-type]  # the stubs admit no None
             return client, "image-server", _host(cfg.base_url)
         # DESIGN.md: timeout=None means no limit, so the timeout is always explicit.
         client = InferenceClient(provider=cfg.provider or None,  # type: ignore[arg-type]  # the library checks the name
@@ -295,7 +297,8 @@ class CoverImageMaker:
         feed, nxt = self.feed, "the next source will be tried"
         agent = feed.user_agent or f"substack-thread-bot/{__version__}"
         try:
-            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=download.guard_for(self.image.allow_hosts),
+            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES,
+                               guard=download.guard_for(self.image.allow_hosts),
                           headers={"User-Agent": agent, "Accept": "image/*"})
         except download.WebError as exc:
             if exc.kind == "too_big":

@@ -160,7 +160,7 @@ def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbea
     except Exception as exc:  # one feed's trouble never stops the daemon, unless the error says it must
         ok = False
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, BotError) and exc.fatal:  # e.g. the SQLite file was deleted: polling on would lose what it posts
+        if isinstance(exc, BotError) and exc.fatal:  # the SQLite file was deleted: polling on would lose what it posts
             with heartbeat.lock:
                 first, heartbeat.fatal = not heartbeat.fatal, heartbeat.fatal or line
             if first:

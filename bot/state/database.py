@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec, Protocol, Sequence, TypeVar
 
-from bot.core.errors import StoreError, StoreFull, clip
+from bot.core.errors import StoreError, StoreFull, StoreGone, clip
 from bot.core.settings import Settings
 
 if TYPE_CHECKING:  # sqlalchemy is imported when a store opens, not when this module is
@@ -106,6 +106,32 @@ def _full(exc: BaseException) -> bool:
         return True
     message = str(orig or exc)
     return "database or disk is full" in message or "disk I/O error" in message
+
+
+def watched_file(engine: Engine) -> tuple[Path | None, tuple[int, int] | None]:
+    """The SQLite file an engine opened and its (device, inode), so that deleting or replacing it is noticed;
+    (None, None) for any other database."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        file = Path(database).expanduser().absolute()
+        st = file.stat()
+        return file, (st.st_dev, st.st_ino)
+    return None, None
+
+
+def check_same_file(file: Path | None, identity: tuple[int, int] | None) -> None:
+    """StoreGone when the SQLite file (from watched_file) was deleted or replaced since."""
+    if file is None:
+        return
+    try:
+        st = file.stat()
+        same = (st.st_dev, st.st_ino) == identity
+    except OSError:
+        same = False
+    if not same:
+        raise StoreGone(f"the database file {file} was deleted or replaced while the bot ran; stopping, so "
+                        "that nothing is recorded into a file that is gone",
+                        "restore it from a backup (it holds the ids of every post made) and start the bot again")
 
 
 def guard(method: Callable[Concatenate[G, P], T]) -> Callable[Concatenate[G, P], T]:

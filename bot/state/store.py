@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
-from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
+from bot.core.errors import ClaimLost, StoreError, clip
 from bot.core.records import Entry, ModelCall, published_item
 from bot.state.database import guard as _guard
-from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
+from bot.state.database import (check_same_file, make_folder, normalise_url, password_of, reason, safe_url,
+                                watched_file)
 from bot.state.kept_sessions import KeptSessions
 from bot.state.ledger import Claim, StoreLedger
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE, EntryRow, FeedRow, HistoryRow
@@ -35,29 +36,14 @@ class Store:
 
     def _watch(self) -> None:
         """Remember which file a SQLite store is, so that deleting or replacing it is noticed (check_file)."""
-        database = self.engine.url.database if self.engine.url.get_backend_name() == "sqlite" else None
-        if database and database != ":memory:" and not database.startswith("file:"):
-            self.file = Path(database).expanduser().absolute()
-            st = self.file.stat()
-            self.identity = (st.st_dev, st.st_ino)
+        self.file, self.identity = watched_file(self.engine)
 
     def check_file(self) -> None:
         """StoreGone when the SQLite file this store opened was deleted or replaced since."""
-        if self.file is None:
-            return
-        try:
-            st = self.file.stat()
-            same = (st.st_dev, st.st_ino) == self.identity
-        except OSError:
-            same = False
-        if not same:
-            raise StoreGone(f"the database file {self.file} was deleted or replaced while the bot ran; stopping, so "
-                            "that nothing is recorded into a file that is gone",
-                            "restore it from a backup (it holds the ids of every post made) and start the bot again")
+        check_same_file(self.file, self.identity)
 
     @property
-    def store(self) -> "Store":
-        """The store itself (bot.state.database.guard asks each object it guards for its store)."""
+    def store(self) -> "Store":  # bot.state.database.guard asks each object it guards for its store
         return self
 
     def __enter__(self) -> "Store":
@@ -180,7 +166,9 @@ class Store:
     def feed_state(self, url: str) -> FeedRow:
         """ETag, Last-Modified, last poll and whether the first poll is done, for one feed."""
         rows = self._run("SELECT * FROM feeds WHERE url = :u", u=url)
-        return cast(FeedRow, dict(rows[0])) if rows else {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
+        if rows:
+            return cast(FeedRow, dict(rows[0]))
+        return {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
 
     @_guard
     def save_feed_state(self, url: str, etag: str, last_modified: str, now: float) -> None:

@@ -274,7 +274,7 @@ class HFWriter:
                                            timeout=self.cfg.timeout, headers=headers)  # type: ignore[arg-type]
         else:
             # DESIGN.md: timeout=None means no limit, and there are no built-in retries: both are ours.
-            self._client = InferenceClient(provider=self.cfg.provider or None,  # type: ignore[arg-type]  # checked there
+            self._client = InferenceClient(provider=self.cfg.provider or None,  # type: ignore[arg-type]  # free text
                                            token=self.secrets.get("HF_TOKEN") or None,
                                            timeout=self.cfg.timeout, headers=headers or None)  # type: ignore[arg-type]
         return self._client
