@@ -45,7 +45,8 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     for row in rows:
         when = row["published"] or row["updated_at"]
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
-        ids = " ".join(t["id"] if t.get("network", PRIMARY) == PRIMARY else f"{t['network']}:{t['id']}" for t in row["tweets"])
+        ids = " ".join(str(t["id"]) if t.get("network", PRIMARY) == PRIMARY else f"{t['network']}:{t['id']}"
+                      for t in row["tweets"])
         r = row["review"]
         error = f"; {row['last_error']}" if row["last_error"] else ""
         note = f"draft {r['draft']} {r['state']} via {r['via']}{error}" if r else row["last_error"]

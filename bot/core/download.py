@@ -7,7 +7,7 @@ that was checked (it resolves the name again, which leaves a DNS-rebinding windo
 once, every address is checked, and the connection goes to that address, with the name kept for the Host
 header and for TLS (SNI and certificate check). Proxy variables (HTTP_PROXY) are not used.
 
-Also here: `quiet_hub`, huggingface_hub without its own calls home to huggingface.co.
+Also here: `quiet_hub`, which stops huggingface_hub's own calls home to huggingface.co.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from bot.core.errors import BotError, clip
+
+if TYPE_CHECKING:  # urllib3 is imported by the first download, not with this module
+    from urllib3.response import BaseHTTPResponse
 
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -154,12 +157,12 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
     if scheme == "https":
         import certifi
 
-        conn: Any = HTTPSConnection(address, port, timeout=min(timeout, left), server_hostname=host,
+        conn: HTTPConnection = HTTPSConnection(address, port, timeout=min(timeout, left), server_hostname=host,
                                     assert_hostname=host, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
     else:
         conn = HTTPConnection(address, port, timeout=min(timeout, left))
     expired = threading.Event()
-    sockets: list[Any] = []  # every socket the connection used, held here: see cut()
+    sockets: list[socket.socket] = []  # every socket the connection used, held here: see cut()
 
     def cut() -> None:
         # The deadline passed while a read was blocked: shutting the socket down wakes that read at once. The
@@ -209,7 +212,7 @@ def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dic
                 pass
 
 
-def _read(response: Any, url: str, max_bytes: int, expired: threading.Event) -> bytes:
+def _read(response: BaseHTTPResponse, url: str, max_bytes: int, expired: threading.Event) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise WebError("too_big", f"{_where(url)} sends {int(declared):,} bytes, over the {max_bytes:,}-byte limit")
@@ -255,17 +258,23 @@ def _convert(exc: Exception, url: str, host: str, timeout: float) -> WebError:
     return WebError("error", f"cannot download from {_where(url)}: {type(exc).__name__}", "check the address")
 
 
-class _Headers(dict):  # type: ignore[type-arg]
+class _Headers(Mapping[str, str]):
     """Response headers, looked up without regard to case."""
 
     def __init__(self, items: Mapping[str, str]) -> None:
-        super().__init__({k.lower(): v for k, v in items.items()})
+        self._items = {k.lower(): v for k, v in items.items()}
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
 
-    def __getitem__(self, key: str) -> Any:
-        return super().__getitem__(key.lower())
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(self._items)
 
 
 def guard_for(allow: Iterable[str]) -> Guard:
@@ -273,18 +282,14 @@ def guard_for(allow: Iterable[str]) -> Guard:
     return Guard(tuple(a.strip() for a in allow if a.strip()))
 
 
-_EMPTY_REGISTRY: Any = {"standardEnvVars": [], "harnesses": {}}
-
-
-def quiet_hub() -> Any:
-    """The huggingface_hub module, with its own calls home (telemetry, the agent list) switched off.
+def quiet_hub() -> None:
+    """Switch huggingface_hub's own calls home (telemetry, the agent list) off; call it before using the library.
 
     On its first request huggingface_hub 2.x fetches an "agent harness" list from huggingface.co to decorate its
     User-Agent, even when every request goes to a self-hosted BOT_LLM_BASE_URL or BOT_IMAGE_BASE_URL. Telemetry
     off skips that lookup, and an empty list in its place means it is never fetched, whoever asks.
     """
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # read when huggingface_hub is first imported
-    import huggingface_hub
     from huggingface_hub import constants
 
     constants.HF_HUB_DISABLE_TELEMETRY = True  # imported earlier (gradio_client does): set it where it is read
@@ -292,7 +297,6 @@ def quiet_hub() -> Any:
         from huggingface_hub.utils import _detect_agent
 
         if getattr(_detect_agent, "_registry", None) is None:
-            _detect_agent._registry = _EMPTY_REGISTRY
+            _detect_agent._registry = {"standardEnvVars": [], "harnesses": {}}
     except ImportError:  # an older huggingface_hub has no agent detection, and nothing to switch off
         pass
-    return huggingface_hub

@@ -182,6 +182,8 @@ class BotError(Exception):
     """Root of every error the bot raises on purpose; `str()` is the one line a user sees (secrets redacted)."""
 
     exit_code = 1
+    local = False  # the machine's fault (disk full and the like), not the input's: see is_local
+    fatal = False  # the daemon stops instead of polling on (bot.run.daemon)
 
     def __init__(self, message: str, hint: str = "") -> None:
         message, hint = redact(message), redact(hint)
@@ -307,7 +309,7 @@ def is_local(exc: BaseException | None) -> bool:
     """True when `exc` (or what caused it) is a local failure: disk full, file too large, out of file handles."""
     seen = 0
     while exc is not None and seen < 10:
-        if getattr(exc, "local", False) or (isinstance(exc, OSError) and exc.errno in LOCAL_ERRNOS):
+        if (isinstance(exc, BotError) and exc.local) or (isinstance(exc, OSError) and exc.errno in LOCAL_ERRNOS):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import weakref
 from bot.core.settings import Secrets, Settings
-from typing import Any, Iterable
+from typing import Iterable, TextIO
 
 from bot.core import errors
 
 NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "requests_oauthlib", "oauthlib",
          "gradio_client", "huggingface_hub", "filelock", "PIL", "sqlalchemy")
-_MARK = "_bot_handler"  # set on the handler we install, so setup() replaces only its own
+_OURS: weakref.WeakSet[logging.Handler] = weakref.WeakSet()  # the handlers setup() installed: it replaces only its own
 
 
 class Redact(logging.Filter):
@@ -74,16 +75,17 @@ class TextFormatter(logging.Formatter):
         self.converter = time.gmtime
 
 
-def setup(settings: Settings, secrets: Secrets | None = None, *, stream: Any = None, quiet: Iterable[str] = NOISY,
+def setup(settings: Settings, secrets: Secrets | None = None, *, stream: TextIO | None = None,
+          quiet: Iterable[str] = NOISY,
           handler: logging.Handler | None = None) -> logging.Handler:
     """Send all logs to stderr (or `stream`, or `handler`) in log.format at log.level, secrets redacted; return the handler."""
     handler = handler or logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(Redact(secrets if secrets is not None else settings.secrets))
     handler.setFormatter(JsonFormatter() if settings.log.format == "json" else TextFormatter())
-    setattr(handler, _MARK, True)
+    _OURS.add(handler)
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, _MARK, False):
+        if old in _OURS:
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log.level)

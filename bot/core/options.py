@@ -6,8 +6,11 @@ environment, validation messages and the settings table in docs/settings.md, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Value = str | int | float | bool | list[str]  # what an option holds, by its type: str/choice, int, float, bool, list
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +20,7 @@ class Option:
     section: str
     key: str
     type: str  # "str", "int", "float", "bool", "list", "choice"
-    default: Any
+    default: Value
     help: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
@@ -173,4 +176,204 @@ SECRETS: dict[str, str] = {
     "MASTODON_ACCESS_TOKEN": "Mastodon access token with the write:statuses and write:media scopes.",
     "LINKEDIN_ACCESS_TOKEN": "LinkedIn access token with w_member_social (or w_organization_social for a page); it lasts 60 days.",
     "THREADS_ACCESS_TOKEN": "Threads long-lived token with threads_basic, threads_content_publish and threads_manage_replies.",
+}
+
+
+# One frozen dataclass per section: `settings.thread.tweets` is an int to mypy. Written out rather than generated, so
+# an editor and mypy see them; tests/core/test_settings_types.py checks them against OPTIONS field by field (name,
+# type, default), so the two cannot drift apart.
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """The [feed] section."""
+
+    urls: list[str] = field(default_factory=list)
+    timeout: float = 20.0
+    user_agent: str = ""
+    max_bytes: int = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSettings:
+    """The [thread] section."""
+
+    tweets: int = 3
+    numbering: bool = False
+    link: Literal["first", "last", "none"] = "last"
+    utm: str = ""
+    hashtags: int = 0
+    language: str = ""
+    voice: str = "clear, warm and specific; no hype, no clickbait"
+
+
+@dataclass(frozen=True, slots=True)
+class WriterSettings:
+    """The [writer] section."""
+
+    backend: Literal["auto", "hf", "extractive"] = "auto"
+    model: str = "Qwen/Qwen2.5-72B-Instruct"
+    fallback_models: list[str] = field(default_factory=list)
+    provider: str = ""
+    base_url: str = ""
+    temperature: float = 0.7
+    top_p: float = 0.95
+    seed: int = -1
+    max_tokens: int = 1200
+    stop: list[str] = field(default_factory=list)
+    no_cache: bool = False
+    json_mode: Literal["auto", "schema", "object", "off"] = "auto"
+    timeout: float = 90.0
+    retries: int = 3
+    context_tokens: int = 6000
+    rewrite_attempts: int = 2
+    offline_fallback: bool = True
+    templates_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSettings:
+    """The [image] section."""
+
+    chain: list[str] = field(default_factory=lambda: ["hf", "cover", "card"])
+    model: str = "stabilityai/stable-diffusion-3.5-large"
+    provider: str = ""
+    base_url: str = ""
+    gradio_space: str = "stabilityai/stable-diffusion-3.5-large"
+    gradio_api_name: str = "/infer"
+    gradio_inputs: list[str] = field(default_factory=list)
+    negative_prompt: str = "text, words, letters, watermark, logo, blurry"
+    width: int = 1344
+    height: int = 768
+    guidance_scale: float = 4.5
+    steps: int = 28
+    seed: int = -1
+    timeout: float = 180.0
+    allow_hosts: list[str] = field(default_factory=list)
+    format: Literal["jpeg", "png"] = "jpeg"
+
+
+@dataclass(frozen=True, slots=True)
+class XSettings:
+    """The [x] section."""
+
+    base_url: str = "https://api.x.com"
+    timeout: float = 30.0
+    retries: int = 3
+    confirm_horizon: float = 300.0
+    thread_mode: Literal["reply", "quote", "single"] = "reply"
+    reply_fallback: Literal["quote", "stop", "fail"] = "quote"
+    posts_per_day: int = 17
+    posts_per_month: int = 0
+    price_post: float = 0.015
+    price_post_url: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskySettings:
+    """The [bluesky] section."""
+
+    service: str = "https://bsky.social"
+    timeout: float = 30.0
+    session_file: str = "bluesky-session.json"
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonSettings:
+    """The [mastodon] section."""
+
+    base_url: str = ""
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    timeout: float = 30.0
+    retries: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedinSettings:
+    """The [linkedin] section."""
+
+    author: str = ""
+    base_url: str = "https://api.linkedin.com"
+    api_version: str = "202511"
+    link_in_comment: bool = False
+    timeout: float = 30.0
+    token_file: str = "linkedin-token.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsSettings:
+    """The [threads] section."""
+
+    user_id: str = ""
+    base_url: str = "https://graph.threads.net"
+    timeout: float = 30.0
+    token_file: str = "threads-token.json"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """The [store] section."""
+
+    sqlite_path: str = "bot.db"
+    lease_seconds: int = 600
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    """The [daemon] section."""
+
+    interval: int = 900
+    jitter: int = 60
+    misfire_grace: int = 300
+    backlog: Literal["skip", "latest"] = "skip"
+    backlog_count: int = 1
+    max_attempts: int = 5
+    retry_backoff: int = 300
+    window: str = ""
+    daily_cap: int = 0
+    heartbeat_file: str = "bot.heartbeat"
+    stall_after: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """The [log] section."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSettings:
+    """The [output] section."""
+
+    dir: str = "out"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """The [review] section."""
+
+    mode: Literal["auto", "approve"] = "auto"
+    notify_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The [web] section."""
+
+    public_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    allow_hosts: list[str] = field(default_factory=list)
+    trusted_proxies: list[str] = field(default_factory=list)
+    max_connections: int = 200
+    request_timeout: float = 10.0
+
+
+SECTION_CLASSES: dict[str, Callable[..., object]] = {
+    "feed": FeedSettings, "thread": ThreadSettings, "writer": WriterSettings, "image": ImageSettings,
+    "x": XSettings, "bluesky": BlueskySettings, "mastodon": MastodonSettings,
+    "linkedin": LinkedinSettings, "threads": ThreadsSettings, "store": StoreSettings,
+    "daemon": DaemonSettings, "log": LogSettings, "output": OutputSettings, "review": ReviewSettings,
+    "web": WebSettings,
 }

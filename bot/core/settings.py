@@ -9,13 +9,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType, SimpleNamespace
+from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
-from typing import Any, Mapping
+from typing import Iterable, Mapping
 
 from bot.core import errors
 from bot.core.errors import ConfigError
-from bot.core.options import BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTIONS, Option
+from bot.core.options import (BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTION_CLASSES, SECTIONS, BlueskySettings,
+                              DaemonSettings, FeedSettings, ImageSettings, LogSettings, MastodonSettings, LinkedinSettings, ThreadsSettings, Option,
+                              OutputSettings, ReviewSettings, StoreSettings, ThreadSettings, Value, WebSettings,
+                              WriterSettings, XSettings)
 
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 _TRUE = {"1", "true", "yes", "on"}
@@ -70,25 +73,42 @@ class Secrets:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every option's value by section (`settings.thread.tweets`), where each came from, and the secrets."""
+    """Every option's value by section (`settings.thread.tweets`, typed: one frozen dataclass per section, made
+    from `values`), where each came from, and the secrets."""
 
-    values: Mapping[str, Any]
+    values: Mapping[str, Value]
     sources: Mapping[str, str]  # option name -> "default" | file path | env var name
     secrets: Secrets = field(default_factory=Secrets)
     config_file: Path | None = None
+    networks: list[str] = field(init=False, repr=False, compare=False)  # the one top-level setting
+    feed: FeedSettings = field(init=False, repr=False, compare=False)
+    thread: ThreadSettings = field(init=False, repr=False, compare=False)
+    writer: WriterSettings = field(init=False, repr=False, compare=False)
+    image: ImageSettings = field(init=False, repr=False, compare=False)
+    x: XSettings = field(init=False, repr=False, compare=False)
+    bluesky: BlueskySettings = field(init=False, repr=False, compare=False)
+    mastodon: MastodonSettings = field(init=False, repr=False, compare=False)
+    linkedin: LinkedinSettings = field(init=False, repr=False, compare=False)
+    threads: ThreadsSettings = field(init=False, repr=False, compare=False)
+    store: StoreSettings = field(init=False, repr=False, compare=False)
+    daemon: DaemonSettings = field(init=False, repr=False, compare=False)
+    log: LogSettings = field(init=False, repr=False, compare=False)
+    output: OutputSettings = field(init=False, repr=False, compare=False)
+    review: ReviewSettings = field(init=False, repr=False, compare=False)
+    web: WebSettings = field(init=False, repr=False, compare=False)
 
-    def __getattr__(self, section: str) -> Any:
-        if section not in SECTIONS:
-            if section in BY_NAME:  # a top-level setting such as `networks`
-                return self.values[section]
-            raise AttributeError(section)
-        return SimpleNamespace(**{o.key: self.values[o.name] for o in OPTIONS if o.section == section})
+    def __post_init__(self) -> None:
+        # Values are taken as given (the loader has checked them; tests may set one past its limits on purpose).
+        object.__setattr__(self, "networks", self.values["networks"])
+        for section, make in SECTION_CLASSES.items():
+            fields = {o.key: self.values[o.name] for o in OPTIONS if o.section == section}
+            object.__setattr__(self, section, make(**fields))
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> Value:
         """The value of `section.key`."""
         return self.values[name]
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: object) -> "Settings":
         """A copy with some options changed, given as section__key=value (for the CLI and tests)."""
         values = dict(self.values)
         sources = dict(self.sources)
@@ -99,7 +119,7 @@ class Settings:
         return Settings(MappingProxyType(values), MappingProxyType(sources), self.secrets, self.config_file)
 
 
-def parse_value(option: Option, raw: Any, where: str) -> Any:
+def parse_value(option: Option, raw: object, where: str) -> Value:
     """Convert a value from the file (typed) or the environment (a string) to the option's type, or raise ConfigError."""
     what = f"{option.name} ({where})"
     shown, quoted = _shown(raw, False), _shown(raw, True)
@@ -114,8 +134,10 @@ def parse_value(option: Option, raw: Any, where: str) -> Any:
         if option.type == "list":
             if isinstance(raw, str):
                 return [p.strip() for p in raw.split(",") if p.strip()]
-            if isinstance(raw, list) and all(isinstance(p, str) for p in raw):
-                return [p.strip() for p in raw if p.strip()]
+            if isinstance(raw, list):
+                texts = [p for p in raw if isinstance(p, str)]
+                if len(texts) == len(raw):
+                    return [p.strip() for p in texts if p.strip()]
             raise ValueError
         if option.type in ("int", "float"):
             if isinstance(raw, bool):
@@ -150,13 +172,13 @@ def parse_value(option: Option, raw: Any, where: str) -> Any:
         raise ConfigError(f"{what} is {quoted}, not {kind}", "fix it in the settings file or the environment") from None
 
 
-def _shown(raw: Any, quoted: bool) -> str:
+def _shown(raw: object, quoted: bool) -> str:
     """A value as a message repeats it (`quoted`: its repr), a long one shortened: a message is one line."""
     text = repr(raw) if quoted else str(raw)
     return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_file(path: Path) -> dict[str, object]:
     text = ""
     try:
         text = path.read_text(encoding="utf-8")
@@ -174,7 +196,7 @@ def _read_file(path: Path) -> dict[str, Any]:
                                            else f", above the most allowed {_bound(option.maximum)}")
         raise ConfigError(f"settings file {path}: {name or 'a value'} is a number of more than {LONGEST} digits{limit}",
                           "fix the value it names") from None
-    flat: dict[str, Any] = {}
+    flat: dict[str, object] = {}
     for section, body in data.items():
         if section in BY_NAME and not BY_NAME[section].section:  # a top-level setting (`networks = [...]`)
             flat[section] = body
@@ -209,7 +231,7 @@ def _long_number(text: str) -> tuple[str, bool]:
     return "", False
 
 
-def _suggest(word: str, known: Any, what: str) -> str:
+def _suggest(word: str, known: Iterable[str], what: str) -> str:
     close = difflib.get_close_matches(word, list(known), n=1)
     return f"did you mean {close[0]}?" if close else f"see config/bot.toml for the known {what}"
 
@@ -228,7 +250,7 @@ def read_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Pat
 def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
     """Settings from defaults, then the settings file, then the environment; raises ConfigError on any bad value."""
     env = read_env(environ, dotenv)
-    values: dict[str, Any] = {o.name: o.default for o in OPTIONS}
+    values: dict[str, Value] = {o.name: o.default for o in OPTIONS}
     sources: dict[str, str] = {o.name: "default" for o in OPTIONS}
     config_file: Path | None = None
     if env.get("BOT_CONFIG"):
@@ -256,28 +278,38 @@ def _bound(limit: float | None) -> str:
     return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
 
 
-def _check_together(values: dict[str, Any]) -> None:
+def _check_together(values: dict[str, Value]) -> None:
     allowed = ("hf", "gradio", "cover", "card", "none")
-    for source in values["image.chain"]:
+    for source in _strings(values["image.chain"]):
         if source not in allowed:
             raise ConfigError(f"image.chain names {source!r}", f"allowed: {', '.join(allowed)}")
-    window = values["daemon.window"]
+    window = _text(values["daemon.window"])
     if window and not _valid_window(window):
         raise ConfigError(f"daemon.window is {window!r}", "write it as HH:MM-HH:MM in UTC, e.g. 08:00-22:00, or leave it empty")
-    networks = values["networks"]
+    networks = _strings(values["networks"])
     unknown = [n for n in networks if n.lower() not in NETWORKS]
     if unknown or not networks:
         raise ConfigError(f"networks names {', '.join(map(repr, unknown))}" if unknown else "networks is empty",
                           f"allowed: {', '.join(NETWORKS)} (comma-separated in BOT_NETWORKS)")
     values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
-    for proxy in values["web.trusted_proxies"]:
+    for proxy in _strings(values["web.trusted_proxies"]):
         if proxy != "*" and not _network(proxy):
             raise ConfigError(f"web.trusted_proxies names {proxy!r}", "give IP addresses or networks such as "
                               "10.0.0.0/8, or * for any peer (Heroku), comma-separated in BOT_WEB_TRUSTED_PROXIES")
     for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
-        url = values[name]
+        url = _text(values[name])
         if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
+
+
+def _strings(value: Value) -> list[str]:
+    """A list option's value (parse_value made it a list of strings)."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Value) -> str:
+    """A string option's value."""
+    return value if isinstance(value, str) else ""
 
 
 def _network(text: str) -> bool:

@@ -7,10 +7,10 @@ import io
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from bot import __version__
@@ -53,7 +53,7 @@ def fetch(source: str | os.PathLike[str], *, timeout: float, user_agent: str, ma
         path = Path(text).expanduser()
     data = _read_file(path, max_bytes)
     result = parse(data, text)
-    return _replace(result, bytes_received=len(data))
+    return replace(result, bytes_received=len(data))
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
@@ -102,7 +102,7 @@ def _fetch_http(url: str, *, timeout: float, user_agent: str, max_bytes: int, et
         return FeedResult(url=url, etag=new_etag, last_modified=new_modified, not_modified=True, bytes_received=0)
     _check_status(got.status, url, host)
     result = parse(got.body, url, content_type=got.headers.get("Content-Type", ""))
-    return _replace(result, etag=new_etag, last_modified=new_modified, bytes_received=len(got.body))
+    return replace(result, etag=new_etag, last_modified=new_modified, bytes_received=len(got.body))
 
 
 def _feed_error(exc: download.WebError, url: str, host: str, timeout: float, max_bytes: int) -> FeedError:
@@ -164,12 +164,6 @@ def _check_status(status: int, url: str, host: str) -> None:
     raise FeedError(f"{host} answered HTTP {status} for the feed", "check the feed URL")
 
 
-def _replace(result: FeedResult, **changes: Any) -> FeedResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)
-
-
 def parse(data: bytes, source: str, *, content_type: str = "") -> FeedResult:
     """Parse feed bytes (RSS or Atom) into entries, newest first; never touches the network."""
     import feedparser
@@ -226,7 +220,7 @@ def _looks_like_a_page(data: bytes, content_type: str) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or "html" in content_type.lower()
 
 
-def _harmless(exc: Any) -> bool:
+def _harmless(exc: object) -> bool:
     # feedparser flags a charset it had to override, or a feed served as text/plain; the text still
     # parsed, so neither is a reason to warn.
     import feedparser
@@ -234,12 +228,12 @@ def _harmless(exc: Any) -> bool:
     return isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
 
 
-def _first_line(exc: Any) -> str:
+def _first_line(exc: object) -> str:
     text = str(exc or "unknown error").strip().splitlines()
     return clip(text[0], 160) if text else "unknown error"
 
 
-def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> FeedError:
+def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Mapping[str, object]) -> FeedError:
     head = data[:2048].lstrip().lower()
     if not data.strip():
         return FeedError(f"{source} is empty", f"expected an RSS or Atom feed; {FEED_HINT}")
@@ -253,17 +247,17 @@ def _not_a_feed(data: bytes, source: str, content_type: str, parsed: Any) -> Fee
                      FEED_HINT)
 
 
-def _entry(raw: Any, source: str, publication: str, language: str, feed_author: str) -> Entry | None:
-    link = str(raw.get("link", "") or "").strip()
-    guid = str(raw.get("id", "") or "").strip() or link
+def _entry(raw: Mapping[str, object], source: str, publication: str, language: str, feed_author: str) -> Entry | None:
+    link = _text(raw.get("link")).strip()
+    guid = _text(raw.get("id")).strip() or link
     if not (link or guid):
         return None
-    summary = str(raw.get("summary", "") or "")
-    contents = raw.get("content") or []
+    summary = _text(raw.get("summary"))
+    contents = _items(raw.get("content"))
     body = ""
     for item in contents:
         if "html" in str(item.get("type", "")) or not body:
-            body = str(item.get("value", "") or "")
+            body = _text(item.get("value"))
             if "html" in str(item.get("type", "")):
                 break
     # A subtitle is short; feedparser copies a whole content:encoded into summary, and cleaning 10 MB of it
@@ -273,7 +267,9 @@ def _entry(raw: Any, source: str, publication: str, language: str, feed_author: 
     if subtitle and len(html_body) <= _SUBTITLE_CHARS and subtitle == _plain(html_body):
         subtitle = ""
     title = _plain(raw.get("title", "")) or subtitle or link
-    author = str(raw.get("author", "") or (raw.get("author_detail") or {}).get("name", "") or feed_author).strip()
+    detail = raw.get("author_detail")
+    detail_name = detail.get("name", "") if isinstance(detail, Mapping) else ""
+    author = str(raw.get("author", "") or detail_name or feed_author).strip()
     lang = language or str((contents[0].get("language") if contents else "") or "").strip()
     return Entry(feed=source, key=entry_key(link, guid), guid=guid, link=link, title=title,
                  subtitle=subtitle, author=author, published=_published(raw), html=html_body,
@@ -281,28 +277,38 @@ def _entry(raw: Any, source: str, publication: str, language: str, feed_author: 
                  paywalled=is_paywalled(html_body))
 
 
-def _plain(text: Any) -> str:
+def _text(value: object) -> str:
+    """A feed field as text ("" for none)."""
+    return str(value or "")
+
+
+def _items(value: object) -> list[Mapping[str, object]]:
+    """A feed field that is a list of dicts (contents, enclosures, media), as such; [] for none."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _plain(text: object) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(text or "")))).strip()
 
 
-def _published(raw: Any) -> datetime | None:
+def _published(raw: Mapping[str, object]) -> datetime | None:
     parsed = raw.get("published_parsed") or raw.get("updated_parsed")
-    if not parsed:
+    if not parsed or not isinstance(parsed, tuple):  # a time.struct_time
         return None
     # feedparser normalises every date to a UTC struct_time.
     year, month, day, hour, minute, second = parsed[:6]
     return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
 
 
-def _cover(raw: Any) -> str:
+def _cover(raw: Mapping[str, object]) -> str:
     # Substack declares every enclosure as image/jpeg whatever the real format; keep only the URL and
     # let the image normaliser trust the bytes (the design notes, "Substack feeds").
-    for enc in raw.get("enclosures") or []:
-        href = str(enc.get("href", "") or "")
+    for enc in _items(raw.get("enclosures")):
+        href = _text(enc.get("href"))
         if href and (str(enc.get("type", "")).startswith("image/") or not enc.get("type")):
             return href
-    for media in (raw.get("media_thumbnail") or []) + (raw.get("media_content") or []):
-        url = str(media.get("url", "") or "")
+    for media in _items(raw.get("media_thumbnail")) + _items(raw.get("media_content")):
+        url = _text(media.get("url"))
         if url and media.get("medium", "image") == "image":
             return url
     return ""

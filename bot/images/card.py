@@ -21,9 +21,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.core.errors import ImageError
+
+if TYPE_CHECKING:  # Pillow is imported when a card is drawn, not with this module
+    from PIL.Image import Image as PILImage
+    from PIL.ImageFont import FreeTypeFont, ImageFont
 
 Role = Literal["publication", "title", "subtitle", "author"]
 
@@ -90,7 +94,7 @@ def title_card(publication: str, title: str, subtitle: str = "", author: str = "
 
 
 def title_card_image(publication: str, title: str, subtitle: str = "", author: str = "",
-                     width: int = 1600, height: int = 900, *, font_path: str | Path | None = None) -> Any:
+                     width: int = 1600, height: int = 900, *, font_path: str | Path | None = None) -> PILImage:
     """The title card as a Pillow image (the image stage encodes it once, as it posts it)."""
     from PIL import ImageDraw
 
@@ -235,7 +239,7 @@ def _block(role: Role, texts: list[str], font: str, size: int, left: int, right:
     face = _font(font, size)
     for i, text in enumerate(texts):
         top = y + round(i * size * leading)
-        x0, y0, x1, y1 = face.getbbox(text, anchor="la", stroke_width=stroke)
+        x0, y0, x1, y1 = (round(v) for v in face.getbbox(text, anchor="la", stroke_width=stroke))  # ints already
         x = right - x1 if _rtl(text) != end else left
         placed.append(CardText(role, text, size, x, top, (x + x0, top + y0, x + x1, top + y1), font, fill, stroke))
     return placed
@@ -327,13 +331,13 @@ def _missing(font: str, sample: str) -> frozenset[str]:
     return frozenset(c for c in sample if _mask(face, c) == notdef)
 
 
-def _mask(face: Any, char: str) -> bytes:
+def _mask(face: FreeTypeFont | ImageFont, char: str) -> bytes:
     mask = face.getmask(char)
     return bytes(repr(mask.size), "ascii") + bytes(mask)
 
 
 @lru_cache(maxsize=256)
-def _font(path: str, size: int) -> Any:
+def _font(path: str, size: int) -> FreeTypeFont | ImageFont:
     from PIL import ImageFont
 
     if path == _BUILTIN:
@@ -344,7 +348,7 @@ def _font(path: str, size: int) -> Any:
         raise ImageError(f"cannot load the font {path}", "give a TrueType or OpenType font file") from exc
 
 
-def _gradient(layout: CardLayout) -> Any:
+def _gradient(layout: CardLayout) -> PILImage:
     """A diagonal two-colour gradient: flat colour looks like an error page at thumbnail size."""
     from PIL import Image, ImageChops
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Callable, Mapping, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError
 from bot.images.sources import (CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker,
                             ImageSkipped)
-from bot.core.records import Article, Gated, Image, ModelCall
+from bot.core.records import Article, Gated, Image, ImageSource, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.normalise import normalise
 from bot.core.files import write_atomic
@@ -24,6 +24,7 @@ from bot.core.files import write_atomic
 log = logging.getLogger(__name__)
 
 MAX_ALT_TEXT = 1000  # X: alt text through POST /2/media/metadata is at most 1000 characters (the design notes)
+SOURCES: tuple[ImageSource, ...] = ("hf", "gradio", "cover", "card", "none")  # what image.chain may name
 _FORBIDDEN = {"\ufffe", "\ufeff", "\uffff"}  # X refuses text containing these (the design notes, tweet length)
 
 
@@ -44,14 +45,14 @@ class ImageChain:
     def __init__(self, settings: Settings, secrets: Secrets, clock: Clock,
                  on_status: Callable[[str], None] | None = None,
                  makers: Mapping[str, ImageMaker] | None = None) -> None:
-        self.settings = settings
+        self.image = settings.image
         self.on_status = on_status or (lambda line: None)
         self.calls: list[ModelCall] = []  # model requests of the last make()
         self.notes: list[str] = []  # one line per source skipped or failed in the last make()
         self.makers: dict[str, ImageMaker] = {
-            "hf": HFImageMaker(settings, secrets, clock, self.calls.append, self._say),
-            "gradio": GradioImageMaker(settings, secrets, self.calls.append),
-            "cover": CoverImageMaker(settings),
+            "hf": HFImageMaker(settings.image, secrets, clock, self.calls.append, self._say),
+            "gradio": GradioImageMaker(settings.image, secrets, self.calls.append),
+            "cover": CoverImageMaker(settings.image, settings.feed),
             "card": CardImageMaker(),
             **(makers or {}),
         }
@@ -60,19 +61,20 @@ class ImageChain:
         """The first image the chain's sources give, normalised and written to out_dir as image.jpg or image.png."""
         self.calls.clear()
         self.notes.clear()
-        for name in self.settings.image.chain:
-            if name == "none":
+        for name in self.image.chain:
+            source = next((s for s in SOURCES if s == name), None)  # the loader allowed only these
+            if source == "none":
                 self._say("image: none, as image.chain says")
                 return Image(None, clean_alt_text(alt_text), prompt, "none")
             maker = self.makers.get(name)
-            if maker is None:
+            if maker is None or source is None:
                 raise ImageError(f"image.chain names {name!r}", "allowed: hf, gradio, cover, card, none")
             self._say(f"image: trying {name}")
             try:
                 data = maker.make(article, prompt)
                 if data is None:
                     raise ImageSkipped("nothing to offer")
-                encoded, mime, width, height = normalise(data, fmt=self.settings.image.format)
+                encoded, mime, width, height = normalise(data, fmt=self.image.format)
             except ImageSkipped as exc:  # expected (no token, no cover): said, but not as a warning
                 self.notes.append(f"image: {name} skipped: {exc}")
                 self._say(f"image: {name} skipped: {exc}")
@@ -83,8 +85,8 @@ class ImageChain:
             path = write_image(out_dir, encoded, mime)
             self._say(f"image: {name} ({width}x{height}, {len(encoded) // 1024} KB) → {path.name}")
             return Image(path, alt_for(name, article, alt_text), prompt if name in ("hf", "gradio") else "",
-                         name, mime, width, height, len(encoded))
-        hint = ("the thread can go out without an image; fix a source named above" if "card" in self.settings.image.chain
+                         source, mime, width, height, len(encoded))
+        hint = ("the thread can go out without an image; fix a source named above" if "card" in self.image.chain
                 else "the thread can go out without an image; fix a source or add card to image.chain")
         raise ImageError("no image source worked (" + "; ".join(self.notes) + ")", hint)
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot import __version__
@@ -18,8 +18,14 @@ from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError, clip
 from bot.core.records import Article, ModelCall
-from bot.core.settings import Secrets, Settings
+from bot.core.options import FeedSettings, ImageSettings
+from bot.core.settings import Secrets
 from bot.images.card import title_card_image
+
+if TYPE_CHECKING:  # the libraries are imported by the source that uses them, not with this module
+    from gradio_client import Client
+    from huggingface_hub import InferenceClient
+    from PIL.Image import Image as PILImage
 
 MAX_COVER_BYTES = 15_000_000
 RETRIES = 1  # one more request after a 429 or 503: image models are slow, and the card is a fine fallback
@@ -35,7 +41,7 @@ class ImageMaker(Protocol):
 
     source: str
 
-    def make(self, article: Article, prompt: str) -> Any: ...
+    def make(self, article: Article, prompt: str) -> bytes | PILImage | None: ...
 
 
 Record = Callable[[ModelCall], None]
@@ -76,12 +82,13 @@ class HFImageMaker:
 
     source = "hf"
 
-    def __init__(self, settings: Settings, secrets: Secrets, clock: Clock, record: Record, say: Callable[[str], None]) -> None:
-        self.settings, self.secrets, self.clock, self.record, self.say = settings, secrets, clock, record, say
+    def __init__(self, image: ImageSettings, secrets: Secrets, clock: Clock, record: Record,
+                 say: Callable[[str], None]) -> None:
+        self.image, self.secrets, self.clock, self.record, self.say = image, secrets, clock, record, say
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """PNG (or whatever the server sent) bytes for the prompt."""
-        cfg = self.settings.image
+        cfg = self.image
         if not cfg.base_url and not self.secrets.get("HF_TOKEN"):
             raise ImageSkipped("no HF_TOKEN and no BOT_IMAGE_BASE_URL", "set one of them to make images with a model")
         client, backend, model = self._client()
@@ -104,27 +111,30 @@ class HFImageMaker:
             return _picture_bytes(picture)
         return None  # not reached: the loop returns or raises
 
-    def _client(self) -> tuple[Any, str, str]:
-        InferenceClient = download.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
+    def _client(self) -> tuple[InferenceClient, str, str]:
+        download.quiet_hub()  # never a call home to huggingface.co of its own
+        from huggingface_hub import InferenceClient
 
-        cfg = self.settings.image
+        cfg = self.image
         if cfg.base_url:
             key = self.secrets.get("BOT_IMAGE_API_KEY")
             # the design notes: with a custom base_url, huggingface_hub sends HF_TOKEN from the environment to that
             # server as a bearer token. Our own authorization header wins over the library's, and a None
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
+            drop_hf_token = {"authorization": f"Bearer {key}" if key else None}  # None drops the header
             client = InferenceClient(base_url=cfg.base_url, token=key or None, timeout=cfg.timeout,
-                                     headers={"authorization": f"Bearer {key}" if key else None})
+                                     headers=drop_hf_token)  # type: ignore[arg-type]  # the stubs admit no None
             return client, "image-server", _host(cfg.base_url)
         # the design notes: timeout=None means no limit, so the timeout is always explicit.
-        client = InferenceClient(provider=cfg.provider or None, token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
+        client = InferenceClient(provider=cfg.provider or None,  # type: ignore[arg-type]  # the library checks the name
+                                 token=self.secrets.get("HF_TOKEN"), timeout=cfg.timeout)
         return client, "hf", cfg.model
 
     def _classify(self, exc: Exception) -> tuple[str, BotError, float | None]:
         """(outcome for the record, the error to raise, seconds to wait before a retry or None)."""
         from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
 
-        cfg = self.settings.image
+        cfg = self.image
         where = f"the image server {_host(cfg.base_url)}" if cfg.base_url else f"Hugging Face ({cfg.model})"
         key = "BOT_IMAGE_API_KEY" if cfg.base_url else "HF_TOKEN"
         if isinstance(exc, (InferenceTimeoutError, TimeoutError)):
@@ -161,12 +171,12 @@ class GradioImageMaker:
 
     source = "gradio"
 
-    def __init__(self, settings: Settings, secrets: Secrets, record: Record) -> None:
-        self.settings, self.secrets, self.record = settings, secrets, record
+    def __init__(self, image: ImageSettings, secrets: Secrets, record: Record) -> None:
+        self.image, self.secrets, self.record = image, secrets, record
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """The image file the app returns (WEBP by default), as bytes."""
-        cfg = self.settings.image
+        cfg = self.image
         src = cfg.gradio_space.strip()
         if not src:
             raise ImageSkipped("no Gradio Space or URL set", "set BOT_GRADIO_SPACE")
@@ -177,7 +187,7 @@ class GradioImageMaker:
         is_url = src.startswith(("http://", "https://"))
         # The HF token goes only to a Space named by its id (served by HF); never to an arbitrary URL.
         # False, not None: None makes huggingface_hub send the machine's saved token anyway.
-        token: Any = False if is_url else (self.secrets.get("HF_TOKEN") or False)
+        token: str | bool = False if is_url else (self.secrets.get("HF_TOKEN") or False)
         where = f"the Gradio app {_host(src) if is_url else src}"
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="bot-gradio-") as folder:
@@ -190,18 +200,21 @@ class GradioImageMaker:
                 raise ImageError(f"cannot open {where}: {_short(exc, self.secrets)}", "check BOT_GRADIO_SPACE") from exc
             try:
                 result = self._predict(client, prompt, where, started)
-                path = Path(result[0] if isinstance(result, (tuple, list)) else result)
+                file = result[0] if isinstance(result, (tuple, list)) else result
+                if not isinstance(file, (str, os.PathLike)):
+                    raise TypeError(f"not a file path: {type(file).__name__}")
+                path = Path(file)
                 return path.read_bytes()
             except (OSError, TypeError, KeyError, IndexError) as exc:
                 raise ImageError(f"{where} returned no image file", f"check that {cfg.gradio_api_name} returns (image, seed)") from exc
             finally:
                 client.close()
 
-    def _predict(self, client: Any, prompt: str, where: str, started: float) -> Any:
+    def _predict(self, client: Client, prompt: str, where: str, started: float) -> object:
         from gradio_client.exceptions import AppError
         from gradio_client.utils import QueueError
 
-        cfg = self.settings.image
+        cfg = self.image
         src = cfg.gradio_space.strip()
         ours = {"prompt": prompt, "negative_prompt": cfg.negative_prompt, "seed": max(0, cfg.seed),
                 "randomize_seed": cfg.seed < 0, "width": cfg.width, "height": cfg.height,
@@ -234,7 +247,7 @@ class GradioImageMaker:
         return result
 
 
-def space_inputs(client: Any, api_name: str, ours: dict[str, Any], renames: list[str]) -> dict[str, Any]:
+def space_inputs(client: Client, api_name: str, ours: dict[str, object], renames: list[str]) -> dict[str, object]:
     """Our parameters under the names the endpoint takes (image.gradio_inputs renames), without those it lacks.
 
     Spaces differ: SD 3.5's /infer takes all eight, FLUX Spaces have no negative prompt or guidance and call the
@@ -267,8 +280,8 @@ class CoverImageMaker:
 
     source = "cover"
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, image: ImageSettings, feed: FeedSettings) -> None:
+        self.image, self.feed = image, feed
 
     def make(self, article: Article, prompt: str) -> bytes | None:
         """The cover's bytes, at most 15 MB, fetched only from a public address (or a host in image.allow_hosts)."""
@@ -281,10 +294,11 @@ class CoverImageMaker:
         if host.endswith((".invalid", ".example")) or host in ("invalid", "example"):
             # RFC 2606 reserves these names: they never resolve, so asking DNS is only a wait (the sample feed uses them).
             raise ImageSkipped(f"the cover's host {host} is a reserved name that never resolves")
-        feed, nxt = self.settings.feed, "the next source will be tried"
+        feed, nxt = self.feed, "the next source will be tried"
         agent = feed.user_agent or f"substack-thread-bot/{__version__}"
         try:
-            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES, guard=download.guard_for(self.settings.image.allow_hosts),
+            got = download.get(url, timeout=feed.timeout, max_bytes=MAX_COVER_BYTES,
+                               guard=download.guard_for(self.image.allow_hosts),
                           headers={"User-Agent": agent, "Accept": "image/*"})
         except download.WebError as exc:
             if exc.kind == "too_big":
@@ -302,7 +316,7 @@ class CardImageMaker:
 
     source = "card"
 
-    def make(self, article: Article, prompt: str) -> Any:
+    def make(self, article: Article, prompt: str) -> PILImage:
         """A 1600x900 image with the publication, title, subtitle and author (a Pillow image: encoded once, later)."""
         entry = article.entry
         return title_card_image(entry.publication, entry.title, entry.subtitle, entry.author)
@@ -318,7 +332,7 @@ def _ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def _picture_bytes(picture: Any) -> bytes:
+def _picture_bytes(picture: PILImage) -> bytes:
     """The bytes the server sent (huggingface_hub opens them lazily from a BytesIO), else a PNG of the image."""
     import io
 

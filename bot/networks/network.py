@@ -27,6 +27,10 @@ def _nothing_unset(settings: Settings) -> tuple[str, ...]:
     return ()
 
 
+def _no_timeout(settings: Settings) -> float:
+    return 0.0
+
+
 @dataclass(frozen=True)
 class Network:
     """One network, as the CLI, the pipeline, the review page and thread.json see it."""
@@ -44,6 +48,7 @@ class Network:
     unset: Callable[[Settings], tuple[str, ...]] = _nothing_unset  # required settings left unset (env names)
     keeps_article_handles: bool = True  # False: an article's @handle names someone else there (hygiene drops them)
     needs: str = "credentials"  # what the missing-credentials message calls them ("missing X credentials: ...")
+    timeout: Callable[[Settings], float] = _no_timeout  # seconds one request may take (the daemon's stall limit)
     shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
 
     def label(self, number: int) -> str:

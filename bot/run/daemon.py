@@ -22,20 +22,25 @@ import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from types import FrameType
+from typing import Callable, TypeAlias
 
 from bot.core.records import PRIMARY
 from bot.core.clock import Clock
+from bot.core.errors import BotError
+from bot.core.options import DaemonSettings
 from bot.core.settings import Settings
+from bot.networks import registry
 
 log = logging.getLogger(__name__)
 Poll = Callable[[str, Callable[[], bool]], None]
 STOP_GRACE = 20.0  # seconds a running poll may take after SIGTERM: exit well inside Heroku's 30 s
 STALL_EXIT = 3  # exit code when the watchdog finds polling stalled
 STOP_TIMEOUT_EXIT = 4  # exit code when a poll did not finish within STOP_GRACE after SIGTERM
+SignalHandler: TypeAlias = Callable[[int, FrameType | None], object] | int | None  # what signal.signal takes and gives
 
 
-def stall_limit(daemon_settings: Any) -> float:
+def stall_limit(daemon_settings: DaemonSettings) -> float:
     """Seconds without a finished poll after which the bot counts as stalled (daemon.stall_after, 0: 3 intervals + jitter)."""
     d = daemon_settings
     return float(d.stall_after or 3 * d.interval + d.jitter)
@@ -53,12 +58,12 @@ def describe(settings: Settings) -> str:
     return "; ".join(parts)
 
 
-def busy_limit(settings: Any) -> float:
+def busy_limit(settings: Settings) -> float:
     """Seconds a running poll may go without progress before it counts as hung: the stall limit, or longer when a
     single bounded step (a model, image, X or feed request, with its settle wait) can take longer than that."""
     limit = stall_limit(settings.daemon)
-    timeouts = [float(getattr(getattr(settings, section, None), "timeout", 0) or 0)
-                for section in ("writer", "image", PRIMARY, "feed")]
+    timeouts = [settings.writer.timeout, settings.image.timeout, settings.feed.timeout,
+                *(registry.get(n).timeout(settings) for n in settings.networks)]
     longest = max(timeouts)
     return max(limit, 2 * longest + 30) if longest else limit
 
@@ -122,17 +127,23 @@ class Heartbeat:
         return (feed, age) if age > allowed else None
 
 
+class _Current(threading.local):
+    """The feed the running thread polls (None in a thread that polls nothing)."""
+
+    feed: str | None = None
+
+
 class _Progress(logging.Handler):
     """Every line a poll logs (a retry, a status) is progress of that poll: its thread says which feed it is."""
 
-    current = threading.local()
+    current = _Current()
 
     def __init__(self, heartbeat: Heartbeat) -> None:
         super().__init__(logging.DEBUG)
         self.heartbeat = heartbeat
 
     def emit(self, record: logging.LogRecord) -> None:
-        feed = getattr(self.current, "feed", None)
+        feed = self.current.feed
         if feed:
             self.heartbeat.progress(feed)
 
@@ -152,7 +163,7 @@ def poll_safely(poll: Poll, feed: str, should_stop: Callable[[], bool], heartbea
     except Exception as exc:  # one feed's trouble never stops the daemon, unless the error says it must
         ok = False
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if getattr(exc, "fatal", False):  # e.g. the SQLite file was deleted: polling on would lose what it posts
+        if isinstance(exc, BotError) and exc.fatal:  # the SQLite file was deleted: polling on would lose what it posts
             with heartbeat.lock:
                 first, heartbeat.fatal = not heartbeat.fatal, heartbeat.fatal or line
             if first:
@@ -223,7 +234,7 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
     died: list[str] = []
     previous_hook = threading.excepthook
 
-    def on_death(args: Any) -> None:  # the scheduler's thread raised: one line, not a traceback
+    def on_death(args: threading.ExceptHookArgs) -> None:  # the scheduler's thread raised: one line, not a traceback
         if args.thread is getattr(scheduler, "_thread", None):
             died.append(f"{args.exc_type.__name__}: {args.exc_value}")
         else:
@@ -277,11 +288,11 @@ def _hard_exit(code: int) -> None:
     os._exit(code)
 
 
-def _install_signals(stop: threading.Event) -> dict[int, Any]:
+def _install_signals(stop: threading.Event) -> dict[int, SignalHandler]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # signal handlers can only be set from the main thread: the caller's stop_event rules
 
-    def handler(signum: int, _frame: Any) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             log.warning("second %s: exiting now", signal.Signals(signum).name)
             _hard_exit(128 + signum)
@@ -292,7 +303,7 @@ def _install_signals(stop: threading.Event) -> dict[int, Any]:
     return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
 
 
-def _restore_signals(previous: dict[int, Any]) -> None:
+def _restore_signals(previous: dict[int, SignalHandler]) -> None:
     for sig, handler in previous.items():
         signal.signal(sig, handler)
 

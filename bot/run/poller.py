@@ -6,13 +6,14 @@ import logging
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from bot.feed import source as feed_stage
 from bot.networks import registry
 from bot.output import record as output
 from bot.state import policy
 from bot.core.errors import BotError, ClaimLost, clip
+from bot.core.records import Entry, FeedResult
 from bot.run import review
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
@@ -22,7 +23,7 @@ from bot.state.ledger import Claim
 log = logging.getLogger(__name__)
 
 
-def _fetch(url: str, deps: Deps, etag: str = "", last_modified: str = "") -> Any:
+def _fetch(url: str, deps: Deps, etag: str = "", last_modified: str = "") -> FeedResult:
     f = deps.settings.feed
     return feed_stage.fetch(url, timeout=f.timeout, user_agent=f.user_agent, max_bytes=f.max_bytes,
                             etag=etag, last_modified=last_modified)
@@ -110,14 +111,14 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
     return posted
 
 
-def _draft_one(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
+def _draft_one(entry: Entry, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     """review.mode = approve: prepare the entry's thread as a draft under the entry's claim; publish nothing."""
     with in_hand(url, entry.key) as mine:
         if mine:  # else another thread of this process (an /api/poll beside the daemon) is preparing it
             _prepare_draft(entry, url, deps, out_root, failed)
 
 
-def _prepare_draft(entry: Any, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
+def _prepare_draft(entry: Entry, url: str, deps: Deps, out_root: Path, failed: list[str]) -> None:
     store, clock = deps.db, deps.clock
     lease = float(deps.settings.store.lease_seconds)
     token = store.claim(url, entry.key, OWNER, lease, clock.time())
@@ -152,7 +153,7 @@ def _why_not_now(deps: Deps) -> str:
     return ""
 
 
-def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool],
+def _publish_one(entry: Entry, url: str, deps: Deps, out_root: Path, should_stop: Callable[[], bool],
                  failed: list[str]) -> int:
     """Publish one entry and say on one line what became of it; 1 when its thread is complete.
 
@@ -186,7 +187,7 @@ def _publish_one(entry: Any, url: str, deps: Deps, out_root: Path, should_stop: 
     return 1 if posted.complete else 0
 
 
-def _report_failure(url: str, entry: Any, deps: Deps, exc: BotError) -> bool:
+def _report_failure(url: str, entry: Entry, deps: Deps, exc: BotError) -> bool:
     """One line on a failed entry: when it waits for X, when it is retried, or that it was given up.
 
     False when the entry only waits for X (no attempt used), True when it failed.

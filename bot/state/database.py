@@ -5,12 +5,40 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec, Protocol, Sequence, TypeVar
 
-from bot.core.errors import StoreError, StoreFull, clip
+from bot.core.errors import StoreError, StoreFull, StoreGone, clip
 from bot.core.settings import Settings
 
+if TYPE_CHECKING:  # sqlalchemy is imported when a store opens, not when this module is
+    from sqlalchemy import Engine, RowMapping
+
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class Database(Protocol):
+    """What `guard` and the ledgers use of a Store (bot.state.store imports them, so they cannot import it)."""
+
+    engine: Engine
+    where: str  # the URL with its password masked
+    password: str
+
+    def check_file(self) -> None: ...
+
+    def _run(self, sql: str, **params: object) -> Sequence[RowMapping]: ...
+
+    def _exec(self, sql: str, **params: object) -> None: ...
+
+
+class Guarded(Protocol):
+    """An object whose methods `guard` wraps: a Store (its own store), a ledger or the kept sessions holding one."""
+
+    @property
+    def store(self) -> Database: ...
+
+
+G = TypeVar("G", bound=Guarded)
 
 
 def normalise_url(url: str | None, sqlite_path: str) -> str:
@@ -80,14 +108,40 @@ def _full(exc: BaseException) -> bool:
     return "database or disk is full" in message or "disk I/O error" in message
 
 
-def guard(method: Callable[..., T]) -> Callable[..., T]:
+def watched_file(engine: Engine) -> tuple[Path | None, tuple[int, int] | None]:
+    """The SQLite file an engine opened and its (device, inode), so that deleting or replacing it is noticed;
+    (None, None) for any other database."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        file = Path(database).expanduser().absolute()
+        st = file.stat()
+        return file, (st.st_dev, st.st_ino)
+    return None, None
+
+
+def check_same_file(file: Path | None, identity: tuple[int, int] | None) -> None:
+    """StoreGone when the SQLite file (from watched_file) was deleted or replaced since."""
+    if file is None:
+        return
+    try:
+        st = file.stat()
+        same = (st.st_dev, st.st_ino) == identity
+    except OSError:
+        same = False
+    if not same:
+        raise StoreGone(f"the database file {file} was deleted or replaced while the bot ran; stopping, so "
+                        "that nothing is recorded into a file that is gone",
+                        "restore it from a backup (it holds the ids of every post made) and start the bot again")
+
+
+def guard(method: Callable[Concatenate[G, P], T]) -> Callable[Concatenate[G, P], T]:
     """Turn any database failure into one StoreError line (no password, no traceback)."""
 
     @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: G, /, *args: P.args, **kwargs: P.kwargs) -> T:
         from sqlalchemy.exc import SQLAlchemyError
 
-        store = getattr(self, "store", self)  # a Store, or a StoreLedger holding one
+        store = self.store
         store.check_file()  # before any statement: a new connection would create a new, empty file
         try:
             return method(self, *args, **kwargs)

@@ -52,8 +52,9 @@ class KeptSessions:
 
     @_guard
     def _load(self, service: str, account: str) -> list[dict[str, object]]:
-        return list(self.store._run("SELECT session FROM bluesky_sessions WHERE service = :s AND account = :a",
-                                    s=service, a=account))
+        rows = self.store._run("SELECT session FROM bluesky_sessions WHERE service = :s AND account = :a",
+                               s=service, a=account)
+        return [dict(row) for row in rows]
 
     @_guard
     def _save(self, service: str, account: str, session: str) -> None:

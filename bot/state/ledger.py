@@ -12,10 +12,11 @@ before its request goes out, so no network can send on a claim its process no lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.errors import ClaimLost
 from bot.core.records import PRIMARY, PublishedTweet
+from bot.state.database import Database
 from bot.state.database import guard as _guard
 
 
@@ -31,7 +32,7 @@ class Claim:
 class StoreLedger:
     """One entry's posts on one network in the database: each write is committed before the call returns."""
 
-    def __init__(self, store: Any, feed: str, key: str, now: Callable[[], float], network: str = PRIMARY,
+    def __init__(self, store: Database, feed: str, key: str, now: Callable[[], float], network: str = PRIMARY,
                  claim: Claim | None = None) -> None:
         self.store, self.feed, self.key, self.now, self.network = store, feed, key, now, network
         self.claim = claim  # None: no fence (read-only uses: history, the review page)

@@ -7,7 +7,7 @@ comparisons are plain arithmetic on either database.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, NotRequired, TypedDict
 
 from bot.core.records import upgrade_plan
 
@@ -180,3 +180,57 @@ MIGRATIONS: tuple[tuple[int, tuple[str | Callable[[Any], None], ...]], ...] = (
 )
 
 LATEST = MIGRATIONS[-1][0]
+
+
+class FeedRow(TypedDict):
+    """A row of `feeds` (Store.feed_state)."""
+
+    url: str
+    etag: str
+    last_modified: str
+    last_poll: float | None
+    first_poll_done: int
+
+
+class EntryRow(TypedDict, total=False):
+    """A row of `entries` as the store returns it (every column is there; total=False lets a caller read
+    `(store.entry(...) or {}).get("attempts", 0)`)."""
+
+    feed: str
+    key: str
+    guid: str
+    link: str
+    title: str
+    published: float | None
+    status: str
+    attempts: int
+    next_attempt: float | None
+    last_error: str
+    claimed_by: str | None
+    lease_until: float | None
+    plan: str | None
+    cost: float | None
+    created_at: float
+    updated_at: float
+    claim_token: int
+
+
+class HistoryRow(TypedDict):
+    """One entry as `bot history` and the web page's history show it (Store.history); the last three are added
+    by those who show it."""
+
+    feed: str
+    key: str
+    title: str
+    link: str
+    status: str
+    attempts: int
+    last_error: str
+    published: float | None
+    updated_at: float
+    cost: float | None
+    model_calls: int
+    tweets: list[dict[str, object]]
+    when: NotRequired[str]  # the web page: published or updated, as YYYY-MM-DD HH:MM
+    links: NotRequired[list[tuple[str, str]]]  # the web page: (label, URL) of each post
+    review: NotRequired[dict[str, object] | None]  # `bot history --json`: the entry's draft, if reviewed

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from bot.state.database import guard as _guard
 from bot.state.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What /metrics shows: entries by status, drafts by state, posts, failed entries, model calls by outcome
+    (ok, failed), and the X spend in dollars."""
+
+    entries: dict[str, int]
+    drafts: dict[str, int]
+    posts: int
+    failures: int
+    model_calls: dict[str, int]
+    spend: float
 
 
 class Stats:
@@ -15,8 +28,8 @@ class Stats:
         self.store = store
 
     @_guard
-    def read(self) -> dict[str, Any]:
-        """{"entries": {status: n}, "drafts": {state: n}, "posts", "failures", "model_calls": {outcome: n}, "spend"}."""
+    def read(self) -> Counts:
+        """The counts, read now."""
         run = self.store._run
         entries = {r["status"]: int(r["n"]) for r in run("SELECT status, COUNT(*) AS n FROM entries GROUP BY status")}
         drafts = {r["state"]: int(r["n"]) for r in run("SELECT state, COUNT(*) AS n FROM drafts GROUP BY state")}
@@ -26,5 +39,4 @@ class Stats:
             key = "ok" if r["outcome"] == "ok" else "failed"  # outcomes are free text ("http 429"): two labels only
             calls[key] = calls.get(key, 0) + int(r["n"])
         spend = float(run("SELECT COALESCE(SUM(cost), 0) AS c FROM entries")[0]["c"] or 0)
-        return {"entries": entries, "drafts": drafts, "posts": posts, "failures": entries.get("failed", 0),
-                "model_calls": calls, "spend": spend}
+        return Counts(entries, drafts, posts, entries.get("failed", 0), calls, spend)

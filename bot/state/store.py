@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
 from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
-from bot.core.records import PRIMARY, ModelCall, Plan, published_item
+from bot.core.records import PRIMARY, Entry, ModelCall, Plan, published_item
 from bot.state.database import guard as _guard
-from bot.state.database import make_folder, normalise_url, password_of, reason, safe_url
+from bot.state.database import (check_same_file, make_folder, normalise_url, password_of, reason, safe_url,
+                                watched_file)
 from bot.state.kept_sessions import KeptSessions
 from bot.state.ledger import Claim, StoreLedger
-from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE
+from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE, EntryRow, FeedRow, HistoryRow
 from bot.core.settings import Settings
+
+if TYPE_CHECKING:  # sqlalchemy is imported when a store opens, not when this module is
+    from sqlalchemy import Engine, RowMapping
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
 _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that serialises migrations on Postgres
 
@@ -21,7 +26,7 @@ _MIGRATION_LOCK = 7_262_001  # arbitrary, fixed: the advisory lock id that seria
 class Store:
     """The bot's state; every public method commits before it returns."""
 
-    def __init__(self, engine: Any, where: str, password: str = "") -> None:
+    def __init__(self, engine: Engine, where: str, password: str = "") -> None:
         self.engine = engine
         self.where = where
         self.password = password
@@ -30,25 +35,15 @@ class Store:
 
     def _watch(self) -> None:
         """Remember which file a SQLite store is, so that deleting or replacing it is noticed (check_file)."""
-        database = self.engine.url.database if self.engine.url.get_backend_name() == "sqlite" else None
-        if database and database != ":memory:" and not database.startswith("file:"):
-            self.file = Path(database).expanduser().absolute()
-            st = self.file.stat()
-            self.identity = (st.st_dev, st.st_ino)
+        self.file, self.identity = watched_file(self.engine)
 
     def check_file(self) -> None:
         """StoreGone when the SQLite file this store opened was deleted or replaced since."""
-        if self.file is None:
-            return
-        try:
-            st = self.file.stat()
-            same = (st.st_dev, st.st_ino) == self.identity
-        except OSError:
-            same = False
-        if not same:
-            raise StoreGone(f"the database file {self.file} was deleted or replaced while the bot ran; stopping, so "
-                            "that nothing is recorded into a file that is gone",
-                            "restore it from a backup (it holds the ids of every post made) and start the bot again")
+        check_same_file(self.file, self.identity)
+
+    @property
+    def store(self) -> "Store":  # bot.state.database.guard asks each object it guards for its store
+        return self
 
     def __enter__(self) -> "Store":
         return self
@@ -70,7 +65,7 @@ class Store:
                 engine = create_engine(full, connect_args={"timeout": 30})
 
                 @event.listens_for(engine, "connect")
-                def _pragmas(dbapi: Any, _record: Any) -> None:
+                def _pragmas(dbapi: DBAPIConnection, _record: object) -> None:
                     dbapi.execute("PRAGMA journal_mode=WAL")
                     dbapi.execute("PRAGMA busy_timeout=30000")
             else:
@@ -156,13 +151,13 @@ class Store:
                     conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
             conn.commit()
 
-    def _run(self, sql: str, **params: Any) -> Any:
+    def _run(self, sql: str, **params: object) -> Sequence[RowMapping]:
         from sqlalchemy import text
 
         with self.engine.begin() as conn:
             return conn.execute(text(sql), params).mappings().all()
 
-    def _exec(self, sql: str, **params: Any) -> None:
+    def _exec(self, sql: str, **params: object) -> None:
         from sqlalchemy import text
 
         with self.engine.begin() as conn:
@@ -170,10 +165,12 @@ class Store:
 
     # feeds
     @_guard
-    def feed_state(self, url: str) -> dict[str, Any]:
+    def feed_state(self, url: str) -> FeedRow:
         """ETag, Last-Modified, last poll and whether the first poll is done, for one feed."""
         rows = self._run("SELECT * FROM feeds WHERE url = :u", u=url)
-        return dict(rows[0]) if rows else {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
+        if rows:
+            return cast(FeedRow, dict(rows[0]))
+        return {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
 
     @_guard
     def save_feed_state(self, url: str, etag: str, last_modified: str, now: float) -> None:
@@ -184,7 +181,7 @@ class Store:
 
     # entries
     @_guard
-    def upsert_entries(self, feed: str, entries: Iterable[Any], status: str, now: float) -> list[str]:
+    def upsert_entries(self, feed: str, entries: Iterable[Entry], status: str, now: float) -> list[str]:
         """Insert the entries not yet known (with `status`); return their keys. Known entries are left alone."""
         from sqlalchemy import text
 
@@ -201,17 +198,17 @@ class Store:
         return new
 
     @_guard
-    def entry(self, feed: str, key: str) -> dict[str, Any] | None:
+    def entry(self, feed: str, key: str) -> EntryRow | None:
         """One entry's row."""
         rows = self._run("SELECT * FROM entries WHERE feed = :f AND key = :k", f=feed, k=key)
-        return dict(rows[0]) if rows else None
+        return _entry(rows[0]) if rows else None
 
     @_guard
-    def find_entry(self, ref: str) -> dict[str, Any] | None:
+    def find_entry(self, ref: str) -> EntryRow | None:
         """An entry by key, link or guid (the most recently updated when several feeds match)."""
         rows = self._run("""SELECT * FROM entries WHERE key = :r OR link = :r OR guid = :r
                             ORDER BY updated_at DESC""", r=ref.strip())
-        return dict(rows[0]) if rows else None
+        return _entry(rows[0]) if rows else None
 
     @_guard
     def set_status(self, feed: str, key: str, status: str, now: float) -> None:
@@ -284,32 +281,32 @@ class Store:
         return Plan.from_json(rows[0]["plan"]) if rows and rows[0]["plan"] else None
 
     @_guard
-    def due(self, feed: str, now: float, max_attempts: int) -> list[dict[str, Any]]:
+    def due(self, feed: str, now: float, max_attempts: int) -> list[EntryRow]:
         """Entries to work on now, oldest first: new ones, and failed, partial (stopped half-way) or waiting
         (post budget, rate limit) ones whose retry time has come, while they have attempts left."""
         rows = self._run(
             f"""SELECT * FROM entries WHERE feed = :f AND attempts < :m AND (status = 'new'
                    OR (status IN ({_quoted(RESUMABLE)}) AND (next_attempt IS NULL OR next_attempt <= :n)))
                ORDER BY COALESCE(published, created_at), key""", f=feed, m=max_attempts, n=now)
-        return [dict(r) for r in rows]
+        return [_entry(r) for r in rows]
 
     @_guard
-    def due_retries(self, now: float, max_attempts: int) -> list[dict[str, Any]]:
+    def due_retries(self, now: float, max_attempts: int) -> list[EntryRow]:
         """Failed entries of every feed whose retry time has come and that have attempts left."""
         rows = self._run("""SELECT * FROM entries WHERE status = 'failed' AND attempts < :m
                                AND (next_attempt IS NULL OR next_attempt <= :n)
                             ORDER BY COALESCE(next_attempt, updated_at), key""", m=max_attempts, n=now)
-        return [dict(r) for r in rows]
+        return [_entry(r) for r in rows]
 
     @_guard
-    def exhausted(self, max_attempts: int) -> list[dict[str, Any]]:
+    def exhausted(self, max_attempts: int) -> list[EntryRow]:
         """Failed entries that used up their attempts: they wait for `bot retry ENTRY`."""
         rows = self._run("SELECT * FROM entries WHERE status = 'failed' AND attempts >= :m ORDER BY updated_at DESC",
                          m=max_attempts)
-        return [dict(r) for r in rows]
+        return [_entry(r) for r in rows]
 
     @_guard
-    def retry(self, ref: str, now: float) -> dict[str, Any] | None:
+    def retry(self, ref: str, now: float) -> EntryRow | None:
         """Make an entry eligible again (status new, attempts reset) and return its row as it was; None when nothing matches.
 
         A posted entry is left as it is; a partial one resumes from its ledger, so nothing is posted twice.
@@ -368,10 +365,10 @@ class Store:
                                      prompt_tokens, completion_tokens, at) VALUES (:f, :k, :b, :m, :p, :o, :l, :pt, :ct, :n)"""), rows)
 
     @_guard
-    def history(self, limit: int = 50) -> list[dict[str, Any]]:
+    def history(self, limit: int = 50) -> list[HistoryRow]:
         """The latest entries, newest first, with their tweet ids and model-call counts."""
         entries = self._run("SELECT * FROM entries ORDER BY COALESCE(published, created_at) DESC, key LIMIT :l", l=limit)
-        out = []
+        out: list[HistoryRow] = []
         for e in entries:
             tweets = self._run("""SELECT network, position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k AND
                                   tweet_id IS NOT NULL ORDER BY network <> :p, network, position""", f=e["feed"], k=e["key"],
@@ -399,3 +396,8 @@ def _now() -> float:
     import time
 
     return time.time()
+
+
+def _entry(row: RowMapping) -> EntryRow:
+    """A row of `entries` as the dict the store hands out."""
+    return cast(EntryRow, dict(row))

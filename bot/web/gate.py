@@ -18,12 +18,15 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlsplit
 
 from bot.core.settings import Settings
 from bot.web.guard import Quiet
 from bot.web.security import is_loopback, web_token
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,11 +127,11 @@ class Hosts:
 class Gate:
     """ASGI middleware: set the request's client from trusted proxies, then refuse foreign Host headers (421)."""
 
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app, self.hosts, self.proxies = app, Hosts(settings), Proxies(settings.web.trusted_proxies)
         self.quiet = Quiet()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

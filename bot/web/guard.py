@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -82,11 +82,8 @@ class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request and a share in the server's connection cap."""
 
     limits: ClassVar[Limits]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.waiting_since: float | None = None  # when we began waiting for the client's next request
-        self.deadline: asyncio.TimerHandle | None = None
+    waiting_since: float | None = None  # when we began waiting for the client's next request
+    deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -176,7 +173,7 @@ class Quiet:
         self.last[key] = (last, held + 1)
         return False, held + 1
 
-    def warn(self, logger: logging.Logger, message: str, *args: Any) -> None:
+    def warn(self, logger: logging.Logger, message: str, *args: object) -> None:
         """Log a warning unless the same message was logged within QUIET_SECONDS."""
         ok, held = self.allow(message)
         if ok:

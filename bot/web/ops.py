@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterator
+from typing import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,21 +46,23 @@ class Ops:
         with self.lock:
             self.polls["ok" if ok else "failed"] += 1
 
-    def poll_all(self) -> dict[str, Any]:
+    def poll_all(self) -> dict[str, object]:
         """One poll of every feed; what happened, as JSON."""
         before = {d.id for d in service.drafts(self.store, ("draft",))}
-        feeds = []
+        feeds: list[dict[str, object]] = []
+        posted = 0
         with self.poll_lock:
             for url in self.settings.feed.urls:
-                result: dict[str, Any] = {"feed": url}
+                result: dict[str, object]
                 try:
-                    result.update(ok=True, posted=service.poll(self.settings, self.store, self.clock, url))
+                    count = service.poll(self.settings, self.store, self.clock, url)
+                    result, posted = {"feed": url, "ok": True, "posted": count}, posted + count
                 except BotError as exc:
-                    result.update(ok=False, error=security_safe(self.settings, str(exc)))
-                self.count_poll(bool(result["ok"]))
+                    result = {"feed": url, "ok": False, "error": security_safe(self.settings, str(exc))}
+                self.count_poll(result["ok"] is True)
                 feeds.append(result)
         waiting = service.drafts(self.store, ("draft",))
-        return {"feeds": feeds, "posted": sum(f.get("posted", 0) for f in feeds),
+        return {"feeds": feeds, "posted": posted,
                 "new_drafts": [{"id": d.id, "link": f"/drafts/{d.id}"} for d in waiting if d.id not in before],
                 "drafts_waiting": len(waiting), "ok": all(f["ok"] for f in feeds)}
 
@@ -118,7 +120,7 @@ class _Collector:
     def __init__(self, ops: Ops) -> None:
         self.ops = ops
 
-    def collect(self) -> Iterator[Any]:
+    def collect(self) -> Iterator[Metric]:
         store = self.ops.store
         polls = CounterMetricFamily("bot_polls", "Feed polls finished by this process.", labels=["outcome"])
         for outcome, n in self.ops.polls.items():
@@ -126,21 +128,21 @@ class _Collector:
         yield polls
         stats = Stats(store).read()
         entries = GaugeMetricFamily("bot_entries", "Entries in the store by status.", labels=["status"])
-        for status, n in sorted(stats["entries"].items()):
+        for status, n in sorted(stats.entries.items()):
             entries.add_metric([status], n)
         yield entries
         drafts = GaugeMetricFamily("bot_drafts", "Drafts by review state.", labels=["state"])
-        for state, n in sorted(stats["drafts"].items()):
+        for state, n in sorted(stats.drafts.items()):
             drafts.add_metric([state], n)
         yield drafts
-        yield CounterMetricFamily("bot_posts", "Posts published on X.", value=stats["posts"])
-        yield CounterMetricFamily("bot_failures", "Entries whose last attempt failed.", value=stats["failures"])
+        yield CounterMetricFamily("bot_posts", "Posts published on X.", value=stats.posts)
+        yield CounterMetricFamily("bot_failures", "Entries whose last attempt failed.", value=stats.failures)
         calls = CounterMetricFamily("bot_model_calls", "Model calls made (text and image).", labels=["outcome"])
-        for outcome, n in sorted(stats["model_calls"].items()):
+        for outcome, n in sorted(stats.model_calls.items()):
             calls.add_metric([outcome], n)
         yield calls
         yield CounterMetricFamily("bot_x_spend_dollars", "Estimated X pay-per-use spend of the threads posted.",
-                                  value=stats["spend"])
+                                  value=stats.spend)
         yield GaugeMetricFamily("bot_last_poll_age_seconds", "Seconds since the stalest feed was polled.",
                                 value=self.ops.last_poll_age())
 

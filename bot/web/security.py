@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from typing import Any
+from typing import Mapping
 
 from starlette.requests import Request
 
@@ -100,7 +100,7 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def csrf_ok(request: Request, form: Any) -> bool:
+def csrf_ok(request: Request, form: Mapping[str, object] | None) -> bool:
     """Whether the form's csrf field matches the session's token."""
     expected = request.session.get("csrf")
     given = form.get("csrf") if form is not None else None

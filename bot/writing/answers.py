@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Mapping
 
 from bot.tweets.meta import is_refusal
 
@@ -133,7 +133,7 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _json_values(text: str) -> list[Any]:
+def _json_values(text: str) -> list[object]:
     """JSON values in the text, in order: each object or array decoded where it stands (code fences, closed or
     not, read as plain text), else what json_repair makes of the text from its first brace."""
     plain = _FENCE_MARK.sub("\n", text).strip()
@@ -141,7 +141,7 @@ def _json_values(text: str) -> list[Any]:
         return [json.loads(plain)]
     except ValueError:
         pass
-    found: list[Any] = []
+    found: list[object] = []
     decoder = json.JSONDecoder()
     done = 0
     tries = 0
@@ -167,7 +167,7 @@ def _json_values(text: str) -> list[Any]:
     return found + _repaired(plain[first:])
 
 
-def _repaired(text: str) -> list[Any]:
+def _repaired(text: str) -> list[object]:
     """What json_repair reads in a broken JSON answer (trailing commas, single or curly quotes, a cut-off end)."""
     import json_repair
 
@@ -180,7 +180,7 @@ def _repaired(text: str) -> list[Any]:
     return [value] if isinstance(value, (dict, list)) and value else []
 
 
-def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str:
+def _first_str(data: Mapping[object, object], keys: tuple[str, ...]) -> str:
     lowered = {str(k).lower(): v for k, v in data.items()}
     for key in keys:
         value = lowered.get(key.lower())
@@ -189,7 +189,7 @@ def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str:
     return ""
 
 
-def _tweet_text(item: Any) -> str:
+def _tweet_text(item: object) -> str:
     if isinstance(item, str):
         return item.strip()
     if isinstance(item, dict):
@@ -197,8 +197,8 @@ def _tweet_text(item: Any) -> str:
     return ""
 
 
-def _from_json(value: Any) -> Parsed | None:
-    items: Any = None
+def _from_json(value: object) -> Parsed | None:
+    items: list[object] | None = None
     prompt = alt = ""
     if isinstance(value, dict):
         lowered = {str(k).lower(): v for k, v in value.items()}

@@ -9,14 +9,14 @@ quote only once it is found in the article, and finds the passage itself when th
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Mapping
 
 from bot.writing.answers import strip_reasoning
 
 _MAX_SCAN = 200  # object starts tried: a hostile answer stays cheap
 
 
-def _quotes(value: Any) -> tuple[str, ...]:
+def _quotes(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value.strip(),) if value.strip() else ()
     if isinstance(value, list):
@@ -24,9 +24,9 @@ def _quotes(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _final_object(text: str) -> dict[str, Any] | None:
+def _final_object(text: str) -> Mapping[object, object] | None:
     decoder = json.JSONDecoder()
-    found: dict[str, Any] | None = None
+    found: Mapping[object, object] | None = None
     starts = [i for i, c in enumerate(text) if c == "{"][:_MAX_SCAN]
     end = -1
     for start in starts:
@@ -47,7 +47,8 @@ def evidence_of(answer: str, count: int) -> tuple[tuple[str, ...], ...]:
     if data is None:
         return ()
     lowered = {str(k).lower(): v for k, v in data.items()}
-    items: list[Any] = next((lowered[k] for k in ("tweets", "thread", "posts") if isinstance(lowered.get(k), list)), [])
+    lists = (v for v in (lowered.get(k) for k in ("tweets", "thread", "posts")) if isinstance(v, list))
+    items: list[object] = next(lists, [])
     per_item = [_quotes(i.get("evidence") or i.get("source") or i.get("quote")) if isinstance(i, dict) else ()
                 for i in items]
     top = lowered.get("evidence")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from bot.core import download
@@ -24,6 +24,10 @@ from bot.writing.evidence import evidence_of
 from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
 from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
 from bot.core.settings import Secrets, Settings
+
+if TYPE_CHECKING:  # huggingface_hub is imported by the first request, not with this module
+    from huggingface_hub import InferenceClient
+    from huggingface_hub.errors import HfHubHTTPError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ class HFWriter:
         self.context_tokens = self.cfg.context_tokens
         self._cut_off = False  # the last answer stopped at max_tokens
         self._streams = 0
-        self._client: Any = None
+        self._client: InferenceClient | None = None
         self._spec = ThreadSpec()
         self._answered_by = ""
         self._answer = ""  # the last thread answer read
@@ -178,7 +182,7 @@ class HFWriter:
 
     def _ask_json(self, model: str, messages: Messages, purpose: str) -> str:
         """A request with the response_format the settings ask for; in auto mode, without it if refused."""
-        form: dict[str, Any] | None = None
+        form: dict[str, object] | None = None
         if self.json_mode in ("auto", "schema"):
             form = {"type": "json_schema", "json_schema": {"name": "thread", "schema": THREAD_SCHEMA, "strict": True}}
         elif self.json_mode == "object":
@@ -193,7 +197,7 @@ class HFWriter:
             self.json_mode = "off"
             return self._request(model, messages, purpose, json_form=None)
 
-    def _request(self, model: str, messages: Messages, purpose: str, json_form: dict[str, Any] | None) -> str:
+    def _request(self, model: str, messages: Messages, purpose: str, json_form: dict[str, object] | None) -> str:
         """One chat completion with bounded retries; the answer's text."""
         attempts = self.cfg.retries + 1
         for attempt in range(attempts):
@@ -209,16 +213,16 @@ class HFWriter:
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    def _once(self, model: str, messages: Messages, purpose: str, json_form: dict[str, Any] | None) -> str:
+    def _once(self, model: str, messages: Messages, purpose: str, json_form: dict[str, object] | None) -> str:
         client = self._get_client()
-        params: dict[str, Any] = {
+        params: dict[str, Any] = {  # response_format as JSON: the library's own classes are dicts too
             "model": model, "temperature": self.cfg.temperature, "top_p": self.cfg.top_p,
             "max_tokens": self.max_tokens, "stop": list(self.cfg.stop) or None,
             "seed": self.cfg.seed if self.cfg.seed >= 0 else None, "response_format": json_form,
         }
         stream = self.on_text is not None
         started = time.perf_counter()
-        usage: Any = None
+        usage: object = None
         finish = ""
         try:
             if stream:
@@ -251,12 +255,13 @@ class HFWriter:
 
     # --- plumbing --------------------------------------------------------------------------------------
 
-    def _get_client(self) -> Any:
+    def _get_client(self) -> InferenceClient:
         if self._client is not None:
             return self._client
-        InferenceClient = download.quiet_hub().InferenceClient  # never a call home to huggingface.co of its own
+        download.quiet_hub()  # never a call home to huggingface.co of its own
+        from huggingface_hub import InferenceClient
 
-        headers: dict[str, Any] = {}
+        headers: dict[str, str | None] = {}  # None drops a header the library would add
         if self.cfg.no_cache:
             headers["x-use-cache"] = "0"  # as the tutorial did: ask HF not to serve a cached answer
         if self.cfg.base_url:
@@ -266,11 +271,12 @@ class HFWriter:
             # value makes it drop the header, so the HF token never leaves for a host that is not HF.
             headers["authorization"] = f"Bearer {key}" if key else None
             self._client = InferenceClient(base_url=self.cfg.base_url, token=key or None,
-                                           timeout=self.cfg.timeout, headers=headers)
+                                           timeout=self.cfg.timeout, headers=headers)  # type: ignore[arg-type]
         else:
             # the design notes: timeout=None means no limit, and there are no built-in retries: both are ours.
-            self._client = InferenceClient(provider=self.cfg.provider or None, token=self.secrets.get("HF_TOKEN") or None,
-                                           timeout=self.cfg.timeout, headers=headers or None)
+            self._client = InferenceClient(provider=self.cfg.provider or None,  # type: ignore[arg-type]  # free text
+                                           token=self.secrets.get("HF_TOKEN") or None,
+                                           timeout=self.cfg.timeout, headers=headers or None)  # type: ignore[arg-type]
         return self._client
 
     def _where(self) -> str:
@@ -320,7 +326,7 @@ class HFWriter:
             return "bad answer", _NextModel(f"{where} sent an answer that is not a chat completion ({name})")
         return "error", _NextModel(f"{where} failed: {name}: {clip(self.secrets.redact(str(exc)), 160)}")
 
-    def _record(self, model: str, purpose: str, outcome: str, started: float, usage: Any) -> None:
+    def _record(self, model: str, purpose: str, outcome: str, started: float, usage: object) -> None:
         self.calls.append(ModelCall(self.backend, model, purpose, outcome, round((time.perf_counter() - started) * 1000),
                                     getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)))
 
@@ -339,7 +345,7 @@ def _retry_after(value: str | None) -> float:
         return -1.0
 
 
-def _said(exc: Any) -> str:
+def _said(exc: HfHubHTTPError) -> str:
     try:
         text = " ".join(exc.response.text.split())
     except Exception:  # a streamed body that was never read

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot.core.errors import ConfigError
 from bot.core.records import Article, ThreadSpec
@@ -27,7 +26,7 @@ TRIMMED = "[…]"
 TWEET_BUDGET = 240
 
 # JSON schema of the answer, sent as response_format where the endpoint honours it.
-THREAD_SCHEMA: dict[str, Any] = {
+THREAD_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {
         "tweets": {"type": "array", "items": {"type": "string"}, "minItems": 1},
@@ -157,7 +156,7 @@ class Prompts:
         except TemplateError as exc:
             raise ConfigError(f"the prompt template in {where} does not parse: {exc}", "fix the template's Jinja syntax") from exc
 
-    def _render(self, name: str, **values: Any) -> str:
+    def _render(self, name: str, **values: object) -> str:
         from jinja2 import TemplateError
 
         try:

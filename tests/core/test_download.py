@@ -28,7 +28,8 @@ def server() -> Iterator[FeedServer]:
 
 def cover_maker(**changes: object) -> CoverImageMaker:
     base = config.load({}, dotenv=None)
-    return CoverImageMaker(base.replace(**changes) if changes else base)
+    settings = base.replace(**changes) if changes else base
+    return CoverImageMaker(settings.image, settings.feed)
 
 
 def article(cover_url: str) -> Article:

@@ -76,7 +76,7 @@ def test_setup_twice_does_not_double_lines() -> None:
     stream = setup()
     logging.getLogger("bot.test").info("once")
     assert stream.getvalue().count("once") == 1
-    assert sum(1 for h in logging.getLogger().handlers if getattr(h, "_bot_handler", False)) == 1
+    assert sum(1 for h in logging.getLogger().handlers if h in logs._OURS) == 1
 
 
 def test_a_bad_format_string_does_not_raise_and_is_still_redacted() -> None:

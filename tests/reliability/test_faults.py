@@ -179,19 +179,23 @@ def test_a_scheduler_that_dies_stops_the_daemon_with_a_non_zero_exit(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import threading
     import time
-    from types import SimpleNamespace
+    from types import MappingProxyType
 
+    from bot.core import settings as config
     from bot.core.clock import SystemClock
     from bot.run import daemon
 
     # Past the load's checks (they now refuse it): a jitter no datetime can hold, so APScheduler's thread raises
     # OverflowError when it works out the next run.
-    unheld = SimpleNamespace(feed=SimpleNamespace(urls=["https://a.example/feed"]), daemon=SimpleNamespace(
-        interval=1, jitter=10**20, misfire_grace=5, heartbeat_file=str(tmp_path / "hb"), stall_after=3600))
+    loaded = config.load({}, dotenv=None)
+    unheld = config.Settings(MappingProxyType({
+        **loaded.values, "feed.urls": ["https://a.example/feed"], "daemon.interval": 1, "daemon.jitter": 10**20,
+        "daemon.misfire_grace": 5, "daemon.heartbeat_file": str(tmp_path / "hb"), "daemon.stall_after": 3600}),
+        loaded.sources)
     polls: list[str] = []
     stop, codes = threading.Event(), []
     runner = threading.Thread(target=lambda: codes.append(
-        daemon.run(unheld, lambda url, _stop: polls.append(url), SystemClock(), stop_event=stop)))  # type: ignore[arg-type]
+        daemon.run(unheld, lambda url, _stop: polls.append(url), SystemClock(), stop_event=stop)))
     started = time.monotonic()
     runner.start()
     runner.join(15)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 
@@ -27,13 +28,25 @@ def settings(tmp_path: Path, **env: str) -> config.Settings:
     return config.load({**base, **env}, dotenv=None)
 
 
-def fast(tmp_path: Path, feeds: list[str], interval: float = 0.2, stall_after: float = 60) -> Any:
-    """Settings with a sub-second interval, below what the settings file allows, to watch the schedule at work."""
-    return SimpleNamespace(feed=SimpleNamespace(urls=feeds), daemon=SimpleNamespace(
-        interval=interval, jitter=0, misfire_grace=5, heartbeat_file=str(tmp_path / "hb"), stall_after=stall_after))
+def fast_settings(feeds: list[str], interval: float, heartbeat_file: str, stall_after: float) -> config.Settings:
+    """Settings with a sub-second interval, below what the settings file allows, to watch the schedule at work; no
+    request timeouts, so a poll is busy no longer than the stall limit. (Also run in CHILD, hence the imports.)"""
+    from types import MappingProxyType
+
+    from bot.core import settings as config
+
+    s = config.load({}, dotenv=None)
+    values = {**s.values, "feed.urls": list(feeds), "daemon.interval": interval, "daemon.jitter": 0,
+              "daemon.misfire_grace": 5, "daemon.heartbeat_file": heartbeat_file, "daemon.stall_after": stall_after,
+              "writer.timeout": 0, "image.timeout": 0, "x.timeout": 0, "feed.timeout": 0}
+    return config.Settings(MappingProxyType(values), s.sources)
 
 
-def run_in_thread(s: Any, poll: daemon.Poll, stop: threading.Event) -> tuple[threading.Thread, list[int]]:
+def fast(tmp_path: Path, feeds: list[str], interval: float = 0.2, stall_after: float = 60) -> config.Settings:
+    return fast_settings(feeds, interval, str(tmp_path / "hb"), stall_after)
+
+
+def run_in_thread(s: config.Settings, poll: daemon.Poll, stop: threading.Event) -> tuple[threading.Thread, list[int]]:
     codes: list[int] = []
     thread = threading.Thread(target=lambda: codes.append(daemon.run(s, poll, SystemClock(), stop_event=stop)))
     thread.start()
@@ -125,13 +138,11 @@ def test_a_poll_sees_the_stop_and_checkpoints(tmp_path: Path) -> None:
 
 CHILD = textwrap.dedent("""
     import sys, time, logging
-    from types import SimpleNamespace
     logging.basicConfig(level=logging.INFO)
     from bot.run import daemon
     from bot.core.clock import SystemClock
     hb, stall, mode, grace, feeds = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5:]
-    s = SimpleNamespace(feed=SimpleNamespace(urls=feeds), daemon=SimpleNamespace(
-        interval=0.3 if mode == "one-hangs" else 30, jitter=0, misfire_grace=5, heartbeat_file=hb, stall_after=stall))
+    s = fast_settings(feeds, 0.3 if mode == "one-hangs" else 30, hb, stall)
     def poll(url, should_stop):
         print("polling", url, flush=True)
         if mode == "hang" or (mode == "one-hangs" and url.startswith("hang")):
@@ -149,7 +160,8 @@ CHILD = textwrap.dedent("""
 
 def child(tmp_path: Path, stall: float, mode: str, grace: float = daemon.STOP_GRACE,
           feeds: tuple[str, ...] = (A,)) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "hb"), str(stall), mode, str(grace), *feeds],
+    child = "from __future__ import annotations\n" + inspect.getsource(fast_settings) + CHILD
+    return subprocess.Popen([sys.executable, "-c", child, str(tmp_path / "hb"), str(stall), mode, str(grace), *feeds],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

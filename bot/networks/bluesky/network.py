@@ -54,6 +54,7 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 
 
 NETWORK = Network(
+    timeout=lambda settings: settings.bluesky.timeout,
     id="bluesky", name="Bluesky", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Bluesky counts characters as you see them, links in full",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link,

@@ -75,6 +75,7 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 
 
 NETWORK = Network(
+    timeout=lambda settings: settings.linkedin.timeout,
     id="linkedin", name="LinkedIn", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="LinkedIn counts characters as typed (emoji 2), each of \\ | { } @ [ ] ( ) < > # * _ ~ twice (it is escaped)",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,

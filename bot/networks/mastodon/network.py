@@ -48,6 +48,7 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 
 
 NETWORK = Network(
+    timeout=lambda settings: settings.mastodon.timeout,
     id="mastodon", name="Mastodon", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Mastodon counts characters as you see them, each link as {url}",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,

@@ -74,6 +74,7 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 
 
 NETWORK = Network(
+    timeout=lambda settings: settings.threads.timeout,
     id="threads", name="Threads", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Threads counts characters as typed, each emoji as its UTF-8 bytes (4 for most), links in full",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,

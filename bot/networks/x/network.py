@@ -42,6 +42,7 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 
 
 NETWORK = Network(
+    timeout=lambda settings: settings.x.timeout,
     id="x", name="X", post_word="tweet", credentials=CREDENTIALS, counter=_counter,
     rule="X counts each link as 23, CJK and emoji as 2",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link,
