@@ -357,7 +357,6 @@ def test_the_oracle_fits_the_case(case: dict[str, Any]) -> None:
 # Held-out cases still unclean after issue 18's work (154 of 176 clean on its first run, 2026-12-05): each is a known
 # gap, reported in the issue's closing note, never a case quietly dropped. A fix that makes one pass shows as XPASS.
 KNOWN_GAPS = {
-    "f02-session-takes-deadline-date": "a date moved between two events of one paragraph",
     "f17-mortality-flipped": "'reduced mortality' where the article says it did not: polarity across clauses",
     "f18-scooters-flipped": "a ban turned into a permission in other words",
     "f19-vote-unanimous": "'unanimously' where the vote was split: a word, not a figure",
