@@ -36,3 +36,9 @@ JAPANESE = ("<p>応募の締め切りは1月24日です。説明会は1月22日�
 SESSION = ("<p>The info session is on Jan 22. It starts at 7pm and lasts one hour.</p>"
            "<p>Red applications are due Jan 24 at 5 p.m. The program has 1500 alumni.</p>"
            "<p>Congratulations to everyone who applied last year.</p>")
+
+# Two figures of one kind in one sentence, and figures with units: what a swap or a changed unit would move.
+SCHEDULE = ("<p>The council voted 7 to 2 on Tuesday. Construction starts on March 3 and ends by June 30. "
+            "The library opens at 9am on weekdays and 11am on Sundays.</p>"
+            "<p>The new trail is 12 km long and took 18 months to build. Visits rose 40 percent last year.</p>"
+            "<p>Adult tickets cost $20 and child tickets cost $8.</p>")

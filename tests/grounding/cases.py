@@ -17,12 +17,14 @@ T_OK2 = "Every fellow receives a stipend of $1,500 per month."
 M_OK = "Nvidia is now valued at $1.6T, more than any other chip maker."
 Q_OK = "The team has twelve engineers and works from Lisbon."
 I = "(?i)"
+S_OK = "The council voted on Tuesday."
+S_OK2 = "The new trail took 18 months to build."
 
 
 def f(cid: str, article: str, bad: str, never: str | list[str], **extra: Any) -> dict[str, Any]:
     """A faithfulness attack: one false tweet among true ones."""
     ok = {A.COHORT: [T_OK, T_OK2], A.MARKETS: [M_OK, "Revenue grew 2x in the quarter."],
-          A.QUOTES: [Q_OK, "Applications are open."]}[article]
+          A.QUOTES: [Q_OK, "Applications are open."], A.SCHEDULE: [S_OK, S_OK2]}[article]
     return {"id": f"faith-{cid}", "kind": "faith", "article": article, "tweets": [ok[0], bad, ok[1]],
             "never": [never] if isinstance(never, str) else never, "keep": [], **extra}
 
@@ -98,6 +100,15 @@ FAITH = [
     f("polarity-closed", A.QUOTES, "Applications are not open yet.", I + r"not open"),
     f("revision-new-falsehood", A.COHORT, "Red applications are due Jan 22 at 7pm.", I + r"due[^.\n]*\b2[23]\b",
       revise="Red applications are due Jan 23 at 7pm."),
+    # Written before the rule that a figure keeps its neighbours (issue 18's second round): swaps inside one sentence
+    # and a unit changed beside the same figure.
+    f("swap-vote", A.SCHEDULE, "The council voted 2 to 7 on Tuesday.", r"\b2 to 7\b"),
+    f("swap-dates", A.SCHEDULE, "Construction starts on June 30 and ends by March 3.", I + r"starts on june"),
+    f("swap-times", A.SCHEDULE, "The library opens at 11am on weekdays and 9am on Sundays.", I + r"11\s*am on weekdays"),
+    f("swap-prices", A.SCHEDULE, "Adult tickets cost $8 and child tickets cost $20.", I + r"adult tickets cost \$8"),
+    f("unit-km-miles", A.SCHEDULE, "The new trail is 12 miles long.", I + r"12 miles"),
+    f("unit-months-years", A.SCHEDULE, "The trail took 18 years to build.", I + r"18 years"),
+    f("unit-percent-days", A.SCHEDULE, "Building the trail took 40 days.", I + r"40 days"),
     f("revision-new-name", A.COHORT, "The program is sponsored by Google.", I + r"google|microsoft",
       revise="The program is sponsored by Acme Labs and Microsoft."),
 ]
@@ -182,6 +193,16 @@ LEGIT = [
                               "The program has 1500 alumni."], I + r"jan 24 at 5\s*pm"),
     k("one-hour", A.SESSION, ["The info session starts at 7pm and lasts one hour.", "The program has 1500 alumni.",
                               "Red applications are due Jan 24."], I + r"lasts one hour"),
+    k("reorder-times", A.SCHEDULE, ["On Sundays the library opens at 11am; on weekdays at 9am.", S_OK, S_OK2],
+      I + r"11\s*am"),
+    k("reorder-prices", A.SCHEDULE, ["Child tickets cost $8 and adult tickets cost $20.", S_OK, S_OK2],
+      I + r"child tickets cost \$8"),
+    k("unit-spelled", A.SCHEDULE, ["The new trail is 12 kilometres long.", S_OK, S_OK2], I + r"12 kilometres"),
+    k("unit-words", A.SCHEDULE, ["The trail took eighteen months to build.", S_OK, S_OK2], I + r"eighteen months"),
+    k("vote-verbatim", A.SCHEDULE, ["The council voted 7 to 2 on Tuesday.", S_OK, S_OK2], I + r"voted 7 to 2"),
+    k("vote-dash", A.SCHEDULE, ["The council approved it 7-2 on Tuesday.", S_OK, S_OK2], I + r"7-2"),
+    k("date-one-of-two", A.SCHEDULE, ["Construction ends by June 30.", S_OK, S_OK2], I + r"ends by june 30"),
+    k("percent-sign-unit", A.SCHEDULE, ["Visits rose 40% last year.", S_OK, S_OK2], r"40%"),
     k("extractive", A.COHORT, [], I + r"penn spark", backend="extractive"),
 ]
 

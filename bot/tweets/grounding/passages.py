@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.records import Article
+from bot.tweets.grounding import binding
 from bot.tweets.grounding import claims as C
 
 _SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]»」]*\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n+")
@@ -279,6 +280,9 @@ def support(sentence: str, article: Article, hints: Sequence[str] = (), *, whole
         word = _rebound(norm, m, src)
         if word:
             missing.append(f"{m.text.strip()} (the article gives {word} another figure)")
+    figures = [(p.norm, p.numbers) for p in src.passages]
+    missing += binding.moved(norm, figures, src.subject) + binding.reversed_pairs(norm, figures) + \
+        binding.unit_changed(norm, figures)
     if not whole:
         reason = _polarity(norm, content, src)
         if reason:
