@@ -60,7 +60,8 @@ def _defines(module: Path, name: str) -> bool:
 @lru_cache(maxsize=1)
 def _installed_packages() -> frozenset[str]:
     """The packages a wheel installs (pyproject maps templates/ to bot.templates, which has no folder of that name)."""
-    return frozenset(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "bot").rglob("__init__.py")}
+    return frozenset(found | {"bot.templates"})  # setup.py finds every package under bot/; templates/ is mapped in
 
 
 def cited_module_exists(dotted: str) -> bool:

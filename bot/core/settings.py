@@ -296,7 +296,8 @@ def _check_together(values: dict[str, Value]) -> None:
         if proxy != "*" and not _network(proxy):
             raise ConfigError(f"web.trusted_proxies names {proxy!r}", "give IP addresses or networks such as "
                               "10.0.0.0/8, or * for any peer (Heroku), comma-separated in BOT_WEB_TRUSTED_PROXIES")
-    for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url"):
+    for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url", "linkedin.base_url",
+                 "threads.base_url"):
         url = _text(values[name])
         if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
 
-from bot.core.errors import ClaimLost, StoreError, StoreGone, clip
+from bot.core.errors import ClaimLost, StoreError, clip
 from bot.core.records import PRIMARY, Entry, ModelCall, Plan, published_item
 from bot.state.database import guard as _guard
 from bot.state.database import (check_same_file, make_folder, normalise_url, password_of, reason, safe_url,
@@ -325,7 +326,7 @@ class Store:
         """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time().
 
         Under `claim`, each pending mark first proves the claim is still held (the fence; ClaimLost when not)."""
-        return StoreLedger(self, feed, key, now or _now, network, claim)
+        return StoreLedger(self, feed, key, now or time.time, network, claim)
 
     @_guard
     def posts_since(self, since: float, network: str = PRIMARY) -> int:
@@ -390,12 +391,6 @@ class Store:
 def _quoted(words: Iterable[str]) -> str:
     """Fixed status names as an SQL list ('a', 'b'); never user input."""
     return ", ".join(f"'{w}'" for w in words)
-
-
-def _now() -> float:
-    import time
-
-    return time.time()
 
 
 def _entry(row: RowMapping) -> EntryRow:

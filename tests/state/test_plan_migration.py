@@ -26,7 +26,8 @@ from bot.run.pipeline import Deps
 from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.schema import MIGRATIONS
 from bot.state.store import Store
-from bot.tweets.length import X, Counter
+from bot.networks.x.length import COUNTER as X
+from bot.tweets.length import Counter
 
 FIXTURE = json.loads((Path(__file__).parent.parent / "fixtures" / "plans_v6.json").read_text(encoding="utf-8"))
 CASES = {c["name"]: c for c in FIXTURE["cases"]}

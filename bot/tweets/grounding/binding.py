@@ -189,6 +189,7 @@ def unit_changed(norm: str, passages: Sequence[tuple[str, Sequence[C.Mention]]])
             continue
         theirs = {unit_of(text, n) for text, figures in passages for n in figures if C.same_number(m, n)}
         if theirs - {""} and unit not in theirs:
-            said = norm[m.start:m.end + (_AFTER.match(norm, m.end).end() - m.end if _AFTER.match(norm, m.end) else 0)]
+            after = _AFTER.match(norm, m.end)
+            said = norm[m.start:after.end() if after else m.end]
             out.append(f"{said.strip()} (the article counts {m.text.strip()} in {'/'.join(sorted(theirs - {''}))})")
     return out
