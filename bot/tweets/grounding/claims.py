@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.tweets.grounding.wordlist import listed
+
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
 _MONTH_NAMES = {m[:3]: m for m in _MONTHS[:12]} | {"sept": "september"}
@@ -260,15 +262,6 @@ def direction(text: str) -> set[str]:
     return ({"up"} if tokens & _UP else set()) | ({"down"} if tokens & _DOWN else set())
 
 
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Lower-case words of Webster's Second (english-words): a word outside them and the article reads as a name."""
-    from english_words import get_english_words_set
-
-    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()) | MODERN
-
-
 def is_common(word: str) -> bool:
     """True when some form of `word` is an ordinary English word."""
-    table = common_words()
-    return any(k in table for k in keys(word))
+    return any(k in MODERN or listed(k) for k in keys(word))
