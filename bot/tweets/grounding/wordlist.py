@@ -5,14 +5,13 @@ only): one line per four-letter start, each word between spaces (" aahed aahing 
 19,553 strings, 2.2 MB in all, where a frozenset of its 210,824 words took 36 MB and 0.3 s to build; a look-up
 is a substring search in one line. Regenerate after upgrading english-words:
 
-    python -m bot.tweets.grounding.wordlist
+    python tests/tweets/test_compact_tables.py
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
 
 _FILE = ("data", "common_words.txt")
 _START = 4  # letters that choose a word's line
@@ -46,8 +45,3 @@ def render(words: list[str]) -> str:
         lines.setdefault(word[:_START], []).append(word)
     return "".join(f" {' '.join(group)} \n" for group in lines.values())
 
-
-if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[2].joinpath(*_FILE)
-    target.write_text(render(source_words()), encoding="ascii", newline="\n")
-    print(f"wrote {target}")
