@@ -103,6 +103,19 @@ def test_lookalikes_read_from_the_file_are_confusables_txt_s() -> None:
             assert _latin(char) == next((t for t in targets if t.isalpha()), char), char
 
 
+def test_every_emoji_sequence_starts_within_the_gate_before_the_emoji_table() -> None:
+    from emoji.tokenizer import get_search_tree
+
+    from bot.tweets.invisible import _EMOJI_CHARS
+
+    for first, rest in get_search_tree().items():  # the tokenizer's tree: a match starts at one of its keys
+        if first.isascii():  # "#", "*" and digits: only a keycap, which holds U+FE0F or U+20E3
+            assert "data" not in rest, first
+            assert all(_EMOJI_CHARS.match(c) for c in rest if c != "data"), first
+        else:
+            assert _EMOJI_CHARS.match(first), f"U+{ord(first):04X}"
+
+
 if __name__ == "__main__":  # regenerate the data files after upgrading english-words or confusable_homoglyphs
     root = Path(__file__).resolve().parents[2] / "bot" / "data"
     (root / "lookalikes.txt").write_text(lookalikes_text(), encoding="ascii", newline="\n")
