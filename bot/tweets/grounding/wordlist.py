@@ -2,16 +2,17 @@
 
 The file holds the lower-case words of Webster's Second as the english-words package lists them ("web2", alpha
 only): an index of three-letter starts ("aba 1234 5678", byte offsets into the words), a blank line, then the
-words, one line per four-letter start, each word between spaces (" aahed aahing aahs "). The file is mapped, not
-read: a look-up searches the few hundred bytes of its start, so a dry run touches a few pages of the 2.3 MB where
-a frozenset of the 210,824 words took 36 MB and 0.3 s to build. Regenerate after upgrading english-words:
+words, one line per four-letter start, each word between spaces (" aahed aahing aahs "). Only the index is read
+(40 KB): a look-up reads the few hundred bytes of its start from the open file (not mapped: the kernel would map
+the pages around each one, and the whole file would count in the process's memory), where a frozenset of the
+210,824 words took 36 MB and 0.3 s to build. Regenerate after upgrading english-words:
 
     python tests/tweets/test_compact_tables.py
 """
 
 from __future__ import annotations
 
-import mmap
+import os
 from functools import lru_cache
 from importlib.resources import files
 
@@ -20,25 +21,29 @@ _INDEX, _LINE = 3, 4  # letters that choose a word's index entry, and its line
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[mmap.mmap, dict[str, tuple[int, int]]]:
-    """The mapped file, and each three-letter start (the word itself when shorter) -> where its words are."""
+def _index() -> tuple[int, dict[str, tuple[int, int]]]:
+    """The open file, and each three-letter start (the word itself when shorter) -> where its words are."""
     index: dict[str, tuple[int, int]] = {}
     with files("bot").joinpath(*_FILE).open("rb") as handle:
         for line in iter(handle.readline, b"\n"):
             key, start, end = line.split()
             index[key.decode("ascii")] = (int(start), int(end))
         base = handle.tell()
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    return mapped, {key: (start + base, end + base) for key, (start, end) in index.items()}
+        fd = os.dup(handle.fileno())  # kept open for the process's life, like a module's code
+    return fd, {key: (start + base, end + base) for key, (start, end) in index.items()}
+
+
+@lru_cache(maxsize=64)
+def _words(start: str) -> bytes:
+    """The lines of the words that begin with `start` (three letters, or the whole word when shorter)."""
+    fd, index = _index()
+    begin, end = index.get(start, (0, 0))
+    return os.pread(fd, end - begin, begin)
 
 
 def listed(word: str) -> bool:
     """True when `word` is one of the file's words (all lower-case ASCII letters)."""
-    if not (word.isascii() and word.isalpha()):
-        return False
-    mapped, index = _table()
-    span = index.get(word[:_INDEX])
-    return span is not None and mapped.find(f" {word} ".encode("ascii"), *span) >= 0
+    return word.isascii() and word.isalpha() and f" {word} ".encode("ascii") in _words(word[:_INDEX])
 
 
 def source_words() -> list[str]:
