@@ -202,6 +202,12 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 def keys(word: str) -> set[str]:
     """A word's forms for matching: case-folded, possessive off, and a few English endings stripped."""
+    return set(_keys(word))
+
+
+@lru_cache(maxsize=8192)
+def _keys(word: str) -> frozenset[str]:
+    """keys(), remembered: grounding asks for the same words' forms thousands of times per thread."""
     w = word.casefold().replace("’", "'")
     w = re.sub(r"'s$|'$", "", w)
     w = _MONTH_NAMES.get(w.rstrip("."), w)
@@ -210,7 +216,7 @@ def keys(word: str) -> set[str]:
                      ("er", ""), ("ers", "")):
         if w.endswith(end) and len(w) - len(end) >= 3:
             out.add(w[: len(w) - len(end)] + add)
-    return out
+    return frozenset(out)
 
 
 def contraction(word: str) -> bool:
@@ -262,6 +268,7 @@ def direction(text: str) -> set[str]:
     return ({"up"} if tokens & _UP else set()) | ({"down"} if tokens & _DOWN else set())
 
 
+@lru_cache(maxsize=8192)
 def is_common(word: str) -> bool:
     """True when some form of `word` is an ordinary English word."""
     return any(k in MODERN or listed(k) for k in keys(word))
