@@ -1,7 +1,7 @@
 """The common English words grounding reads names against, looked up in a file: bot/data/common_words.txt.
 
 The file holds the lower-case words of Webster's Second as the english-words package lists them ("web2", alpha
-only): an index of three-letter starts ("aba 1234 5678", byte offsets into the words), a blank line, then the
+only; tests/tweets/test_compact_tables.py makes the file from the package and checks it): an index of three-letter starts ("aba 1234 5678", byte offsets into the words), a blank line, then the
 words, one line per four-letter start, each word between spaces (" aahed aahing aahs "). Only the index is read
 (40 KB): a look-up reads the few hundred bytes of its start from the open file (not mapped: the kernel would map
 the pages around each one, and the whole file would count in the process's memory), where a frozenset of the
@@ -44,13 +44,6 @@ def _words(start: str) -> bytes:
 def listed(word: str) -> bool:
     """True when `word` is one of the file's words (all lower-case ASCII letters)."""
     return word.isascii() and word.isalpha() and f" {word} ".encode("ascii") in _words(word[:_INDEX])
-
-
-def source_words() -> list[str]:
-    """The file's words, read from the english-words package (the oracle of the file, and its source)."""
-    from english_words import get_english_words_set
-
-    return sorted(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
 
 
 def render(words: list[str]) -> str:
