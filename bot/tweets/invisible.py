@@ -105,8 +105,17 @@ def emoji_list(text: str) -> list[tuple[int, int, str]]:
     return [(d["match_start"], d["match_end"], d["emoji"]) for d in emoji.emoji_list(text)]
 
 
+# The printable characters _walk still judges (fillers, Mongolian and other variation selectors). A text of
+# printable characters (str.isprintable: no control, format, private-use, surrogate or unassigned one) and newlines,
+# none of them these, comes out of _walk as it went in: the common case skips the walk.
+_JUDGED = re.compile("[" + re.escape("".join(sorted(_FILLERS | _MONGOLIAN_FVS)))
+                     + "\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
 def _walk(text: str, contextual: bool) -> str:
     """One pass: emoji sequences kept whole; joiners and variation selectors judged (or, first, left for later)."""
+    if text.replace("\n", "").isprintable() and not _JUDGED.search(text):
+        return text
     spans = {start: end for start, end, _ in emoji_list(text)}
     kept: list[str] = []
     i = 0

@@ -125,6 +125,21 @@ def test_every_emoji_sequence_starts_within_the_gate_before_the_emoji_table() ->
             assert _EMOJI_CHARS.match(first), f"U+{ord(first):04X}"
 
 
+def test_the_walk_s_shortcut_keeps_what_the_walk_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re as stdlib_re
+
+    from bot.tweets import invisible
+
+    rng = random.Random(3)
+    codes = [*range(0x300), *range(0x1800, 0x1810), *range(0x200B, 0x2070), *range(0xFE00, 0xFE10), 0x115F, 0x1160,
+             0x3164, 0xFFA0, 0x2800, 0x34F, 0x17B4, 0x17B5, 0x1D159, 0xE0001, 0xE0020, 0xE0041, 0xE007F, 0xE0100,
+             0xFDD0, 0xFFFE, 0xE000, 0x1F468, 0x1F469, 0x2764, 0x1F3FB, 0x627, 0x628, 0x915, 0x1820, 0x20E3, 0xD800]
+    texts = ["".join(chr(rng.choice(codes)) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    short = [(invisible._walk(t, False), invisible._walk(t, True)) for t in texts]
+    monkeypatch.setattr(invisible, "_JUDGED", stdlib_re.compile("(?s:.)"))  # no shortcut: every text is walked
+    assert short == [(invisible._walk(t, False), invisible._walk(t, True)) for t in texts]
+
+
 if __name__ == "__main__":  # regenerate the data files after upgrading english-words or confusable_homoglyphs
     root = Path(__file__).resolve().parents[2] / "bot" / "data"
     (root / "lookalikes.txt").write_text(lookalikes_text(), encoding="ascii", newline="\n")
