@@ -126,4 +126,18 @@ def versus_peer(tmp: Path) -> list[Figure]:
         clock.notes.append(f"CPU (user + system, median; steadier than wall time on a loaded machine): bot "
                            f"{ms(bot_cpu)} ms, {PEER} {ms(peer_cpu)} ms, {bot_cpu / peer_cpu:.2f}x")
         memory.notes.append(f"{PEER} -n: {peer_mb} MB peak RSS on the same feed")
+    imports = _importtime(bot, work, env)
+    clock.details["bot_importtime"] = imports
+    clock.notes.append(f"bot imports: {imports['total_ms']} ms (importtime); heaviest modules (self ms): " +
+                       ", ".join(f"{name} {t}" for name, t, _ in imports["heaviest_modules_ms"]))
     return [clock, memory]
+
+
+def _importtime(cmd: list[str], cwd: Path, env: dict[str, str]) -> dict[str, object]:
+    """`python -X importtime` of the same dry run, summarised (the ten heaviest modules, the packages, the roots)."""
+    from startup import parse_importtime, summarise_importtime
+
+    # [bot, post, ...] or [python, -m, bot, post, ...]: the same under `python -X importtime`
+    trace_cmd = [sys.executable, "-X", "importtime", *(cmd[1:] if cmd[1] == "-m" else cmd)]
+    done = subprocess.run(trace_cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return summarise_importtime(parse_importtime(done.stderr))

@@ -82,22 +82,15 @@ class Reading:
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[frozenset[str], dict[str, str]]:
-    """Dot look-alikes, and the ASCII prototype of every character confusables.txt maps to one letter or digit."""
-    from confusable_homoglyphs import confusables
+    """Dot look-alikes, and the ASCII prototype of every character confusables.txt maps to one letter or digit
+    (bot/data/lookalikes.txt: confusables.txt as the confusable_homoglyphs package ships it, 13 KB of its 1.5 MB)."""
+    from importlib.resources import files
 
-    data = confusables.confusables_data
-    dots = {e["c"].strip("\u200e") for key in (".", "·") for e in data.get(key, [])}
-    dots = {c for c in dots if len(c) == 1 and unicodedata.category(c) != "Nd"} | set(_EXTRA_DOTS) | {"·"}
-    ascii_of: dict[str, str] = {}
-    for char, entries in data.items():
-        if len(char) != 1 or char.isascii():
-            continue
-        for entry in entries:
-            target = entry["c"].strip("\u200e")
-            if len(target) == 1 and target.isascii() and target.isalnum():
-                ascii_of[char] = target.lower()
-                break
-    return frozenset(dots), ascii_of
+    text = files("bot").joinpath("data", "lookalikes.txt").read_text("ascii")
+    first, *rows = [line.split() for line in text.splitlines() if not line.startswith("#")]
+    dots = {c for c in map(chr, (int(code, 16) for code in first[1:])) if unicodedata.category(c) != "Nd"}
+    ascii_of = {chr(int(code, 16)): alnum.lower() for code, alnum, _ in rows if alnum != "-"}
+    return frozenset(dots | set(_EXTRA_DOTS) | {"·"}), ascii_of
 
 
 def _fold(char: str) -> tuple[str, bool]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from bot.core.errors import BotError
 from bot.tweets.entities import url_entities, url_weight_spans
+from bot.tweets.invisible import emoji_list
 from bot.tweets.invisible import sanitize as sanitize  # re-exported: what is counted is what is cleaned
 
 MAX_WEIGHT = 280
@@ -54,20 +55,22 @@ def urls(text: str) -> list[str]:
 
 
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
-    import emoji
+    found = emoji_list(text)
+    if not found:
+        return []
+    import emoji  # loaded by emoji_list
 
     spans = []
-    for d in emoji.emoji_list(text):
-        if "\u200d" in d["emoji"] and emoji.EMOJI_DATA.get(d["emoji"], {}).get("status") != emoji.STATUS["fully_qualified"]:
+    for start, end, sequence in found:
+        if "\u200d" in sequence and emoji.EMOJI_DATA.get(sequence, {}).get("status") != emoji.STATUS["fully_qualified"]:
             # A ZWJ sequence missing its U+FE0F ("👨\u200d❤\u200d👨") is no emoji to twitter-text: each code point
             # counts (8 here, not 2). Counting it so never makes a tweet X refuses. (A bare keycap "1⃣" is one.)
             continue
-        end = d["match_end"]
         # "⚡\ufe0f": the emoji table lists only "⚡" for these emoji shown as emoji by default, but twitter-text's
         # emoji pattern takes the variation selector with them (2 in all, not 2 + 2).
-        if end < len(text) and text[end] == "\ufe0f" and text[d["match_start"]:end] in _TAKES_FE0F:
+        if end < len(text) and text[end] == "\ufe0f" and text[start:end] in _TAKES_FE0F:
             end += 1
-        spans.append((d["match_start"], end))
+        spans.append((start, end))
     return spans
 
 

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.tweets.grounding.wordlist import listed
+
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
 _MONTH_NAMES = {m[:3]: m for m in _MONTHS[:12]} | {"sept": "september"}
@@ -200,6 +202,12 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 def keys(word: str) -> set[str]:
     """A word's forms for matching: case-folded, possessive off, and a few English endings stripped."""
+    return set(_keys(word))
+
+
+@lru_cache(maxsize=8192)
+def _keys(word: str) -> frozenset[str]:
+    """keys(), remembered: grounding asks for the same words' forms thousands of times per thread."""
     w = word.casefold().replace("’", "'")
     w = re.sub(r"'s$|'$", "", w)
     w = _MONTH_NAMES.get(w.rstrip("."), w)
@@ -208,7 +216,7 @@ def keys(word: str) -> set[str]:
                      ("er", ""), ("ers", "")):
         if w.endswith(end) and len(w) - len(end) >= 3:
             out.add(w[: len(w) - len(end)] + add)
-    return out
+    return frozenset(out)
 
 
 def contraction(word: str) -> bool:
@@ -260,15 +268,7 @@ def direction(text: str) -> set[str]:
     return ({"up"} if tokens & _UP else set()) | ({"down"} if tokens & _DOWN else set())
 
 
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Lower-case words of Webster's Second (english-words): a word outside them and the article reads as a name."""
-    from english_words import get_english_words_set
-
-    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()) | MODERN
-
-
+@lru_cache(maxsize=8192)
 def is_common(word: str) -> bool:
     """True when some form of `word` is an ordinary English word."""
-    table = common_words()
-    return any(k in table for k in keys(word))
+    return any(k in MODERN or listed(k) for k in keys(word))
