@@ -234,7 +234,7 @@ def test_a_post_that_never_left_is_sent_later_without_reading_back(li: LinkedInT
     assert not ledger.pending_positions()
     posted = publisher(li, clock).publish(no_image, ledger)
     assert posted.complete and len(li.posts) == 1
-    with pytest.raises(ConfigError, match="LINKEDIN_BASE_URL"):
+    with pytest.raises(ConfigError, match="LINKEDIN_BASE_URL|linkedin.base_url"):
         LinkedInPublisher(settings_for("http://127.0.0.1:9", env(li, LINKEDIN_BASE_URL="api.linkedin.com")),
                           clock).publish(no_image, JSONLedger(tmp_path / "m.json"))
 
