@@ -8,7 +8,7 @@ CLI, the store and the dry run can use it without importing tweepy, atproto or M
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 from bot.core.errors import BudgetExceeded
 from bot.core.records import PostedThread, PublishedTweet, Thread
@@ -21,6 +21,8 @@ from bot.tweets.length import Counter
 
 class Ledger(Protocol):
     """The durable progress of one entry's thread (store.py keeps it in the database)."""
+
+    lost: bool  # set once the entry's heartbeat found its claim lost (run/lease.py): a publisher's waits end at once
 
     def done(self) -> dict[int, PublishedTweet]:
         """Positions already posted, with their tweet (and media) ids."""
@@ -83,6 +85,31 @@ class Budget:
                 f"the thread needs {needed} post(s) but only {max(0, self.per_month - self.used_month)} of "
                 f"x.posts_per_month={self.per_month} are left this month",
                 "it will be posted next month (or raise x.posts_per_month)")
+
+
+class SessionKeeper(Protocol):
+    """Keeps one session text per (service, account); the text is a secret, never logged."""
+
+    def load(self, service: str, account: str) -> str | None:
+        """The session text kept for this service and account, or None."""
+
+    def save(self, service: str, account: str, session: str) -> None:
+        """Keep `session` for this service and account, replacing any before; a failure is a warning."""
+
+    def forget(self, service: str, account: str) -> None:
+        """Drop the session kept for this service and account."""
+
+
+class KeepingStore(Protocol):
+    """What a network keeps in the bot's store between runs (Bluesky's session); state/store.py's Store is one."""
+
+    def kept_sessions(self) -> SessionKeeper:
+        """The sessions kept in the bot's database."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
 
 
 class Publisher(Protocol):

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.records import Article
 from bot.core.settings import Settings
-from bot.networks.base import Publisher
+from bot.networks.base import KeepingStore, Publisher
 from bot.tweets.length import Counter
 
 # (settings, clock, should_stop, store) -> the live publisher; `store` keeps what the network keeps between runs
 # (Bluesky's session), None before a database exists.
-LiveFactory = Callable[[Settings, Clock, "Callable[[], bool] | None", Any], Publisher]
+LiveFactory = Callable[[Settings, Clock, "Callable[[], bool] | None", "KeepingStore | None"], Publisher]
 DryFactory = Callable[[Settings, Clock], Publisher]
 # (settings, open_store) -> the account the credentials name, one line ("X account @name (id 1)"); raises BotError.
 # `open_store()` opens the bot's existing database (None when there is none yet); the probe closes what it opens.
-Probe = Callable[[Settings, Callable[[], Any]], str]
+Probe = Callable[[Settings, Callable[[], "KeepingStore | None"]], str]
 
 
 def _nothing_unset(settings: Settings) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ class JSONLedger:
     def __init__(self, path: Path, now: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.now = now  # the clock's time(): when a position was marked pending
+        self.lost = False  # the Ledger protocol: set when the claim is lost (never, here)
 
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():

@@ -138,6 +138,7 @@ class _Resolving:
     """A Bluesky client standing in for the network: every handle resolves (as any registered one would)."""
 
     handle = "writer.test"
+    account = ""  # the signed-in handle BlueskyClient learns (none here)
 
     def __init__(self) -> None:
         self.made: list[Any] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Callable, Protocol, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
@@ -23,6 +23,72 @@ from bot.networks.bluesky.session import SessionFile, SessionKeeper, belongs, se
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 POST = "app.bsky.feed.post"
+
+
+# What the bot uses of the `atproto` SDK (untyped): its Client and the answers it reads.
+class Session(Protocol):
+    """com.atproto.server.getSession's answer (its `email` is read where the PDS sends one)."""
+
+    did: str
+    handle: str
+
+
+class Made(Protocol):
+    """createRecord's answer; getRecord's has the record's `value` too."""
+
+    uri: str
+    cid: str
+
+
+class Found(Made, Protocol):
+    value: object
+
+
+class Resolved(Protocol):
+    did: str
+
+
+class Uploaded(Protocol):
+    blob: object
+
+
+class _Server(Protocol):
+    def get_session(self) -> Session: ...
+
+
+class _Repo(Protocol):
+    def create_record(self, data: object) -> Made: ...
+
+    def get_record(self, params: dict[str, str]) -> Found: ...
+
+
+class _Identity(Protocol):
+    def resolve_handle(self, params: dict[str, str]) -> Resolved: ...
+
+
+class _Atproto(Protocol):
+    server: _Server
+    repo: _Repo
+    identity: _Identity
+
+
+class _Com(Protocol):
+    atproto: _Atproto
+
+
+class AtprotoClient(Protocol):
+    """atproto.Client, as far as the bot calls it."""
+
+    com: _Com
+
+    def login(self, login: str | None = None, password: str | None = None, session_string: str | None = None,
+              fetch_bsky_profile: bool = True) -> object: ...
+
+    def export_session_string(self) -> str: ...
+
+    def on_session_change(self, callback: Callable[[object, object], None]) -> None: ...
+
+    def upload_blob(self, data: bytes) -> Uploaded: ...
 
 
 class BlueskyClient:
@@ -37,10 +103,10 @@ class BlueskyClient:
         # a session is kept for one service and one account, both as configured (the service's URL, lower case)
         self.name = (self.service.lower(), self.handle.lower())
         self.clock = clock
-        self._client: Any = None
+        self._client: AtprotoClient | None = None
         self.did = self.account = self.email = ""
 
-    def client(self) -> Any:
+    def client(self) -> AtprotoClient:
         """The signed-in atproto Client: the kept session when it is this account's and still works, else a new one."""
         if self._client is not None:
             return self._client
@@ -68,14 +134,14 @@ class BlueskyClient:
             return {}
         return {k: str(v) for k, v in found.items()}
 
-    def _new(self) -> Any:
+    def _new(self) -> AtprotoClient:
         from atproto import Client
 
-        client = Client(base_url=self.service)
+        client: AtprotoClient = Client(base_url=self.service)
         client.on_session_change(lambda _event, _session: self._keep(client))
         return client
 
-    def _resume(self, kept: dict[str, str]) -> tuple[Any, Any] | None:
+    def _resume(self, kept: dict[str, str]) -> tuple[AtprotoClient, Session] | None:
         """(client, session) through the kept session, or None when it is not this account's, or the PDS refused it
         (expired and not refreshable, or revoked): the caller then signs in once. com.atproto.server.getSession proves
         it works and says whose it is; before it the SDK refreshes (refreshSession) an access token near or past its
@@ -104,7 +170,7 @@ class BlueskyClient:
         self.kept.forget(*self.name)
         return None
 
-    def _keep(self, client: Any) -> None:
+    def _keep(self, client: AtprotoClient) -> None:
         """Write the session under this service and account (its tokens are secrets: owner-only file, never logged)."""
         try:
             session = client.export_session_string()
@@ -147,11 +213,11 @@ class BlueskyClient:
         self.client()
         return f"{self.account} ({self.did})"
 
-    def upload(self, data: bytes) -> Any:
+    def upload(self, data: bytes) -> object:
         """com.atproto.repo.uploadBlob: the blob reference to embed."""
         return self.call("uploading the image", lambda: self.client().upload_blob(data).blob)
 
-    def create(self, rkey: str, record: Any) -> tuple[str, str]:
+    def create(self, rkey: str, record: object) -> tuple[str, str]:
         """com.atproto.repo.createRecord with the bot's own record key: (uri, cid)."""
         from atproto import models
 
@@ -160,7 +226,7 @@ class BlueskyClient:
         made = self.call("posting", lambda: client.com.atproto.repo.create_record(data))
         return str(made.uri), str(made.cid)
 
-    def get(self, rkey: str) -> tuple[str, str, Any] | None:
+    def get(self, rkey: str) -> tuple[str, str, object] | None:
         """com.atproto.repo.getRecord for one of the account's posts: (uri, cid, value), or None when it is not there."""
         from atproto_client import exceptions as atp
 

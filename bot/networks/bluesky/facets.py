@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Callable
+from typing import Callable, Protocol
 
 from bot.tweets.length import graphemes, url_spans
 
@@ -21,11 +21,21 @@ def _bytes(text: str, start: int, end: int) -> tuple[int, int]:
     return len(text[:start].encode("utf-8")), len(text[:end].encode("utf-8"))
 
 
-def facets(text: str, resolve: Callable[[str], str]) -> list[Any]:
+class _Slice(Protocol):
+    byte_start: int
+
+
+class Facet(Protocol):
+    """atproto's app.bsky.richtext.facet#main, as far as the bot reads it back (to sort by position)."""
+
+    index: _Slice
+
+
+def facets(text: str, resolve: Callable[[str], str]) -> list[Facet]:
     """Every link (a bare domain gets https://), resolvable @handle and #tag in `text` as a facet."""
     from atproto import models
 
-    out: list[Any] = []
+    out: list[Facet] = []
     taken: list[tuple[int, int]] = []
     for start, end in url_spans(text):
         url = text[start:end]

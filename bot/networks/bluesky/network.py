@@ -3,11 +3,11 @@ publishers). Its session is kept with the bot's other state once a database exis
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
-from bot.networks.base import DryRunPublisher, Publisher
+from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
 from bot.networks.bluesky.client import BlueskyClient
 from bot.networks.bluesky.length import COUNTER
 from bot.networks.bluesky.session import SessionFile
@@ -22,7 +22,7 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
     return COUNTER  # the lexicon's 300 graphemes and 3000 bytes, whatever a saved thread says
 
 
-def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     """The account a session names: the session is kept in the database once one exists, else in the file."""
     url = settings.secrets.get("DATABASE_URL") or None
     store = open_store()  # creates nothing; the database line reports its problems
@@ -36,7 +36,7 @@ def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
     return f"Bluesky account {who} on {settings.bluesky.service}"
 
 
-def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     keeper = store.kept_sessions() if store is not None else None  # the session lives with the bot's other state
     return BlueskyPublisher(settings, clock, should_stop=should_stop, client=BlueskyClient(settings, clock, keeper))
 

@@ -1,7 +1,7 @@
 """The kept Bluesky sessions: one per service and account, kept with the bot's other state.
 
 Where a store is wired (`bot post`, `bot run`, the review page, `bot check` once a database exists) the sessions
-are rows of the bot's database (bot/state/kept_sessions.py, behind the SessionKeeper protocol below), so dynos and
+are rows of the bot's database (bot/state/kept_sessions.py, behind the SessionKeeper protocol of networks/base.py), so dynos and
 working folders that share a DATABASE_URL share one session and nothing lands on a dyno's wiped disk. SessionFile
 is the keeper used when no store is wired (`bot check` before the first `bot post`; with a PostgreSQL
 DATABASE_URL not yet migrated nothing is kept, never a file in the working folder); a session file from before
@@ -22,9 +22,11 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
 
 from bot.core.settings import Settings
+from bot.networks.base import SessionKeeper
+
+__all__ = ["SessionFile", "SessionKeeper", "belongs", "key", "session_path", "state_folder"]
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +67,6 @@ def belongs(identifier: str, did: str, handle: str, email: str = "") -> bool:
     return wanted in {did.lower(), handle.lower(), email.lower()} - {""}
 
 
-class SessionKeeper(Protocol):
-    """Keeps one session text per (service, account); the text is a secret, never logged."""
-
-    def load(self, service: str, account: str) -> str | None:
-        """The session text kept for this service and account, or None."""
-
-    def save(self, service: str, account: str, session: str) -> None:
-        """Keep `session` for this service and account, replacing any before; a failure is a warning."""
-
-    def forget(self, service: str, account: str) -> None:
-        """Drop the session kept for this service and account."""
-
-
 class SessionFile:
     """The sessions kept in one file: read, replace one, drop one. A file that cannot be read counts as empty.
     As a SessionKeeper, the session text is the JSON of the entry ({"session", "did", "handle", "email"})."""
@@ -95,7 +84,7 @@ class SessionFile:
     def __init__(self, path: Path | None) -> None:
         self.path = path
 
-    def _all(self) -> dict[str, Any]:
+    def _all(self) -> dict[str, object]:
         if self.path is None:
             return {}
         try:

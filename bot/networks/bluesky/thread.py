@@ -15,7 +15,7 @@ import logging
 import mimetypes
 import re
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, PublishError
@@ -66,7 +66,7 @@ class BlueskyPublisher:
         self.clock = clock
         self.should_stop = should_stop or (lambda: False)
         self.client = client or BlueskyClient(settings, clock)
-        self._blob: Any = None
+        self._blob: object = None
 
     def counter(self) -> Counter:
         """Bluesky's count: 300 graphemes and 3000 bytes (length.py)."""
@@ -107,7 +107,7 @@ class BlueskyPublisher:
         return PostedThread(thread, tuple(published[p] for p in sorted(published)), complete=complete, notes=tuple(notes))
 
     def _record(self, thread: Thread, text: str, position: int, published: dict[int, PublishedTweet],
-                link_at: int, image_at: int) -> Any:
+                link_at: int, image_at: int) -> object:
         from atproto import models
 
         reply = None
@@ -116,7 +116,7 @@ class BlueskyPublisher:
             reply = models.AppBskyFeedPost.ReplyRef(
                 root=models.ComAtprotoRepoStrongRef.Main(uri=root.tweet_id, cid=root.ref),
                 parent=models.ComAtprotoRepoStrongRef.Main(uri=parent.tweet_id, cid=parent.ref))
-        embed: Any = None
+        embed: object = None
         entry, image = thread.article.entry, thread.image
         if position == link_at:
             embed = models.AppBskyEmbedExternal.Main(external=models.AppBskyEmbedExternal.External(
@@ -133,10 +133,10 @@ class BlueskyPublisher:
     def _mention(self, handle: str) -> str:
         """The DID a mention facet names: the account's own handle only; any other handle stays plain text, since
         a facet would make it a live mention of whoever holds it (the article's handles are X's, not Bluesky's)."""
-        own = {self.client.handle.lower(), str(getattr(self.client, "account", "")).lower()} - {""}
+        own = {self.client.handle.lower(), self.client.account.lower()} - {""}
         return self.client.resolve(handle) if handle.lower() in own else ""
 
-    def _image(self, thread: Thread) -> Any:
+    def _image(self, thread: Thread) -> object:
         """The image's blob, uploaded once per run (re-encoded under Bluesky's 1,000,000-byte limit); None without one."""
         image = thread.image
         if image.path is None or image.source == "none" or not image.path.is_file():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
-from bot.networks.base import Budget, DryRunPublisher, Ledger, Publisher
+from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS, compose
 from bot.networks.linkedin.post import LinkedInPublisher, post_url
@@ -31,13 +31,13 @@ def _unset(settings: Settings) -> tuple[str, ...]:
         else ("LINKEDIN_AUTHOR",)
 
 
-def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     me = LinkedInClient(settings).userinfo()
     age = TokenAge(settings).warning(SystemClock().time())
     return f"LinkedIn member {me.get('name') or me.get('sub', '?')}, posting as {settings.linkedin.author}; {age}"
 
 
-def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     return LinkedInPublisher(settings, clock, should_stop=should_stop)
 
 

@@ -11,14 +11,34 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypedDict, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
 from bot.core.settings import Settings
 
+if TYPE_CHECKING:  # Mastodon.py is typed; it loads when Mastodon is first called
+    from mastodon import Mastodon
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Account(TypedDict, total=False):
+    """GET /api/v1/accounts/verify_credentials, as far as the bot reads it."""
+
+    id: str | int
+    acct: str
+    username: str
+
+
+class Status(TypedDict, total=False):
+    """A status (POST /api/v1/statuses, GET /api/v1/accounts/:id/statuses), as far as the bot reads it."""
+
+    id: str | int
+    url: str | None
+    content: str  # HTML
+    in_reply_to_id: str | int | None
 API_VERSION = "4.0.0"  # the Mastodon the API calls are written for (/api/v2/instance, /api/v2/media)
 MEDIA_POLLS = 30  # GET /api/v1/media/:id while it answers 206/without a URL, one second apart
 DEFAULT_RATE_WAIT = 60.0
@@ -35,7 +55,7 @@ class MastodonClient:
         self.timeout = float(settings.mastodon.timeout)
         self.retries = int(settings.mastodon.retries)
         self.clock = clock
-        self._api: Any = None
+        self._api: Mastodon | None = None
 
     @classmethod
     def reader(cls, settings: Settings, clock: Clock) -> "MastodonClient":
@@ -46,7 +66,7 @@ class MastodonClient:
         client.timeout = min(client.timeout, READ_TIMEOUT)
         return client
 
-    def api(self) -> Any:
+    def api(self) -> Mastodon:
         """The Mastodon.py client, built on first use (no version check: it would cost a request)."""
         if self._api is None:
             from mastodon import Mastodon
@@ -139,9 +159,10 @@ class MastodonClient:
         raise exc
 
     # the calls
-    def me(self) -> dict[str, Any]:
+    def me(self) -> Account:
         """GET /api/v1/accounts/verify_credentials: the account the token belongs to."""
-        return dict(self.call("checking the Mastodon token", lambda: self.api().account_verify_credentials()))
+        account: Account = self.call("checking the Mastodon token", lambda: self.api().account_verify_credentials())
+        return account.copy()
 
     def limits(self) -> tuple[int, int]:
         """(max_characters, characters_reserved_per_url) from GET /api/v2/instance; 500 and 23 when not given."""
@@ -167,25 +188,26 @@ class MastodonClient:
         raise NoAnswer(f"Mastodon was still processing the image after {MEDIA_POLLS} s", "the bot tries again later")
 
     def post(self, text: str, key: str, reply_to: str | None, media_ids: list[str], visibility: str,
-             fence: Callable[[], None] | None = None, held: Callable[[], None] | None = None) -> dict[str, Any]:
+             fence: Callable[[], None] | None = None, held: Callable[[], None] | None = None) -> Status:
         """POST /api/v1/statuses with an Idempotency-Key: the status ({"id", "url", ...}); `fence` proves the claim
         again before a retry (the ledger's pending mark)."""
-        status = self.call("posting a status", lambda: self.api().status_post(
+        status: Status = self.call("posting a status", lambda: self.api().status_post(
             text, in_reply_to_id=reply_to, media_ids=media_ids or None, visibility=visibility,
             idempotency_key=key), fence=fence, held=held)
-        return dict(status)
+        return status.copy()
 
-    def recent(self, account_id: str) -> list[dict[str, Any]]:
+    def recent(self, account_id: str) -> list[Status]:
         """The account's latest statuses (40), newest first."""
-        return [dict(s) for s in self.call("reading the account's statuses",
-                                           lambda: self.api().account_statuses(account_id, limit=40))]
+        found: list[Status] = self.call("reading the account's statuses",
+                                        lambda: self.api().account_statuses(account_id, limit=40))
+        return [s.copy() for s in found]
 
 
 def _status(exc: Exception) -> int:
-    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
     return int(args[1]) if len(args) > 1 and isinstance(args[1], int) else 0
 
 
 def _detail(exc: Exception) -> str:
-    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
     return clip(str(args[3] if len(args) > 3 and args[3] else args[-1] if args else exc), 200)

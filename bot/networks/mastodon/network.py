@@ -3,11 +3,11 @@ built from the instance's limits, `bot check` probe, publishers)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
-from bot.networks.base import DryRunPublisher, Publisher
+from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
 from bot.networks.mastodon.client import MastodonClient
 from bot.networks.mastodon.length import MAX_CHARACTERS, URL_CHARACTERS, counter
 from bot.networks.mastodon.thread import MastodonPublisher
@@ -25,13 +25,13 @@ def _unset(settings: Settings) -> tuple[str, ...]:
     return () if settings.mastodon.base_url else ("MASTODON_BASE_URL",)
 
 
-def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     quick = settings.replace(mastodon__retries=min(1, settings.mastodon.retries))
     me = MastodonClient(quick, SystemClock()).me()
     return f"Mastodon account @{me.get('acct') or me.get('username', '?')} on {settings.mastodon.base_url}"
 
 
-def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     return MastodonPublisher(settings, clock, should_stop=should_stop)
 
 

@@ -17,14 +17,14 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ClaimLost
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
-from bot.networks.mastodon.client import MastodonClient
+from bot.networks.mastodon.client import MastodonClient, Status
 from bot.networks.mastodon.length import MAX_CHARACTERS, URL_CHARACTERS
 from bot.networks.mastodon.length import counter as mastodon_counter
 from bot.tweets.length import Counter
@@ -127,7 +127,7 @@ class MastodonPublisher:
         mime = image.mime or mimetypes.guess_type(image.path.name)[0] or ""
         return self.client.upload_image(image.path, mime, image.alt_text)
 
-    def _find(self, text: str, prev: str | None) -> dict[str, Any] | None:
+    def _find(self, text: str, prev: str | None) -> Status | None:
         """The account's latest status with this text replying to `prev`, if the account's statuses can be read."""
         try:
             if not self._account:
@@ -147,7 +147,7 @@ class MastodonPublisher:
 
 def _still_held(ledger: Ledger, position: int) -> None:
     """ClaimLost once the entry's heartbeat found its claim taken (run/lease.py sets `lost`): a wait ends at once."""
-    if getattr(ledger, "lost", False):
+    if ledger.lost:
         raise ClaimLost(f"lost the claim on this entry while waiting to send Mastodon status {position}: another bot "
                         "process took it over after this one's lease ran out (store.lease_seconds); stopped, and sent "
                         "nothing more")

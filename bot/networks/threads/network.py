@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
-from bot.networks.base import Budget, DryRunPublisher, Ledger, Publisher
+from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
 from bot.networks.network import Network
 from bot.networks.threads.client import ThreadsClient
 from bot.networks.threads.length import COUNTER
@@ -31,7 +31,7 @@ def _unset(settings: Settings) -> tuple[str, ...]:
     return () if settings.threads.user_id else ("THREADS_USER_ID",)
 
 
-def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     clock = SystemClock()
     client = ThreadsClient(settings, clock)
     me = client.me()
@@ -47,7 +47,7 @@ def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
     return line
 
 
-def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     return ThreadsPublisher(settings, clock, should_stop=should_stop)
 
 

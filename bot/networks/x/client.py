@@ -13,11 +13,15 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ConfigError, NoAnswer, RateLimited
 from bot.core.settings import Secrets, Settings
+from bot.networks.x.match import XPost, XUser
+
+if TYPE_CHECKING:  # session.py imports requests: loaded when X is first called
+    from bot.networks.x.session import RedirectSession
 
 __all__ = ["XClient", "XPublisher"]
 
@@ -28,6 +32,36 @@ MAX_RATE_WAIT = 15 * 60.0  # a longer 429 wait is handed back to the caller as R
 MAX_RATE_WAITS = 3  # 429s waited out per call before giving up
 DEFAULT_RATE_WAIT = 60.0  # when a 429 carries no x-rate-limit-reset
 MAX_PAGES = 3  # pages of GET /2/users/:id/tweets read by the resume check (100 posts each)
+
+
+# tweepy.Client (untyped) as the bot calls it, with return_type=dict: each answer is X's JSON
+class Created(TypedDict, total=False):
+    data: XPost  # POST /2/tweets: {"id", "text"}
+
+
+class Me(TypedDict, total=False):
+    data: XUser
+
+
+class _Meta(TypedDict, total=False):
+    next_token: str
+
+
+class Page(TypedDict, total=False):
+    data: list[XPost]
+    meta: _Meta
+
+
+class Tweepy(Protocol):
+    def create_tweet(self, *, text: str, media_ids: list[str] | None, in_reply_to_tweet_id: str | None,
+                     quote_tweet_id: str | None, user_auth: bool) -> Created: ...
+
+    def _make_request(self, method: str, route: str, *, json: dict[str, object], user_auth: bool) -> Created: ...
+
+    def get_me(self, *, user_auth: bool) -> Me: ...
+
+    def get_users_tweets(self, user_id: str, /, *, start_time: datetime, max_results: int, pagination_token: str | None,
+                         user_auth: bool, tweet_fields: list[str]) -> Page: ...
 
 
 class XClient:
@@ -41,12 +75,12 @@ class XClient:
         self.secrets = secrets
         self.clock = clock
         self.should_stop = should_stop or (lambda: False)  # a shutdown ends a rate-limit wait
-        self._client: Any = None
-        self._session: Any = None
+        self._client: Tweepy | None = None
+        self._session: RedirectSession | None = None
         self._user_id = ""
 
     # plumbing
-    def session(self) -> Any:
+    def session(self) -> RedirectSession:
         """The shared RedirectSession (X's hosts → x.base_url, x.timeout on every request)."""
         if self._session is None:
             from bot.networks.x.session import RedirectSession
@@ -54,7 +88,7 @@ class XClient:
             self._session = RedirectSession(self.base, self.timeout)
         return self._session
 
-    def tweepy(self) -> Any:
+    def tweepy(self) -> Tweepy:
         """The tweepy.Client, built on first use with the redirecting session."""
         if self._client is None:
             import tweepy
@@ -131,12 +165,12 @@ class XClient:
         """
         what = "posting" + (" a reply" if reply_to else " a quote" if quote_of else "")
 
-        def send() -> Any:
+        def send() -> Created:
             if not made_with_ai:
                 return self.tweepy().create_tweet(text=text, media_ids=list(media_ids) or None,
                                                   in_reply_to_tweet_id=reply_to, quote_tweet_id=quote_of,
                                                   user_auth=True)
-            body: dict[str, Any] = {"text": text, "made_with_ai": True}
+            body: dict[str, object] = {"text": text, "made_with_ai": True}
             if media_ids:
                 body["media"] = {"media_ids": [str(m) for m in media_ids]}
             if reply_to:
@@ -163,12 +197,12 @@ class XClient:
                        lambda: x_http.set_alt_text(self.session(), self.base, auth, media_id, alt_text))
         return media_id
 
-    def me(self) -> dict[str, Any]:
+    def me(self) -> XUser:
         """GET /2/users/me: the account the credentials belong to ({"id", "username", ...})."""
         answer = self._call("checking the X credentials", lambda: self.tweepy().get_me(user_auth=True))
         data = answer.get("data") or {}
         self._user_id = str(data.get("id", ""))
-        return dict(data)
+        return data.copy()
 
     def user_id(self) -> str:
         """The account's id (one GET /2/users/me, then remembered)."""
@@ -176,12 +210,12 @@ class XClient:
             self.me()
         return self._user_id
 
-    def recent_posts(self, user_id: str, since: datetime) -> list[dict[str, Any]]:
+    def recent_posts(self, user_id: str, since: datetime) -> list[XPost]:
         """GET /2/users/:id/tweets since `since`, newest first, at most MAX_PAGES pages of 100."""
-        posts: list[dict[str, Any]] = []
+        posts: list[XPost] = []
         token: str | None = None
         for _ in range(MAX_PAGES):
-            def page(token: str | None = token) -> Any:
+            def page(token: str | None = token) -> Page:
                 return self.tweepy().get_users_tweets(
                     user_id, start_time=since, max_results=100, pagination_token=token, user_auth=True,
                     tweet_fields=["created_at", "referenced_tweets", "attachments", "entities"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
-from bot.networks.base import DryRunPublisher, Publisher
+from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
 from bot.networks.network import Network
 from bot.networks.x.client import XClient
 from bot.networks.x.length import COUNTER
@@ -20,14 +20,14 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
     return COUNTER  # X's rule is fixed: 280 weighted characters, each link 23
 
 
-def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
+def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
     quick = settings.replace(x__retries=min(1, settings.x.retries))
     me = XClient(quick, settings.secrets, SystemClock()).me()
     return f"X account @{me.get('username', '?')} (id {me.get('id', '?')})"
 
 
-def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
+def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     client = XClient(settings, settings.secrets, clock, should_stop=should_stop)  # a 429 wait ends at a stop too
     return XPublisher(client, settings, clock, should_stop=should_stop)
 

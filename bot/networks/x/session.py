@@ -6,14 +6,16 @@ Imported only by x_api.py, inside its functions: it imports requests (and oauthl
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden, clip
 from bot.core.settings import Secrets
+
+if TYPE_CHECKING:
+    from requests_oauthlib import OAuth1
 
 # tweepy 4.17 hard-codes this host in BaseClient.request (client.py: `host = "https://api.twitter.com"`);
 # api.x.com is the same service under its new name.
@@ -49,7 +51,7 @@ class RedirectSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def oauth1(secrets: Secrets) -> Any:
+def oauth1(secrets: Secrets) -> OAuth1:
     """OAuth 1.0a user-context signing with the four X_* credentials (the same call tweepy makes)."""
     from requests_oauthlib import OAuth1
 
@@ -105,7 +107,7 @@ def dropped(exc: Exception, what: str) -> NoAnswer:
                     "check the network and x.base_url; the bot checks for the post before sending it again")
 
 
-def upload_image(session: requests.Session, base: str, auth: Any, path: Path, mime: str) -> str:
+def upload_image(session: requests.Session, base: str, auth: OAuth1, path: Path, mime: str) -> str:
     """POST /2/media/upload in one shot; the media id.
 
     Hand-written because tweepy 4.17 only has the deprecated v1.1 upload (API.media_upload). Fields per
@@ -124,7 +126,8 @@ def upload_image(session: requests.Session, base: str, auth: Any, path: Path, mi
                              files={"media": (path.name, data, mime)}, data={"media_category": "tweet_image"})
     if not 200 <= response.status_code < 300:
         raise failure(response, "uploading the image")
-    media_id = (_json(response).get("data") or {}).get("id")
+    answer = _json(response).get("data")
+    media_id = answer.get("id") if isinstance(answer, dict) else None
     if not media_id:
         raise NoAnswer("X's answer to the image upload had no media id", "a later attempt may work")
     return str(media_id)
@@ -136,7 +139,7 @@ def media_type(mime: str) -> str:
     return "image/jpeg" if mime in ("image/jpg", "image/pjpeg") else mime
 
 
-def set_alt_text(session: requests.Session, base: str, auth: Any, media_id: str, alt_text: str) -> None:
+def set_alt_text(session: requests.Session, base: str, auth: OAuth1, media_id: str, alt_text: str) -> None:
     """POST /2/media/metadata {"id": media_id, "metadata": {"alt_text": {"text": ...}}} (docs.x.com)."""
     body = {"id": media_id, "metadata": {"alt_text": {"text": alt_text[:MAX_ALT_TEXT]}}}
     response = session.post(f"{base}/2/media/metadata", auth=auth, json=body)
@@ -144,7 +147,7 @@ def set_alt_text(session: requests.Session, base: str, auth: Any, media_id: str,
         raise failure(response, "adding the image's alt text")
 
 
-def _json(response: requests.Response) -> Mapping[str, Any]:
+def _json(response: requests.Response) -> dict[str, object]:
     try:
         body = response.json()
     except (ValueError, json.JSONDecodeError):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, NoAnswer, PublishError, RateLimited,
@@ -28,7 +28,7 @@ from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, N
 from bot.core.records import Gated, PostedThread, PublishedTweet, Thread
 from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
-from bot.networks.x.match import follows, same_post
+from bot.networks.x.match import XPost, XUser, follows, same_post
 from bot.core.settings import Settings
 from bot.networks.x.length import COUNTER as X
 from bot.tweets.length import Counter
@@ -54,11 +54,11 @@ class XAccount(Protocol):
         """Upload one image with its alt text; the media id."""
         ...
 
-    def me(self) -> dict[str, Any]:
+    def me(self) -> XUser:
         """GET /2/users/me."""
         ...
 
-    def recent_posts(self, user_id: str, since: datetime) -> list[dict[str, Any]]:
+    def recent_posts(self, user_id: str, since: datetime) -> list[XPost]:
         """The account's posts since `since`, newest first."""
         ...
 
@@ -299,7 +299,7 @@ def model_made(thread: Thread) -> bool:
 def _still_held(ledger: Ledger | None, position: int) -> None:
     """ClaimLost when the ledger says its claim was lost (run/lease.py sets `lost`), so a wait ends at once; the fence
     in the ledger's pending mark stops the send in any case."""
-    if ledger is not None and getattr(ledger, "lost", False):
+    if ledger is not None and ledger.lost:
         raise ClaimLost(f"lost the claim on this entry while waiting to send post {position}: another bot process took "
                         "it over after this one's lease ran out (store.lease_seconds); stopped, and sent nothing more")
 
