@@ -28,6 +28,7 @@ FOREIGN: dict[tuple[str, str], str] = {
     ("bot/networks/bluesky/client.py", "getattr(exc, 'response', None)"): "atproto's response",
     ("bot/networks/bluesky/client.py", "content"): "atproto's error body",
     ("bot/networks/bluesky/client.py", "headers"): "atproto's headers",
+    ("bot/networks/http.py", "exc.args[0]"): "urllib3's MaxRetryError, inside requests' ConnectionError",
     ("bot/cli/checks.py", "exc"): "huggingface_hub's errors",
     ("bot/cli/checks.py", "getattr(exc, 'response', None)"): "requests' response",
     ("bot/cli/render.py", "stream"): "a text stream",

@@ -85,7 +85,7 @@ class LinkedInClient:
                             retryable=False)
 
     # the calls
-    def userinfo(self) -> dict[str, Any]:
+    def userinfo(self) -> dict[str, object]:
         """GET /v2/userinfo (Sign In with LinkedIn, OpenID): the member the token belongs to; `bot check` asks it."""
         return dict(self.request("GET", "/v2/userinfo", "checking the LinkedIn token").json())
 
@@ -103,7 +103,7 @@ class LinkedInClient:
     def create_post(self, commentary: str, image: str = "", alt_text: str = "") -> str:
         """POST /rest/posts, public, in the main feed; the new post's URN (the `x-restli-id` answer header).
         `commentary` is sent as it is: the caller escapes it (length.escape)."""
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             "author": self.author, "commentary": commentary, "visibility": "PUBLIC",
             "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                              "thirdPartyDistributionChannels": []},

@@ -19,7 +19,7 @@ throttling (no Retry-After), 10/200 a missing permission, 24 with subcode 427900
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
@@ -40,6 +40,18 @@ class NotReady(PublishError):
     """threads_publish was asked for a container that is not FINISHED (code 24, subcode 4279009): nothing made."""
 
 
+class GraphAnswer(TypedDict, total=False):
+    """A Graph API answer, as far as the bot reads one (each request asks for some of these `fields`)."""
+
+    id: str
+    username: str
+    data: list[dict[str, Any]]  # a list's items: posts, replies, or the publishing quota
+    status: str
+    error_message: str
+    access_token: str
+    expires_in: int
+
+
 class ThreadsClient:
     """The Threads profile threads.user_id, with THREADS_ACCESS_TOKEN (refreshed through TokenKeeper)."""
 
@@ -53,7 +65,7 @@ class ThreadsClient:
         self.published_count = 0  # posts this client published (the kill test's child names its pause by it)
 
     def request(self, method: str, path: str, what: str, params: dict[str, str] | None = None,
-                token: str | None = None) -> dict[str, Any]:
+                token: str | None = None) -> GraphAnswer:
         """One Graph request with the token as a Bearer header; the JSON answer, or a BotError."""
         url = path if path.startswith("/refresh") else f"/{VERSION}{path}"
         headers = {"Authorization": f"Bearer {token or self.keeper.token()}"}
@@ -68,14 +80,14 @@ class ThreadsClient:
         except requests.RequestException as exc:
             raise transport_error(exc, "Threads", what, "THREADS_BASE_URL", self.timeout) from exc
         try:
-            body = answer.json()
+            body: GraphAnswer | None = answer.json()
         except ValueError:
             body = None
         if answer.status_code >= 400 or not isinstance(body, dict) or "error" in body:
             raise self._error(answer.status_code, body, what)
         return body
 
-    def _error(self, status: int, body: Any, what: str) -> BotError:
+    def _error(self, status: int, body: object, what: str) -> BotError:
         err = body.get("error") if isinstance(body, dict) else None
         if not isinstance(err, dict):
             if status >= 500 or status < 400:
@@ -99,7 +111,7 @@ class ThreadsClient:
         return PublishError(f"Threads refused {what}: {detail}", "fix what it names; not retried", retryable=False)
 
     # the calls
-    def me(self) -> dict[str, Any]:
+    def me(self) -> GraphAnswer:
         """GET /me: the profile the token belongs to (`bot check`)."""
         return self.request("GET", "/me", "checking the Threads token", {"fields": "id,username"})
 
@@ -131,13 +143,13 @@ class ThreadsClient:
         self.published_count += 1
         return str(body["id"])
 
-    def recent(self, limit: int = 25) -> list[dict[str, Any]]:
+    def recent(self, limit: int = 25) -> list[dict[str, object]]:
         """The profile's latest posts (not replies), newest first."""
         body = self.request("GET", f"/{self.user_id}/threads", "reading the profile's posts back",
                             {"fields": "id,text,timestamp,permalink,media_type", "limit": str(limit)})
         return [dict(p) for p in body.get("data") or [] if isinstance(p, dict)]
 
-    def replies(self, media_id: str) -> list[dict[str, Any]]:
+    def replies(self, media_id: str) -> list[dict[str, object]]:
         """The direct replies to a post."""
         body = self.request("GET", f"/{media_id}/replies", "reading a post's replies back",
                             {"fields": "id,text,username,timestamp,permalink"})

@@ -51,7 +51,7 @@ def _same(ours: str, theirs: str) -> bool:
     return norm(ours) == norm(theirs)
 
 
-def _after(post: dict[str, Any], marked: float) -> bool:
+def _after(post: dict[str, object], marked: float) -> bool:
     """False for a post made well before the pending mark (an older post with the same text is not ours)."""
     try:
         made = datetime.strptime(str(post.get("timestamp", "")), "%Y-%m-%dT%H:%M:%S%z").timestamp()
@@ -176,7 +176,7 @@ class ThreadsPublisher:
             self.clock.sleep(step)
             step = min(step * 2, POLL_MAX)
 
-    def _settle(self, position: int, text: str, prev: str | None, marked: float) -> dict[str, Any] | None:
+    def _settle(self, position: int, text: str, prev: str | None, marked: float) -> dict[str, object] | None:
         """The pending post on Threads, or None once it surely is not there; Held when it cannot be read."""
         horizon = marked + float(self.settings.threads.timeout) + SETTLE_MARGIN
         while True:
