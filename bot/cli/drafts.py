@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import TypedDict
 
 from bot.core.clock import SystemClock
 from bot.core.errors import ConfigError
@@ -16,6 +16,37 @@ from bot.state.drafts import WAITING, ReviewDraft, iso
 from bot.state.store import Store
 
 VIA = "cli"
+
+
+class PostJson(TypedDict):
+    text: str
+    weighted_length: int
+
+
+class PublishedJson(TypedDict):
+    position: int
+    tweet_id: str
+    network: str
+
+
+class DraftJson(TypedDict):
+    """One draft as `bot drafts --json` prints it."""
+
+    id: int
+    title: str
+    link: str
+    created: str | None
+    state: str
+    feed: str
+    key: str
+    tweets: list[PostJson]  # the primary network's (X's) thread
+    threads: dict[str, list[PostJson]]
+    alt_text: str
+    publish_at: str | None
+    changed_via: str
+    changed_by: str
+    updated: str | None
+    published: list[PublishedJson]
 
 
 def who() -> str:
@@ -33,19 +64,19 @@ def primary_post_url(tweet_id: str) -> str:
     return registry.primary().post_link(tweet_id, "")[1]
 
 
-def as_json(draft: ReviewDraft, published: list[tuple[str, PublishedTweet]]) -> dict[str, Any]:
+def as_json(draft: ReviewDraft, published: list[tuple[str, PublishedTweet]]) -> DraftJson:
     """One draft as `bot drafts --json` prints it (`published`: service.published)."""
     plan = draft.saved
-    threads = {n: [{"text": t.text, "weighted_length": t.weighted_length} for t in plan.posts(n)] for n in plan.names()}
+    threads = {n: [PostJson(text=t.text, weighted_length=t.weighted_length) for t in plan.posts(n)] for n in plan.names()}
     return {"id": draft.id, "title": draft.entry.title, "link": draft.entry.link, "created": iso(draft.created_at),
             "state": draft.state, "feed": draft.feed, "key": draft.entry_key,
             "tweets": threads.get(PRIMARY, []), "threads": threads,
             "alt_text": plan.image.alt_text, "publish_at": iso(draft.publish_at),
             "changed_via": draft.changed_via, "changed_by": draft.changed_by, "updated": iso(draft.updated_at),
-            "published": [{"position": p.position, "tweet_id": p.tweet_id, "network": n} for n, p in published]}
+            "published": [PublishedJson(position=p.position, tweet_id=p.tweet_id, network=n) for n, p in published]}
 
 
-def _as_json(store: Store, draft: ReviewDraft) -> dict[str, Any]:
+def _as_json(store: Store, draft: ReviewDraft) -> DraftJson:
     return as_json(draft, service.published(store, draft))
 
 
@@ -70,7 +101,7 @@ def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int
         return 0
     for j in drafts:
         when = f" · publish at {j['publish_at']}" if j["state"] == "scheduled" else ""
-        print(f"{j['id']:>4}  {j['state']:<9}  {j['created'][:16].replace('T', ' ')}  {j['title'][:70]}{when}")
+        print(f"{j['id']:>4}  {j['state']:<9}  {(j['created'] or '')[:16].replace('T', ' ')}  {j['title'][:70]}{when}")
     return 0
 
 
@@ -89,7 +120,7 @@ def show_command(settings: Settings, draft_id: str) -> int:
     for network, tweets in j["threads"].items():
         if len(j["threads"]) > 1:
             print(f"=== {review.network_name(network)} ({len(tweets)} posts, at most {limits[network]} each)")
-        ids = {p["position"]: p.get("tweet_id") or p["id"] for p in j["published"] if p.get("network", PRIMARY) == network}
+        ids = {p["position"]: p["tweet_id"] for p in j["published"] if p["network"] == network}
         for n, t in enumerate(tweets, 1):
             where = f" · posted {primary_post_url(ids[n])}" if n in ids and network == PRIMARY else f" · posted {ids[n]}" if n in ids else ""
             print(f"--- {review.label(network, n).capitalize()}/{len(tweets)} · {t['weighted_length']}/{limits[network]}{where}")

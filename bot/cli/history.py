@@ -47,9 +47,9 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
         ids = " ".join(str(t["id"]) if t.get("network", PRIMARY) == PRIMARY else f"{t['network']}:{t['id']}"
                       for t in row["tweets"])
-        r = row["review"]
+        shown = row["review"]
         error = f"; {row['last_error']}" if row["last_error"] else ""
-        note = f"draft {r['draft']} {r['state']} via {r['via']}{error}" if r else row["last_error"]
+        note = f"draft {shown['draft']} {shown['state']} via {shown['via']}{error}" if shown else row["last_error"]
         table.add_row(stamp, row["status"], row["title"][:60], ids, str(row["model_calls"]), clip(note, 60))
     console().print(table)
     return 0

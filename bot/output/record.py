@@ -6,7 +6,6 @@ import json
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from bot.core.errors import OutputError
 from bot.core.errors import redact
@@ -28,19 +27,19 @@ def prepare_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def _post(tweet: Tweet | SavedPost) -> dict[str, Any]:
+def _post(tweet: Tweet | SavedPost) -> dict[str, object]:
     """One post as thread.json holds it: its text, its length, and `evidence` — the article passages its sentences
     stand on (bot.tweets.grounding), so a reviewer sees what each post rests on."""
     return {"text": tweet.text, "weighted_length": tweet.weighted_length, "evidence": list(tweet.evidence)}
 
 
-def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "") -> dict[str, Any]:
+def thread_record(thread: Thread, posted: PostedThread | None = None, feed: str = "") -> dict[str, object]:
     """The thread as the `thread.json` contract describes it (see plan_record)."""
     return plan_record(Plan.of(thread, feed), [p.item() for p in (posted.published if posted else ())])
 
 
 def plan_record(plan: Plan, published: list[dict[str, object]] | None = None,
-                review: dict[str, Any] | None = None) -> dict[str, Any]:
+                review: dict[str, object] | None = None) -> dict[str, object]:
     """A saved plan as the `thread.json` contract describes it; the one place its top-level `tweets` is made.
 
     `tweets` is the primary network's (X's) thread, the contract. With other networks configured the record also
@@ -50,7 +49,7 @@ def plan_record(plan: Plan, published: list[dict[str, object]] | None = None,
     """
     e = plan.entry or SavedEntry()
     image = plan.image
-    record: dict[str, Any] = {
+    record: dict[str, object] = {
         "entry": {"feed": e.feed, "guid": e.guid, "link": e.link, "title": e.title, "published": e.published},
         "tweets": [_post(t) for t in plan.posts(PRIMARY)],
         "image": {"path": image.path, "alt_text": image.alt_text, "prompt": image.prompt, "source": image.source},
@@ -66,7 +65,7 @@ def plan_record(plan: Plan, published: list[dict[str, object]] | None = None,
     return record
 
 
-def dumps(record: dict[str, Any]) -> str:
+def dumps(record: dict[str, object]) -> str:
     """A thread.json record as its file holds it."""
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 

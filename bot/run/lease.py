@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.state.ledger import Claim
+from bot.state.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def interval(lease: float) -> float:
 class Heartbeat:
     """Renews one entry's claim in the background while the `with` block runs; `lost` once a renewal was refused."""
 
-    def __init__(self, store: Any, feed: str, key: str, claim: Claim, clock: Clock,
+    def __init__(self, store: Store, feed: str, key: str, claim: Claim, clock: Clock,
                  on_lost: Callable[[], None] = lambda: None) -> None:
         self.store, self.feed, self.key, self.claim, self.clock = store, feed, key, claim, clock
         self.on_lost = on_lost  # told once, from the heartbeat's thread, when a renewal is refused

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
@@ -20,7 +19,7 @@ from bot.run import review, wiring
 from bot.run.review.notify import notify_waiting
 from bot.run.poller import poll_feed
 from bot.run.publishing import publish_entry, thread_from_plan
-from bot.state.drafts import WAITING, ReviewDraft
+from bot.state.drafts import WAITING, DraftEvent, ReviewDraft
 from bot.state.store import Store
 
 Status = Callable[[str], None]
@@ -124,6 +123,6 @@ def find_draft(store: Store, draft_id: int | str) -> ReviewDraft:
     return review.drafts_of(store).get(draft_id)
 
 
-def draft_events(store: Store, draft_id: int) -> list[dict[str, Any]]:
+def draft_events(store: Store, draft_id: int) -> list[DraftEvent]:
     """Every change of one draft, oldest first (state, via, who, note, at)."""
     return review.drafts_of(store).events(draft_id)

@@ -8,15 +8,18 @@ reviewer approves is exactly what is posted; every network's thread is held in i
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.errors import BotError, clip
 from bot.core.records import Entry, Plan
 from bot.state.database import guard as _guard
+from bot.state.schema import EntryRow
 from bot.state.store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
 
 WAITING = ("draft", "scheduled", "approved")  # what `bot drafts` lists by default
 # The entry's status that goes with each review state: the poller only takes up "scheduled" (when due).
@@ -50,6 +53,28 @@ def iso(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat() if epoch else None
 
 
+class DraftEvent(TypedDict):
+    """One change of a draft (a row of draft_events)."""
+
+    state: str
+    via: str  # "cli", "web", "daemon"
+    who: str
+    note: str
+    at: float
+
+
+class DraftState(TypedDict):
+    """A draft's state and its last change, as `bot history` shows it."""
+
+    id: int
+    feed: str
+    entry_key: str
+    state: str
+    changed_via: str
+    changed_by: str
+    updated_at: float
+
+
 @dataclass(frozen=True)
 class ReviewDraft:
     """One draft waiting for (or past) review: its row, the entry it kept, and the entry's plan."""
@@ -66,7 +91,7 @@ class ReviewDraft:
     updated_at: float
     publish_at: float | None
     plan: Plan | None  # None only when the entry's plan is gone (it never is while the draft lives)
-    entry_row: Mapping[str, Any]  # the entry's row in the store: its status and claim
+    entry_row: EntryRow  # the entry's row in the store: its status and claim
 
     @property
     def saved(self) -> Plan:
@@ -120,15 +145,15 @@ class DraftStore:
         rows = self.store._run("SELECT * FROM drafts WHERE id = :i", i=number if 0 < number < 2**63 else -1)
         if not rows:
             raise DraftNotFound(f"no draft {draft_id}", "`bot drafts` lists the drafts waiting, with their ids")
-        return self._full(dict(rows[0]))
+        return self._full(rows[0])
 
     @_guard
     def for_entry(self, feed: str, key: str) -> ReviewDraft | None:
         """The draft of one entry, if it has one."""
         rows = self.store._run("SELECT * FROM drafts WHERE feed = :f AND entry_key = :k", f=feed, k=key)
-        return self._full(dict(rows[0])) if rows else None
+        return self._full(rows[0]) if rows else None
 
-    def _full(self, row: dict[str, Any]) -> ReviewDraft:
+    def _full(self, row: RowMapping) -> ReviewDraft:
         feed, key = row["feed"], row["entry_key"]
         return ReviewDraft(int(row["id"]), feed, key, row["state"], entry_from_json(row["entry"]), row["out_dir"] or "",
                            row["changed_via"], row["changed_by"], row["created_at"], row["updated_at"],
@@ -140,7 +165,7 @@ class DraftStore:
         marks = ", ".join(f":s{i}" for i in range(len(states)))
         rows = self.store._run(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY created_at, id",
                                **{f"s{i}": s for i, s in enumerate(states)})
-        return [self._full(dict(r)) for r in rows]
+        return [self._full(r) for r in rows]
 
     @_guard
     def set_state(self, draft_id: int, state: str, via: str, who: str, now: float, *, expect: tuple[str, ...],
@@ -193,11 +218,11 @@ class DraftStore:
                          i=draft_id, s=row[0]["state"] if row else "draft", v=via, w=who, t=clip(note, 500), n=now)
 
     @_guard
-    def events(self, draft_id: int) -> list[dict[str, Any]]:
+    def events(self, draft_id: int) -> list[DraftEvent]:
         """Every change of one draft, oldest first."""
         rows = self.store._run("SELECT state, via, who, note, at FROM draft_events WHERE draft_id = :i ORDER BY at, state",
                                i=draft_id)
-        return [dict(r) for r in rows]
+        return [DraftEvent(state=r["state"], via=r["via"], who=r["who"], note=r["note"], at=r["at"]) for r in rows]
 
     @_guard
     def mark_posted(self, feed: str, key: str, now: float) -> None:
@@ -220,7 +245,7 @@ class DraftStore:
         """Waiting drafts whose webhook message has not gone out yet (and whose last try is `retry_after` old)."""
         rows = self.store._run("""SELECT * FROM drafts WHERE state = 'draft' AND notified_at IS NULL
                                   AND (notify_error = '' OR updated_at <= :t) ORDER BY id""", t=now - retry_after)
-        return [self._full(dict(r)) for r in rows]
+        return [self._full(r) for r in rows]
 
     @_guard
     def notified(self, draft_id: int, now: float, error: str = "") -> None:
@@ -230,7 +255,9 @@ class DraftStore:
                          a=None if error else now, e=clip(error, 300), n=now, i=draft_id)
 
     @_guard
-    def by_entry(self) -> dict[tuple[str, str], dict[str, Any]]:
+    def by_entry(self) -> dict[tuple[str, str], DraftState]:
         """Every draft's state, keyed by (feed, entry key), for `bot history`."""
         rows = self.store._run("SELECT id, feed, entry_key, state, changed_via, changed_by, updated_at FROM drafts")
-        return {(r["feed"], r["entry_key"]): dict(r) for r in rows}
+        return {(r["feed"], r["entry_key"]): DraftState(id=r["id"], feed=r["feed"], entry_key=r["entry_key"], state=r["state"],
+                                                       changed_via=r["changed_via"], changed_by=r["changed_by"],
+                                                       updated_at=r["updated_at"]) for r in rows}

@@ -7,9 +7,12 @@ comparisons are plain arithmetic on either database.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Callable, NotRequired, TypedDict
 
 from bot.core.records import upgrade_plan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # An entry's status, as poller.py and publishing.py set it:
 STATUSES = {
@@ -37,7 +40,7 @@ DRAFT_STATES = ("draft", "approved", "scheduled", "rejected", "posted")
 # Append only: never edit a released migration; add the next number.
 
 
-def _plans_v7(conn: Any) -> None:
+def _plans_v7(conn: Connection) -> None:
     """Every saved plan in the shape of v7: each network's thread under `threads`, X's no longer a top-level
     `tweets` (core.records.upgrade_plan), so a plan saved before the upgrade resumes with exactly its text."""
     from sqlalchemy import text
@@ -51,7 +54,7 @@ def _plans_v7(conn: Any) -> None:
 
 
 # A step is SQL, or (rarely) a function given the migration's connection, for what SQL cannot say on both databases.
-MIGRATIONS: tuple[tuple[int, tuple[str | Callable[[Any], None], ...]], ...] = (
+MIGRATIONS: tuple[tuple[int, tuple[str | Callable[[Connection], None], ...]], ...] = (
     (1, (
         """CREATE TABLE feeds (
             url TEXT PRIMARY KEY,

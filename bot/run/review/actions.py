@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from bot.core.errors import PublishError
 from bot.core.files import write_atomic
@@ -36,7 +35,7 @@ def drafts_of(store: Store) -> DraftStore:
     return DraftStore(store)
 
 
-def review_info(draft: ReviewDraft) -> dict[str, Any]:
+def review_info(draft: ReviewDraft) -> dict[str, object]:
     """A draft's review state as thread.json and `bot history` show it."""
     return {"id": draft.id, "state": draft.state, "via": draft.changed_via, "by": draft.changed_by,
             "at": iso(draft.updated_at), "publish_at": iso(draft.publish_at)}

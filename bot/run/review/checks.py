@@ -6,10 +6,9 @@ A refusal is one line (`EditRefused`) that the CLI prints and the page shows bes
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.core.errors import BotError
-from bot.core.records import PRIMARY, Tweet
+from bot.core.records import PRIMARY, Article, Tweet
 from bot.feed import article as article_stage
 from bot.networks import registry
 from bot.networks.registry import article_for, counter_for, rule
@@ -102,7 +101,7 @@ def check_tweet(text: str, number: int, draft: ReviewDraft, network: str = PRIMA
     return text
 
 
-def _refuse_foreign(text: str, name: str, article: Any, placed: set[str]) -> None:
+def _refuse_foreign(text: str, name: str, article: Article, placed: set[str]) -> None:
     """EditRefused for the first address, handle or cashtag in `text` the article does not have (bot.tweets.items:
     `evil[.]com`, `hxxps://…`, an IP, `user@host` or `@user@instance`, `@name.domain`, `$TAG`), as hygiene would
     remove it from a model's post; the links already in the draft's own thread (the article's, with its UTM) stay."""

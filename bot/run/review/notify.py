@@ -8,23 +8,24 @@ a poll.
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
+from bot.core.settings import Settings
 from bot.state.drafts import DraftStore, ReviewDraft
+from bot.state.store import Store
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 60.0  # seconds before a failed delivery is tried again (on a later poll)
 TIMEOUT = 10.0
 
 
-def draft_link(settings: Any, draft_id: int) -> str:
+def draft_link(settings: Settings, draft_id: int) -> str:
     """The draft's page as users reach it (web.public_url), or "" when no public address is set."""
     base = settings.web.public_url.strip().rstrip("/")
     return f"{base}/drafts/{draft_id}" if base else ""
 
 
-def message(settings: Any, draft: ReviewDraft) -> dict[str, str]:
+def message(settings: Settings, draft: ReviewDraft) -> dict[str, str]:
     """The webhook body for one waiting draft."""
     entry = draft.entry
     link = draft_link(settings, draft.id)
@@ -33,7 +34,7 @@ def message(settings: Any, draft: ReviewDraft) -> dict[str, str]:
     return {"text": text, "content": text}
 
 
-def notify_waiting(settings: Any, store: Any, now: float) -> int:
+def notify_waiting(settings: Settings, store: Store, now: float) -> int:
     """Send the message for every draft not announced yet; return how many went out. Never raises."""
     url = settings.review.notify_url.strip()
     if not url:
