@@ -42,6 +42,7 @@ FOREIGN: dict[tuple[str, str], str] = {
     ("bot/core/download.py", "_detect_agent"): "huggingface_hub's agent detection",
     ("bot/writing/model.py", "chunk"): "huggingface_hub's stream chunk",
     ("bot/writing/model.py", "choice"): "huggingface_hub's choice",
+    ("bot/writing/model.py", "complete"): "huggingface_hub's choice (a whole answer)",
     ("bot/writing/model.py", "usage"): "huggingface_hub's usage",
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from bot.cli import render
 from bot.cli.progress import LiveView
@@ -18,6 +18,9 @@ from bot.networks import registry
 from bot.output import record as output
 from bot.run import pipeline
 from bot.run import wiring as app
+
+if TYPE_CHECKING:  # rich loads when something is shown
+    from rich.console import Console
 
 
 def fetch_entry(settings: Settings, source: str, which: str) -> tuple[FeedResult, Entry]:
@@ -31,7 +34,7 @@ def fetch_entry(settings: Settings, source: str, which: str) -> tuple[FeedResult
     return result, feed_stage.select(result.entries, which)
 
 
-def start(settings: Settings, source: str, which: str, out_dir: Path) -> tuple[Entry, Any, Any]:
+def start(settings: Settings, source: str, which: str, out_dir: Path) -> tuple[Entry, Console, Console]:
     """The steps every `bot post` takes first: the entry, the output folder, and the two consoles (out, err)."""
     _result, entry = fetch_entry(settings, source, which)
     output.prepare_dir(out_dir)
@@ -43,7 +46,7 @@ def start(settings: Settings, source: str, which: str, out_dir: Path) -> tuple[E
 
 
 @contextmanager
-def logs_to(view: Any, settings: Settings) -> Iterator[None]:
+def logs_to(view: LiveView, settings: Settings) -> Iterator[None]:
     """While `bot post` runs, log lines appear once, in the live view (redacted, at log.level, as `bot run` logs)."""
     import logging
 

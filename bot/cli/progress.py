@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.errors import redact
+
+if TYPE_CHECKING:  # rich loads when something is shown
+    from rich.console import Console
+    from rich.status import Status
 
 
 class LiveView:
     """A spinner on stderr whose message follows the pipeline; streamed model text is printed as it arrives."""
 
-    def __init__(self, console: Any, enabled: bool = True) -> None:
+    def __init__(self, console: Console, enabled: bool = True) -> None:
         self.console = console
         self.enabled = enabled and console.is_terminal
-        self._status: Any = None
+        self._status: Status | None = None
         self._streaming = False
         self._held = ""  # the streamed text's last word, printed once it ends
 

@@ -5,7 +5,7 @@ no publishing, no review."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.cli import render
 from bot.cli.drafts import VIA, who
@@ -18,6 +18,8 @@ from bot.output import record as output
 from bot.run import service
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from bot.state.drafts import ReviewDraft
 
 
@@ -47,7 +49,7 @@ def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, 
     return 0 if posted is not None and posted.complete else 1
 
 
-def _show_draft(out: Any, draft: ReviewDraft, thread: Thread, out_dir: Path) -> int:
+def _show_draft(out: Console, draft: ReviewDraft, thread: Thread, out_dir: Path) -> int:
     """The draft's thread as `bot post` shows a thread, then what to do with it."""
     render.show_thread(out, thread, out_dir, dry_run=False)
     out.print(f"[bold]draft {draft.id}[/bold] ({draft.state}): nothing was published. "

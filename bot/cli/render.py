@@ -4,14 +4,17 @@ configured network's thread in turn, with that network's count: 287/300, 412/500
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.errors import redact
 from bot.core.records import PRIMARY, PostedThread, Thread
 from bot.networks import registry
 
+if TYPE_CHECKING:  # rich loads when something is shown
+    from rich.console import Console
 
-def console(stderr: bool = False) -> Any:
+
+def console(stderr: bool = False) -> Console:
     """A rich console (imported lazily: rich costs start-up time); piped to a file or a log, lines are never wrapped."""
     import sys
 
@@ -23,7 +26,7 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=piped)
 
 
-def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, posted: PostedThread | None = None) -> None:
+def show_thread(out: Console, thread: Thread, out_dir: Path, *, dry_run: bool, posted: PostedThread | None = None) -> None:
     """Print the thread, its lengths, the image and the files written."""
     from rich.markup import escape
     from rich.rule import Rule

@@ -4,7 +4,7 @@ The only commands that load the web stack (uvicorn, starlette, prometheus_client
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Callable
 
 from bot.core import logs
 from bot.core.clock import SystemClock
@@ -21,13 +21,13 @@ def run_command(settings: Settings, *, once: bool, web: bool = False) -> int:
     try:
         service.check_ready(settings, store, clock)  # a settings or credential problem stops us here
 
-        def poll(url: str, should_stop: Any) -> None:
+        def poll(url: str, should_stop: Callable[[], bool]) -> None:
             service.poll(settings, store, clock, url, should_stop)
 
         if web:
             page = serve_in_thread(settings, store, clock)
 
-            def counted(url: str, should_stop: Any) -> None:
+            def counted(url: str, should_stop: Callable[[], bool]) -> None:
                 ok = False
                 try:
                     poll(url, should_stop)

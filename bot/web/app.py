@@ -11,11 +11,11 @@ import logging
 import time
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -47,7 +47,7 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "template
                                 undefined=jinja2.StrictUndefined)
 
 
-def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
     signed_in = getattr(request.state, "signed_in", False)  # set by Review._gate once the store confirmed it
     html = _TEMPLATES.get_template(name).render(csrf=security.csrf_token(request), signed_in=signed_in, **context)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
@@ -71,7 +71,7 @@ class Review:
         request.state.signed_in = True
         return None
 
-    async def _form(self, request: Request) -> tuple[Any, Response | None]:
+    async def _form(self, request: Request) -> tuple[FormData, Response | None]:
         form = await request.form()
         if not security.csrf_ok(request, form):
             return form, PlainTextResponse("the form's CSRF token is missing or wrong: reload the page and try again", 403)
@@ -190,7 +190,7 @@ class Review:
             return refused
         return await run_in_threadpool(self._act, request, form)
 
-    def _act(self, request: Request, form: Any) -> Response:
+    def _act(self, request: Request, form: FormData) -> Response:
         draft = self._draft(request)
         if draft is None:
             return PlainTextResponse("no such draft", 404)
@@ -212,7 +212,7 @@ class Review:
             return self._draft_view(request, draft, message="Saved.")
         return self._approve(request, draft, who)
 
-    def _save(self, request: Request, draft: ReviewDraft, form: Any, who: str) -> ReviewDraft | Response:
+    def _save(self, request: Request, draft: ReviewDraft, form: FormData, who: str) -> ReviewDraft | Response:
         """Check every changed post of every network and the alt text; save all of them, or none and say why beside each."""
         texts: dict[str, str] = {}
         changed: list[tuple[str, int, str]] = []
@@ -331,7 +331,7 @@ def field_name(network: str, number: int) -> str:
     return f"tweet-{number}" if network == PRIMARY else f"{network}-{number}"
 
 
-def post_link(item: dict[str, Any]) -> tuple[str, str]:
+def post_link(item: dict[str, object]) -> tuple[str, str]:
     """(label, URL) of one published post in `bot history`'s shape: the page its network's descriptor names
     (X's status page, Bluesky's post page, the status page a Mastodon instance named); "#" for none."""
     post_id = str(item.get("id") or item.get("tweet_id") or "")

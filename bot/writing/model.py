@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable, TypedDict, cast
 from urllib.parse import urlsplit
 
 from bot.core import download
@@ -26,7 +26,7 @@ from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
 from bot.core.settings import Secrets, Settings
 
 if TYPE_CHECKING:  # huggingface_hub is imported by the first request, not with this module
-    from huggingface_hub import InferenceClient
+    from huggingface_hub import ChatCompletionInputGrammarType, InferenceClient
     from huggingface_hub.errors import HfHubHTTPError
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,18 @@ _CONTEXT = re.compile(r"context|too (?:many|long)|maximum|max_?(?:new_)?tokens|i
                       re.IGNORECASE)
 MAX_RETRY_WAIT = 60.0  # a longer Retry-After is not worth holding a poll for: the next model, or offline
 BACKOFF = 2.0  # seconds before the first retry without Retry-After; doubles each time
+
+
+class _Params(TypedDict):
+    """The keyword arguments of InferenceClient.chat_completion the writer sets."""
+
+    model: str
+    temperature: float
+    top_p: float
+    max_tokens: int
+    stop: list[str] | None
+    seed: int | None
+    response_format: ChatCompletionInputGrammarType | None
 
 
 class _Retry(WriterError):
@@ -215,10 +227,11 @@ class HFWriter:
 
     def _once(self, model: str, messages: Messages, purpose: str, json_form: dict[str, object] | None) -> str:
         client = self._get_client()
-        params: dict[str, Any] = {  # response_format as JSON: the library's own classes are dicts too
+        params: _Params = {  # response_format as JSON: the library's own classes are dicts too
             "model": model, "temperature": self.cfg.temperature, "top_p": self.cfg.top_p,
             "max_tokens": self.max_tokens, "stop": list(self.cfg.stop) or None,
-            "seed": self.cfg.seed if self.cfg.seed >= 0 else None, "response_format": json_form,
+            "seed": self.cfg.seed if self.cfg.seed >= 0 else None,
+            "response_format": cast("ChatCompletionInputGrammarType | None", json_form),
         }
         stream = self.on_text is not None
         started = time.perf_counter()
@@ -242,9 +255,9 @@ class HFWriter:
             else:
                 out = client.chat_completion(messages.as_list(), stream=False, **params)
                 usage = out.usage
-                choice = out.choices[0] if out.choices else None
-                finish = (getattr(choice, "finish_reason", None) or "") if choice else ""
-                text = (choice.message.content or "") if choice else ""
+                complete = out.choices[0] if out.choices else None
+                finish = (getattr(complete, "finish_reason", None) or "") if complete else ""
+                text = (complete.message.content or "") if complete else ""
         except Exception as exc:  # every library error becomes one of ours, below
             outcome, error = self._classify(exc, model)
             self._record(model, purpose, outcome, started, None)
@@ -259,7 +272,7 @@ class HFWriter:
         if self._client is not None:
             return self._client
         download.quiet_hub()  # never a call home to huggingface.co of its own
-        from huggingface_hub import InferenceClient
+        from huggingface_hub import ChatCompletionInputGrammarType, InferenceClient
 
         headers: dict[str, str | None] = {}  # None drops a header the library would add
         if self.cfg.no_cache:
