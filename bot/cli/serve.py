@@ -4,7 +4,7 @@ The only commands that load the web stack (uvicorn, starlette, prometheus_client
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core import logs
 from bot.core.clock import SystemClock

@@ -272,7 +272,7 @@ class HFWriter:
         if self._client is not None:
             return self._client
         download.quiet_hub()  # never a call home to huggingface.co of its own
-        from huggingface_hub import ChatCompletionInputGrammarType, InferenceClient
+        from huggingface_hub import InferenceClient
 
         headers: dict[str, str | None] = {}  # None drops a header the library would add
         if self.cfg.no_cache:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote
 
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
@@ -31,6 +31,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RESTLI = "2.0.0"
 RATE_WAIT = 60.0  # LinkedIn's 429 says nothing of when to come back: the entry waits this long at least
+
+
+# A post (GET /rest/posts) or a comment (GET /rest/socialActions/{post}/comments), as far as the bot reads it back.
+class Message(TypedDict, total=False):
+    text: str
+
+
+class Media(TypedDict, total=False):
+    id: str  # urn:li:image:…
+
+
+class Content(TypedDict, total=False):
+    media: Media
+
+
+Item = TypedDict("Item", {"id": str, "$URN": str, "author": str, "actor": str, "commentary": str, "createdAt": int,
+                          "message": Message, "content": Content}, total=False)
 
 
 class LinkedInClient:
@@ -48,7 +65,8 @@ class LinkedInClient:
         return {"Authorization": f"Bearer {self.token}", "LinkedIn-Version": self.version,
                 "X-Restli-Protocol-Version": RESTLI, **(extra or {})}
 
-    def request(self, method: str, path: str, what: str, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, path: str, what: str, *, json: object = None, data: bytes | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
         """One request to the REST API (or, for an upload, to the URL LinkedIn gave); a BotError when not 2xx."""
         url = path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
         import requests  # here, not at the top: `bot post --dry-run` imports this module and sends nothing
@@ -56,8 +74,8 @@ class LinkedInClient:
         if self.session is None:
             self.session = requests.Session()
         try:
-            answer = self.session.request(method, url, timeout=self.timeout,
-                                          headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+            answer = self.session.request(method, url, timeout=self.timeout, headers=self._headers(headers),
+                                          json=json, data=data)
         except requests.RequestException as exc:
             raise transport_error(exc, "LinkedIn", what, "LINKEDIN_BASE_URL", self.timeout) from exc
         if answer.status_code >= 400:
@@ -126,17 +144,19 @@ class LinkedInClient:
         body = answer.json() if answer.content else {}
         return header or (str(body.get("$URN") or body.get("id") or "") if isinstance(body, dict) else "")
 
-    def recent_posts(self, count: int = 20) -> list[dict[str, Any]]:
+    def recent_posts(self, count: int = 20) -> list[Item]:
         """GET /rest/posts?q=author: linkedin.author's latest posts, newest first (needs r_member_social)."""
         answer = self.request("GET", f"/rest/posts?q=author&author={quote(self.author, safe='')}&count={count}"
                               "&sortBy=LAST_MODIFIED", "reading the author's posts back")
-        return [dict(e) for e in (answer.json().get("elements") or []) if isinstance(e, dict)]
+        items: list[Item] = answer.json().get("elements") or []
+        return [e.copy() for e in items if isinstance(e, dict)]
 
-    def comments(self, post: str) -> list[dict[str, Any]]:
+    def comments(self, post: str) -> list[Item]:
         """GET /rest/socialActions/{post}/comments: the post's comments."""
         answer = self.request("GET", f"/rest/socialActions/{quote(post, safe='')}/comments",
                               "reading the post's comments back")
-        return [dict(e) for e in (answer.json().get("elements") or []) if isinstance(e, dict)]
+        items: list[Item] = answer.json().get("elements") or []
+        return [e.copy() for e in items if isinstance(e, dict)]
 
 
 def _detail(answer: requests.Response) -> str:

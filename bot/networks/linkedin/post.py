@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import unicodedata
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited
@@ -26,7 +26,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
-from bot.networks.linkedin.client import LinkedInClient
+from bot.networks.linkedin.client import Item, LinkedInClient
 from bot.networks.linkedin.length import COUNTER, compose, escape, unescape
 from bot.networks.linkedin.token import TokenAge
 from bot.tweets.length import Counter
@@ -126,7 +126,7 @@ class LinkedInPublisher:
         return PublishedTweet(COMMENT, urn, "", self.network, post_url(post))
 
     def _send(self, position: int, ledger: Ledger, send: Callable[[], str],
-              find: Callable[[], dict[str, Any] | None]) -> str:
+              find: Callable[[], Item | None]) -> str:
         """Mark pending (the fence), send once; a lost answer is settled by reading, never by sending again here."""
         marked = self.clock.time()
         ledger.pending(position)
@@ -148,7 +148,7 @@ class LinkedInPublisher:
                 ledger.refused(position)  # LinkedIn refused the body (400/422): nothing was made
             raise
 
-    def _settle(self, what: str, marked: float, find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    def _settle(self, what: str, marked: float, find: Callable[[], Item | None]) -> Item | None:
         """The pending item on LinkedIn, or None once it surely is not there (looked for past its request's
         timeout). Held when LinkedIn will not let the bot read (403); PublishError (retried) when it cannot now."""
         horizon = marked + float(self.settings.linkedin.timeout) + SETTLE_MARGIN
@@ -171,13 +171,13 @@ class LinkedInPublisher:
                                    "the next run looks for it again before sending it", retryable=True)
             self.clock.sleep(min(1.0, horizon - self.clock.time()))
 
-    def _find_post(self, body: str, marked: float) -> dict[str, Any] | None:
+    def _find_post(self, body: str, marked: float) -> Item | None:
         """The author's post with this text made after the pending mark (an older one reading the same is not ours)."""
         return next((p for p in self.client.recent_posts()
                      if p.get("author") == self.client.author and _same(body, unescape(str(p.get("commentary", ""))))
                      and float(p.get("createdAt") or 0) / 1000 >= marked - CLOCK_SKEW), None)
 
-    def _find_comment(self, post: str, text: str) -> dict[str, Any] | None:
+    def _find_comment(self, post: str, text: str) -> Item | None:
         return next((c for c in self.client.comments(post) if c.get("actor") == self.client.author
                      and _same(text, unescape(str((c.get("message") or {}).get("text", ""))))), None)
 

@@ -19,7 +19,7 @@ throttling (no Retry-After), 10/200 a missing permission, 24 with subcode 427900
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
@@ -40,12 +40,31 @@ class NotReady(PublishError):
     """threads_publish was asked for a container that is not FINISHED (code 24, subcode 4279009): nothing made."""
 
 
+class QuotaConfig(TypedDict, total=False):
+    quota_total: int
+
+
+class GraphItem(TypedDict, total=False):
+    """One item of a Graph list: a post or reply (the `fields` asked for), or the publishing quota."""
+
+    id: str
+    text: str
+    username: str
+    timestamp: str
+    permalink: str
+    media_type: str
+    quota_usage: int  # threads_publishing_limit: posts (and below, replies) in the last 24 hours, and the limits
+    config: QuotaConfig
+    reply_quota_usage: int
+    reply_config: QuotaConfig
+
+
 class GraphAnswer(TypedDict, total=False):
     """A Graph API answer, as far as the bot reads one (each request asks for some of these `fields`)."""
 
     id: str
     username: str
-    data: list[dict[str, Any]]  # a list's items: posts, replies, or the publishing quota
+    data: list[GraphItem]  # a list's items: posts, replies, or the publishing quota
     status: str
     error_message: str
     access_token: str
@@ -115,12 +134,12 @@ class ThreadsClient:
         """GET /me: the profile the token belongs to (`bot check`)."""
         return self.request("GET", "/me", "checking the Threads token", {"fields": "id,username"})
 
-    def quota(self) -> dict[str, Any]:
+    def quota(self) -> GraphItem:
         """The publishing quota: quota_usage/config (posts) and reply_quota_usage/reply_config (replies), 24 h."""
         body = self.request("GET", f"/{self.user_id}/threads_publishing_limit", "reading the publishing quota",
                             {"fields": "quota_usage,config,reply_quota_usage,reply_config"})
         data = body.get("data") or [{}]
-        return dict(data[0]) if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        return data[0].copy() if isinstance(data, list) and data and isinstance(data[0], dict) else {}
 
     def create(self, text: str, reply_to: str | None = None, image_url: str = "", alt_text: str = "") -> str:
         """A media container for one post (TEXT, or IMAGE from a public URL); its id."""
@@ -143,17 +162,17 @@ class ThreadsClient:
         self.published_count += 1
         return str(body["id"])
 
-    def recent(self, limit: int = 25) -> list[dict[str, object]]:
+    def recent(self, limit: int = 25) -> list[GraphItem]:
         """The profile's latest posts (not replies), newest first."""
         body = self.request("GET", f"/{self.user_id}/threads", "reading the profile's posts back",
                             {"fields": "id,text,timestamp,permalink,media_type", "limit": str(limit)})
-        return [dict(p) for p in body.get("data") or [] if isinstance(p, dict)]
+        return [p.copy() for p in body.get("data") or [] if isinstance(p, dict)]
 
-    def replies(self, media_id: str) -> list[dict[str, object]]:
+    def replies(self, media_id: str) -> list[GraphItem]:
         """The direct replies to a post."""
         body = self.request("GET", f"/{media_id}/replies", "reading a post's replies back",
                             {"fields": "id,text,username,timestamp,permalink"})
-        return [dict(p) for p in body.get("data") or [] if isinstance(p, dict)]
+        return [p.copy() for p in body.get("data") or [] if isinstance(p, dict)]
 
     def refresh_token(self) -> None:
         """Refresh the long-lived token when TokenKeeper says it is due (a failure is logged, never fatal here)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from datetime import datetime
-from typing import Any, Callable
+from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, BudgetExceeded, NoAnswer, PublishError, RateLimited
@@ -26,7 +26,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
-from bot.networks.threads.client import NotReady, ThreadsClient
+from bot.networks.threads.client import GraphItem, NotReady, ThreadsClient
 from bot.networks.threads.length import COUNTER
 from bot.tweets.length import Counter
 
@@ -51,7 +51,7 @@ def _same(ours: str, theirs: str) -> bool:
     return norm(ours) == norm(theirs)
 
 
-def _after(post: dict[str, object], marked: float) -> bool:
+def _after(post: GraphItem, marked: float) -> bool:
     """False for a post made well before the pending mark (an older post with the same text is not ours)."""
     try:
         made = datetime.strptime(str(post.get("timestamp", "")), "%Y-%m-%dT%H:%M:%S%z").timestamp()
@@ -60,12 +60,11 @@ def _after(post: dict[str, object], marked: float) -> bool:
     return made >= marked - CLOCK_SKEW
 
 
-def quota_left(quota: dict[str, Any]) -> tuple[int, int]:
+def quota_left(quota: GraphItem) -> tuple[int, int]:
     """(posts, replies) still allowed in the 24-hour window, from a threads_publishing_limit answer."""
-    def left(used: str, config: str, default: int) -> int:
-        total = (quota.get(config) or {}).get("quota_total", default)
-        return int(total) - int(quota.get(used) or 0)
-    return left("quota_usage", "config", 250), left("reply_quota_usage", "reply_config", 1000)
+    posts = int((quota.get("config") or {}).get("quota_total", 250)) - int(quota.get("quota_usage") or 0)
+    replies = int((quota.get("reply_config") or {}).get("quota_total", 1000)) - int(quota.get("reply_quota_usage") or 0)
+    return posts, replies
 
 
 class ThreadsPublisher:
@@ -176,7 +175,7 @@ class ThreadsPublisher:
             self.clock.sleep(step)
             step = min(step * 2, POLL_MAX)
 
-    def _settle(self, position: int, text: str, prev: str | None, marked: float) -> dict[str, object] | None:
+    def _settle(self, position: int, text: str, prev: str | None, marked: float) -> GraphItem | None:
         """The pending post on Threads, or None once it surely is not there; Held when it cannot be read."""
         horizon = marked + float(self.settings.threads.timeout) + SETTLE_MARGIN
         while True:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from bot.core.clock import Clock
 from bot.core.settings import Settings
@@ -34,6 +34,10 @@ def token_path(settings: Settings) -> Path | None:
     return path if path.is_absolute() else folder / path
 
 
+# threads.token_file: the refreshed token, for the THREADS_ACCESS_TOKEN whose hash is `for`
+TokenState = TypedDict("TokenState", {"for": str, "token": str, "expires_at": float, "tried_at": float}, total=False)
+
+
 class TokenKeeper:
     """The token to send and whether it should be refreshed now."""
 
@@ -45,16 +49,16 @@ class TokenKeeper:
     def _tag(self) -> str:
         return hashlib.sha256(self.given.encode()).hexdigest()[:16]
 
-    def _state(self) -> dict[str, Any]:
+    def _state(self) -> TokenState:
         if self.path is None or not self.path.exists():
             return {}
         try:
-            state = json.loads(self.path.read_text())
+            state: TokenState = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return {}
         return state if isinstance(state, dict) and state.get("for") == self._tag() else {}
 
-    def _save(self, state: dict[str, Any]) -> None:
+    def _save(self, state: TokenState) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
