@@ -137,8 +137,10 @@ class Review:
                       "text": (texts or {}).get(field_name(network, n), t.text), "length": t.weighted_length,
                       "error": (errors or {}).get(field_name(network, n), ""), "evidence": list(t.evidence)}
                      for n, t in enumerate(review.tweets_of(draft, network), 1)]
+            # One long post (LinkedIn's 3,000) gets a taller box than a thread's short ones.
             threads.append({"network": network, "name": review.network_name(network), "posts": posts,
-                            "limit": counter.limit, "url_weight": counter.url_weight})
+                            "limit": counter.limit, "url_weight": counter.url_weight,
+                            "rows": max(6, min(20, counter.limit // 150))})
         image = f"/drafts/{draft.id}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
                      link=safe_href(thread.article.entry.link), threads=threads,
