@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.networks import media as shares
 from bot.networks import registry
 from bot.networks.base import Budget
 from bot.output.preview import preview_css, safe_href, thread_items
@@ -301,6 +302,15 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
     def prometheus(request: Request) -> Response:
         return metrics(ops)
 
+    def media(request: Request) -> Response:
+        # A shared image, for a network that fetches it itself (networks/media.py): no session, the token is the
+        # key; a malformed, unknown or expired one, or a file gone, is 404 alike.
+        found = shares.lookup(settings, str(request.path_params["token"]), clock.time())
+        if found is None:
+            return PlainTextResponse("not found\n", 404)
+        return FileResponse(found[0], media_type=found[1],
+                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
     def length_js(request: Request) -> Response:
         return Response(length_data_js(), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=3600"})
@@ -318,6 +328,7 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
         Route("/healthz", health, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/assets/length-data.js", length_js, methods=["GET"]),
+        Route(shares.ROUTE + "{token}", media, methods=["GET"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     secure = settings.web.public_url.strip().lower().startswith("https://")
