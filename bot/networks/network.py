@@ -36,6 +36,10 @@ def _no_timeout(settings: Settings) -> float:
     return 0.0
 
 
+def _no_expiry(settings: Settings) -> float | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Network:
     """One network, as the CLI, the pipeline, the review page and thread.json see it."""
@@ -56,6 +60,9 @@ class Network:
     timeout: Callable[[Settings], float] = _no_timeout  # seconds one request may take (the daemon's stall limit)
     shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
     compose: Compose | None = None  # None: the fitted thread is what goes out, post for post
+    # When its token ends (epoch seconds) as far as the bot knows, None when unknown or never; read only, for
+    # /metrics (bot_token_expiry_seconds) beside `bot check`'s warning.
+    token_expiry: Callable[[Settings], float | None] = _no_expiry
 
     def label(self, number: int) -> str:
         """How a message names one post: by the network's own word for it ("tweet 2" on X), or, where that word is

@@ -19,7 +19,7 @@ NETWORKS: tuple[Network, ...] = (X, BLUESKY, MASTODON, LINKEDIN, THREADS)
 # PRIMARY (core.records) is the contract's network: thread.json's top-level `tweets` is its thread, the post
 # budget and the price (`x.posts_per_day`, `x.price_post`) are its, a thread saved before networks was posted there.
 __all__ = ["NETWORKS", "PRIMARY", "get", "names", "primary", "counter_for", "rule", "article_for", "name", "label",
-           "display_names", "compose"]
+           "display_names", "compose", "token_expiries"]
 
 _BY_ID = {n.id: n for n in NETWORKS}
 
@@ -84,3 +84,9 @@ def compose(network: str, tweets: tuple[Tweet, ...], article: Article, settings:
     if found is None or found.compose is None:
         return tweets, ()
     return found.compose(tweets, article, settings, counter)
+
+
+def token_expiries(settings: Settings) -> dict[str, float]:
+    """Each configured network's token end (epoch seconds), where its descriptor knows one."""
+    ends = {n: _BY_ID[n].token_expiry(settings) for n in settings.networks if n in _BY_ID}
+    return {n: end for n, end in ends.items() if end is not None}

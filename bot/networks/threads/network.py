@@ -16,6 +16,7 @@ from bot.networks.media import LIFETIME, ROUTE
 from bot.networks.network import Network
 from bot.networks.threads.client import ThreadsClient
 from bot.networks.threads.length import COUNTER
+from bot.networks.threads.token import TokenKeeper
 from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
 from bot.tweets.length import Counter
 
@@ -46,6 +47,11 @@ def _check(settings: Settings, open_store: Callable[[], Any]) -> str:
     if ends and ends - clock.time() < WARN_DAYS * 86400:
         line += f"; WARNING: the token ends in {max(0, int((ends - clock.time()) // 86400))} days: sign in again"
     return line
+
+
+def _token_expiry(settings: Settings) -> float | None:
+    """The kept token's expiry (token.py: known once it has been refreshed), None while unknown."""
+    return TokenKeeper(settings, SystemClock()).expires_at() or None
 
 
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: Any) -> Publisher:
@@ -88,6 +94,7 @@ NETWORK = Network(
     id="threads", name="Threads", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Threads counts characters as typed, each emoji as its UTF-8 bytes (4 for most), links in full",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    token_expiry=_token_expiry,
     # An @handle from the article is an X account; on Threads it would mention whoever holds that name there.
     keeps_article_handles=False,
 )
