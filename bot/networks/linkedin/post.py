@@ -167,8 +167,8 @@ class LinkedInPublisher:
             except AuthError as exc:
                 raise Held(f"the LinkedIn {what} may already be published, and LinkedIn does not let this app read "
                            f"the author's posts back to check ({exc.message})",
-                           "held, not sent again: look at the LinkedIn profile; if it is not there, post it by hand "
-                           "(reading back needs the r_member_social permission)") from exc
+                           "held, not sent again: look at the LinkedIn profile; if it is not there, `bot retry ENTRY "
+                           "--not-posted` releases it for the next run (reading back needs r_member_social)") from exc
             except BotError as exc:
                 raise PublishError(f"the LinkedIn {what} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until LinkedIn can be asked; the next run "

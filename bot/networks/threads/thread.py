@@ -191,7 +191,8 @@ class ThreadsPublisher:
             except AuthError as exc:
                 raise Held(f"Threads post {position} may already be published, and this token may not read it back "
                            f"({exc.message})", "held, not sent again: look at the Threads profile; give the token "
-                           "threads_basic and threads_read_replies, then run again") from exc
+                           "threads_basic and threads_read_replies, then run again (or, if it is not there, `bot "
+                           "retry ENTRY --not-posted`)") from exc
             except BotError as exc:
                 raise PublishError(f"Threads post {position} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until Threads can be asked") from exc
