@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import redact
-from bot.core.records import PRIMARY, PostedThread, Thread
+from bot.core.records import PRIMARY, NetworkThread, PostedThread, Thread
 from bot.networks import registry
 
 
@@ -75,7 +75,7 @@ def show_thread(out: Any, thread: Thread, out_dir: Path, *, dry_run: bool, poste
             out.print(f"[bold]published:[/bold] {len(posted.published)}/{len(threads[0].tweets)} tweets, thread {state}.")
         else:
             # A post's own extras (LinkedIn's first comment, at a position past its posts) are not posts of it.
-            def made(t: Any) -> int:
+            def made(t: NetworkThread) -> int:
                 return sum(1 for p in posted.published if p.network == t.network and p.position <= len(t.tweets))
             counts = ", ".join(f"{registry.name(t.network)} {made(t)}/{len(t.tweets)}" for t in threads)
             out.print(f"[bold]published:[/bold] {escape(counts)} posts, threads {state}.")
