@@ -34,7 +34,7 @@ def test_a_held_entry_is_released_by_retry_not_posted_and_then_posted_once(feed_
         assert "released LinkedIn post 1" in released.stdout
         done = run_bot(post, env, tmp_path)
         assert done.returncode == 0, done.stderr[-2000:]
-        assert len(li.posts) == 1
+        assert len(li.posts) == 1 and "LinkedIn 1/1 posts" in done.stdout  # one post, counted as one
         record = json.loads((tmp_path / "out" / "thread.json").read_text())
         assert [(p["network"], p["id"]) for p in record["published"]] == [("linkedin", li.posts[0]["id"])]
 
