@@ -27,8 +27,9 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _settings(tmp: Path):  # type: ignore[no-untyped-def]
-    return settings_for("http://127.0.0.1:9", {"LINKEDIN_ACCESS_TOKEN": "li-token", "LINKEDIN_AUTHOR": "urn:li:person:1",
-                                               "THREADS_ACCESS_TOKEN": "th-token", "THREADS_USER_ID": "1"},
+    keys = {"LINKEDIN_ACCESS_TOKEN": "li-token", "LINKEDIN_AUTHOR": "urn:li:person:1",
+            "THREADS_ACCESS_TOKEN": "th-token", "THREADS_USER_ID": "1"}
+    return settings_for("http://127.0.0.1:9", keys,
                         networks=["x", "linkedin", "threads"], store__sqlite_path=str(tmp / "bot.db"))
 
 

@@ -41,7 +41,8 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def _settings(tmp: Path, public: str = "", base: str = "http://127.0.0.1:9", **env: str):  # type: ignore[no-untyped-def]
+def _settings(tmp: Path, public: str = "", base: str = "http://127.0.0.1:9",  # type: ignore[no-untyped-def]
+              **env: str):
     return settings_for("http://127.0.0.1:9", {"THREADS_ACCESS_TOKEN": TOKEN, "THREADS_USER_ID": USER_ID,
                                                "THREADS_BASE_URL": base, "BOT_WEB_TOKEN": "t0k3n-for-tests", **env},
                         web__public_url=public, store__sqlite_path=str(tmp / "bot.db"))

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 README = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"  # where the table lives
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
-AREAS = ("Feed", "Model", "X API", "LinkedIn", "Threads", "Database", "Output folder", "Settings", "Security", "Review page")
+AREAS = ("Feed", "Model", "X API", "LinkedIn", "Threads", "Database", "Output folder", "Settings", "Security",
+         "Review page")
 # Rows of one area come in this order of modules (test_faults_networks before test_faults_secrets: both add Security rows).
 MODULES = ("test_faults", "test_faults_feed", "test_faults_model", "test_faults_x", "test_faults_store", "test_faults_claims",
            "test_faults_networks", "test_faults_secrets", "test_faults_web", "test_faults_flood")

@@ -90,7 +90,8 @@ NETWORK = Network(
     timeout=lambda settings: settings.linkedin.timeout,
     id="linkedin", name="LinkedIn", post_word="post", credentials=CREDENTIALS, counter=_counter,
     # (a format string: "{{ }}" are its braces, registry.rule fills "{url}")
-    rule="LinkedIn counts characters as typed (emoji 2), each of \\ | {{ }} @ [ ] ( ) < > # * _ ~ twice (it is escaped)",
+    rule="LinkedIn counts characters as typed (emoji 2), each of \\ | {{ }} @ [ ] ( ) < > # * _ ~ twice "
+         "(it is escaped)",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset, compose=_compose,
     token_expiry=lambda settings: TokenAge(settings).ends(),  # 60 days from its first use, at the latest
     # An @handle from the article is an X account; on LinkedIn it is plain (escaped) text naming nobody there.
