@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.cli.render import console
 from bot.core.errors import BotError, clip, redact
 from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.networks import registry
 from bot.run import service
 from bot.state.drafts import DraftStore, iso
+from bot.state.schema import RETRYABLE
+
+if TYPE_CHECKING:
+    from bot.state.store import Store
 
 NOTHING_YET = "nothing recorded yet: run `bot run --once` or `bot post` first"
 
@@ -55,19 +62,50 @@ def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
     return 0
 
 
-def retry_command(settings: Settings, ref: str) -> int:
-    """`bot retry ENTRY`: make a failed entry eligible again."""
+def retry_command(settings: Settings, ref: str, not_posted: bool = False) -> int:
+    """`bot retry ENTRY`: make a failed entry eligible again. With `not_posted`, first release the posts it holds
+    (a pending mark whose outcome the network would not let the bot read back): a person looked, they are not there,
+    and the next run sends them."""
     import time
 
     store = service.read_store(settings)  # an entry to retry is one already recorded: nothing to create
     if store is None:
         raise BotError(f"no entry matches {ref!r}: {NOTHING_YET}", "give its key (/p/slug), link or guid")
     try:
+        released = _release(store, ref, time.time()) if not_posted else []
         row = store.retry(ref, time.time())
     finally:
         store.close()
     if row is None:
         raise BotError(f"no entry matches {ref!r}", "give its key (/p/slug), link or guid; `bot history` lists them")
+    for line in released:
+        print(line)
     print(f"{row['title'] or row['key']}: was {row['status']}; it will be tried on the next poll "
           f"(or run `bot post --entry {row['link'] or row['key']}`)")
     return 0
+
+
+def _release(store: Store, ref: str, now: float) -> list[str]:
+    """Forget the pending marks of a held entry (each network's, by the registry); one line per post released.
+    Refused, changing nothing, unless the entry failed or stopped with such a mark and nobody is publishing it."""
+    row = store.find_entry(ref)
+    if row is None:
+        raise BotError(f"no entry matches {ref!r}", "give its key (/p/slug), link or guid; `bot history` lists them")
+    title = row["title"] or row["key"]
+    if row["claimed_by"] and (row["lease_until"] or 0) > now:
+        raise BotError(f"{title} is being published right now; nothing was released",
+                       "wait for that run to end, then try again")
+    held = {name: sorted(store.ledger(row["feed"], row["key"], network=name).pending_positions())
+            for name in registry.names()}
+    held = {name: positions for name, positions in held.items() if positions}
+    if row["status"] not in RETRYABLE or not held:
+        raise BotError(f"{title} holds no post of unknown outcome (it is {row['status']}); nothing was released",
+                       "--not-posted is for an entry held because a post could not be read back; "
+                       "`bot retry ENTRY` alone makes a failed entry eligible again")
+    lines = []
+    for name, positions in held.items():
+        ledger = store.ledger(row["feed"], row["key"], network=name)
+        for position in positions:
+            ledger.refused(position)
+            lines.append(f"released {registry.label(name, position)}: marked not posted, so the next run sends it")
+    return lines

@@ -213,11 +213,14 @@ def history(as_json: bool, limit: int) -> None:
 
 @cli.command()
 @click.argument("entry")
-def retry(entry: str) -> None:
+@click.option("--not-posted", is_flag=True,
+              help="The entry is held (a post's outcome could not be read back) and you saw it is not there: "
+                   "release it so the next run sends it.")
+def retry(entry: str, not_posted: bool) -> None:
     """Make a failed entry eligible again (by key, link or guid)."""
     from bot.cli.history import retry_command
 
-    sys.exit(retry_command(_settings(), entry))
+    sys.exit(retry_command(_settings(), entry, not_posted=not_posted))
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.errors import redact
-from bot.core.records import PRIMARY, PostedThread, Thread
+from bot.core.records import PRIMARY, NetworkThread, PostedThread, Thread
 from bot.networks import registry
 
 if TYPE_CHECKING:  # rich loads when something is shown
@@ -44,7 +44,7 @@ def show_thread(out: Console, thread: Thread, out_dir: Path, *, dry_run: bool, p
             out.print(Rule(f"[bold]{registry.name(item.network)}[/bold]"))
         total = len(item.tweets)
         for index, tweet in enumerate(item.tweets, start=1):
-            out.print(Rule(f"{index}/{total}", style="dim"))
+            out.print(Rule(f"{index}/{total}" if total > 1 else "", style="dim"))
             out.print(escape(tweet.text))
             colour = "green" if 0 < tweet.weighted_length <= item.limit else "red"
             post_id = ids.get((item.network, index))
@@ -77,6 +77,8 @@ def show_thread(out: Console, thread: Thread, out_dir: Path, *, dry_run: bool, p
         if len(threads) == 1 and threads[0].network == PRIMARY:
             out.print(f"[bold]published:[/bold] {len(posted.published)}/{len(threads[0].tweets)} tweets, thread {state}.")
         else:
-            counts = ", ".join(f"{registry.name(t.network)} {sum(1 for p in posted.published if p.network == t.network)}"
-                               f"/{len(t.tweets)}" for t in threads)
+            # A post's own extras (LinkedIn's first comment, at a position past its posts) are not posts of it.
+            def made(t: NetworkThread) -> int:
+                return sum(1 for p in posted.published if p.network == t.network and p.position <= len(t.tweets))
+            counts = ", ".join(f"{registry.name(t.network)} {made(t)}/{len(t.tweets)}" for t in threads)
             out.print(f"[bold]published:[/bold] {escape(counts)} posts, threads {state}.")

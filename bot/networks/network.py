@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot.core.clock import Clock
-from bot.core.records import Article
+from bot.core.records import Article, Tweet
 from bot.core.settings import Settings
 from bot.networks.base import KeepingStore, Publisher
 from bot.tweets.length import Counter
@@ -21,6 +21,11 @@ DryFactory = Callable[[Settings, Clock], Publisher]
 # (settings, open_store) -> the account the credentials name, one line ("X account @name (id 1)"); raises BotError.
 # `open_store()` opens the bot's existing database (None when there is none yet); the probe closes what it opens.
 Probe = Callable[[Settings, Callable[[], "KeepingStore | None"]], str]
+# (the network's fitted posts, the article, settings, its counter) -> (the posts as the network publishes them,
+# notes): a network that is not a thread (LinkedIn's one post) makes its piece once, right after fitting, so the
+# plan, thread.json, the preview, the dry run and the review page all hold what is published. It only joins and
+# drops what the gate passed (the pipeline passes each result through the gate again and measures it).
+Compose = Callable[[tuple[Tweet, ...], Article, Settings, Counter], tuple[tuple[Tweet, ...], tuple[str, ...]]]
 
 
 def _nothing_unset(settings: Settings) -> tuple[str, ...]:
@@ -29,6 +34,10 @@ def _nothing_unset(settings: Settings) -> tuple[str, ...]:
 
 def _no_timeout(settings: Settings) -> float:
     return 0.0
+
+
+def _no_expiry(settings: Settings) -> float | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,10 @@ class Network:
     needs: str = "credentials"  # what the missing-credentials message calls them ("missing X credentials: ...")
     timeout: Callable[[Settings], float] = _no_timeout  # seconds one request may take (the daemon's stall limit)
     shows_account: bool = False  # `bot check` prints the probe's line unredacted (it names the account on purpose)
+    compose: Compose | None = None  # None: the fitted thread is what goes out, post for post
+    # When its token ends (epoch seconds) as far as the bot knows, None when unknown or never; read only, for
+    # /metrics (bot_token_expiry_seconds) beside `bot check`'s warning.
+    token_expiry: Callable[[Settings], float | None] = _no_expiry
 
     def label(self, number: int) -> str:
         """How a message names one post: by the network's own word for it ("tweet 2" on X), or, where that word is

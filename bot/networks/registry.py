@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from bot.core.errors import ConfigError
-from bot.core.records import PRIMARY, Article
+from bot.core.records import PRIMARY, Article, Tweet
+from bot.core.settings import Settings
 from bot.networks.bluesky.network import NETWORK as BLUESKY
 from bot.networks.linkedin.network import NETWORK as LINKEDIN
 from bot.networks.mastodon.network import NETWORK as MASTODON
@@ -18,7 +19,7 @@ NETWORKS: tuple[Network, ...] = (X, BLUESKY, MASTODON, LINKEDIN, THREADS)
 # PRIMARY (core.records) is the contract's network: thread.json's top-level `tweets` is its thread, the post
 # budget and the price (`x.posts_per_day`, `x.price_post`) are its, a thread saved before networks was posted there.
 __all__ = ["NETWORKS", "PRIMARY", "get", "names", "primary", "counter_for", "rule", "article_for", "name", "label",
-           "display_names"]
+           "display_names", "compose", "token_expiries"]
 
 _BY_ID = {n.id: n for n in NETWORKS}
 
@@ -74,3 +75,18 @@ def label(network: str, number: int) -> str:
 def display_names() -> dict[str, str]:
     """Each network's id → its name as a person reads it ({"x": "X", ...}), for what output/ draws."""
     return {n.id: n.name for n in NETWORKS}
+
+
+def compose(network: str, tweets: tuple[Tweet, ...], article: Article, settings: Settings,
+            counter: Counter) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """`network`'s fitted posts as it publishes them (Network.compose; as fitted for a thread), with notes."""
+    found = _BY_ID.get(network)
+    if found is None or found.compose is None:
+        return tweets, ()
+    return found.compose(tweets, article, settings, counter)
+
+
+def token_expiries(settings: Settings) -> dict[str, float]:
+    """Each configured network's token end (epoch seconds), where its descriptor knows one."""
+    ends = {n: _BY_ID[n].token_expiry(settings) for n in settings.networks if n in _BY_ID}
+    return {n: end for n, end in ends.items() if end is not None}

@@ -96,12 +96,13 @@ def thread_items(thread: Thread, posted: PostedThread | None = None, image_src: 
         for index, tweet in enumerate(network.tweets, start=1):
             state = "ok" if 0 < tweet.weighted_length <= network.limit else "bad"
             post_id = ids.get((network.network, index))
+            place = f'<span class="muted">· {index}/{total}</span>' if total > 1 else ""  # one post: no "1/1"
             posted_note = f'<span>posted · id {html.escape(post_id)}</span>' if post_id else "<span>not posted</span>"
             items.append(
                 f'<article data-network="{html.escape(network.network)}"><div class="rail"><div class="avatar" '
                 f'style="background:{_colour(name)}">{html.escape(initials)}</div>'
                 f'{"<div class=line></div>" if index < total else ""}</div><div class="body">'
-                f'<div class="who"><span class="name">{html.escape(name)}</span><span class="muted">· {index}/{total}</span></div>'
+                f'<div class="who"><span class="name">{html.escape(name)}</span>{place}</div>'
                 f'<div class="text">{_linkify(tweet.text)}</div>{image_html if index == 1 else ""}'
                 f'<div class="meta"><span class="{state}">{tweet.weighted_length}/{network.limit}</span>{posted_note}</div>'
                 f'{_evidence(tweet.evidence)}</div></article>'

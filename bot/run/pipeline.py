@@ -14,12 +14,14 @@ from bot.tweets import shape
 from bot.tweets.grounding import gate
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
-from bot.core.records import Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, WriterInfo
+from bot.core.records import (Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, Tweet,
+                              WriterInfo)
 from bot.tweets.length import Counter
 from bot.writing.offline import ExtractiveWriter, Writer
 from bot.core.settings import Settings
 from bot.images.chain import Illustrator
 from bot.networks.base import Publisher
+from bot.networks import registry
 from bot.networks.registry import PRIMARY, article_for, counter_for
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
@@ -108,7 +110,8 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
         return revised[(text, problem)]
 
     attempts = deps.settings.writer.rewrite_attempts
-    fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares, revise)
+    fitted, notes = fit_networks(draft, article, spec, deps.counters(), rewrite, attempts, spares, revise,
+                                 settings=deps.settings)
     primary = [t.tweets for t in fitted if t.network == PRIMARY]
     tweets = primary[0] if primary else \
         shape.check(draft, article, spec, spares=spares, counter=counter_for(PRIMARY))[0]  # thread.json's are X's
@@ -134,24 +137,47 @@ def prepare(entry: Entry, deps: Deps, out_dir: Path) -> Thread:
 def fit_networks(draft: Draft, article: Article, spec: ThreadSpec, counters: tuple[Counter, ...],
                  rewrite: Callable[[str, int], str | None] | None = None,
                  attempts: int = 2, spares: Sequence[str] = (), revise: shape.Revise | None = None,
-                 ) -> tuple[tuple[NetworkThread, ...], tuple[str, ...]]:
+                 settings: Settings | None = None) -> tuple[tuple[NetworkThread, ...], tuple[str, ...]]:
     """The one draft fitted to every network, each by its own count and limit, in the order given.
 
     X is fitted first when configured, so its notes read as before; another network's notes are added, with
-    the network's name, only where they differ.
+    the network's name, only where they differ. With `settings`, a network that publishes its thread as
+    something else (one post: Network.compose) composes it here, so what is saved is what goes out.
     """
     counters = counters or (counter_for(PRIMARY),)
     ordered = sorted(counters, key=lambda c: c.network != PRIMARY)
     fitted: list[NetworkThread] = []
     notes: list[str] = []
     for counter in ordered:
-        tweets, these = shape.check(draft, article_for(counter.network, article), spec, rewrite=rewrite,
+        quoted = article_for(counter.network, article)
+        tweets, these = shape.check(draft, quoted, spec, rewrite=rewrite,
                                     attempts=attempts, spares=spares, counter=counter, revise=revise)
+        if settings is not None:
+            tweets, composed = compose(counter, tweets, quoted, settings)
+            these = (*these, *composed)
         first = not fitted
         fitted.append(NetworkThread(counter.network, tweets, counter.limit, counter.url_weight))
         notes += [n if first else f"{counter.network}: {n}" for n in these if n not in notes]
     order = [c.network for c in counters]
     return tuple(sorted(fitted, key=lambda t: order.index(t.network))), tuple(notes)
+
+
+def compose(counter: Counter, tweets: tuple[Tweet, ...], article: Article,
+            settings: Settings) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """The network's fitted posts as it publishes them (registry.compose), each composed post through the last
+    gate again (gate.recheck: a post made of gated posts passes unchanged) and measured by its network."""
+    made, notes = registry.compose(counter.network, tweets, article, settings, counter)
+    if made is tweets:
+        return tweets, notes
+    out = []
+    for tweet in made:
+        text = gate.recheck(tweet.text, article, counter)
+        length = counter(text)
+        if length > counter.limit:
+            raise WriterError(f"a composed {counter.network} post is over its limit ({length}/{counter.limit})",
+                              hint="this is a bug in its network's compose; please report it with the article's link")
+        out.append(Tweet(text, length, tweet.evidence))
+    return tuple(out), notes
 
 
 def _clean_alt(image: Image, article: Article) -> tuple[Image, tuple[str, ...]]:

@@ -110,7 +110,7 @@ def _add_networks(thread: Thread, deps: Deps) -> Thread:
     if not missing:
         return thread
     texts = thread.draft or tuple(t.text for t in thread.tweets)
-    added, _ = fit_networks(Draft(texts), thread.article, thread_spec(deps.settings), missing)
+    added, _ = fit_networks(Draft(texts), thread.article, thread_spec(deps.settings), missing, settings=deps.settings)
     primary = counter_for(PRIMARY)
     known = thread.networks or (NetworkThread(PRIMARY, thread.tweets, primary.limit, primary.url_weight),)
     return Thread(thread.article, thread.tweets, thread.image, thread.writer, thread.calls, thread.notes,

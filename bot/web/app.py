@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.records import PRIMARY
 from bot.core.settings import Settings
+from bot.networks import media as shares
 from bot.networks import registry
 from bot.networks.base import Budget
 from bot.output.preview import preview_css, safe_href, thread_items
@@ -137,8 +138,10 @@ class Review:
                       "text": (texts or {}).get(field_name(network, n), t.text), "length": t.weighted_length,
                       "error": (errors or {}).get(field_name(network, n), ""), "evidence": list(t.evidence)}
                      for n, t in enumerate(review.tweets_of(draft, network), 1)]
+            # One long post (LinkedIn's 3,000) gets a taller box than a thread's short ones.
             threads.append({"network": network, "name": review.network_name(network), "posts": posts,
-                            "limit": counter.limit, "url_weight": counter.url_weight})
+                            "limit": counter.limit, "url_weight": counter.url_weight,
+                            "rows": max(6, min(20, counter.limit // 150))})
         image = f"/drafts/{draft.id}/image" if thread.image.path and thread.image.path.is_file() else None
         return _page(request, "draft.html", status, draft=draft, title=thread.article.entry.title,
                      link=safe_href(thread.article.entry.link), threads=threads,
@@ -299,6 +302,15 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
     def prometheus(request: Request) -> Response:
         return metrics(ops)
 
+    def media(request: Request) -> Response:
+        # A shared image, for a network that fetches it itself (networks/media.py): no session, the token is the
+        # key; a malformed, unknown or expired one, or a file gone, is 404 alike.
+        found = shares.lookup(settings, str(request.path_params["token"]), clock.time())
+        if found is None:
+            return PlainTextResponse("not found\n", 404)
+        return FileResponse(found[0], media_type=found[1],
+                            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
     def length_js(request: Request) -> Response:
         return Response(length_data_js(), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=3600"})
@@ -316,6 +328,7 @@ def create_app(settings: Settings, store: Store, clock: Clock, ops: Ops | None =
         Route("/healthz", health, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/assets/length-data.js", length_js, methods=["GET"]),
+        Route(shares.ROUTE + "{token}", media, methods=["GET"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     secure = settings.web.public_url.strip().lower().startswith("https://")

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.settings import Settings
+from bot.networks import registry
 from bot.run import service
 from bot.run.daemon import stall_limit
 from bot.state.stats import Stats
@@ -143,6 +144,12 @@ class _Collector:
         yield calls
         yield CounterMetricFamily("bot_x_spend_dollars", "Estimated X pay-per-use spend of the threads posted.",
                                   value=stats.spend)
+        expiry = GaugeMetricFamily("bot_token_expiry_seconds", "Seconds until a network's access token ends at the "
+                                   "latest (negative: ended); only where the bot knows when.", labels=["network"])
+        now = self.ops.clock.time()
+        for network, ends in sorted(registry.token_expiries(self.ops.settings).items()):
+            expiry.add_metric([network], round(ends - now))
+        yield expiry
         yield GaugeMetricFamily("bot_last_poll_age_seconds", "Seconds since the stalest feed was polled.",
                                 value=self.ops.last_poll_age())
 

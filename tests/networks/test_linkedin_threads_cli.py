@@ -25,6 +25,12 @@ def test_the_dry_run_shows_linkedin_and_threads_with_their_counts_and_says_what_
     assert "LinkedIn" in done.stdout and "Threads" in done.stdout
     assert "/3000" in done.stdout and "/500" in done.stdout and "/280" in done.stdout
     assert "ONE post" in done.stderr and "no image" in done.stderr and "Traceback" not in done.stderr
+    import json
+
+    record = json.loads((tmp_path / "out" / "thread.json").read_text())
+    (post,) = record["threads"]["linkedin"]["tweets"]  # the ONE post LinkedIn gets, as saved and shown
+    assert post["weighted_length"] <= 3000 and "\n\n" in post["text"] and "1/3" not in post["text"]
+    assert (tmp_path / "out" / "preview.html").read_text().count('<article data-network="linkedin"') == 1
 
 
 def test_bot_check_probes_linkedin_and_threads(tmp_path: Path) -> None:

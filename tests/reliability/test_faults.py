@@ -241,3 +241,23 @@ def test_a_number_too_long_for_python_is_one_short_line(where: str, given: str, 
 def test_the_reliability_table_in_docs_is_this_suite() -> None:
     readme = README.read_text(encoding="utf-8")
     assert readme_with_table(readme, load_all()) == readme, "docs/reliability.md's table is stale: run python tests/reliability/faults.py"
+
+
+def test_each_fault_named_beside_its_network_is_still_a_test_there() -> None:
+    """ELSEWHERE's rows name tests in tests/networks/: each must still be a test function of that file, with as
+    many cases as its row says (a parametrised one by its list)."""
+    import ast
+
+    from faults import ELSEWHERE
+
+    root = README.parents[1]
+    for where, row in ELSEWHERE:
+        path, name = where.split("::")
+        tree = ast.parse((root / path).read_text(encoding="utf-8"))
+        found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+        assert found, f"{where} is gone: update ELSEWHERE in tests/reliability/faults.py"
+        cases = 1
+        for deco in found[0].decorator_list:
+            if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "parametrize":
+                cases *= len(getattr(deco.args[1], "elts", [])) or 1
+        assert cases == row.cases, f"{where} runs {cases} cases; its row says {row.cases}"

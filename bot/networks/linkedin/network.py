@@ -8,12 +8,12 @@ import logging
 from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.records import PostedThread, Thread
+from bot.core.records import Article, Gated, PostedThread, Thread, Tweet
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
 from bot.networks.linkedin.client import LinkedInClient
-from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS, compose
-from bot.networks.linkedin.post import LinkedInPublisher, post_url
+from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS
+from bot.networks.linkedin.post import LinkedInPublisher, one_piece, post_url
 from bot.networks.linkedin.token import TokenAge
 from bot.networks.network import Network
 from bot.tweets.length import Counter
@@ -46,23 +46,35 @@ class LinkedInDryRun(DryRunPublisher):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__("linkedin", self._said)
+        self.settings = settings
         self.link_in_comment = bool(settings.linkedin.link_in_comment)
 
     def _said(self) -> Counter:
         """LinkedIn's counter, asked once when the thread is fitted: the dry run says then how LinkedIn gets it."""
         where = "in a first comment (linkedin.link_in_comment)" if self.link_in_comment else "once, in the post"
-        log.warning("linkedin: the thread goes out as ONE post: each post below becomes a paragraph, numbering "
+        log.warning("linkedin: the thread goes out as ONE post: the thread's posts are its paragraphs, numbering "
                     "dropped, the article link %s", where)
         return COUNTER
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """The dry run's PostedThread, with the one LinkedIn post's length and where its link goes."""
         posted = super().publish(thread, ledger, budget)
-        body, comment, notes = compose([t.text for t in thread.for_network("linkedin").tweets],
-                                       link_in_comment=self.link_in_comment)
+        body, comment, notes = one_piece([t.text for t in thread.for_network("linkedin").tweets], thread.article,
+                                         self.settings)
         where = "the link in a first comment" if comment else "the link in it"
         line = f"linkedin: the thread goes out as ONE post of {COUNTER(body)}/{MAX_CHARACTERS} characters, {where}"
         return dataclasses.replace(posted, notes=(*posted.notes, line, *notes))
+
+
+def _compose(tweets: tuple[Tweet, ...], article: Article, settings: Settings,
+             counter: Counter) -> tuple[tuple[Tweet, ...], tuple[str, ...]]:
+    """The fitted posts as the ONE post LinkedIn gets (post.one_piece): paragraphs of the gated posts, numbering and
+    (with linkedin.link_in_comment) the link taken out, whole paragraphs dropped from the end to fit 3,000."""
+    if not tweets:
+        return tweets, ()
+    body, _comment, notes = one_piece([t.text for t in tweets], article, settings)
+    evidence = tuple(dict.fromkeys(e for t in tweets for e in t.evidence))
+    return (Tweet(Gated(body), COUNTER(body), evidence),), notes
 
 
 def _dry_run(settings: Settings, clock: Clock) -> Publisher:
@@ -77,8 +89,11 @@ def post_link(post_id: str, url: str = "") -> tuple[str, str]:
 NETWORK = Network(
     timeout=lambda settings: settings.linkedin.timeout,
     id="linkedin", name="LinkedIn", post_word="post", credentials=CREDENTIALS, counter=_counter,
-    rule="LinkedIn counts characters as typed (emoji 2), each of \\ | { } @ [ ] ( ) < > # * _ ~ twice (it is escaped)",
-    check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    # (a format string: "{{ }}" are its braces, registry.rule fills "{url}")
+    rule="LinkedIn counts characters as typed (emoji 2), each of \\ | {{ }} @ [ ] ( ) < > # * _ ~ twice "
+         "(it is escaped)",
+    check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset, compose=_compose,
+    token_expiry=lambda settings: TokenAge(settings).ends(),  # 60 days from its first use, at the latest
     # An @handle from the article is an X account; on LinkedIn it is plain (escaped) text naming nobody there.
     keeps_article_handles=False,
 )

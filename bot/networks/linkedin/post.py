@@ -22,7 +22,7 @@ from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited
-from bot.core.records import PostedThread, PublishedTweet, Thread
+from bot.core.records import Article, PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
@@ -30,6 +30,7 @@ from bot.networks.linkedin.client import Item, LinkedInClient
 from bot.networks.linkedin.length import COUNTER, compose, escape, unescape
 from bot.networks.linkedin.token import TokenAge
 from bot.tweets.length import Counter
+from bot.tweets.shape import with_utm
 
 log = logging.getLogger(__name__)
 CLOCK_SKEW = 300.0  # seconds LinkedIn's clock may be behind ours when a post's createdAt is compared with its mark
@@ -47,6 +48,15 @@ class Held(PublishError):
 def post_url(urn: str) -> str:
     """Where a reader opens the post."""
     return f"https://www.linkedin.com/feed/update/{urn}/"
+
+
+def one_piece(texts: list[str], article: Article, settings: Settings) -> tuple[str, str, tuple[str, ...]]:
+    """(post body, first comment or "", notes): the thread's posts as LinkedIn's one post (length.compose), the
+    article link as the thread's shaper places it (thread.link, thread.utm). The same for the 3 fitted posts of a
+    plan saved before the post was composed and for the one post composed since: composing it again changes nothing,
+    and the link, gone from a body that leaves it for the comment, is known from the article."""
+    link = with_utm(article.entry.link, settings.thread.utm) if settings.thread.link != "none" else ""
+    return compose(texts, link=link, link_in_comment=bool(settings.linkedin.link_in_comment))
 
 
 def _same(ours: str, theirs: str) -> bool:
@@ -73,8 +83,7 @@ class LinkedInPublisher:
 
     def compose(self, thread: Thread) -> tuple[str, str, tuple[str, ...]]:
         """(post body, first comment or "", notes): the thread's LinkedIn fitting as one piece."""
-        texts = [t.text for t in thread.for_network("linkedin").tweets]
-        return compose(texts, link_in_comment=bool(self.settings.linkedin.link_in_comment))
+        return one_piece([t.text for t in thread.for_network("linkedin").tweets], thread.article, self.settings)
 
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
         """Post what the ledger does not hold yet: the post, then its comment; Held when an outcome is unknowable."""
@@ -158,8 +167,8 @@ class LinkedInPublisher:
             except AuthError as exc:
                 raise Held(f"the LinkedIn {what} may already be published, and LinkedIn does not let this app read "
                            f"the author's posts back to check ({exc.message})",
-                           "held, not sent again: look at the LinkedIn profile; if it is not there, post it by hand "
-                           "(reading back needs the r_member_social permission)") from exc
+                           "held, not sent again: look at the LinkedIn profile; if it is not there, `bot retry ENTRY "
+                           "--not-posted` releases it for the next run (reading back needs r_member_social)") from exc
             except BotError as exc:
                 raise PublishError(f"the LinkedIn {what} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until LinkedIn can be asked; the next run "

@@ -59,6 +59,17 @@ class TokenAge:
             pass  # nothing kept: the next use records it
         return now
 
+    def ends(self) -> float | None:
+        """The latest the token can end, from its recorded first use (nothing recorded: None); writes nothing."""
+        if not self.tag or self.path is None:
+            return None
+        try:
+            state = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        first = state.get("first_used") if isinstance(state, dict) and state.get("for") == self.tag else None
+        return float(first) + LIFETIME if isinstance(first, (int, float)) else None
+
     def warning(self, now: float) -> str:
         """One line for `bot check`: when the token ends at the latest, a WARNING from WARN_DAYS before."""
         ends = self.first_used(now) + LIFETIME

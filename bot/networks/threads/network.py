@@ -12,9 +12,11 @@ from bot.core.errors import ConfigError
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
+from bot.networks.media import LIFETIME, ROUTE
 from bot.networks.network import Network
 from bot.networks.threads.client import ThreadsClient
 from bot.networks.threads.length import COUNTER
+from bot.networks.threads.token import TokenKeeper
 from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
 from bot.tweets.length import Counter
 
@@ -47,6 +49,11 @@ def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) ->
     return line
 
 
+def _token_expiry(settings: Settings) -> float | None:
+    """The kept token's expiry (token.py: known once it has been refreshed), None while unknown."""
+    return TokenKeeper(settings, SystemClock()).expires_at() or None
+
+
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
     return ThreadsPublisher(settings, clock, should_stop=should_stop)
 
@@ -54,10 +61,19 @@ def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool]
 class ThreadsDryRun(DryRunPublisher):
     """Publishes nothing; says so when the thread's image cannot go (no public address to fetch it from)."""
 
+    def __init__(self, settings: Settings, counter: Callable[[], Counter]) -> None:
+        super().__init__("threads", counter)
+        self.public = str(settings.web.public_url).strip().rstrip("/")
+
     def publish(self, thread: Thread, ledger: Ledger, budget: Budget | None = None) -> PostedThread:
-        """The dry run's PostedThread, with the missing image said."""
+        """The dry run's PostedThread, saying whether the image can go (and from where)."""
         posted = super().publish(thread, ledger, budget)
-        return dataclasses.replace(posted, notes=(*posted.notes, NO_IMAGE)) if thread.image.path else posted
+        if not thread.image.path:
+            return posted
+        line = NO_IMAGE if not self.public else (
+            f"threads: the image is shared for Meta to fetch at {self.public}{ROUTE}<random token>, for "
+            f"{int(LIFETIME // 60)} minutes (the review page must be running there: `bot run --web`)")
+        return dataclasses.replace(posted, notes=(*posted.notes, line))
 
 
 def _dry_run(settings: Settings, clock: Clock) -> Publisher:
@@ -65,7 +81,7 @@ def _dry_run(settings: Settings, clock: Clock) -> Publisher:
         if list(settings.image.chain) != ["none"] and not settings.web.public_url:
             log.warning(NO_IMAGE)
         return COUNTER
-    return ThreadsDryRun("threads", counter)
+    return ThreadsDryRun(settings, counter)
 
 
 def post_link(post_id: str, url: str = "") -> tuple[str, str]:
@@ -78,6 +94,7 @@ NETWORK = Network(
     id="threads", name="Threads", post_word="post", credentials=CREDENTIALS, counter=_counter,
     rule="Threads counts characters as typed, each emoji as its UTF-8 bytes (4 for most), links in full",
     check=_check, publisher=_publisher, dry_run=_dry_run, post_link=post_link, unset=_unset,
+    token_expiry=_token_expiry,
     # An @handle from the article is an X account; on Threads it would mention whoever holds that name there.
     keeps_article_handles=False,
 )

@@ -8,9 +8,9 @@ posts (the first) or the previous post's replies (the others), by its text, and 
 only once a look made past its request's own timeout did not find it. When the posts cannot be read for lack of a
 permission the entry is held for a person (never sent again on a guess).
 
-Images: Meta fetches an IMAGE container's picture from a public URL, the bot cannot upload bytes. The image goes
-only when an `image_url` function is given (the web page serving it under web.public_url); otherwise the thread
-goes out with its link and no image, and says so in its notes.
+Images: Meta fetches an IMAGE container's picture from a public URL, the bot cannot upload bytes. With
+web.public_url the image is shared at an unguessable address that expires (networks/media.py, served by the review
+page at /media/<token>); without it the thread goes out with its link and no image, and says so in its notes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
+from bot.networks.media import share
 from bot.networks.threads.client import GraphItem, NotReady, ThreadsClient
 from bot.networks.threads.length import COUNTER
 from bot.tweets.length import Counter
@@ -78,7 +79,12 @@ class ThreadsPublisher:
         self.clock = clock
         self.should_stop = should_stop or (lambda: False)
         self.client = client or ThreadsClient(settings, clock)
-        self.image_url = image_url if settings.web.public_url else None
+        # With web.public_url, the image is shared at an unguessable, expiring address the review page serves
+        # (networks/media.py); the page must be running there (`bot run --web`) for Meta to fetch it.
+        self.image_url = (image_url or self._share) if settings.web.public_url else None
+
+    def _share(self, thread: Thread) -> str:
+        return share(self.settings, thread.image.path, self.clock.time()) if thread.image.path else ""
 
     def counter(self) -> Counter:
         """500 characters, emoji as their UTF-8 bytes (length.py)."""
@@ -184,7 +190,8 @@ class ThreadsPublisher:
             except AuthError as exc:
                 raise Held(f"Threads post {position} may already be published, and this token may not read it back "
                            f"({exc.message})", "held, not sent again: look at the Threads profile; give the token "
-                           "threads_basic and threads_read_replies, then run again") from exc
+                           "threads_basic and threads_read_replies, then run again (or, if it is not there, `bot "
+                           "retry ENTRY --not-posted`)") from exc
             except BotError as exc:
                 raise PublishError(f"Threads post {position} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until Threads can be asked") from exc
