@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.records import Article
-from bot.tweets.grounding import binding
+from bot.tweets.grounding import binding, relations
 from bot.tweets.grounding import claims as C
 
 _SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]»」]*\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n+")
@@ -287,6 +287,9 @@ def support(sentence: str, article: Article, hints: Sequence[str] = (), *, whole
         reason = _polarity(norm, content, src)
         if reason:
             missing.append(reason)
+        missing += relations.clause_polarity(norm, [(p.norm, p.negated, p.vocab) for p in src.passages])
+        texts = [p.norm for p in src.passages]
+        missing += relations.reversed_relations(norm, texts, relations.proper_names(texts))
     ranked = sorted(range(len(src.passages)), key=lambda i: -_score(content, numbers, src.passages[i]))
     picks = list(dict.fromkeys([i for h in hints for i in _located(h, src)] + ranked[:3]))
     if whole:
