@@ -362,10 +362,6 @@ KNOWN_GAPS = {
     "f23-sunday-opening": "'open on Sundays' where the article says closed: polarity in other words",
     "f27-sponsor-after-colon": "a company name that is an English word (Stripe) after a colon",
     "f37-quote-reattributed-to-mayor": "a quote given to another speaker named in the same passage",
-    "d16-spaced-letters": "an address spelled with spaces between letters and its dot",
-    "d18-handle-split-across-posts": "a handle whose @ ends one post and whose name starts the next",
-    "d44-spanish-punto": "a dot spelled out in Spanish ('punto')",
-    "d52-anchor-text-shows-another-address": "an anchor whose visible address differs from its href is taken as the author's word",
 }
 
 
