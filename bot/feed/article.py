@@ -250,7 +250,10 @@ class _Cleaner(HTMLParser):
     def _close(self, tag: str) -> None:
         if tag == "a" and self._anchors:
             url, start, block = self._anchors.pop()
-            if _visible("".join(self._parts[start:])):  # an anchor with no visible text cannot be clicked
+            shown = "".join(self._parts[start:])
+            # An anchor with no visible text cannot be clicked; one that shows another address than it goes to is a
+            # disguise, and neither address is the author's link.
+            if _visible(shown) and not _shows_another(shown, url):
                 self.links.append(url)
                 self.link_blocks.append(block)
         elif tag == "details":
@@ -278,6 +281,21 @@ class _Cleaner(HTMLParser):
         inner = self._kinds[-1] if self._kinds else ""
         kind: BlockKind = "heading" if inner in _HEADINGS else _KIND.get(inner, "paragraph")
         self.blocks.append(Block(kind, text))
+
+
+# Text a reader takes for an address: a scheme or www., or a host with a path ("readinggroup.org/spring").
+_SHOWN_ADDRESS = re.compile(r"(?i)(?:https?://|\bwww\.)([a-z0-9-]+(?:\.[a-z0-9-]+)+)|"
+                            r"(?<![\w@.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/")
+
+
+def _shows_another(shown: str, url: str) -> bool:
+    """True when an anchor's visible text is an address on another host than the one it links to."""
+    m = _SHOWN_ADDRESS.search(shown)
+    if not m:
+        return False
+    host = (m.group(1) or m.group(2)).lower().removeprefix("www.")
+    target = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return not (host == target or host.endswith("." + target) or target.endswith("." + host))
 
 
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers and the Braille blank draw nothing

@@ -1,5 +1,4 @@
-"""Output hygiene: a model's tweet reduced to whole sentences the article supports — a post goes out under the
-user's name.
+"""Output hygiene: a model's tweet reduced to whole sentences the article supports (it goes out under the user's name).
 
 What comes off: markdown, numbering and preambles (scaffolding), model meta-text (bot.tweets.meta), invisible
 characters, and every address, @handle or $cashtag the article does not own (bot.tweets.items). What the
@@ -376,8 +375,9 @@ def across(texts: Sequence[str], article: Article) -> list[str]:
 
 
 def clean_thread(texts: Sequence[str], article: Article) -> list[str]:
-    """Each post cleaned (clean_tweet), then held together (`across`): what two posts spell at their seam goes."""
-    return across([clean_tweet(t, article) for t in texts], article)
+    """Each post cleaned (clean_tweet) and held together (`across`, before the cleaning too, while both halves of
+    "…follow @free" + "mintbot …" are there): what two posts spell at their seam goes."""
+    return across([clean_tweet(t, article) for t in across(list(texts), article)], article)
 
 
 def clean_tweet(text: str, article: Article) -> str:

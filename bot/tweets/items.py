@@ -16,7 +16,7 @@ folding, NFKC); `ᴇᴠɪʟ.ᴄᴏᴍ`, a Cyrillic `о` or a Greek `κ` read as 
 from the `confusable_homoglyphs` package, which ships confusables.txt; a Latin, Greek or Cyrillic letter it has no
 ASCII prototype for is transliterated by `anyascii`); `·`, `‧`, `۔`, `｡`, `。`, `•` read as a dot (every character
 confusables.txt gives as a dot look-alike, digits excepted); `evil dot ai`, `evil . ai`, `evil[.]com`,
-`evil{dot}com`, `evil%2eai` and `e v i l . c o m` read as an address. Invisible characters and combining marks
+`evil{dot}com`, `freemint punto xyz`, `evil%2eai` and `e v i l . c o m` read as an address. Invisible characters and combining marks
 are not read at all. The view is lower case.
 
 `Reading.homograph(start, end)` says whether a span needed a look-alike letter (not a compatibility form) to read
@@ -48,8 +48,10 @@ COMMON_TLDS = ("com|net|org|io|co|ai|app|dev|xyz|me|info|biz|gg|ly|sh|eth|sol|cr
 _SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "COPTIC", "ARMENIAN", "CHEROKEE", "MODIFIER LETTER", "SMALL CAPITAL")
 _WRAPPED_DOT = re.compile(r"\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|\{\s*(?:\.|dot)\s*\}|<\s*(?:\.|dot)\s*>)\s*")
 _PERCENT_DOT = re.compile(r"(?<=[a-z0-9])%2e(?=[a-z0-9])")
-# "evil dot ai", "evil-dot-com"; not the prose of "the dot com bubble".
-_WORD_DOT = re.compile(rf"(?<![a-z0-9])(?!(?:a|an|the|old|this|that|of)[\s_-])([a-z0-9][a-z0-9-]*)(?:\s+|-|_)dot(?:\s+|-|_)"
+# "evil dot ai", "evil-dot-com", and the word for the dot in other languages a feed is written in ("freemint punto
+# xyz": Spanish and Italian; punkt, ponto, point, nokta, kropka, tečka); not the prose of "the dot com bubble".
+_DOT_WORDS = "dot|punto|punkt|ponto|point|nokta|kropka|tecka|pont|piste"
+_WORD_DOT = re.compile(rf"(?<![a-z0-9])(?!(?:a|an|the|old|this|that|of)[\s_-])([a-z0-9][a-z0-9-]*)(?:\s+|-|_)(?:{_DOT_WORDS})(?:\s+|-|_)"
                        rf"(?=(?:{COMMON_TLDS})(?![a-z0-9-])(?!\s+(?:bubble|era|boom|bust|crash|compan|startup|days|age|mania)))")
 _HOST_ONLY_TLDS = "com|net|org|io|ai|xyz|app|dev|eth|sol|crypto|nft|gg|ly|info|biz|co|ru|cn|tk|ml|ga|cf|gq"
 _SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{_HOST_ONLY_TLDS})(?:/|\s*[.!?,;)]*\s*$|\s+\.?$))|"
@@ -60,7 +62,7 @@ _SPACED_DOT = re.compile(rf"(?<=[a-z0-9])(?:\s+\.\s*|\s*\.\s+)(?=(?:{_HOST_ONLY_
 _SPACE_DOT = re.compile(rf"(?<=[a-z0-9])\s+\.(?=(?:{_HOST_ONLY_TLDS})(?![a-z0-9-]))")
 _DOT_SPACE = re.compile(rf"(?<=[a-z0-9])\.\s+(?=(?:{_HOST_ONLY_TLDS})(?![a-z0-9-]))")
 # Letters spaced out ("e v i l . c o m", "@ e v i l"): five or more one-character tokens with a dot or an @.
-_SPACED_OUT = re.compile(r"(?<!\S)(?:[a-z0-9.@$] ){4,}[a-z0-9.]+(?!\S)")
+_SPACED_OUT = re.compile(r"(?<!\S)(?:[a-z0-9.@$] ){4,}[a-z0-9.](?!\S)")  # the last one-character token ends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +357,7 @@ def defanged(item: Item) -> bool:
     """True for an address written so that it does not link: a dot spelled out, bracketed, spaced or replaced by a
     look-alike, letters spaced out, hxxp (an article that writes an address so does not want it linked)."""
     text = unicodedata.normalize("NFKC", item.text).lower()
-    return bool(re.search(r"[\[\](){}<>\s]|%2e|\bdot\b|hxxp|h\*\*p", text)) or any(c in _tables()[0] for c in text)
+    return bool(re.search(rf"[\[\](){{}}<>\s]|%2e|\b(?:{_DOT_WORDS})\b|hxxp|h\*\*p", text)) or any(c in _tables()[0] for c in text)
 
 
 def permitted(item: Item, urls: frozenset[str], handles: frozenset[str], cashtags: frozenset[str],

@@ -42,3 +42,8 @@ SCHEDULE = ("<p>The council voted 7 to 2 on Tuesday. Construction starts on Marc
             "The library opens at 9am on weekdays and 11am on Sundays.</p>"
             "<p>The new trail is 12 km long and took 18 months to build. Visits rose 40 percent last year.</p>"
             "<p>Adult tickets cost $20 and child tickets cost $8.</p>")
+
+# Who did what to whom, and a clause that negates: what a swapped relation or a dropped "not" would change.
+RELATIONS = ("<p>Wales beat Scotland 27-15 in Cardiff on Saturday. The drug cut hospital stays by 18 percent. "
+             "It did not reduce mortality.</p>"
+             "<p>The release drops support for Python 3.8. Maria Lopez interviewed David Kim for the podcast.</p>")

@@ -19,12 +19,15 @@ Q_OK = "The team has twelve engineers and works from Lisbon."
 I = "(?i)"
 S_OK = "The council voted on Tuesday."
 S_OK2 = "The new trail took 18 months to build."
+R_OK = "Maria Lopez interviewed David Kim for the podcast."
+R_OK2 = "The drug cut hospital stays by 18 percent."
 
 
 def f(cid: str, article: str, bad: str, never: str | list[str], **extra: Any) -> dict[str, Any]:
     """A faithfulness attack: one false tweet among true ones."""
     ok = {A.COHORT: [T_OK, T_OK2], A.MARKETS: [M_OK, "Revenue grew 2x in the quarter."],
-          A.QUOTES: [Q_OK, "Applications are open."], A.SCHEDULE: [S_OK, S_OK2]}[article]
+          A.QUOTES: [Q_OK, "Applications are open."], A.SCHEDULE: [S_OK, S_OK2],
+          A.RELATIONS: [R_OK, R_OK2]}[article]
     return {"id": f"faith-{cid}", "kind": "faith", "article": article, "tweets": [ok[0], bad, ok[1]],
             "never": [never] if isinstance(never, str) else never, "keep": [], **extra}
 
@@ -109,6 +112,12 @@ FAITH = [
     f("unit-km-miles", A.SCHEDULE, "The new trail is 12 miles long.", I + r"12 miles"),
     f("unit-months-years", A.SCHEDULE, "The trail took 18 years to build.", I + r"18 years"),
     f("unit-percent-days", A.SCHEDULE, "Building the trail took 40 days.", I + r"40 days"),
+    # Written before the rules that a relation keeps its direction and each clause its polarity.
+    f("roles-swapped", A.RELATIONS, "Scotland beat Wales 27-15 in Cardiff.", I + r"scotland beat"),
+    f("roles-interview", A.RELATIONS, "David Kim interviewed Maria Lopez for the podcast.", I + r"kim interviewed"),
+    f("clause-polarity", A.RELATIONS, "The drug cut hospital stays by 18 percent and also reduced mortality.",
+      I + r"also reduced mortality"),
+    f("support-added", A.RELATIONS, "The release adds support for Python 3.8.", I + r"adds support"),
     f("revision-new-name", A.COHORT, "The program is sponsored by Google.", I + r"google|microsoft",
       revise="The program is sponsored by Acme Labs and Microsoft."),
 ]
@@ -203,6 +212,13 @@ LEGIT = [
     k("vote-dash", A.SCHEDULE, ["The council approved it 7-2 on Tuesday.", S_OK, S_OK2], I + r"7-2"),
     k("date-one-of-two", A.SCHEDULE, ["Construction ends by June 30.", S_OK, S_OK2], I + r"ends by june 30"),
     k("percent-sign-unit", A.SCHEDULE, ["Visits rose 40% last year.", S_OK, S_OK2], r"40%"),
+    k("roles-kept", A.RELATIONS, ["Wales beat Scotland 27-15 on Saturday.", R_OK, R_OK2], I + r"wales beat scotland"),
+    k("roles-loser-side", A.RELATIONS, ["Scotland lost to Wales 27-15 in Cardiff.", R_OK, R_OK2], I + r"lost to wales"),
+    k("roles-no-relation", A.RELATIONS, ["Wales and Scotland met in Cardiff on Saturday.", R_OK, R_OK2],
+      I + r"wales and scotland met"),
+    k("clause-polarity-kept", A.RELATIONS, ["Hospital stays fell by 18 percent, but mortality did not drop.", R_OK, R_OK2],
+      I + r"did not drop"),
+    k("support-dropped", A.RELATIONS, ["The release drops support for Python 3.8.", R_OK, R_OK2], I + r"drops support"),
     k("extractive", A.COHORT, [], I + r"penn spark", backend="extractive"),
 ]
 

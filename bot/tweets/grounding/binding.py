@@ -87,7 +87,7 @@ def _content(text: str, subject: frozenset[str]) -> list[str]:
     return out
 
 
-_JOINED = re.compile(r"\s*(?:-|–|—|to)\s*", re.I)
+_JOINED = re.compile(r"\s*(?:-|–|—|to|instead of|rather than|versus|vs\.?)\s*", re.I)
 
 
 def _group(norm: str, m: C.Mention, figures: Sequence[C.Mention]) -> tuple[int, int]:
@@ -103,13 +103,22 @@ def _group(norm: str, m: C.Mention, figures: Sequence[C.Mention]) -> tuple[int, 
 
 
 def neighbours(norm: str, m: C.Mention, others: Sequence[C.Mention], subject: frozenset[str]) -> frozenset[str]:
-    """The content words beside a figure (or the run it belongs to), up to the nearest barrier or other figure."""
+    """The content words beside a figure (or the run it belongs to), up to the nearest barrier or other figure.
+
+    Words between two figures with no barrier between them are shared out: the first belongs to the figure before
+    it ("4,812 votes"), the rest to the figure after ("to Osei's 3,977")."""
     begin, finish = _group(norm, m, others) if any(o is m for o in others) else (m.start, m.end)
     start = max((o.end for o in others if o.end <= begin), default=0)
     end = min((o.start for o in others if o.start >= finish), default=len(norm))
-    left = _BARRIER.split(norm[start:begin])[-1]
-    right = _BARRIER.split(norm[finish:end])[0]
-    return frozenset(_content(left, subject)[-_WINDOW:] + _content(right, subject)[:_WINDOW])
+    left_parts = _BARRIER.split(norm[start:begin])
+    right_parts = _BARRIER.split(norm[finish:end])
+    left = _content(left_parts[-1], subject)
+    right = _content(right_parts[0], subject)
+    if start and len(left_parts) == 1:
+        left = left[1:]  # its first word is the figure before's
+    if end < len(norm) and len(right_parts) == 1:
+        right = right[:1]  # only its first word is this figure's
+    return frozenset(left[-_WINDOW:] + right[:_WINDOW])
 
 
 def reversed_pairs(norm: str, passages: Sequence[tuple[str, Sequence[C.Mention]]]) -> list[str]:
@@ -141,17 +150,26 @@ def _marks(words: Iterable[str], these: Iterable[str]) -> set[str]:
 def moved(norm: str, passages: Sequence[tuple[str, Sequence[C.Mention]]], subject: frozenset[str]) -> list[str]:
     """The figures of a sentence (already normalised) that stand beside a rival figure's words and none of their own.
 
-    `passages`: each passage's normalised text and its figures. Returns one line per moved figure."""
+    `passages`: each passage's normalised text and its figures, in the article's order. A rival is a figure of the
+    same kind in a passage of the figure's own or next to one (a swap inside a sentence or a paragraph); one further
+    away is another subject's, judged by the words it stands beside (passages._rebound). One line per moved figure."""
     mine = C.mentions(norm)
     out: list[str] = []
     for m in mine:
         words = neighbours(norm, m, mine, subject)
-        homes = [neighbours(text, n, figures, subject) for text, figures in passages for n in figures
-                 if C.same_number(m, n)]
-        found = _rival(m, words, homes, passages, subject) if words and homes else None
+        placed = [(i, neighbours(text, n, figures, subject)) for i, (text, figures) in enumerate(passages)
+                  for n in figures if C.same_number(m, n)]
+        near = sorted({j for i, _ in placed for j in (i - 1, i, i + 1) if 0 <= j < len(passages)})
+        found = _rival(m, words, [h for _, h in placed], [passages[j] for j in near], subject) \
+            if words and placed else None
         if found:
             out.append(f"{m.text.strip()} (the article puts {found[0]} beside {found[1]}, not beside it)")
     return out
+
+
+def _yearlike(m: C.Mention) -> bool:
+    """A bare four-digit whole number a year could be (1800 to 2099, written without separators)."""
+    return m.kind == "" and bool(re.fullmatch(r"\s*(?:18|19|20)\d\d\s*", m.text))
 
 
 def _rival(m: C.Mention, words: frozenset[str], homes: list[frozenset[str]],
@@ -160,8 +178,8 @@ def _rival(m: C.Mention, words: frozenset[str], homes: list[frozenset[str]],
     at_home = set().union(*(_marks(words, h) for h in homes))
     for text, figures in passages:
         for rival in figures:
-            if rival.kind != m.kind or C.same_number(m, rival):
-                continue
+            if rival.kind != m.kind or C.same_number(m, rival) or _yearlike(rival) != _yearlike(m):
+                continue  # a year ("since 2011") is no rival of a count ("a crowd of 18,400")
             theirs = neighbours(text, rival, figures, subject)
             own = [h - _marks(h, theirs) for h in homes]  # what marks each of the figure's places and not the rival
             if not any(own):

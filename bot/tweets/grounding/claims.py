@@ -20,6 +20,8 @@ from bot.tweets.grounding.wordlist import listed
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
 _MONTH_NAMES = {m[:3]: m for m in _MONTHS[:12]} | {"sept": "september"}
+# Days and months: words of a date, never a speaker or a name of the article's to look for.
+CALENDAR = frozenset(_MONTHS) | frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -54,9 +56,11 @@ longer der die das und zu mit für ist nicht den dem des ein eine le les des et 
 _IDIOMS = re.compile(r"(?i)\b(?:do(?:n['’]t| not)|never) (?:miss|forget|wait)\b|\bnot only\b|\bno doubt\b|"
                      r"\bno matter\b|\bnot to be missed\b|\bwhy not\b")
 _UP = frozenset("rose rise rises rising risen up increased increase increases increasing gained gain gains grew grow grows "
-                "growing higher climbed climb jumped jump surged surge soared".split())
+                "growing higher climbed climb jumped jump surged surge soared add adds added adding expand expands "
+                "expanded expanding raise raises raised boost boosts boosted".split())
 _DOWN = frozenset("fell fall falls falling fallen down decreased decrease decreases decreasing declined decline dropped "
-                  "drop drops lost lose loses shrank shrink shrinks lower slid slipped plunged plunge".split())
+                  "drop drops lost lose loses shrank shrink shrinks lower slid slipped plunged plunge remove removes "
+                  "removed removing cut cuts reduce reduces reduced reducing scrap scraps scrapped lowered".split())
 MOVES = _UP | _DOWN
 STOP = frozenset("""a an the and or but of in on at to for with from by as is are was were be been being it its this that
 these those there here we our you your they their he she his her him them i me my us so if then than also just very more

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.records import Article
-from bot.tweets.grounding import binding
+from bot.tweets.grounding import binding, relations
 from bot.tweets.grounding import claims as C
 
 _SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]»」]*\s+(?=\S)|(?<=[。！？])\s*(?=\S)|\n+")
@@ -138,7 +138,7 @@ def _context(norm: str, m: C.Mention) -> set[str]:
     return {w for w in before + after if w not in C.STOP and w not in months and len(w) > 2}
 
 
-def _rebound(norm: str, m: C.Mention, src: Source) -> str:
+def _rebound(norm: str, m: C.Mention, src: Source, stated: Sequence[C.Mention] = ()) -> str:
     """A word beside the number that the article puts beside another figure of this kind, never in a sentence with
     this one ("" when the number is where the article has it). A name so placed ("Intel" beside 58% when the
     article's 58% is Nvidia's) always counts; an ordinary word does only when no word beside the number is one the
@@ -159,6 +159,8 @@ def _rebound(norm: str, m: C.Mention, src: Source) -> str:
             if C.same_number(m, n):
                 exonerated = exonerated or bool(every & near)
                 continue
+            if any(C.same_number(o, n) for o in stated if o is not m):
+                continue  # the sentence gives that figure too ("saw Riverside win 3–1"): its words are that figure's
             for word in sorted(mine):
                 if word not in conflicts and forms[word] & near and not any(
                         forms[word] & q.vocab and any(C.same_number(m, x) for x in q.numbers) for q in src.passages):
@@ -189,7 +191,8 @@ def _names(norm: str, vocab: frozenset[str], src: Source) -> list[str]:
     paired = _name_pairs(norm)
     for word, capital in candidates:
         forms = C.keys(word)
-        if forms & vocab or forms & src.subject or word.casefold() in C.STOP or C.contraction(word):
+        if forms & vocab or forms & src.subject or word.casefold() in C.STOP or C.contraction(word) or \
+                word.casefold() in binding.UNITS:  # "220 degrees Celsius" for the article's "220°C": a unit
             continue
         if capital and (not C.is_common(word) or word in paired):
             missing.append(word)
@@ -219,8 +222,8 @@ def _quotes(norm: str, window: Sequence[Passage], src: Source, before: Passage |
     outside = norm
     for inner, s, e in C.quotes(norm):
         outside = outside[:s] + " " * (e - s) + outside[e:]
-    speakers = [w for w, _, _ in C.words(outside)
-                if w[:1].isupper() and not C.is_common(w) and not C.keys(w) & src.subject]
+    speakers = [w for w, _, _ in C.words(outside) if w[:1].isupper() and not C.is_common(w)
+                and not C.keys(w) & src.subject and not C.keys(w) & C.CALENDAR]  # "after Saturday's win": no speaker
     for inner, _, _ in C.quotes(norm):
         want = C.flat(inner)
         home = next((p for p in window if want and want in p.flat), None)
@@ -277,7 +280,7 @@ def support(sentence: str, article: Article, hints: Sequence[str] = (), *, whole
         return Support((), ())
     missing: list[str] = []
     for m in numbers:
-        word = _rebound(norm, m, src)
+        word = _rebound(norm, m, src, numbers)
         if word:
             missing.append(f"{m.text.strip()} (the article gives {word} another figure)")
     figures = [(p.norm, p.numbers) for p in src.passages]
@@ -287,13 +290,17 @@ def support(sentence: str, article: Article, hints: Sequence[str] = (), *, whole
         reason = _polarity(norm, content, src)
         if reason:
             missing.append(reason)
+        missing += relations.clause_polarity(norm, [(p.norm, p.negated, p.vocab) for p in src.passages])
+        texts = [p.norm for p in src.passages]
+        missing += relations.reversed_relations(norm, texts, relations.proper_names(texts))
     ranked = sorted(range(len(src.passages)), key=lambda i: -_score(content, numbers, src.passages[i]))
-    picks = list(dict.fromkeys([i for h in hints for i in _located(h, src)] + ranked[:3]))
+    holding = [i for i, p in enumerate(src.passages) if any(C.same_number(m, n) for m in numbers for n in p.numbers)]
+    picks = list(dict.fromkeys([i for h in hints for i in _located(h, src)] + ranked[:3] + holding[:3]))
     if whole:
         lacks = _lacks(norm, numbers, list(range(len(src.passages))), src)
         return Support((), tuple(dict.fromkeys(missing + lacks)))
     # One passage (with the sentences next to it); else two, for a tweet that sums up two places of the article.
-    tries: list[tuple[int, ...]] = [(i,) for i in picks] + [(i, j) for k, i in enumerate(picks[:3]) for j in picks[k + 1:3]]
+    tries: list[tuple[int, ...]] = [(i,) for i in picks] + [(i, j) for k, i in enumerate(picks[:5]) for j in picks[k + 1:5]]
     best: tuple[list[str], tuple[int, ...]] | None = None
     for chosen in tries:
         window = sorted({j for i in chosen for j in (i - 1, i, i + 1) if 0 <= j < len(src.passages)})
