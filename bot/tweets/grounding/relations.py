@@ -78,16 +78,20 @@ def reversed_relations(norm: str, passages: Sequence[str], names: frozenset[str]
 def clause_polarity(norm: str, passages: Sequence[tuple[str, bool, frozenset[str]]]) -> list[str]:
     """Clauses of a sentence that negate what their closest passage affirms, or affirm what it negates.
 
-    `passages`: each passage's normalised text, whether it negates, and the forms of its content words."""
+    `passages`: each passage's normalised text, whether it negates, and the forms of its content words (each
+    passage is split into its clauses here, and a clause is held to the closest of those)."""
     clauses = [c for c in _CLAUSES.split(norm) if c and c.strip()]
     if len(clauses) < 2:
         return []  # a one-clause sentence is held whole (passages._polarity)
+    # The passages are read clause by clause too: "They do not remember X; they remember Y" affirms Y.
+    parts = [(c, C.negated(c), frozenset(_forms(_content(c)))) for text, _, _ in passages
+             for c in _CLAUSES.split(text) if c and c.strip()]
     out = []
     for clause in clauses:
         words = _content(clause)
         if len(words) < 2:
             continue
-        scored = [(sum(1 for w in words if C.keys(w) & forms), text, neg) for text, neg, forms in passages]
+        scored = [(sum(1 for w in words if C.keys(w) & forms), text, neg) for text, neg, forms in parts]
         best = max((s for s, _, _ in scored), default=0)
         if best < 2 or best < 0.6 * len(words):
             continue
