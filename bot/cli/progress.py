@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.cli.render import escape
 from bot.core.errors import redact
 
 
@@ -33,8 +34,6 @@ class LiveView:
         """Show what the pipeline is doing now."""
         self._end_stream()
         if self._status is not None:
-            from rich.markup import escape
-
             self._status.update(escape(message))
             self._status.start()
         else:
@@ -42,8 +41,6 @@ class LiveView:
 
     def warn(self, message: str) -> None:
         """A line that stays on screen: something was skipped or failed, and the user should know."""
-        from rich.markup import escape
-
         self._end_stream()
         if self._status is not None:
             self._status.stop()
