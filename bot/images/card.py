@@ -105,6 +105,7 @@ def title_card_image(publication: str, title: str, subtitle: str = "", author: s
     for line in layout.lines:
         draw.text((line.x, line.y), line.text, font=_font(line.font, line.size), fill=line.fill, anchor="la",
                   stroke_width=line.stroke, stroke_fill=line.fill)
+    _font.cache_clear()  # the faces (~2 MB) are not held while the card is encoded; the next card loads them again
     return image
 
 

@@ -37,6 +37,7 @@ _CYRILLIC = r"\u0400-\u04FF"
 _AT, _HASH = "[@＠]", "[#＃]"
 
 
+@lru_cache(maxsize=None)  # the tries ask for the same few characters thousands of times
 def _ci(text: str, ascii_folded: bool = False) -> str:
     """`text` as a pattern matched case-insensitively the way a JS regex with the `i` flag (no `u`) matches it.
 
