@@ -8,20 +8,27 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from bot.core.errors import redact
 from bot.core.records import PRIMARY, PostedThread, Thread
 from bot.networks import registry
+
+if TYPE_CHECKING:  # rich is imported when it draws, not with this module
+    from rich.console import Console as RichConsole
+    from rich.rule import Rule as RichRule
+    from rich.status import Status
 
 # What the plain printer draws itself: the tags show_thread and the live view use, and text that rich would print
 # as it is (no markup left, no :emoji: code, none of the control characters rich drops or tabs it expands).
 _TAGS = re.compile(r"\[/?(?:bold|dim|green|red|yellow)\]")
 _NOT_AS_IS = re.compile(r"[\[\\\t\x07\x08\x0b\x0c\r]|:\S*?:")
 _ASCII_LINE = re.compile(r"[ -~]*")
+Justify = Literal["default", "left", "center", "right", "full"]  # rich's JustifyMethod
 
 
-def escape(markup: str, _escape: Any = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])").sub) -> str:
+def escape(markup: str, _escape: Callable[..., str] = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])").sub) -> str:
     """rich.markup.escape (the same rule; importing rich.markup costs rich's text stack)."""
     markup = _escape(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", markup)
     return markup + "\\" if markup.endswith("\\") and not markup.endswith("\\\\") else markup
@@ -33,10 +40,10 @@ class Rule:
     def __init__(self, title: str = "", *, style: str = "") -> None:
         self.title, self.style = title, style
 
-    def rich(self) -> Any:
-        from rich.rule import Rule as RichRule
+    def rich(self) -> RichRule:
+        from rich import rule
 
-        return RichRule(self.title, style=self.style or "rule.line")
+        return rule.Rule(self.title, style=self.style or "rule.line")
 
 
 class Console:
@@ -46,7 +53,7 @@ class Console:
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr
-        self._rich: Any = None
+        self._rich: RichConsole | None = None
         stream = self._stream()
         self.width = _rich_width()
         # rich's own tests of a stream, in its order: Windows consoles, IDLE, Jupyter, a terminal, a non-UTF encoding.
@@ -56,38 +63,38 @@ class Console:
         if not self.plain:
             self._console()
 
-    def _stream(self) -> Any:
+    def _stream(self) -> TextIO:
         return sys.stderr if self.stderr else sys.stdout
 
-    def _console(self) -> Any:
+    def _console(self) -> RichConsole:
         if self._rich is None:
-            from rich.console import Console as RichConsole
+            from rich import console as rich_console
 
             stream = self._stream()
             piped = not (hasattr(stream, "isatty") and stream.isatty())
             # rich wraps at 80 columns when it cannot ask a terminal; a log line cut mid-sentence is worse than a long one.
-            self._rich = RichConsole(stderr=self.stderr, highlight=False, soft_wrap=piped)
+            self._rich = rich_console.Console(stderr=self.stderr, highlight=False, soft_wrap=piped)
         return self._rich
 
     @property
     def is_terminal(self) -> bool:
         return False if self.plain else bool(self._console().is_terminal)
 
-    def status(self, message: str) -> Any:
+    def status(self, message: str) -> Status:
         return self._console().status(message)
 
-    def print(self, *objects: Any, style: str | None = None, markup: bool | None = None,
-              highlight: bool | None = None, end: str = "\n", justify: str | None = None) -> None:
+    def print(self, *objects: object, style: str | None = None, markup: bool | None = None,
+              highlight: bool | None = None, end: str = "\n", justify: Justify | None = None) -> None:
         text = self._plain(objects, markup, justify) if self.plain and highlight is not True else None
         if text is None:
             self._console().print(*(o.rich() if isinstance(o, Rule) else o for o in objects), style=style,
-                                  markup=markup, highlight=highlight, end=end, justify=justify)  # type: ignore[arg-type]
+                                  markup=markup, highlight=highlight, end=end, justify=justify)
             return
         stream = self._stream()
         stream.write(text + end)
         stream.flush()
 
-    def _plain(self, objects: tuple[Any, ...], markup: bool | None, justify: str | None) -> str | None:
+    def _plain(self, objects: tuple[object, ...], markup: bool | None, justify: Justify | None) -> str | None:
         """The line as rich would print it here, or None when rich must draw it."""
         if not objects:
             return ""
@@ -118,7 +125,7 @@ class Console:
         return ("─" * (side - 1) + f" {title} " + "─" * (side + 1))[:width]
 
 
-def _rich_terminal(stream: Any) -> bool:
+def _rich_terminal(stream: TextIO) -> bool:
     """rich's Console.is_terminal for a stream (TTY_COMPATIBLE, then FORCE_COLOR, then isatty)."""
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     if compatible in ("0", "1"):

@@ -236,10 +236,10 @@ def _feedparser() -> types.ModuleType:
             if name not in sys.modules:
                 sys.modules[name] = _OnFirstUse(name)
         if "request" not in vars(urllib):
-            urllib.request = sys.modules["urllib.request"]  # type: ignore[assignment]
-    import feedparser
+            urllib.request = sys.modules["urllib.request"]
+    import feedparser  # noqa: F401 - loaded here, returned typed
 
-    return feedparser
+    return sys.modules["feedparser"]
 
 
 def _looks_like_a_page(data: bytes, content_type: str) -> bool:
