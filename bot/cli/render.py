@@ -7,8 +7,8 @@ import builtins
 import os
 import re
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from bot.core.errors import redact
