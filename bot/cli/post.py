@@ -20,7 +20,7 @@ from bot.run import pipeline
 from bot.run import wiring as app
 
 if TYPE_CHECKING:  # rich loads when something is shown
-    from rich.console import Console
+    from bot.cli.render import Console
 
 
 def fetch_entry(settings: Settings, source: str, which: str) -> tuple[FeedResult, Entry]:

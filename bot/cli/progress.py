@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.cli.render import escape
 from bot.core.errors import redact
 
 if TYPE_CHECKING:  # rich loads when something is shown
-    from rich.console import Console
     from rich.status import Status
+
+    from bot.cli.render import Console
 
 
 class LiveView:
@@ -37,8 +39,6 @@ class LiveView:
         """Show what the pipeline is doing now."""
         self._end_stream()
         if self._status is not None:
-            from rich.markup import escape
-
             self._status.update(escape(message))
             self._status.start()
         else:
@@ -46,8 +46,6 @@ class LiveView:
 
     def warn(self, message: str) -> None:
         """A line that stays on screen: something was skipped or failed, and the user should know."""
-        from rich.markup import escape
-
         self._end_stream()
         if self._status is not None:
             self._status.stop()

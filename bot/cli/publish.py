@@ -18,7 +18,7 @@ from bot.output import record as output
 from bot.run import service
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from bot.cli.render import Console
 
     from bot.state.drafts import ReviewDraft
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -232,6 +231,8 @@ def _long_number(text: str) -> tuple[str, bool]:
 
 
 def _suggest(word: str, known: Iterable[str], what: str) -> str:
+    import difflib  # only for a misspelt name: 6 ms of start-up otherwise
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return f"did you mean {close[0]}?" if close else f"see config/bot.toml for the known {what}"
 

@@ -105,6 +105,7 @@ def title_card_image(publication: str, title: str, subtitle: str = "", author: s
     for line in layout.lines:
         draw.text((line.x, line.y), line.text, font=_font(line.font, line.size), fill=line.fill, anchor="la",
                   stroke_width=line.stroke, stroke_fill=line.fill)
+    _font.cache_clear()  # the faces (~2 MB) are not held while the card is encoded; the next card loads them again
     return image
 
 
@@ -308,7 +309,13 @@ def _pick_fonts(title: str, rest: str, font_path: str | Path | None) -> tuple[st
         return path, path
     pairs = [(b, r) for b, r in _SYSTEM_FONTS if Path(b).is_file() and Path(r).is_file()]
     pairs.append((_BUILTIN, _BUILTIN))
-    return min(pairs, key=lambda pair: (len(_missing(pair[0], _sample(title))), len(_missing(pair[1], _sample(rest)))))
+
+    def lacks(pair: tuple[str, str]) -> tuple[int, int]:
+        return len(_missing(pair[0], _sample(title))), len(_missing(pair[1], _sample(rest)))
+
+    if lacks(pairs[0]) == (0, 0):  # min() keeps the first of equals: no other font is loaded to lose to it
+        return pairs[0]
+    return min(pairs, key=lacks)
 
 
 def _sample(text: str) -> str:

@@ -8,8 +8,6 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -61,6 +59,9 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
 
     huggingface_hub's timeout bounds each read, so a server trickling a byte at a time never trips it; the call
     runs in a worker thread that is left to end on its own (its per-read timeout still bounds it)."""
+    from concurrent.futures import ThreadPoolExecutor  # only a model-made image needs a worker thread
+    from concurrent.futures import TimeoutError as FutureTimeout
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-image")
     future = pool.submit(call)
     try:

@@ -8,7 +8,6 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.run.pipeline import Deps, offline_writer
 from bot.core.settings import Settings
-from bot.writing.model import HFWriter
 from bot.images.chain import ImageChain
 from bot.networks import registry
 from bot.networks.base import Publisher
@@ -29,6 +28,8 @@ def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None
     if not (settings.secrets.get("HF_TOKEN") or settings.writer.base_url):
         raise ConfigError("writer.backend is hf but neither HF_TOKEN nor BOT_LLM_BASE_URL is set",
                           "set HF_TOKEN in the environment, point BOT_LLM_BASE_URL at a server, or use writer.backend = \"extractive\"")
+    from bot.writing.model import HFWriter  # the model writer's prompts and answer parsing: only when a model writes
+
     return HFWriter(settings, settings.secrets, clock, on_text=on_text)
 
 

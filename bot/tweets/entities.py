@@ -104,17 +104,18 @@ def _pattern(name: str) -> re.Pattern[str]:
 @lru_cache(maxsize=2)
 def _sources(js: bool) -> dict[str, str]:
     """The patterns' sources: for JS (the review page) or for Python, which matches the same texts."""
-    generic, country = tlds()
-    for group in (generic, country):
-        # The trie tries a longer TLD before its prefix; the JS alternation does too (its list is reverse-sorted
-        # but for "onion", appended last and no one's prefix), so the two agree on every text.
-        order = {t: i for i, t in enumerate(group)}
-        assert all(order[t] < order[t[:n]] for t in group for n in range(1, len(t)) if t[:n] in order)
     tld_end = r"(?=[^0-9a-zA-Z@+\-]|\Z)"
     if js:
+        generic, country = tlds()
+        for group in (generic, country):
+            # The trie tries a longer TLD before its prefix; the JS alternation does too (its list is reverse-sorted
+            # but for "onion", appended last and no one's prefix), so the two agree on every text.
+            order = {t: i for i, t in enumerate(group)}
+            assert all(order[t] < order[t[:n]] for t in group for n in range(1, len(t)) if t[:n] in order)
         tld = rf"(?:{_trie(list(generic))}{tld_end}|{_trie(list(country))}{tld_end}|[xX][nN]--[\-0-9a-zA-Z]+)"
-    else:  # the same TLDs, ASCII letters folded by the flag rather than spelled [cC][oO][mM]
-        tld = (rf"(?:(?ai:{_trie(list(generic), True)}){tld_end}|(?ai:{_trie(list(country), True)}){tld_end}"
+    else:  # the same TLDs, ASCII letters folded by the flag rather than spelled [cC][oO][mM]; the tries are built
+        # once, into twitter_tables.py (tests/tweets/test_compact_tables.py checks them against the TLD file)
+        tld = (rf"(?:(?ai:{tables.TLD_GENERIC}){tld_end}|(?ai:{tables.TLD_COUNTRY}){tld_end}"
                rf"|[xX][nN]--[\-0-9a-zA-Z]+)")
     dc = rf"[^{_PUNCT}{_SPACES}{_INVALID}{_DIRECTIONAL}]"  # validDomainChars
     subdomain = rf"(?:(?:{dc}(?:[_\-]|{dc})*)?{dc}\.)"

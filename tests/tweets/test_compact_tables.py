@@ -140,8 +140,36 @@ def test_the_walk_s_shortcut_keeps_what_the_walk_keeps(monkeypatch: pytest.Monke
     assert short == [(invisible._walk(t, False), invisible._walk(t, True)) for t in texts]
 
 
+_TRIES_MARK = "# --- TLD tries (generated) ---\n"
+
+
+def tld_tries_source() -> str:
+    """The TLD tries block of bot/tweets/twitter_tables.py, as entities._trie builds them from the TLD file."""
+    generic, country = entities.tlds()
+    out = [_TRIES_MARK, "# The URL pattern's TLD alternations (bot/data/twitter_text_tlds.txt as entities._trie orders them,\n"
+           "# ASCII letters left to the pattern's (?ai) flag), built here once rather than at every start.\n"]
+    for name, words in (("TLD_GENERIC", generic), ("TLD_COUNTRY", country)):
+        trie = entities._trie(list(words), True)
+        out.append(f"{name} = (\n")
+        out += [f"    {trie[i:i + 100]!r}\n" for i in range(0, len(trie), 100)]
+        out.append(")\n")
+    return "".join(out)
+
+
+def test_the_tld_tries_are_built_from_the_tld_file() -> None:
+    from bot.tweets import twitter_tables
+
+    path = Path(twitter_tables.__file__)
+    assert path.read_text(encoding="utf-8").endswith(tld_tries_source()), \
+        "regenerate: PYTHONPATH=. python tests/tweets/test_compact_tables.py"
+
+
 if __name__ == "__main__":  # regenerate the data files after upgrading english-words or confusable_homoglyphs
+    tables = Path(entities.__file__).with_name("twitter_tables.py")
+    text = tables.read_text(encoding="utf-8")
+    text = text[:text.index(_TRIES_MARK)] if _TRIES_MARK in text else text + "\n\n"
+    tables.write_text(text + tld_tries_source(), encoding="utf-8", newline="\n")
     root = Path(__file__).resolve().parents[2] / "bot" / "data"
     (root / "lookalikes.txt").write_text(lookalikes_text(), encoding="ascii", newline="\n")
     (root / "common_words.txt").write_text(wordlist.render(source_words()), encoding="ascii", newline="\n")
-    print(f"wrote {root / 'lookalikes.txt'} and {root / 'common_words.txt'}")
+    print(f"wrote {root / 'lookalikes.txt'}, {root / 'common_words.txt'} and {tables}")

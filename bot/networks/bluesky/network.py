@@ -8,10 +8,7 @@ from typing import Callable
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
-from bot.networks.bluesky.client import BlueskyClient
 from bot.networks.bluesky.length import COUNTER
-from bot.networks.bluesky.session import SessionFile
-from bot.networks.bluesky.thread import BlueskyPublisher
 from bot.networks.network import Network
 from bot.tweets.length import Counter
 
@@ -24,6 +21,9 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
 
 def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     """The account a session names: the session is kept in the database once one exists, else in the file."""
+    from bot.networks.bluesky.client import BlueskyClient  # loaded when Bluesky is called
+    from bot.networks.bluesky.session import SessionFile
+
     url = settings.secrets.get("DATABASE_URL") or None
     store = open_store()  # creates nothing; the database line reports its problems
     keeper = store.kept_sessions() if store is not None else \
@@ -37,6 +37,9 @@ def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) ->
 
 
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
+    from bot.networks.bluesky.client import BlueskyClient
+    from bot.networks.bluesky.thread import BlueskyPublisher
+
     keeper = store.kept_sessions() if store is not None else None  # the session lives with the bot's other state
     return BlueskyPublisher(settings, clock, should_stop=should_stop, client=BlueskyClient(settings, clock, keeper))
 

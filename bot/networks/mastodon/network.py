@@ -8,9 +8,7 @@ from typing import Callable
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
-from bot.networks.mastodon.client import MastodonClient
 from bot.networks.mastodon.length import MAX_CHARACTERS, URL_CHARACTERS, counter
-from bot.networks.mastodon.thread import MastodonPublisher
 from bot.networks.network import Network
 from bot.tweets.length import Counter
 
@@ -26,16 +24,23 @@ def _unset(settings: Settings) -> tuple[str, ...]:
 
 
 def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
+    from bot.networks.mastodon.client import MastodonClient  # loaded when Mastodon is called
+
     quick = settings.replace(mastodon__retries=min(1, settings.mastodon.retries))
     me = MastodonClient(quick, SystemClock()).me()
     return f"Mastodon account @{me.get('acct') or me.get('username', '?')} on {settings.mastodon.base_url}"
 
 
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
+    from bot.networks.mastodon.thread import MastodonPublisher
+
     return MastodonPublisher(settings, clock, should_stop=should_stop)
 
 
 def _dry_run(settings: Settings, clock: Clock) -> Publisher:
+    from bot.networks.mastodon.client import MastodonClient
+    from bot.networks.mastodon.thread import MastodonPublisher
+
     # The instance's limits, read when the thread is first fitted: GET /api/v2/instance is public, so the
     # dry run sends no token, does not retry, and falls back to 500/23 with one line when it cannot read it.
     reader = MastodonPublisher(settings, clock, client=MastodonClient.reader(settings, clock))

@@ -8,9 +8,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from bot.networks.base import DryRunPublisher, KeepingStore, Publisher
 from bot.networks.network import Network
-from bot.networks.x.client import XClient
 from bot.networks.x.length import COUNTER
-from bot.networks.x.thread import XPublisher
 from bot.tweets.length import Counter
 
 CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
@@ -21,6 +19,8 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
 
 
 def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
+    from bot.networks.x.client import XClient  # X's client and publisher load when X is called
+
     # One retry at most: a check that X is down should say so in seconds, not after the publisher's backoff.
     quick = settings.replace(x__retries=min(1, settings.x.retries))
     me = XClient(quick, settings.secrets, SystemClock()).me()
@@ -28,6 +28,9 @@ def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) ->
 
 
 def _publisher(settings: Settings, clock: Clock, should_stop: Callable[[], bool] | None, store: KeepingStore | None) -> Publisher:
+    from bot.networks.x.client import XClient
+    from bot.networks.x.thread import XPublisher
+
     client = XClient(settings, settings.secrets, clock, should_stop=should_stop)  # a 429 wait ends at a stop too
     return XPublisher(client, settings, clock, should_stop=should_stop)
 
