@@ -195,7 +195,13 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
         return normalize_url(url) not in own
 
     cleaned: list[str | None] = []
-    for i, raw in enumerate(draft.tweets, 1):
+    # The seams are read before each post is cleaned too, while both halves of "…follow @free" + "mintbot …" are
+    # there (the cleaning would take "@free" and leave "mintbot", half of a handle a reader still joins).
+    raws = [t if isinstance(t, str) else "" for t in across(list(draft.tweets), article)]
+    if raws != list(draft.tweets):
+        notes.append("removed what two of the model's posts spelled together at their seam (an address, handle or "
+                     "cashtag)")
+    for i, raw in enumerate(raws, 1):
         out = gated(raw, article)
         if out.reasons:
             notes.append(f"tweet {i}: " + "; ".join(out.reasons))

@@ -46,14 +46,19 @@ def proper_names(passages: Sequence[str]) -> frozenset[str]:
 
 
 def _order(text: str, a: set[str], word: set[str], b: set[str]) -> bool:
-    """True when `text` has a form of `a`, then (within a few words) a form of `word`, then a form of `b`."""
-    tokens = [C.keys(w) for w, _, _ in C.words(text)]
+    """True when `text` has a form of `a`, then (within a few words) a form of `word`, then a form of `b`, not in
+    the passive ("Penn Spark was founded ... by Ana Ruiz" relates them the other way round)."""
+    found = C.words(text)
+    tokens = [C.keys(w) for w, _, _ in found]
     for i, t in enumerate(tokens):
         if not t & a:
             continue
         for j in range(i + 1, min(len(tokens), i + 1 + _SPAN + 1)):
-            if tokens[j] & word and any(tokens[k] & b for k in range(j + 1, min(len(tokens), j + 1 + _SPAN + 1))):
-                return True
+            if not tokens[j] & word:
+                continue
+            for k in range(j + 1, min(len(tokens), j + 1 + _SPAN + 1)):
+                if tokens[k] & b and not _PASSIVE.search(text[found[i][2]:found[k][1]]):
+                    return True
     return False
 
 
