@@ -117,3 +117,20 @@ def test_a22_the_shares_folder_is_not_readable_by_others(tmp_path: Path, clock: 
     folder = shares_dir(_settings(tmp_path))
     for record in folder.glob("*.json"):
         assert record.stat().st_mode & 0o077 == 0, oct(record.stat().st_mode)
+
+
+def test_a22_the_public_address_answers_meta_when_web_public_url_is_set(tmp_path: Path, clock: FakeClock) -> None:
+    """With web.public_url set and no BOT_WEB_TOKEN, the page answers loopback only (421 for its public host): Meta
+    cannot fetch the shared image, and the thread goes out without it — silently unless something says so."""
+    settings = settings_for("http://127.0.0.1:9", {"THREADS_ACCESS_TOKEN": TOKEN, "THREADS_USER_ID": USER_ID},
+                            web__public_url="https://bot.example", store__sqlite_path=str(tmp_path / "bot.db"))
+    store = Store.open(None, settings)
+    try:
+        card = png(tmp_path / "card.png")
+        url = share(settings, card, clock.time())
+        assert url.startswith("https://bot.example/media/")
+        web = TestClient(create_app(settings, store, clock), base_url="https://bot.example")
+        got = web.get(url.removeprefix("https://bot.example"))
+        assert got.status_code == 200, f"{got.status_code}: {got.text.strip()}"
+    finally:
+        store.close()
