@@ -207,3 +207,16 @@ def test_a22_a_paused_holder_whose_claim_ran_out_does_not_post_twice_with_postgr
             finally:
                 os.kill(a.pid, signal.SIGCONT)
         assert len(li.posts) == 1, f"posted {len(li.posts)} times; B: {second.returncode} {second.stderr[-600:]}"
+
+
+def test_a22_threads_lost_reply_answer_without_read_replies_holds_and_never_resends(feed_url: str,
+                                                                                   tmp_path: Path) -> None:
+    with ThreadsTwin(scopes={"threads_basic", "threads_content_publish", "threads_manage_replies"}) as th:
+        th.fault("threads_publish", "", "drop")  # the second post (a reply) is made, its answer lost
+        env = _env(tmp_path, None, th)
+        done = run_bot(_post(feed_url, tmp_path), env, tmp_path, timeout=120)
+        again = run_bot(_post(feed_url, tmp_path), env, tmp_path, timeout=120)
+        texts = [p["text"] for p in th.posts]
+        assert len(texts) == len(set(texts)) == 2, texts
+        assert done.returncode != 0 and again.returncode != 0
+        assert "profile" in done.stderr.lower() and "Traceback" not in done.stderr + again.stderr, done.stderr[-800:]
