@@ -51,7 +51,7 @@ def _copy(folder: Path, token: str) -> Path:
 def _read_plain(path: Path) -> bytes | None:
     """The bytes of `path` when it is a regular file and not a symlink; None otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # POSIX: the bot runs on Linux
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
