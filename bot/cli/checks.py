@@ -188,7 +188,11 @@ def _networks(settings: Settings, problems: list[str]) -> None:
     """Each configured network's credentials, tried by that network's probe (X GET /2/users/me, ...)."""
     for network in settings.networks:
         found = registry.get(network)
-        missing = found.missing(settings)
+        try:
+            missing = found.missing(settings)
+        except BotError as exc:  # a setting that is set but unusable: one line naming it
+            problems.append(f"{network}: {exc}")
+            continue
         if missing:
             problems.append(f"{network}: missing {', '.join(missing)} — set them in the environment or .env to publish")
         else:

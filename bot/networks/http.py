@@ -8,6 +8,8 @@ is then looked for and never sent again unchecked.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.errors import BotError, ConfigError, NoAnswer, PublishError
@@ -39,3 +41,43 @@ def transport_error(exc: requests.RequestException, service: str, what: str, bas
                         "the bot looks for the post before it sends anything again")
     return NoAnswer(f"no answer from {service} while {what} ({type(exc).__name__})",
                     "the bot looks for the post before it sends anything again")
+
+
+def header_token(env_name: str, value: str) -> None:
+    """ConfigError when a token cannot go in an HTTP header: a character outside latin-1, or any whitespace or
+    control character inside it (a pasted newline) — one line naming the variable, never the value."""
+    token = value.strip()
+    if not token:
+        return
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{env_name} has a character that cannot be sent in an HTTP header (not latin-1)",
+                          f"paste the token again into {env_name}: tokens are plain ASCII") from None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in token):
+        raise ConfigError(f"{env_name} has a space, newline or control character inside it",
+                          f"paste the token again into {env_name}, on one line")
+
+
+def writable_file(env_name: str, path: Path | None) -> None:
+    """ConfigError when the bot could not keep a file at `path`: a folder there, or no writable folder for it."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ConfigError(f"{env_name} names a folder ({path}), not a file", f"set {env_name} to a file's path")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"{env_name} ({path}) cannot be written", f"make it writable or set {env_name} elsewhere")
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK) or _virtual(folder):
+        raise ConfigError(f"{env_name} ({path}) cannot be written: no writable folder for it",
+                          f"set {env_name} to a file in a folder the bot may write")
+
+
+def _virtual(folder: Path) -> bool:
+    """A kernel file system (/proc, /sys) where even root creates nothing."""
+    resolved = folder.resolve()
+    return any(resolved == Path(p) or Path(p) in resolved.parents for p in ("/proc", "/sys"))

@@ -9,8 +9,9 @@ signs in to nothing), until the share expires, and 404 for anything else.
 A token is 32 random bytes (`secrets.token_urlsafe`, 43 characters). What is kept is a file per share in
 SHARES_DIR beside the SQLite database (as the tokens' files are), named by the token's SHA-256, so neither a
 listing of the folder nor a copy of it gives an address away, and a token never becomes part of a path: one that
-is not 43 URL-safe characters is refused before anything is read. A share names one file, the image the
-publisher gave; only that file is served, and only while it is a file.
+is not 43 URL-safe characters is refused before anything is read. A share holds a copy of the image's bytes,
+taken when it is shared (`<sha256>.bin` beside the record), so what is served is exactly what was shared, whatever
+is written to the publisher's path later; a symlink is never shared nor followed, and a share whose image has gone or become a symlink answers 404.
 """
 
 from __future__ import annotations
@@ -43,18 +44,42 @@ def _file(folder: Path, token: str) -> Path:
     return folder / (hashlib.sha256(token.encode()).hexdigest() + ".json")
 
 
+def _copy(folder: Path, token: str) -> Path:
+    return folder / (hashlib.sha256(token.encode()).hexdigest() + ".bin")
+
+
+def _read_plain(path: Path) -> bytes | None:
+    """The bytes of `path` when it is a regular file and not a symlink; None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # POSIX: the bot runs on Linux
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not os.path.isfile(path) or os.path.islink(path):
+            return None
+        return handle.read()
+
+
 def share(settings: Settings, image: Path, now: float, lifetime: float = LIFETIME) -> str:
     """The public address of `image` for `lifetime` seconds from `now`: web.public_url/media/<token>; "" when
     there is no web.public_url or the file is not an image. Expired shares are swept on the way."""
     public = str(settings.web.public_url).strip().rstrip("/")
     mime = mimetypes.guess_type(image.name)[0] or ""
-    if not public or mime not in _IMAGES or not image.is_file():
+    if not public or mime not in _IMAGES or image.is_symlink() or not image.is_file():
+        return ""
+    data = _read_plain(image)
+    if data is None:
         return ""
     folder = shares_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     sweep(folder, now)
     token = secrets.token_urlsafe(32)
     target = _file(folder, token)
+    copy = _copy(folder, token)
+    tmp = copy.with_name(f".{copy.name}.tmp")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw:
+        raw.write(data)
+    os.replace(tmp, copy)
     tmp = target.with_name(f".{target.name}.tmp")
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
         json.dump({"path": str(image.absolute()), "mime": mime, "expires": now + lifetime}, handle)
@@ -67,16 +92,20 @@ def lookup(settings: Settings, token: str, now: float) -> tuple[Path, str] | Non
     gone since (an expired share is removed)."""
     if not _TOKEN.fullmatch(token):
         return None
-    record = _file(shares_dir(settings), token)
+    folder = shares_dir(settings)
+    record = _file(folder, token)
     try:
         kept = json.loads(record.read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(kept, dict) or not isinstance(kept.get("expires"), (int, float)) or kept["expires"] <= now:
         record.unlink(missing_ok=True)
+        _copy(folder, token).unlink(missing_ok=True)
         return None
-    path, mime = Path(str(kept.get("path", ""))), str(kept.get("mime", ""))
-    return (path, mime) if mime in _IMAGES and path.is_file() else None
+    origin, path, mime = Path(str(kept.get("path", ""))), _copy(folder, token), str(kept.get("mime", ""))
+    if origin.is_symlink() or not origin.is_file():  # the shared image gone or replaced by a link: nothing
+        return None
+    return (path, mime) if mime in _IMAGES and path.is_file() and not path.is_symlink() else None
 
 
 def sweep(folder: Path, now: float) -> None:
@@ -88,3 +117,4 @@ def sweep(folder: Path, now: float) -> None:
             expired = True
         if expired:
             record.unlink(missing_ok=True)
+            record.with_suffix(".bin").unlink(missing_ok=True)

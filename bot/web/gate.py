@@ -10,7 +10,9 @@ is the client and whatever the client wrote to its left is ignored.
 Host: a DNS-rebinding page reaches the server under the attacker's own host name, so a request is served only when
 its Host is a name the page is known by: loopback names, and with BOT_WEB_TOKEN also any IP address (a rebinding
 attack needs a name), web.public_url's host, web.allow_hosts (`*.example.com` allowed) and, on Heroku (DYNO set),
-*.herokuapp.com (whose DNS Heroku keeps). Without a token the page is loopback-only, as before.
+*.herokuapp.com (whose DNS Heroku keeps). Without a token the page is loopback-only, as before, except that
+web.public_url's own host always reaches the shares route (/media/<token>, networks/media.py): a network fetching a
+shared image signs in to nothing, and that route serves nothing but live shares.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlsplit
 
 from bot.core.settings import Settings
+from bot.networks.media import ROUTE as SHARES_ROUTE
 from bot.web.guard import Quiet
 from bot.web.security import is_loopback, web_token
 
@@ -94,18 +97,21 @@ class Hosts:
     def __init__(self, settings: Settings) -> None:
         self.tokenless = not web_token(settings)
         public = urlsplit(settings.web.public_url.strip()).hostname or ""
+        self.public = _host_name(public) if public else ""
         names = [public, *settings.web.allow_hosts] if not self.tokenless else []
         if os.environ.get("DYNO") and not self.tokenless:
             names.append("*.herokuapp.com")
         self.names = {_host_name(n) for n in names if n and not n.startswith("*.")}
         self.suffixes = tuple(_host_name(n)[1:] for n in names if n.startswith("*."))
 
-    def allowed(self, host: str) -> bool:
-        """Whether a request with this Host header is for this page."""
+    def allowed(self, host: str, path: str = "") -> bool:
+        """Whether a request with this Host header (for this path) is for this page."""
         name = _host_name(host)
         if not name:
             return False
         if name == "localhost" or is_loopback(name):
+            return True
+        if self.public and name == self.public and path.startswith(SHARES_ROUTE):
             return True
         if self.tokenless:
             return False
@@ -145,7 +151,7 @@ class Gate:
             if proto and proto[-1] in ("http", "https"):
                 scope["scheme"] = proto[-1]
         host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
-        if not self.hosts.allowed(host):
+        if not self.hosts.allowed(host, str(scope.get("path") or "")):
             self.quiet.warn(log, "review page: refused requests for a host name it does not answer to (421); "
                             "if it is yours, add it to web.allow_hosts")
             body = self.hosts.refusal()

@@ -99,3 +99,12 @@ def test_a_flood_of_accept_failures_is_logged_once_without_a_traceback(caplog: p
         logger.filters.clear()
     assert len(caplog.records) == 1
     assert "Too many open files" in caplog.text and "Traceback" not in caplog.text
+
+
+def test_without_a_token_the_public_host_reaches_only_the_shares_route() -> None:
+    from helpers.xkit import settings_for
+
+    hosts = Hosts(settings_for("http://127.0.0.1:9", {}, web__public_url="https://bot.example"))
+    assert hosts.allowed("bot.example", "/media/" + "a" * 43)
+    assert not hosts.allowed("bot.example", "/") and not hosts.allowed("bot.example", "/api/poll")
+    assert not hosts.allowed("evil.example", "/media/" + "a" * 43)

@@ -89,7 +89,8 @@ class LinkedInClient:
                              "LinkedIn tokens last 60 days: authorise the app again and set the new token")
         if status == 403:
             return AuthError(f"LinkedIn forbade {what} (403: {detail})",
-                             "the token needs w_member_social (a member) or w_organization_social (a page)")
+                             "the token needs w_member_social (a member) or w_organization_social (a page), and "
+                             "LINKEDIN_AUTHOR must be the token's member or a page it manages (`bot check` says)")
         if status == 426:
             return ConfigError(f"LinkedIn no longer serves LinkedIn-Version {self.version} (426: {detail})",
                                "set linkedin.api_version (LINKEDIN_API_VERSION) to a recent month, YYYYMM")

@@ -18,7 +18,8 @@ from bot.tweets.length import Counter, url_spans
 
 MAX_CHARACTERS = 3000  # Posts API: commentary is at most 3,000 characters (the design notes, checked 2026)
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
-_NUMBERING = re.compile(r"^\s*\d{1,2}\s*/\s*\d{1,2}\s+")  # "1/3 " that thread.numbering puts before a tweet
+_LEADING = re.compile(r"^(\d{1,3})\s*/\s*(\d{1,3})(?:\s+|$)")  # "1/3 " that thread.numbering puts before a tweet
+_TRAILING = re.compile(r"(?:^|\s)(\d{1,3})\s*/\s*(\d{1,3})$")  # or " 1/3" after it
 LEAD_IN = 40  # a paragraph this short, once its link left for the comment, is only a lead-in ("Read it here:")
 _SPACES = re.compile(r"[ \t]+\n|\n{3,}")
 
@@ -46,8 +47,17 @@ def linkedin_length(text: str) -> int:
 COUNTER = Counter("linkedin", MAX_CHARACTERS, linkedin_length, 0)
 
 
-def _paragraph(text: str) -> str:
-    return _NUMBERING.sub("", text.strip(), count=1).strip()
+def _paragraph(text: str, position: int, total: int) -> str:
+    """The post without the thread's own numbering: "position/total" at its start or end, and nothing else ("3/4
+    readers" in a thread of 3 is a fact, kept)."""
+    text = text.strip()
+    if total < 2:
+        return text
+    for pattern in (_LEADING, _TRAILING):
+        found = pattern.search(text)
+        if found and (int(found.group(1)), int(found.group(2))) == (position, total):
+            text = (text[:found.start()] + text[found.end():]).strip()
+    return text
 
 
 def compose(texts: Sequence[str], link: str = "", link_in_comment: bool = False,
@@ -62,7 +72,7 @@ def compose(texts: Sequence[str], link: str = "", link_in_comment: bool = False,
     notes: list[str] = []
     link = link or next((text[s:e] for text in texts for s, e in url_spans(text)
                          if text[s:e].lower().startswith(("http://", "https://"))), "")
-    paragraphs = [p for p in (_paragraph(t) for t in texts) if p]
+    paragraphs = [p for p in (_paragraph(t, i, len(texts)) for i, t in enumerate(texts, 1)) if p]
     keep = next((i for i, p in enumerate(paragraphs) if link and link in p), -1)  # the paragraph with the link
     if link and link_in_comment:
         if keep >= 0:

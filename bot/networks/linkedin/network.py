@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from typing import Callable
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.errors import ConfigError
 from bot.core.records import Article, Gated, PostedThread, Thread, Tweet
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS
 from bot.networks.linkedin.post import LinkedInPublisher, one_piece, post_url
-from bot.networks.linkedin.token import TokenAge
+from bot.networks.http import header_token, writable_file
+from bot.networks.linkedin.token import TokenAge, token_path
 from bot.networks.network import Network
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)
 CREDENTIALS = ("LINKEDIN_ACCESS_TOKEN",)
+_AUTHOR = re.compile(r"urn:li:(?:person|organization):[A-Za-z0-9_-]+")
+_VERSION = re.compile(r"20\d\d(?:0[1-9]|1[0-2])")  # LinkedIn-Version: YYYYMM
 
 
 def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
@@ -27,12 +32,22 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
 
 
 def _unset(settings: Settings) -> tuple[str, ...]:
-    return () if str(settings.linkedin.author).startswith(("urn:li:person:", "urn:li:organization:")) \
-        else ("LINKEDIN_AUTHOR",)
+    """LINKEDIN_AUTHOR when it is not a member's or page's URN; ConfigError for a setting that is set but unusable."""
+    header_token("LINKEDIN_ACCESS_TOKEN", settings.secrets.get("LINKEDIN_ACCESS_TOKEN") or "")
+    version = str(settings.linkedin.api_version).strip()
+    if not _VERSION.fullmatch(version):
+        raise ConfigError(f"LINKEDIN_API_VERSION is {version[:20]!r}, not a month as YYYYMM",
+                          "set LINKEDIN_API_VERSION (linkedin.api_version) like 202511")
+    writable_file("BOT_LINKEDIN_TOKEN_FILE", token_path(settings))
+    return () if _AUTHOR.fullmatch(str(settings.linkedin.author).strip()) else ("LINKEDIN_AUTHOR",)
 
 
 def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:
     me = LinkedInClient(settings).userinfo()
+    author, sub = str(settings.linkedin.author).strip(), str(me.get("sub") or "")
+    if author.startswith("urn:li:person:") and sub and author != f"urn:li:person:{sub}":
+        raise ConfigError(f"LINKEDIN_AUTHOR is {author} but LINKEDIN_ACCESS_TOKEN is the member urn:li:person:{sub}",
+                          f"set LINKEDIN_AUTHOR=urn:li:person:{sub} (or a page's urn:li:organization:… you manage)")
     age = TokenAge(settings).warning(SystemClock().time())
     return f"LinkedIn member {me.get('name') or me.get('sub', '?')}, posting as {settings.linkedin.author}; {age}"
 

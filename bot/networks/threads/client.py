@@ -22,7 +22,7 @@ import logging
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.clock import Clock
-from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip
+from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited, clip, hide
 from bot.core.settings import Settings
 from bot.networks.http import transport_error
 from bot.networks.threads.token import TokenKeeper
@@ -102,6 +102,8 @@ class ThreadsClient:
             body: GraphAnswer | None = answer.json()
         except ValueError:
             body = None
+        if isinstance(body, dict) and isinstance(body.get("access_token"), str):
+            hide([body["access_token"]])  # a refreshed token is a secret the moment it is received
         if answer.status_code >= 400 or not isinstance(body, dict) or "error" in body:
             raise self._error(answer.status_code, body, what)
         return body

@@ -8,10 +8,20 @@ character or a regional-indicator flag, with its ZWJ, variation selectors and sk
 
 from __future__ import annotations
 
+import re
+
 from bot.tweets.length import Counter
 
 MAX_CHARACTERS = 500
 MAX_LINKS = 5  # Threads refuses a post with more than 5 links (the design notes)
+
+
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def link_count(text: str) -> int:
+    """The links in `text` (http and https addresses), which Threads caps at MAX_LINKS a post."""
+    return len(_LINK.findall(text))
 
 
 def threads_length(text: str) -> int:

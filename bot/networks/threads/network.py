@@ -16,7 +16,8 @@ from bot.networks.media import LIFETIME, ROUTE
 from bot.networks.network import Network
 from bot.networks.threads.client import ThreadsClient
 from bot.networks.threads.length import COUNTER
-from bot.networks.threads.token import TokenKeeper
+from bot.networks.http import header_token, writable_file
+from bot.networks.threads.token import TokenKeeper, token_path
 from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
 from bot.tweets.length import Counter
 
@@ -30,7 +31,15 @@ def _counter(limit: int = 0, url_weight: int = 0) -> Counter:
 
 
 def _unset(settings: Settings) -> tuple[str, ...]:
-    return () if settings.threads.user_id else ("THREADS_USER_ID",)
+    """THREADS_USER_ID when unset; ConfigError for a setting that is set but unusable (a user id is digits only, so
+    none becomes a path like "me/../123")."""
+    header_token("THREADS_ACCESS_TOKEN", settings.secrets.get("THREADS_ACCESS_TOKEN") or "")
+    writable_file("BOT_THREADS_TOKEN_FILE", token_path(settings))
+    user = str(settings.threads.user_id).strip()
+    if user and not (user.isascii() and user.isdigit()):
+        raise ConfigError(f"THREADS_USER_ID is {user[:40]!r}, not a Threads user id (digits only)",
+                          "set THREADS_USER_ID to the id `GET /me` answers for the token (`bot check` names it)")
+    return () if user else ("THREADS_USER_ID",)
 
 
 def _check(settings: Settings, open_store: Callable[[], KeepingStore | None]) -> str:

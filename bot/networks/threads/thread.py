@@ -28,7 +28,7 @@ from bot.networks.base import Budget, Ledger
 from bot.networks.http import NotSent
 from bot.networks.media import share
 from bot.networks.threads.client import GraphItem, NotReady, ThreadsClient
-from bot.networks.threads.length import COUNTER
+from bot.networks.threads.length import COUNTER, MAX_LINKS, link_count
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,12 @@ class ThreadsPublisher:
         pending = dict(ledger.pending_times())
         todo = [p for p in range(1, len(texts) + 1) if p not in published]
         notes: list[str] = []
+        crowded = [p for p in todo if link_count(texts[p - 1]) > MAX_LINKS]
+        if crowded:  # Threads would refuse that post mid-chain: refuse the thread whole before anything is sent
+            raise PublishError(f"Threads post {crowded[0]} has {link_count(texts[crowded[0] - 1])} links and Threads "
+                               f"takes at most {MAX_LINKS} a post: nothing was sent",
+                               "cut the links in that post (review page or thread.json), then post again",
+                               retryable=False)
         if todo:
             self.client.refresh_token()
             self._check_quota(todo)

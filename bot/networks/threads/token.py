@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from bot.core.clock import Clock
+from bot.core.errors import hide
 from bot.core.settings import Settings
 
 REFRESH_BEFORE = 30 * 86400.0  # refresh when a month or less is left: a daily bot refreshes about monthly
@@ -56,7 +57,10 @@ class TokenKeeper:
             state: TokenState = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return {}
-        return state if isinstance(state, dict) and state.get("for") == self._tag() else {}
+        if not isinstance(state, dict):
+            return {}
+        hide([str(state.get("token") or "")])  # a secret the moment it is read, whoever it was kept for
+        return state if state.get("for") == self._tag() else {}
 
     def _save(self, state: TokenState) -> None:
         if self.path is None:
@@ -93,5 +97,6 @@ class TokenKeeper:
     def refreshed(self, token: str, expires_in: int) -> None:
         """Keep a new token and its expiry."""
         if token:
+            hide([token])  # a secret the moment it is received: redact() hides it from every output from now on
             now = self.clock.time()
             self._save({"token": token, "expires_at": now + expires_in if expires_in else 0, "tried_at": now})
