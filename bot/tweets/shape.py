@@ -196,8 +196,11 @@ def check(draft: Draft, article: Article, spec: ThreadSpec, rewrite: Rewrite | N
 
     cleaned: list[str | None] = []
     # The seams are read before each post is cleaned too, while both halves of "…follow @free" + "mintbot …" are
-    # there (the cleaning would take "@free" and leave "mintbot", half of a handle a reader still joins).
-    raws = [t if isinstance(t, str) else "" for t in across(list(draft.tweets), article)]
+    # there: the cleaning takes "@free" (and its label) from the first post, and the half that starts the next post
+    # ("mintbot …", which a reader still joins to it) goes here.
+    raws = list(draft.tweets)
+    for k in range(1, len(raws)):
+        raws[k] = across([draft.tweets[k - 1], raws[k]], article)[1]
     if raws != list(draft.tweets):
         notes.append("removed what two of the model's posts spelled together at their seam (an address, handle or "
                      "cashtag)")
