@@ -114,11 +114,13 @@ OPTIONS: tuple[Option, ...] = (
     O("linkedin", "base_url", "str", "https://api.linkedin.com", "LinkedIn's API address (a proxy's, or a local one for tests).", env_name="LINKEDIN_BASE_URL"),
     O("linkedin", "api_version", "str", "202511", "The LinkedIn-Version header (YYYYMM); LinkedIn retires each about a year later (426): then set a recent month.", env_name="LINKEDIN_API_VERSION"),
     O("linkedin", "link_in_comment", "bool", False, "Put the article link in a first comment instead of the post (LinkedIn shows posts with outside links to fewer people)."),
+    O("linkedin", "confirm_horizon", "float", 300.0, "Seconds after a post whose answer was lost during which the bot does not send it again: each run looks for it among the author's posts and, not finding it, waits; past this it is sent again (a request that lands later than this is posted twice).", minimum=0, maximum=3600),
     O("linkedin", "timeout", "float", 30.0, "Seconds one LinkedIn request may take.", minimum=1, maximum=300),
     O("linkedin", "token_file", "str", "linkedin-token.json", "File keeping when the LinkedIn token was first used (its hash, never the token), so `bot check` warns before its 60 days end; a relative path is beside the SQLite database; empty: no warning."),
     # [threads]
     O("threads", "user_id", "str", "", "The Threads user id that posts (the id GET /me answers for THREADS_ACCESS_TOKEN).", env_name="THREADS_USER_ID"),
     O("threads", "base_url", "str", "https://graph.threads.net", "Threads' Graph API address (a proxy's, or a local one for tests).", env_name="THREADS_BASE_URL"),
+    O("threads", "confirm_horizon", "float", 300.0, "Seconds after a post whose answer was lost during which the bot does not send it again: each run looks for it on the profile and, not finding it, waits; past this it is sent again (a request that lands later than this is posted twice).", minimum=0, maximum=3600),
     O("threads", "timeout", "float", 30.0, "Seconds one Threads request may take.", minimum=1, maximum=300),
     O("threads", "token_file", "str", "threads-token.json", "File keeping the refreshed Threads token (Meta's long-lived tokens last 60 days and are refreshed before); a relative path is beside the SQLite database; empty: never refreshed."),
     # [store]
@@ -295,6 +297,7 @@ class LinkedinSettings:
     base_url: str = "https://api.linkedin.com"
     api_version: str = "202511"
     link_in_comment: bool = False
+    confirm_horizon: float = 300.0
     timeout: float = 30.0
     token_file: str = "linkedin-token.json"
 
@@ -305,6 +308,7 @@ class ThreadsSettings:
 
     user_id: str = ""
     base_url: str = "https://graph.threads.net"
+    confirm_horizon: float = 300.0
     timeout: float = 30.0
     token_file: str = "threads-token.json"
 

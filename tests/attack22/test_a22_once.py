@@ -164,9 +164,6 @@ def test_a22_two_overlapping_bot_posts_on_one_entry_with_postgres_send_once(feed
             print("A:", a.stderr()[-600:], "\nB:", second.returncode, second.stderr[-600:], "\nC:", third.stderr[-400:])
 
 
-@pytest.mark.xfail(reason="not fixed yet: LinkedIn/Threads settle one read after timeout + margin; X's "
-                   "x.confirm_horizon discipline (look again with growing waits, entry kept waiting) is not ported",
-                   strict=True)
 @pytest.mark.parametrize("network", ["linkedin", "threads"])
 def test_a22_a_send_that_lands_after_the_bots_horizon_is_not_sent_twice(feed_url: str, tmp_path: Path,
                                                                         network: str) -> None:
@@ -187,8 +184,6 @@ def test_a22_a_send_that_lands_after_the_bots_horizon_is_not_sent_twice(feed_url
         assert len(texts) == len(set(texts)), f"sent twice: {len(texts)} posts; second run: {second.stderr[-600:]}"
 
 
-@pytest.mark.xfail(reason="not fixed yet: a request landing after the taker's single read-back is sent twice (the "
-                   "same missing confirm-horizon discipline as the late-landing case)", strict=True)
 def test_a22_a_paused_holder_whose_claim_ran_out_does_not_post_twice_with_postgres(feed_url: str, tmp_path: Path,
                                                                                   pg_url: str) -> None:
     """Issue 19's fence, attacked: A's post is in flight when A is paused (SIGSTOP: a VM suspend, a long GC); its

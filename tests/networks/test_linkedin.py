@@ -126,9 +126,13 @@ def test_a_post_that_never_arrived_is_sent_once_its_request_has_surely_landed(li
                                                                               tmp_path: Path) -> None:
     ledger = JSONLedger(tmp_path / "l.json", now=clock.time)
     ledger.pending(1)  # marked, then the process died before the request left
+    with pytest.raises(PublishError) as waiting:  # within linkedin.confirm_horizon it may still land: not sent
+        publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert waiting.value.retryable and not li.posts and ledger.pending_positions() == {1}
+    assert clock.time() >= 1_800_000_000.0 + 30  # it waited out linkedin.timeout before deciding
+    clock.sleep(300)  # past linkedin.confirm_horizon: surely never made
     posted = publisher(li, clock).publish(thread(tmp_path), ledger)
     assert posted.complete and len(li.posts) == 1
-    assert clock.time() >= 1_800_000_000.0 + 30  # it waited out linkedin.timeout before deciding
 
 
 def test_what_the_twin_refuses(li: LinkedInTwin, clock: FakeClock, tmp_path: Path) -> None:
@@ -209,6 +213,10 @@ def test_an_older_post_with_the_same_text_is_not_taken_for_the_lost_one(li: Link
     clock.sleep(7 * 86400)
     ledger = JSONLedger(tmp_path / "l.json", now=clock.time)
     ledger.pending(1)  # this week's: marked, then the process died before the request left
+    with pytest.raises(PublishError):  # not last week's post, and within linkedin.confirm_horizon: nothing sent
+        publisher(li, clock).publish(thread(tmp_path), ledger)
+    assert len(li.posts) == 1
+    clock.sleep(300)
     posted = publisher(li, clock).publish(thread(tmp_path), ledger)
     assert posted.complete and len(li.posts) == 2 and posted.published[0].tweet_id == li.posts[0]["id"]
 

@@ -173,12 +173,24 @@ class LinkedInPublisher:
                 raise PublishError(f"the LinkedIn {what} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until LinkedIn can be asked; the next run "
                                    "checks again", retryable=True) from exc
-            if found or self.clock.time() >= horizon:
+            if found:
                 return found
+            if self.clock.time() >= horizon:
+                return self._not_yet(what, marked)
             if self.should_stop():
                 raise PublishError(f"stopped while looking for the LinkedIn {what} (shutdown)",
                                    "the next run looks for it again before sending it", retryable=True)
             self.clock.sleep(min(1.0, horizon - self.clock.time()))
+
+    def _not_yet(self, what: str, marked: float) -> Item | None:
+        """None (send it again) once linkedin.confirm_horizon has passed since the request went out; before that a
+        request may still land (a proxy's queue, a paused process): PublishError, retried, and nothing is sent."""
+        wait = marked + float(self.settings.linkedin.confirm_horizon) - self.clock.time()
+        if wait > 0:
+            raise PublishError(f"the LinkedIn {what} whose answer was lost is not among the author's posts yet",
+                               f"it is looked for again and sent only if still missing {float(self.settings.linkedin.confirm_horizon):.0f} s "
+                               "after it went out (linkedin.confirm_horizon)", retryable=True)
+        return None
 
     def _find_post(self, body: str, marked: float) -> Item | None:
         """The author's post with this text made after the pending mark (an older one reading the same is not ours)."""

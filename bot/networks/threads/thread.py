@@ -202,8 +202,17 @@ class ThreadsPublisher:
                 raise PublishError(f"Threads post {position} may already be published and could not be checked "
                                    f"({exc.message})", "not sent again until Threads can be asked") from exc
             found = next((p for p in posts if _same(text, str(p.get("text", ""))) and _after(p, marked)), None)
-            if found or self.clock.time() >= horizon:
+            if found:
                 return found
+            if self.clock.time() >= horizon:
+                if self.clock.time() < marked + float(self.settings.threads.confirm_horizon):
+                    # A request may still land (a proxy's queue, a paused process): nothing is sent until the
+                    # horizon has passed; the entry is retried and looks again.
+                    raise PublishError(f"Threads post {position} whose answer was lost is not on the profile yet",
+                                       "it is looked for again and sent only if still missing "
+                                       f"{float(self.settings.threads.confirm_horizon):.0f} s after it went out "
+                                       "(threads.confirm_horizon)", retryable=True)
+                return None
             if self.should_stop():
                 raise PublishError(f"stopped while looking for Threads post {position} (shutdown)",
                                    "the next run looks for it again before sending it")
