@@ -202,7 +202,7 @@ def _networks(settings: Settings, problems: list[str]) -> None:
                 problems.append(f"{label}: missing {', '.join(missing)} — set them in the environment or .env to publish")
             else:
                 theirs = mine.for_account(network)
-                _try(label, lambda: found.check(theirs, lambda: _open_existing(theirs)), problems,  # type: ignore[misc]
+                _try(label, lambda: found.check(theirs, lambda: _open_existing(theirs)), problems,
                      hide=not found.shows_account)
 
 

@@ -39,14 +39,14 @@ def read_store(settings: Settings) -> Store | None:
 def post(settings: Settings, store: Store, entry: Entry, source: str, out_dir: Path, *,
          on_text: Status | None = None, on_status: Status | None = None) -> tuple[Thread, PostedThread]:
     """`bot post`: write the entry's thread (or reload its plan) and publish it exactly once on every network."""
-    deps = wiring.for_publishing(settings, store=store, on_text=on_text, on_status=on_status)
+    deps = wiring.for_publishing(settings.for_feed(source), store=store, on_text=on_text, on_status=on_status)
     return publish_entry(entry, source, deps, out_dir)
 
 
 def draft(settings: Settings, store: Store, entry: Entry, source: str, out_dir: Path, via: str, who: str, *,
           on_text: Status | None = None, on_status: Status | None = None) -> tuple[ReviewDraft, Thread]:
     """`bot post --draft`: prepare the entry as a draft (publishing nothing), announce it; the draft and its thread."""
-    deps = wiring.for_drafting(settings, store=store, on_text=on_text, on_status=on_status)
+    deps = wiring.for_drafting(settings.for_feed(source), store=store, on_text=on_text, on_status=on_status)
     made = review.prepare_draft(entry, source, deps, out_dir, via, who)
     if made.state == "rejected":
         raise BotError(f"this entry's draft {made.id} was rejected; it is not prepared again")
@@ -61,7 +61,7 @@ def poll(settings: Settings, store: Store, clock: Clock, url: str,
     Each poll wires its own dependencies: its publisher checks this poll's `should_stop` between posts, and feeds
     polled at once in the scheduler's threads share no client or writer state. Waiting drafts are announced after."""
     try:
-        deps = wiring.for_publishing(settings, store=store, clock=clock, should_stop=should_stop)
+        deps = wiring.for_publishing(settings.for_feed(url), store=store, clock=clock, should_stop=should_stop)
         return poll_feed(url, deps, should_stop, Path(settings.output.dir))
     finally:
         notify_waiting(settings, store, clock.time())
@@ -87,7 +87,8 @@ def approve(settings: Settings, store: Store, clock: Clock, draft_id: int | str,
     A draft scheduled earlier whose time has come is left to the daemon, or (`due_now`: the page's Approve)
     published at once."""
     later = at is not None and at > clock.time()
-    deps = None if later else wiring.for_publishing(settings, store=store, clock=clock)  # credentials first
+    mine = settings.for_feed(find_draft(store, draft_id).feed)  # the draft's publication: its accounts and settings
+    deps = None if later else wiring.for_publishing(mine, store=store, clock=clock)  # credentials first
     approved = review.approve(store, draft_id, via, who, clock.time(), at=at)
     if approved.state == "posted" or (approved.state == "scheduled" and not (due_now and at is None)):
         return Approved(approved)
