@@ -201,7 +201,8 @@ def _publish_one(entry: Entry, url: str, deps: Deps, out_root: Path, should_stop
         if _report_failure(url, entry, deps, exc):
             failed.append(name)
         return 0
-    output.write(out_dir, thread, posted, feed=url, names=registry.display_names())
+    output.write(out_dir, thread, posted, feed=url, names=registry.display_names(), publication=deps.settings.publication,
+                 accounts={n: deps.settings.account(n) for n in deps.settings.networks})
     ids = ", ".join(p.tweet_id for p in posted.published)
     if posted.complete:
         log.info("%s: posted %s (tweet ids: %s)", url, name, ids)

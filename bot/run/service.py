@@ -20,6 +20,7 @@ from bot.run import review, wiring
 from bot.run.review.notify import notify_waiting
 from bot.run.poller import poll_feed
 from bot.run.publishing import publish_entry, thread_from_plan
+from bot.state import ledger
 from bot.state.drafts import WAITING, ReviewDraft
 from bot.state.store import Store
 
@@ -112,7 +113,7 @@ def reject(store: Store, clock: Clock, draft_id: int | str, via: str, who: str) 
 def published(store: Store, draft: ReviewDraft) -> list[tuple[str, PublishedTweet]]:
     """Every post of the draft's thread a network holds already: (network, post), in the draft's order."""
     return [(network, post) for network in draft.saved.names()
-            for _, post in sorted(store.ledger(draft.feed, draft.entry_key, network=network).done().items())]
+            for _, post in sorted(ledger.posted(store, draft.feed, draft.entry_key, network).items())]
 
 
 def drafts(store: Store, states: tuple[str, ...] = WAITING) -> list[ReviewDraft]:

@@ -135,3 +135,11 @@ def claim_feed(store: Database, url: str, publication: str, owner: str, lease: f
 def release_feed(store: Database, url: str, owner: str) -> None:
     """Give the feed's claim up after its poll (only while this worker still holds it)."""
     store._exec("UPDATE feeds SET claimed_by = NULL, lease_until = NULL WHERE url = :u AND claimed_by = :o", u=url, o=owner)
+
+
+def posted(store: Database, feed: str, key: str, network: str) -> dict[int, PublishedTweet]:
+    """What one entry has on one network, whatever the account (read-only: the review page, `bot drafts`)."""
+    rows = store._run("""SELECT position, tweet_id, media_id, ref, account FROM tweets WHERE feed = :f AND entry_key = :k
+                         AND network = :w AND tweet_id IS NOT NULL ORDER BY position""", f=feed, k=key, w=network)
+    return {r["position"]: PublishedTweet(r["position"], r["tweet_id"], r["media_id"] or "", network, r["ref"] or "")
+            for r in rows}
