@@ -18,7 +18,7 @@ from bot.core.records import Entry, FeedResult
 from bot.run import review
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
-from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
+from bot.run.publishing import OWNER, ClaimHeld, holder_gone, in_hand, publish_entry
 from bot.state import ledger
 from bot.state.ledger import Claim
 
@@ -47,10 +47,16 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
 
     EntriesFailed after the last entry when any entry failed (one waiting for X's budget did not fail).
     """
-    store, lease = deps.db, float(deps.settings.store.lease_seconds)
-    if not ledger.claim_feed(store, url, deps.settings.publication, OWNER, lease, deps.clock.time()):
-        log.info("%s: another bot worker is polling this feed; left to it", url)
-        return 0
+    store, lease, publication = deps.db, float(deps.settings.store.lease_seconds), deps.settings.publication
+    if not ledger.claim_feed(store, url, publication, OWNER, lease, deps.clock.time()):
+        holder = store.feed_state(url).get("claimed_by") or ""
+        if not holder_gone(holder):
+            log.info("%s: another bot worker is polling this feed; left to it", url)
+            return 0
+        log.warning("%s: taking over the feed from a worker that is gone (%s)", url, holder)
+        ledger.release_feed(store, url, holder)
+        if not ledger.claim_feed(store, url, publication, OWNER, lease, deps.clock.time()):
+            return 0
     try:
         return _poll(url, deps, should_stop, out_root)
     finally:

@@ -323,16 +323,22 @@ def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> int:
     if token:
         return token
     holder = (store.entry(feed, key) or {}).get("claimed_by") or ""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return 0  # another machine: only its lease running out says it is gone
-    # A holder with this very process's pid but another owner is an earlier process whose pid was reused
-    # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
-    if int(pid) != os.getpid() and _alive(int(pid)):
+    if not holder_gone(holder):
         return 0
     log.warning("taking over the claim of a process that is gone (%s)", holder)
     return int(store.take_over(feed, key, holder, OWNER, lease, now))
+
+
+def holder_gone(holder: str) -> bool:
+    """True when a claim's holder is a process of this machine that is gone (killed, crashed); a holder on another
+    machine is gone only when its lease runs out."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    # A holder with this very process's pid but another owner is an earlier process whose pid was reused
+    # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
+    return holder != OWNER and (int(pid) == os.getpid() or not _alive(int(pid)))
 
 
 def _alive(pid: int) -> bool:

@@ -7,6 +7,7 @@ dependencies are asked of `run/wiring.py` by purpose (publish, draft), which alo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.state.drafts import WAITING, ReviewDraft
 from bot.state.store import Store
 
 Status = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> Store:
@@ -69,8 +71,20 @@ def poll(settings: Settings, store: Store, clock: Clock, url: str,
 
 
 def check_ready(settings: Settings, store: Store, clock: Clock) -> None:
-    """ConfigError now for a settings or credential problem that would stop every poll (the daemon's first step)."""
-    wiring.for_publishing(settings, store=store, clock=clock)
+    """ConfigError now for a settings or credential problem that would stop every poll (the daemon's first step).
+
+    With several publications only when none of them is ready: one publication's missing account is logged, and
+    its feeds fail their polls with that line, while the others post (one account never holds back another)."""
+    problems: list[BotError] = []
+    for publication in settings.publications:
+        try:
+            wiring.for_publishing(settings.of_publication(publication.name), store=store, clock=clock)
+        except BotError as exc:
+            problems.append(exc)
+    if problems and len(problems) == len(settings.publications):
+        raise problems[0]
+    for problem in problems:
+        log.warning("a publication is not ready: %s", problem)
 
 
 @dataclass(frozen=True)
