@@ -174,7 +174,7 @@ def _burst(env: dict[str, str], tmp: Path, feeds: Any, x: Any, url: str, n: int)
                 running[index] = Worker(env, tmp, f"b{index}")  # a finished cycle: start the next one
         with engine.connect() as conn:
             posted = conn.execute(text("SELECT COUNT(*) FROM entries WHERE key LIKE '%-burst' AND status = 'posted'")).scalar()
-        if posted == BURST:
+        if posted == len(chosen):
             break
         victim = rng.randrange(3)
         running[victim].kill()  # SIGKILL: mid-poll, mid-claim, mid-post
@@ -192,7 +192,7 @@ def _burst(env: dict[str, str], tmp: Path, feeds: Any, x: Any, url: str, n: int)
         rows = conn.execute(text("SELECT COUNT(*) FROM tweets WHERE tweet_id IS NOT NULL")).scalar()
     engine.dispose()
     made = len(x.posts)
-    print(f"burst of {BURST} new entries on {BURST} accounts, 3 workers, {kills} SIGKILLs: {posted}/{BURST} threads "
+    print(f"burst of {len(chosen)} new entries on {len(chosen)} accounts, 3 workers, {kills} SIGKILLs: {posted}/{len(chosen)} threads "
           f"posted in {took:.1f} s; posts on X {made}, in the ledger {rows} (equal: nothing posted twice); posts on "
           f"another publication's account: {wrong}; accounts over their daily cap of 1: {over}")
 

@@ -119,17 +119,19 @@ def claim_feed(store: Database, url: str, publication: str, owner: str, lease: f
     On PostgreSQL the row is taken with SELECT … FOR UPDATE SKIP LOCKED (the design notes): a worker never waits on
     another's claim, it goes on to its next feed. SQLite has one writer at a time, so the conditional UPDATE alone
     decides there. A claim left by a dead worker runs out with its lease."""
-    store._exec("""INSERT INTO feeds (url, publication) VALUES (:u, :p) ON CONFLICT (url) DO UPDATE SET publication = :p
-                   WHERE feeds.publication <> :p""", u=url, p=publication)
     free = "(claimed_by IS NULL OR lease_until < :n OR claimed_by = :o)"
     locked = getattr(getattr(store, "engine", None), "dialect", None)
     if locked is not None and locked.name == "postgresql":
         where = f"url = (SELECT url FROM feeds WHERE url = :u AND {free} FOR UPDATE SKIP LOCKED)"
     else:
         where = f"url = :u AND {free}"
-    won = store._run(f"UPDATE feeds SET claimed_by = :o, lease_until = :l WHERE {where} RETURNING url",
-                     u=url, o=owner, l=now + lease, n=now)
-    return bool(won)
+    won = store._run(f"UPDATE feeds SET claimed_by = :o, lease_until = :l, publication = :p WHERE {where} RETURNING url",
+                     u=url, o=owner, l=now + lease, n=now, p=publication)
+    if won:
+        return True
+    # A feed never polled has no row yet: whoever inserts it holds it (RETURNING says who: the design notes).
+    return bool(store._run("""INSERT INTO feeds (url, publication, claimed_by, lease_until) VALUES (:u, :p, :o, :l)
+                              ON CONFLICT (url) DO NOTHING RETURNING url""", u=url, p=publication, o=owner, l=now + lease))
 
 
 def release_feed(store: Database, url: str, owner: str) -> None:
