@@ -11,7 +11,8 @@ the bot's ledger, not from X), and a fresh database that is dropped at the end. 
 2. a burst of 100 new entries across 100 publications (100 accounts), 3 workers of which a random one is SIGKILLed
    every few seconds and started again: every thread on its own account exactly once, no account over its daily cap
    (daemon.daily_cap = 1 in each publication) — checked here and printed;
-3. `bot check` with N publications (each account probed against the local X): wall time, and per publication.
+3. `bot check` with N publications (each account probed against the local X): wall time, and per publication;
+4. the review page's queue (GET / and GET /?publication=NAME) with N drafts, one per publication: p50 and p99.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--publications", type=int, default=1000)
     parser.add_argument("--skip-check", action="store_true", help="leave out figure 3 (bot check)")
+    parser.add_argument("--review-only", action="store_true", help="figure 4 alone")
     args = parser.parse_args()
     base = os.environ.get("BOT_TEST_DATABASE_URL")
     if not base:
@@ -135,6 +137,9 @@ def main() -> int:
             env = child_env(DATABASE_URL=url, BOT_CONFIG=str(config), BOT_IMAGE_CHAIN="card", BOT_LOG_LEVEL="WARNING",
                             BOT_FEED_TIMEOUT="10", X_API_BASE_URL=x.url,
                             BOT_STORE_LEASE_SECONDS="20", PYTHONPATH=str(REPO), **accounts)
+            if args.review_only:
+                _review_page(env, tmp, feeds, n)
+                return 0
             seconds, _, codes = cycle(env, tmp)
             print(f"first poll cycle of {n} feeds (backlog recorded, nothing posted), 3 workers: {seconds:.2f} s "
                   f"(exit codes {codes})")
@@ -150,6 +155,7 @@ def main() -> int:
                 took = time.perf_counter() - start
                 print(f"bot check with {n} publications: {took:.1f} s ({1000 * took / n:.1f} ms per publication; "
                       f"exit {done.returncode}, {done.stdout.count('ok: publication')} accounts ok)")
+            _review_page(env, tmp, feeds, n)
     finally:
         _drop(handle)
     print(f"logs: {tmp}")
@@ -195,6 +201,54 @@ def _burst(env: dict[str, str], tmp: Path, feeds: Any, x: Any, url: str, n: int)
     print(f"burst of {len(chosen)} new entries on {len(chosen)} accounts, 3 workers, {kills} SIGKILLs: {posted}/{len(chosen)} threads "
           f"posted in {took:.1f} s; posts on X {made}, in the ledger {rows} (equal: nothing posted twice); posts on "
           f"another publication's account: {wrong}; accounts over their daily cap of 1: {over}")
+
+
+def _review_page(env: dict[str, str], tmp: Path, feeds: Any, n: int) -> None:
+    """N drafts (one made by `bot post --draft`, copied to every publication's feed), then the queue timed."""
+    import http.client
+
+    from sqlalchemy import create_engine, text
+
+    from bot.core import settings as config
+    from bot.core.clock import SystemClock
+    from bot.run import service
+
+    first = feeds.url("/f0")
+    made = subprocess.run([sys.executable, "-m", "bot", "post", "--draft", "--feed", first, "--out", str(tmp / "d")],
+                          env=env, cwd=tmp, capture_output=True, text=True, timeout=300)
+    if made.returncode != 0:
+        print(f"review page: no draft made ({made.stderr.strip()[-300:]})")
+        return
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.begin() as conn:
+        draft = conn.execute(text("SELECT * FROM drafts ORDER BY id LIMIT 1")).mappings().one()
+        for i in range(1, n):
+            feed = feeds.url(f"/f{i}")
+            conn.execute(text("""INSERT INTO entries (feed, key, guid, link, title, status, plan, created_at, updated_at,
+                                 publication) SELECT :f, key, guid, link, title, status, plan, created_at, updated_at, :p
+                                 FROM entries WHERE feed = :f0 AND key = :k ON CONFLICT (feed, key) DO NOTHING"""),
+                         {"f": feed, "p": f"p{i}", "f0": first, "k": draft["entry_key"]})
+            conn.execute(text("""INSERT INTO drafts (id, feed, entry_key, state, entry, out_dir, created_at, updated_at)
+                                 VALUES (:id, :f, :k, 'draft', :e, :o, :n, :n) ON CONFLICT DO NOTHING"""),
+                         {"id": draft["id"] + i, "f": feed, "k": draft["entry_key"], "e": draft["entry"],
+                          "o": draft["out_dir"], "n": draft["created_at"] + i})
+    engine.dispose()
+    settings = config.load(env, dotenv=None)
+    store = service.open_store(settings)
+    try:
+        for name in ("", f"p{n - 1}"):
+            feeds_of = set(settings.of_publication(name).feed.urls) if name else None
+            times = []
+            for _ in range(20):
+                start = time.perf_counter()
+                rows = service.drafts(store, feeds=feeds_of)
+                times.append(time.perf_counter() - start)
+            times.sort()
+            print(f"review queue ({'every publication' if not name else 'publication ' + name}, {len(rows)} of {n} "
+                  f"drafts; the page's data, read as GET / reads it, without HTTP or the sign-in): p50 "
+                  f"{1000 * times[len(times) // 2]:.0f} ms, max of 20 {1000 * times[-1]:.0f} ms (target p99 <= 100 ms)")
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

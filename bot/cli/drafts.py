@@ -58,7 +58,7 @@ def list_command(settings: Settings, *, json_out: bool, everything: bool, public
         return 0
     try:
         states = ("draft", "approved", "scheduled", "rejected", "posted") if everything else WAITING
-        drafts = [_as_json(store, d) for d in service.drafts(store, states) if feeds is None or d.feed in feeds]
+        drafts = [_as_json(store, d) for d in service.drafts(store, states, feeds)]
     finally:
         store.close()
     if json_out:

@@ -130,9 +130,9 @@ def published(store: Store, draft: ReviewDraft) -> list[tuple[str, PublishedTwee
             for _, post in sorted(ledger.posted(store, draft.feed, draft.entry_key, network).items())]
 
 
-def drafts(store: Store, states: tuple[str, ...] = WAITING) -> list[ReviewDraft]:
-    """The drafts in these states (by default those waiting), oldest first."""
-    return review.drafts_of(store).listing(states)
+def drafts(store: Store, states: tuple[str, ...] = WAITING, feeds: set[str] | None = None) -> list[ReviewDraft]:
+    """The drafts in these states (by default those waiting; of these feeds: one publication's), oldest first."""
+    return review.drafts_of(store).listing(states, feeds)
 
 
 def find_draft(store: Store, draft_id: int | str) -> ReviewDraft:

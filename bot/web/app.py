@@ -122,7 +122,7 @@ class Review:
         feeds = set(self.settings.of_publication(publication).feed.urls) if publication else None
         rows = [{"id": d.id, "title": d.entry.title or d.entry_key, "state": d.state,
                  "created": (iso(d.created_at) or "")[:16].replace("T", " "),
-                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store) if feeds is None or d.feed in feeds]
+                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store, feeds=feeds)]
         return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
 
     def _draft_view(self, request: Request, draft: ReviewDraft, status: int = 200, *,
