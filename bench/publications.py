@@ -36,6 +36,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from benchlib import FAKE_X, child_env, kb_field, read_status, scrub_process_env  # noqa: E402
 
 BURST = 100
+KILLS = 10  # random SIGKILLs during the burst (a restarted `--once` worker starts again from the first feed)
 
 
 def _database(base: str) -> tuple[str, object]:
@@ -182,6 +183,8 @@ def _burst(env: dict[str, str], tmp: Path, feeds: Any, x: Any, url: str, n: int)
             posted = conn.execute(text("SELECT COUNT(*) FROM entries WHERE key LIKE '%-burst' AND status = 'posted'")).scalar()
         if posted == len(chosen):
             break
+        if kills >= KILLS:
+            continue  # then let the workers finish what the killed ones left
         victim = rng.randrange(3)
         running[victim].kill()  # SIGKILL: mid-poll, mid-claim, mid-post
         kills += 1
