@@ -36,8 +36,11 @@ class Secrets:
     """Credentials taken from the environment; never printed (repr shows only which are set)."""
 
     values: Mapping[str, str] = field(default_factory=dict)
+    known: bool = field(default=False, repr=False, compare=False)  # True: every value is hidden already (an account's)
 
     def __post_init__(self) -> None:
+        if self.known:
+            return
         # From now on every message this process makes is redacted against them. A URL and a handle are hidden
         # whole only: their pieces ("postgresql://", ".bsky.social") are ordinary text.
         whole = {v for name, v in self.values.items() if name.partition("__")[0] in WHOLE_ONLY}
@@ -74,11 +77,11 @@ class Secrets:
         """The secrets as `account` sees them: each network's plain name holding NAME__ACCOUNT's value (the default
         account: the plain ones), the install's own (HF_TOKEN, DATABASE_URL, ...) as they are."""
         if account == DEFAULT:
-            return Secrets(MappingProxyType({k: v for k, v in self.values.items() if "__" not in k}))
+            return Secrets(MappingProxyType({k: v for k, v in self.values.items() if "__" not in k}), known=True)
         suffix = f"__{account.upper()}"
         mine = {k[: -len(suffix)]: v for k, v in self.values.items() if k.endswith(suffix)}
         return Secrets(MappingProxyType({**{k: v for k, v in self.values.items()
-                                            if "__" not in k and not per_account(k)}, **mine}))
+                                            if "__" not in k and not per_account(k)}, **mine}), known=True)
 
     def __repr__(self) -> str:
         return f"Secrets(set={sorted(k for k, v in self.values.items() if v)})"

@@ -75,14 +75,22 @@ def check_ready(settings: Settings, store: Store, clock: Clock) -> None:
 
     With several publications only when none of them is ready: one publication's missing account is logged, and
     its feeds fail their polls with that line, while the others post (one account never holds back another)."""
+    if len(settings.publications) == 1:
+        wiring.for_publishing(settings.of_publication(settings.publications[0].name), store=store, clock=clock)
+        return
     problems: list[BotError] = []
-    for publication in settings.publications:
+    ready: list[Settings] = []
+    for publication in settings.publications:  # each account's credentials: cheap, even for a thousand
+        mine = settings.of_publication(publication.name)
         try:
-            wiring.for_publishing(settings.of_publication(publication.name), store=store, clock=clock)
+            for network in mine.networks:
+                wiring.require_credentials(mine, network)
+            ready.append(mine)
         except BotError as exc:
             problems.append(exc)
-    if problems and len(problems) == len(settings.publications):
+    if not ready:
         raise problems[0]
+    wiring.for_publishing(ready[0], store=store, clock=clock)  # the writer, images and publishers, wired once
     for problem in problems:
         log.warning("a publication is not ready: %s", problem)
 
