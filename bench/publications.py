@@ -111,6 +111,7 @@ def main() -> int:
     parser.add_argument("--publications", type=int, default=1000)
     parser.add_argument("--skip-check", action="store_true", help="leave out figure 3 (bot check)")
     parser.add_argument("--review-only", action="store_true", help="figure 4 alone")
+    parser.add_argument("--cycles-only", action="store_true", help="figure 1 alone")
     args = parser.parse_args()
     base = os.environ.get("BOT_TEST_DATABASE_URL")
     if not base:
@@ -148,6 +149,8 @@ def main() -> int:
             print(f"poll cycle of {n} unchanged feeds (304), 3 workers: {seconds:.2f} s wall, process start-up "
                   f"included (target <= 2 s); peak RSS per worker: {', '.join(f'{p:.0f} MB' for p in peaks)} "
                   f"(target <= 80 MB); exit codes {codes}")
+            if args.cycles_only:
+                return 0
             _burst(env, tmp, feeds, x, url, n)
             if not args.skip_check:
                 start = time.perf_counter()
