@@ -185,6 +185,10 @@ class Settings:
             raw = self.account_env.get(f"{option.env}__{account.upper()}")
             if option.section == network and raw is not None:
                 values[option.name], sources[option.name] = parse_value(option, raw, f"{option.env}__{account.upper()}"), option.env
+            elif option.section == network and option.key.endswith("_file") and values[option.name]:
+                # A file a network keeps a token or session in is the account's own: never another account's token.
+                path = Path(str(values[option.name]))
+                values[option.name] = str(path.with_name(f"{path.stem}-{account.lower()}{path.suffix}"))
         return self._with(values, sources, self.secrets.of_account(account))
 
 

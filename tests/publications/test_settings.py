@@ -76,3 +76,11 @@ def test_a_bad_publication_setting_is_one_clear_line(tmp_path: Path, text: str, 
     with pytest.raises(ConfigError) as caught:
         _load(tmp_path, text)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_file_a_network_keeps_tokens_in_is_each_accounts_own(tmp_path: Path) -> None:
+    s = _load(tmp_path, TOML)
+    files = {s.of_publication(p).for_account(n).get(f"{n}.{k}") for p in ("acme", "beta")
+             for n, k in (("threads", "token_file"), ("linkedin", "token_file"), ("bluesky", "session_file"))}
+    assert len(files) == 6 and "threads-token-beta.json" in files
+    assert s.for_account("threads").threads.token_file == "threads-token.json"  # the default account: as before
