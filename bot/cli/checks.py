@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Callable
 
 import click
-from bot.core.settings import DEFAULT_CONFIG, Settings
+from bot.core.settings import DEFAULT, DEFAULT_CONFIG, Settings
 from bot.core import download
 from bot.feed import source as feed_source
 from bot.core.errors import AuthError, BotError, StoreError, redact
-from bot.run.wiring import uses_model
+from bot.run.wiring import missing_credentials, uses_model
 from bot.networks import registry
 from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
@@ -185,19 +185,29 @@ def _open_existing(settings: Settings) -> Store | None:
 
 
 def _networks(settings: Settings, problems: list[str]) -> None:
-    """Each configured network's credentials, tried by that network's probe (X GET /2/users/me, ...)."""
-    for network in settings.networks:
-        found = registry.get(network)
-        try:
-            missing = found.missing(settings)
-        except BotError as exc:  # a setting that is set but unusable: one line naming it
-            problems.append(f"{network}: {exc}")
-            continue
-        if missing:
-            problems.append(f"{network}: missing {', '.join(missing)} — set them in the environment or .env to publish")
-        else:
-            _try(network, lambda: found.check(settings, lambda: _open_existing(settings)), problems,
-                 hide=not found.shows_account)
+    """Each publication's account on each of its networks, tried once by that network's probe (X GET /2/users/me,
+    ...); an account two publications share is tried once. With only the implicit publication, one line a network."""
+    tried: set[tuple[str, str]] = set()
+    single = len(settings.publications) == 1 and settings.publications[0].name == DEFAULT
+    for publication in settings.publications:
+        mine = settings.of_publication(publication.name)
+        for network in mine.networks:
+            found, account = registry.get(network), mine.account(network)
+            if (network, account) in tried:
+                continue
+            tried.add((network, account))
+            label = network if single else f"publication {publication.name}: {network} account {account}"
+            try:
+                missing = missing_credentials(mine, network)
+            except BotError as exc:  # a setting that is set but unusable: one line naming it
+                problems.append(f"{label}: {exc}")
+                continue
+            if missing:
+                problems.append(f"{label}: missing {', '.join(missing)} — set them in the environment or .env to publish")
+            else:
+                theirs = mine.for_account(network)
+                _try(label, lambda: found.check(theirs, lambda: _open_existing(theirs)), problems,
+                     hide=not found.shows_account)
 
 
 def check_command(settings: Settings) -> int:

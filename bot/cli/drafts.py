@@ -80,15 +80,16 @@ def _as_json(store: Store, draft: ReviewDraft) -> DraftJson:
     return as_json(draft, service.published(store, draft))
 
 
-def list_command(settings: Settings, *, json_out: bool, everything: bool) -> int:
-    """`bot drafts`: the drafts waiting (or every draft with --all); creates no state when there is none."""
+def list_command(settings: Settings, *, json_out: bool, everything: bool, publication: str = "") -> int:
+    """`bot drafts`: the drafts waiting (or every draft with --all; of one publication); creates no state."""
+    feeds = set(settings.of_publication(publication).feed.urls) if publication else None
     store = service.read_store(settings)
     if store is None:
         print("[]" if json_out else "no drafts: nothing recorded yet (run `bot run --once` or `bot post` first)")
         return 0
     try:
         states = ("draft", "approved", "scheduled", "rejected", "posted") if everything else WAITING
-        drafts = [_as_json(store, d) for d in service.drafts(store, states)]
+        drafts = [_as_json(store, d) for d in service.drafts(store, states, feeds)]
     finally:
         store.close()
     if json_out:

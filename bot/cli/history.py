@@ -19,17 +19,19 @@ if TYPE_CHECKING:
 NOTHING_YET = "nothing recorded yet: run `bot run --once` or `bot post` first"
 
 
-def history_command(settings: Settings, *, as_json: bool, limit: int) -> int:
-    """`bot history`: what became of each entry seen, with tweet ids."""
+def history_command(settings: Settings, *, as_json: bool, limit: int, publication: str = "") -> int:
+    """`bot history`: what became of each entry seen (of one publication: --publication), with tweet ids."""
     import json
     from datetime import datetime, timezone
 
+    if publication:
+        settings.of_publication(publication)  # ConfigError naming the known ones for a name no publication has
     store = service.read_store(settings)
     if store is None:
         print("[]" if as_json else NOTHING_YET)
         return 0
     try:
-        rows = store.history(limit)
+        rows = store.history(limit, publication)
         reviews = DraftStore(store).by_entry()
     finally:
         store.close()

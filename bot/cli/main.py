@@ -142,13 +142,14 @@ def serve(host: str | None, port: int | None) -> None:
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of drafts with their tweets.")
 @click.option("--all", "everything", is_flag=True, help="Also rejected and posted drafts.")
+@click.option("--publication", metavar="NAME", default="", help="Only this publication's drafts.")
 @click.pass_context
-def drafts(ctx: click.Context, as_json: bool, everything: bool) -> None:
+def drafts(ctx: click.Context, as_json: bool, everything: bool, publication: str) -> None:
     """Drafts waiting for review: list them, or show, edit, approve or reject one."""
     if ctx.invoked_subcommand is None:
         from bot.cli.drafts import list_command
 
-        sys.exit(list_command(_settings(), json_out=as_json, everything=everything))
+        sys.exit(list_command(_settings(), json_out=as_json, everything=everything, publication=publication))
 
 
 @drafts.command("show")
@@ -204,11 +205,12 @@ def check() -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--limit", default=50, show_default=True, help="How many entries.")
-def history(as_json: bool, limit: int) -> None:
+@click.option("--publication", metavar="NAME", default="", help="Only this publication's entries.")
+def history(as_json: bool, limit: int, publication: str) -> None:
     """Entries seen and what became of them, with tweet ids."""
     from bot.cli.history import history_command
 
-    sys.exit(history_command(_settings(), as_json=as_json, limit=limit))
+    sys.exit(history_command(_settings(), as_json=as_json, limit=limit, publication=publication))
 
 
 @cli.command()

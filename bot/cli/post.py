@@ -23,6 +23,11 @@ if TYPE_CHECKING:  # rich loads when something is shown
     from bot.cli.render import Console
 
 
+def accounts_of(settings: Settings) -> dict[str, str]:
+    """Each network of the publication, with the account its thread goes to."""
+    return {network: settings.account(network) for network in settings.networks}
+
+
 def fetch_entry(settings: Settings, source: str, which: str) -> tuple[FeedResult, Entry]:
     """Fetch the feed and pick the entry; warnings about a malformed feed go to stderr."""
     import click
@@ -61,10 +66,15 @@ def logs_to(view: LiveView, settings: Settings) -> Iterator[None]:
 
 def dry_run_command(settings: Settings, source: str, which: str, out_dir: Path) -> int:
     """`bot post --dry-run`: write the thread for one entry and show it; touches no state at all."""
+    settings = settings.for_feed(source)  # the publication whose feed it is: its settings and accounts
     entry, out, err = start(settings, source, which, out_dir)
     with LiveView(err) as view, logs_to(view, settings):
         deps = app.for_preview(settings, on_text=view.text, on_status=view.status)
         thread = pipeline.prepare(entry, deps, out_dir)
-    output.write(out_dir, thread, None, feed=source, names=registry.display_names())
+    accounts = accounts_of(settings)
+    err.print("would go to: " + ", ".join(f"{registry.name(n)} account {a}" for n, a in accounts.items())
+              + f" (publication {settings.publication})")
+    output.write(out_dir, thread, None, feed=source, names=registry.display_names(), accounts=accounts,
+                 publication=settings.publication)
     render.show_thread(out, thread, out_dir, dry_run=True, posted=None)
     return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli import render
 from bot.cli.drafts import VIA, who
-from bot.cli.post import logs_to, start
+from bot.cli.post import accounts_of, logs_to, start
 from bot.cli.progress import LiveView
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
@@ -44,7 +44,9 @@ def post_command(settings: Settings, source: str, which: str, out_dir: Path, *, 
     if made is not None:
         return _show_draft(out, *made, out_dir)
     assert thread is not None
-    output.write(out_dir, thread, posted, feed=source, names=registry.display_names())
+    mine = settings.for_feed(source)
+    output.write(out_dir, thread, posted, feed=source, names=registry.display_names(), accounts=accounts_of(mine),
+                 publication=mine.publication)
     render.show_thread(out, thread, out_dir, dry_run=False, posted=posted)
     return 0 if posted is not None and posted.complete else 1
 

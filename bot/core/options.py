@@ -134,8 +134,10 @@ OPTIONS: tuple[Option, ...] = (
     O("daemon", "backlog_count", "int", 1, "With backlog = latest: how many of the newest entries to post.", minimum=1, maximum=20),
     O("daemon", "max_attempts", "int", 5, "Attempts per entry before it is reported as failed.", minimum=1, maximum=50),
     O("daemon", "retry_backoff", "int", 300, "Seconds before the first retry of a failed entry; doubles each time, up to a day.", minimum=1, maximum=86_400),
-    O("daemon", "window", "str", "", "UTC hours when posting is allowed, e.g. 08:00-22:00; empty: any time."),
-    O("daemon", "daily_cap", "int", 0, "Most threads per UTC day; 0: no limit.", minimum=0, maximum=10_000),
+    O("daemon", "window", "str", "", "Hours when posting is allowed, in daemon.timezone, e.g. 08:00-22:00; empty: any time."),
+    O("daemon", "daily_cap", "int", 0, "Most threads per day (in daemon.timezone) on each account; 0: no limit.", minimum=0, maximum=10_000),
+    O("daemon", "timezone", "str", "", "Time zone of the posting window and the daily cap's day, e.g. Europe/Paris; empty: UTC."),
+    O("daemon", "spacing", "int", 0, "Least seconds between the starts of two threads on one account; 0: none.", minimum=0, maximum=604_800),
     O("daemon", "heartbeat_file", "str", "bot.heartbeat", "File touched after every poll (the Docker healthcheck reads it)."),
     O("daemon", "stall_after", "int", 0, "Exit non-zero when no poll finished for this many seconds, so the platform restarts the bot; 0: 3 intervals.", minimum=0, maximum=2_592_000),
     # [log]
@@ -161,6 +163,21 @@ BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS if o.section))
 TOP_LEVEL: tuple[Option, ...] = tuple(o for o in OPTIONS if not o.section)
 NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "linkedin", "threads")
+
+# A publication may override these sections ([publications.NAME.thread] ...); the others are the install's.
+PUBLICATION_SECTIONS: tuple[str, ...] = ("thread", "writer", "image", "review", "daemon", *NETWORKS)
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One [publications.NAME] table: its feeds, networks, account per network, and its overrides (option name -> value)."""
+
+    name: str
+    feeds: tuple[str, ...]
+    networks: tuple[str, ...]
+    accounts: tuple[tuple[str, str], ...]  # (network, account)
+    overrides: tuple[tuple[str, Value], ...] = ()
+
 
 # Secrets: read from the environment (or .env) only, never from the settings file.
 SECRETS: dict[str, str] = {
@@ -334,6 +351,8 @@ class DaemonSettings:
     retry_backoff: int = 300
     window: str = ""
     daily_cap: int = 0
+    timezone: str = ""
+    spacing: int = 0
     heartbeat_file: str = "bot.heartbeat"
     stall_after: int = 0
 

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from bot.core import errors
+from bot.core.parsing.values import (bound, is_network, is_zone, parse_value, parses, read_file, shown, strings, suggest,
+                                     text_of, valid_window)
 from bot.core.errors import ConfigError
-from bot.core.options import (BY_NAME, NETWORKS, OPTIONS, SECRETS, SECTION_CLASSES, SECTIONS, BlueskySettings,
+from bot.core.options import (BY_NAME, NETWORKS, OPTIONS, PUBLICATION_SECTIONS, SECRETS, SECTION_CLASSES, SECTIONS,
+                              BlueskySettings, Publication,
                               DaemonSettings, FeedSettings, ImageSettings, LogSettings, MastodonSettings, LinkedinSettings, ThreadsSettings, Option,
                               OutputSettings, ReviewSettings, StoreSettings, ThreadSettings, Value, WebSettings,
                               WriterSettings, XSettings)
 
 DEFAULT_CONFIG = Path("config") / "bot.toml"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-LONGEST = 4300  # digits: Python's int() (and tomllib) refuse a longer whole number (sys.get_int_max_str_digits)
-_DIGITS = re.compile(r"[+-]?[0-9_]+")
 WHOLE_ONLY = ("DATABASE_URL", "BLUESKY_HANDLE")  # secrets whose pieces are not secret
+DEFAULT = "default"  # the implicit publication (BOT_FEED_URL) and its account (the plain credential variables)
+_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
+
+
+def per_account(name: str) -> bool:
+    """True for a secret or setting an account has its own of (NAME__ACCOUNT): one of a network's."""
+    return any(name.startswith(f"{n.upper()}_") or name.startswith(f"BOT_{n.upper()}_") for n in NETWORKS)
 
 
 @dataclass(frozen=True)
@@ -32,11 +36,14 @@ class Secrets:
     """Credentials taken from the environment; never printed (repr shows only which are set)."""
 
     values: Mapping[str, str] = field(default_factory=dict)
+    known: bool = field(default=False, repr=False, compare=False)  # True: every value is hidden already (an account's)
 
     def __post_init__(self) -> None:
+        if self.known:
+            return
         # From now on every message this process makes is redacted against them. A URL and a handle are hidden
         # whole only: their pieces ("postgresql://", ".bsky.social") are ordinary text.
-        whole = {self.values.get(name, "") for name in WHOLE_ONLY}
+        whole = {v for name, v in self.values.items() if name.partition("__")[0] in WHOLE_ONLY}
         errors.hide([v for v in self.hidden() if v in whole], pieces=False)
         errors.hide([v for v in self.hidden() if v not in whole])
 
@@ -66,6 +73,16 @@ class Secrets:
             text = text.replace(value, "***")
         return errors.redact(text)
 
+    def of_account(self, account: str) -> "Secrets":
+        """The secrets as `account` sees them: each network's plain name holding NAME__ACCOUNT's value (the default
+        account: the plain ones), the install's own (HF_TOKEN, DATABASE_URL, ...) as they are."""
+        if account == DEFAULT:
+            return Secrets(MappingProxyType({k: v for k, v in self.values.items() if "__" not in k}), known=True)
+        suffix = f"__{account.upper()}"
+        mine = {k[: -len(suffix)]: v for k, v in self.values.items() if k.endswith(suffix)}
+        return Secrets(MappingProxyType({**{k: v for k, v in self.values.items()
+                                            if "__" not in k and not per_account(k)}, **mine}), known=True)
+
     def __repr__(self) -> str:
         return f"Secrets(set={sorted(k for k, v in self.values.items() if v)})"
 
@@ -79,6 +96,10 @@ class Settings:
     sources: Mapping[str, str]  # option name -> "default" | file path | env var name
     secrets: Secrets = field(default_factory=Secrets)
     config_file: Path | None = None
+    declared: tuple[Publication, ...] = ()  # the [publications.NAME] tables
+    publication: str = DEFAULT  # whose settings these are (Settings.of_publication)
+    accounts: Mapping[str, str] = field(default_factory=dict)  # network -> account of that publication
+    account_env: Mapping[str, str] = field(default_factory=dict)  # per-account settings (MASTODON_BASE_URL__ACME)
     networks: list[str] = field(init=False, repr=False, compare=False)  # the one top-level setting
     feed: FeedSettings = field(init=False, repr=False, compare=False)
     thread: ThreadSettings = field(init=False, repr=False, compare=False)
@@ -115,126 +136,60 @@ class Settings:
             option = BY_NAME[name.replace("__", ".")]
             values[option.name] = parse_value(option, value, "command line")
             sources[option.name] = "command line"
-        return Settings(MappingProxyType(values), MappingProxyType(sources), self.secrets, self.config_file)
+        return self._with(values, sources)
 
+    def _with(self, values: Mapping[str, Value], sources: Mapping[str, str], secrets: Secrets | None = None,
+              publication: str | None = None, accounts: Mapping[str, str] | None = None) -> "Settings":
+        return Settings(MappingProxyType(dict(values)), MappingProxyType(dict(sources)), secrets or self.secrets,
+                        self.config_file, self.declared, self.publication if publication is None else publication,
+                        self.accounts if accounts is None else accounts, self.account_env)
 
-def parse_value(option: Option, raw: object, where: str) -> Value:
-    """Convert a value from the file (typed) or the environment (a string) to the option's type, or raise ConfigError."""
-    what = f"{option.name} ({where})"
-    shown, quoted = _shown(raw, False), _shown(raw, True)
-    try:
-        if option.type == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in _TRUE or text in _FALSE:
-                return text in _TRUE
-            raise ValueError
-        if option.type == "list":
-            if isinstance(raw, str):
-                return [p.strip() for p in raw.split(",") if p.strip()]
-            if isinstance(raw, list):
-                texts = [p for p in raw if isinstance(p, str)]
-                if len(texts) == len(raw):
-                    return [p.strip() for p in texts if p.strip()]
-            raise ValueError
-        if option.type in ("int", "float"):
-            if isinstance(raw, bool):
-                raise ValueError
-            text = str(raw).strip()
-            if len(text) > LONGEST and _DIGITS.fullmatch(text):  # past int()'s digit limit: out of range, not a typo
-                raise ConfigError(f"{what} is a number of {len(text.lstrip('+-'))} digits, "
-                                  + (f"below the least allowed {_bound(option.minimum)}" if text.startswith("-")
-                                     else f"above the most allowed {_bound(option.maximum)}"),
-                                  f"set it to a number from {_bound(option.minimum)} to {_bound(option.maximum)}")
-            value: float = int(text) if option.type == "int" else float(text)
-            if not math.isfinite(value):  # nan passes every comparison; inf overflows a timer or a datetime later
-                low, high = _bound(option.minimum), _bound(option.maximum)
-                raise ConfigError(f"{what} is {shown}, not a finite number", f"set it to a number from {low} to {high}")
-            if option.minimum is not None and value < option.minimum:
-                raise ConfigError(f"{what} is {shown}, below the least allowed {_bound(option.minimum)}", f"set it to {_bound(option.minimum)} or more")
-            if option.maximum is not None and value > option.maximum:
-                raise ConfigError(f"{what} is {shown}, above the most allowed {_bound(option.maximum)}", f"set it to {_bound(option.maximum)} or less")
-            return value
-        if option.type == "choice":
-            text = str(raw).strip()
-            for choice in option.choices:
-                if text.lower() == choice.lower():
-                    return choice
-            raise ConfigError(f"{what} is {quoted}", f"allowed: {', '.join(option.choices)}")
-        if not isinstance(raw, str):
-            raise ValueError
-        return raw.strip()
-    except ValueError:
-        kind = {"bool": "true or false", "list": "a list of strings (comma-separated in the environment)",
-                "int": "a whole number", "float": "a number", "str": "a string"}[option.type]
-        raise ConfigError(f"{what} is {quoted}, not {kind}", "fix it in the settings file or the environment") from None
+    @property
+    def publications(self) -> tuple[Publication, ...]:
+        """Every publication: the declared ones, after the implicit one (the feeds none of them names) when there are
+        such feeds or no declared one."""
+        named = {f for p in self.declared for f in p.feeds}
+        own = tuple(f for f in self.feed.urls if f not in named)
+        implicit = Publication(DEFAULT, own, tuple(self.networks), ())
+        return ((implicit,) if own or not self.declared else ()) + self.declared
 
+    def of_publication(self, name: str) -> "Settings":
+        """The settings of one publication: these with its overrides, feeds, networks and accounts."""
+        found = next((p for p in self.publications if p.name == name), None)
+        if found is None:
+            raise ConfigError(f"no publication named {name!r}", "known: " + ", ".join(p.name for p in self.publications))
+        values, sources = dict(self.values), dict(self.sources)
+        for key, value in found.overrides:
+            values[key], sources[key] = value, f"publications.{name}"
+        values["feed.urls"], values["networks"] = list(found.feeds), list(found.networks or self.networks)
+        accounts = dict(found.accounts) if found.name != DEFAULT else {}
+        return self._with(values, sources, publication=name, accounts=accounts)
 
-def _shown(raw: object, quoted: bool) -> str:
-    """A value as a message repeats it (`quoted`: its repr), a long one shortened: a message is one line."""
-    text = repr(raw) if quoted else str(raw)
-    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
+    def for_feed(self, url: str) -> "Settings":
+        """The settings of the publication whose feed `url` is (the implicit one's for any other feed)."""
+        owner = next((p.name for p in self.declared if url in p.feeds), None)
+        return self.of_publication(owner) if owner and owner != self.publication else self
 
+    def account(self, network: str) -> str:
+        """The account this publication posts to `network` with (the default: the plain variables)."""
+        return self.accounts.get(network, self.publication if self.publication != DEFAULT and self.declared else DEFAULT)
 
-def _read_file(path: Path) -> dict[str, object]:
-    text = ""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise ConfigError(f"settings file {path} does not exist", "create it (copy config/bot.toml) or unset BOT_CONFIG") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"settings file {path} cannot be read: {exc}", "check its permissions and encoding (UTF-8)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"settings file {path} is not valid TOML: {exc}", "fix the line it names") from None
-    except ValueError:  # tomllib's int() refuses a whole number of more than 4,300 digits: no setting allows one
-        name, negative = _long_number(text)
-        option = BY_NAME.get(name)
-        limit = "" if option is None else (f", below the least allowed {_bound(option.minimum)}" if negative
-                                           else f", above the most allowed {_bound(option.maximum)}")
-        raise ConfigError(f"settings file {path}: {name or 'a value'} is a number of more than {LONGEST} digits{limit}",
-                          "fix the value it names") from None
-    flat: dict[str, object] = {}
-    for section, body in data.items():
-        if section in BY_NAME and not BY_NAME[section].section:  # a top-level setting (`networks = [...]`)
-            flat[section] = body
-            continue
-        if section not in SECTIONS or not isinstance(body, dict):
-            secret = section.upper() in SECRETS
-            hint = "secrets belong in the environment or .env" if secret else _suggest(section, SECTIONS, "sections")
-            raise ConfigError(f"{path}: unknown section [{section}]" if not secret else f"{path}: {section} is a secret", hint)
-        for key, value in body.items():
-            name = f"{section}.{key}"
-            if name not in BY_NAME:
-                if key.upper() in SECRETS or any(w in key.lower() for w in ("token", "secret", "password", "api_key")):
-                    raise ConfigError(f"{path}: {name} looks like a secret", "secrets belong in the environment or .env, never in the settings file")
-                raise ConfigError(f"{path}: unknown setting {name}", _suggest(name, BY_NAME, "settings"))
-            flat[name] = value
-    return flat
-
-
-def _long_number(text: str) -> tuple[str, bool]:
-    """The `section.key` of the first value in a TOML text with more digits than int() reads ("" when not found),
-    and whether it is negative."""
-    section = ""
-    for line in text.splitlines():
-        header = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
-        if header:
-            section = header.group(1).strip()
-            continue
-        found = re.match(r"\s*([\w.\-\"']+)\s*=\s*([+-]?)[0-9_]{%d,}" % (LONGEST + 1), line)
-        if found:
-            key = found.group(1).strip("\"'")
-            return (f"{section}.{key}" if section else key), found.group(2) == "-"
-    return "", False
-
-
-def _suggest(word: str, known: Iterable[str], what: str) -> str:
-    import difflib  # only for a misspelt name: 6 ms of start-up otherwise
-
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f"did you mean {close[0]}?" if close else f"see config/bot.toml for the known {what}"
+    def for_account(self, network: str) -> "Settings":
+        """The settings a network's publisher is made from: the account's credentials and its own settings."""
+        account = self.account(network)
+        if account == DEFAULT:
+            return self if not self.account_env and "__" not in "".join(self.secrets.values) else \
+                self._with(self.values, self.sources, self.secrets.of_account(DEFAULT))
+        values, sources = dict(self.values), dict(self.sources)
+        for option in OPTIONS:
+            raw = self.account_env.get(f"{option.env}__{account.upper()}")
+            if option.section == network and raw is not None:
+                values[option.name], sources[option.name] = parse_value(option, raw, f"{option.env}__{account.upper()}"), option.env
+            elif option.section == network and option.key.endswith("_file") and values[option.name]:
+                # A file a network keeps a token or session in is the account's own: never another account's token.
+                path = Path(str(values[option.name]))
+                values[option.name] = str(path.with_name(f"{path.stem}-{account.lower()}{path.suffix}"))
+        return self._with(values, sources, self.secrets.of_account(account))
 
 
 def read_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> dict[str, str]:
@@ -258,8 +213,12 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path
         config_file = Path(env["BOT_CONFIG"])
     elif DEFAULT_CONFIG.is_file():
         config_file = DEFAULT_CONFIG
+    tables: dict[str, object] = {}
     if config_file is not None:
-        for name, raw in _read_file(config_file).items():
+        for name, raw in read_file(config_file).items():
+            if name == "publications":
+                tables = raw if isinstance(raw, dict) else {}
+                continue
             values[name] = parse_value(BY_NAME[name], raw, str(config_file))
             sources[name] = str(config_file)
     for option in OPTIONS:
@@ -268,81 +227,94 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path
             values[option.name] = parse_value(option, raw, option.env)
             sources[option.name] = option.env
     _check_together(values)
-    secrets = Secrets(MappingProxyType({k: env[k].strip() for k in SECRETS if env.get(k, "").strip()}))
-    return Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file)
+    declared = tuple(_publication(name, body, values, str(config_file)) for name, body in tables.items())
+    _check_publications(declared, values)
+    secrets = Secrets(MappingProxyType({k: v.strip() for k, v in env.items() if v.strip()
+                                        and k.partition("__")[0] in SECRETS and (k in SECRETS or per_account(k))}))
+    envs = {o.env: o for o in OPTIONS if o.section in NETWORKS}
+    account_env = {k: v for k, v in env.items() if "__" in k and k.partition("__")[0] in envs}
+    for name, raw in account_env.items():  # a bad per-account setting is found now, not at its first post
+        parse_value(envs[name.partition("__")[0]], raw, name)
+    base = Settings(MappingProxyType(values), MappingProxyType(sources), secrets, config_file, declared,
+                    account_env=MappingProxyType(account_env))
+    return base
 
 
-def _bound(limit: float | None) -> str:
-    """A limit as a user writes it: 604800, not 6.048e+05."""
-    if limit is None:
-        return "any"
-    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
+def _publication(name: str, body: object, base: Mapping[str, Value], where: str) -> Publication:
+    """One [publications.NAME] table, checked; ConfigError naming the publication and the key."""
+    what = f"publications.{name}"
+    if not _NAME.fullmatch(name) or not isinstance(body, dict):
+        raise ConfigError(f"{where}: [{what}] is not a publication table with a name of letters, digits and _",
+                          "write [publications.acme] with feeds = [...] and networks = [...]")
+    feeds = parse_value(BY_NAME["feed.urls"], body.get("feeds", []), f"{where}, {what}.feeds")
+    networks = parse_value(BY_NAME["networks"], body.get("networks", base["networks"]), f"{where}, {what}.networks")
+    if not feeds:
+        raise ConfigError(f"{where}: {what} has no feeds", f"add feeds = [\"https://NAME.substack.com/feed\"] to [{what}]")
+    nets = [n.lower() for n in strings(networks)]
+    unknown = [n for n in nets if n not in NETWORKS]
+    if unknown or not nets:
+        raise ConfigError(f"{where}: {what}.networks names {unknown or 'nothing'}", f"allowed: {', '.join(NETWORKS)}")
+    accounts = body.get("accounts", {})
+    if not isinstance(accounts, dict) or any(k not in NETWORKS or not isinstance(v, str) or not _NAME.fullmatch(v)
+                                             for k, v in accounts.items()):
+        raise ConfigError(f"{where}: {what}.accounts is {shown(accounts, True)}",
+                          'write accounts = {x = "ACME", bluesky = "ACME"}: a network, then an account name of letters, digits and _')
+    overrides: list[tuple[str, Value]] = []
+    for section, table in body.items():
+        if section in ("feeds", "networks", "accounts"):
+            continue
+        if section not in PUBLICATION_SECTIONS or not isinstance(table, dict):
+            raise ConfigError(f"{where}: unknown key {what}.{section}",
+                              f"a publication has feeds, networks, accounts and the tables {', '.join(PUBLICATION_SECTIONS)}")
+        for key, raw in table.items():
+            option = BY_NAME.get(f"{section}.{key}")
+            if option is None:
+                raise ConfigError(f"{where}: unknown setting {what}.{section}.{key}", suggest(f"{section}.{key}", BY_NAME, "settings"))
+            overrides.append((option.name, parse_value(option, raw, f"{where}, {what}")))
+    try:
+        _check_together({**base, **dict(overrides), "networks": nets})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {what}: {exc.message}", exc.hint) from None
+    return Publication(name, tuple(strings(feeds)), tuple(dict.fromkeys(nets)),
+                       tuple((k, str(v)) for k, v in accounts.items()), tuple(overrides))
+
+
+def _check_publications(declared: tuple[Publication, ...], values: dict[str, Value]) -> None:
+    """A feed belongs to one publication; the declared feeds are watched beside BOT_FEED_URL's."""
+    owner: dict[str, str] = {}
+    for p in declared:
+        for feed in p.feeds:
+            if feed in owner:
+                raise ConfigError(f"feed {feed} is in publications {owner[feed]} and {p.name}", "a feed belongs to one publication")
+            owner[feed] = p.name
+    values["feed.urls"] = list(dict.fromkeys([*strings(values["feed.urls"]), *owner]))
 
 
 def _check_together(values: dict[str, Value]) -> None:
     allowed = ("hf", "gradio", "cover", "card", "none")
-    for source in _strings(values["image.chain"]):
+    for source in strings(values["image.chain"]):
         if source not in allowed:
             raise ConfigError(f"image.chain names {source!r}", f"allowed: {', '.join(allowed)}")
-    window = _text(values["daemon.window"])
-    if window and not _valid_window(window):
-        raise ConfigError(f"daemon.window is {window!r}", "write it as HH:MM-HH:MM in UTC, e.g. 08:00-22:00, or leave it empty")
-    networks = _strings(values["networks"])
+    window = text_of(values["daemon.window"])
+    if window and not valid_window(window):
+        raise ConfigError(f"daemon.window is {window!r}", "write it as HH:MM-HH:MM, e.g. 08:00-22:00, or leave it empty")
+    zone = text_of(values["daemon.timezone"])
+    if zone and not is_zone(zone):
+        raise ConfigError(f"daemon.timezone is {zone!r}", "give an IANA time zone such as Europe/Paris, or leave it empty for UTC")
+    networks = strings(values["networks"])
     unknown = [n for n in networks if n.lower() not in NETWORKS]
     if unknown or not networks:
         raise ConfigError(f"networks names {', '.join(map(repr, unknown))}" if unknown else "networks is empty",
                           f"allowed: {', '.join(NETWORKS)} (comma-separated in BOT_NETWORKS)")
     values["networks"] = list(dict.fromkeys(n.lower() for n in networks))
-    for proxy in _strings(values["web.trusted_proxies"]):
-        if proxy != "*" and not _network(proxy):
+    for proxy in strings(values["web.trusted_proxies"]):
+        if proxy != "*" and not is_network(proxy):
             raise ConfigError(f"web.trusted_proxies names {proxy!r}", "give IP addresses or networks such as "
                               "10.0.0.0/8, or * for any peer (Heroku), comma-separated in BOT_WEB_TRUSTED_PROXIES")
     for name in ("writer.base_url", "image.base_url", "x.base_url", "bluesky.service", "mastodon.base_url", "linkedin.base_url",
                  "threads.base_url"):
-        url = _text(values[name])
-        if url and (not url.startswith(("http://", "https://")) or not _parses(url)):
+        url = text_of(values[name])
+        if url and (not url.startswith(("http://", "https://")) or not parses(url)):
             raise ConfigError(f"{name} is {url!r}", "give a full http:// or https:// URL")
 
 
-def _strings(value: Value) -> list[str]:
-    """A list option's value (parse_value made it a list of strings)."""
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Value) -> str:
-    """A string option's value."""
-    return value if isinstance(value, str) else ""
-
-
-def _network(text: str) -> bool:
-    """True for an IP address or network (10.0.0.0/8, ::1)."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_network(text, strict=False)
-        return True
-    except ValueError:
-        return False
-
-
-def _parses(url: str) -> bool:
-    """True when the URL has a host and, if given, a port number (urllib reads both as a request would)."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
-    except ValueError:  # "http://[::1" (an unclosed IPv6 bracket), "http://host:port" and the like
-        return False
-
-
-def _valid_window(text: str) -> bool:
-    try:
-        start, end = text.split("-")
-        for part in (start, end):
-            hours, minutes = part.strip().split(":")
-            if not (0 <= int(hours) <= 24 and 0 <= int(minutes) < 60):
-                return False
-    except ValueError:
-        return False
-    return True

@@ -115,13 +115,16 @@ def preview_css() -> str:
     return _CSS
 
 
-def render_preview(thread: Thread, posted: PostedThread | None = None, names: Mapping[str, str] | None = None) -> str:
-    """The whole page as a string; every piece of article or model text is escaped (`names`: see thread_items)."""
+def render_preview(thread: Thread, posted: PostedThread | None = None, names: Mapping[str, str] | None = None,
+                   accounts: Mapping[str, str] | None = None) -> str:
+    """The whole page as a string; every piece of article or model text is escaped (`names`: see thread_items;
+    `accounts`: the account each network's thread goes to, shown under the title)."""
     entry = thread.article.entry
     ids = [p.tweet_id for p in (posted.published if posted else ())]
     items = [thread_items(thread, posted, names=names)]
     subtitle = html.escape(f"{entry.title} · writer: {thread.writer.backend}{' ' + thread.writer.model if thread.writer.model else ''}"
-                           f" · image: {thread.image.source}")
+                           f" · image: {thread.image.source}"
+                           + "".join(f" · {(names or {}).get(n, n)} account: {a}" for n, a in (accounts or {}).items()))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in thread.notes)
     return (
         "<!doctype html><html lang=\"" + html.escape(entry.language or "en") + "\"><head><meta charset=\"utf-8\">"

@@ -71,12 +71,21 @@ def dumps(record: dict[str, object]) -> str:
 
 
 def write(out_dir: Path, thread: Thread, posted: PostedThread | None = None, feed: str = "",
-          names: Mapping[str, str] | None = None) -> Path:
+          names: Mapping[str, str] | None = None, accounts: Mapping[str, str] | None = None,
+          publication: str = "default") -> Path:
     """Write thread.json and preview.html into out_dir (the image is already there); return thread.json's path.
-    `names`: each network's name as a person reads it (networks.registry.display_names())."""
+    `names`: each network's name as a person reads it (networks.registry.display_names()); `accounts`: the account
+    each network's thread goes (or went) to, of `publication` (thread.json's entry.publication, published[].account)."""
     record = thread_record(thread, posted, feed)
+    entry = record["entry"]
+    if isinstance(entry, dict):
+        entry["publication"] = publication
+    items = record["published"]
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            item["account"] = (accounts or {}).get(str(item.get("network", "")), "default")
     path = out_dir / "thread.json"
     # Notes carry upstream messages: nothing a server echoed back may put a secret on disk.
     write_atomic(path, redact(dumps(record)))
-    write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted, names)))
+    write_atomic(out_dir / "preview.html", redact(render_preview(thread, posted, names, accounts)))
     return path

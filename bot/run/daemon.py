@@ -199,7 +199,20 @@ def run(settings: Settings, poll: Poll, clock: Clock, *, once: bool = False, sto
         _restore_signals(previous)
 
 
+ONCE_IN_TURN = 8  # up to this many feeds, `--once` polls them one after another; more, 8 at a time (as the daemon)
+
+
 def _once(poll: Poll, feeds: list[str], stop: threading.Event, heartbeat: Heartbeat) -> int:
+    if len(feeds) > ONCE_IN_TURN:  # many publications: a cycle waits on feeds and the database, not on the CPU
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(feed: str) -> bool:
+            if stop.is_set() or heartbeat.fatal:
+                return True
+            return poll_safely(poll, feed, stop.is_set, heartbeat)
+
+        with ThreadPoolExecutor(ONCE_IN_TURN) as pool:
+            return 0 if all(list(pool.map(one, feeds))) else 1
     ok = True
     for feed in feeds:
         if stop.is_set():

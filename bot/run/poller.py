@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +18,8 @@ from bot.core.records import Entry, FeedResult
 from bot.run import review
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
-from bot.run.publishing import OWNER, ClaimHeld, in_hand, publish_entry
+from bot.run.publishing import OWNER, ClaimHeld, holder_gone, in_hand, publish_entry
+from bot.state import ledger
 from bot.state.ledger import Claim
 
 log = logging.getLogger(__name__)
@@ -40,11 +42,30 @@ class EntriesFailed(BotError):
 
 
 def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: Path) -> int:
-    """Poll one feed and publish its due entries; return how many threads were completed.
+    """Poll one feed (of the publication whose settings `deps` holds) and publish its due entries; return how many
+    threads were completed. Only while this worker holds the feed's claim: another worker polling it now is left to.
 
     EntriesFailed after the last entry when any entry failed (one waiting for X's budget did not fail).
     """
+    store, lease, publication = deps.db, float(deps.settings.store.lease_seconds), deps.settings.publication
+    if not ledger.claim_feed(store, url, publication, OWNER, lease, deps.clock.time()):
+        holder = store.feed_state(url).get("claimed_by") or ""
+        if not holder_gone(holder):
+            log.info("%s: another bot worker is polling this feed; left to it", url)
+            return 0
+        log.warning("%s: taking over the feed from a worker that is gone (%s)", url, holder)
+        ledger.release_feed(store, url, holder)
+        if not ledger.claim_feed(store, url, publication, OWNER, lease, deps.clock.time()):
+            return 0
+    try:
+        return _poll(url, deps, should_stop, out_root)
+    finally:
+        ledger.release_feed(store, url, OWNER)
+
+
+def _poll(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: Path) -> int:
     store, clock, settings = deps.db, deps.clock, deps.settings
+    publication = settings.publication
     state = store.feed_state(url)
     result = _fetch(url, deps, state["etag"], state["last_modified"])
     for warning in result.warnings:
@@ -54,13 +75,13 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
         entries = list(result.entries)
         if not state["first_poll_done"]:
             post = set(policy.backlog_to_post([e.key for e in entries], settings.daemon.backlog, settings.daemon.backlog_count))
-            store.upsert_entries(url, [e for e in entries if e.key in post], "new", now)
-            skipped = store.upsert_entries(url, [e for e in entries if e.key not in post], "skipped", now)
+            store.upsert_entries(url, [e for e in entries if e.key in post], "new", now, publication)
+            skipped = store.upsert_entries(url, [e for e in entries if e.key not in post], "skipped", now, publication)
             if skipped:
                 log.info("%s: first poll; %d existing entries recorded, not posted (daemon.backlog = %s)",
                          url, len(skipped), settings.daemon.backlog)
         else:
-            new = store.upsert_entries(url, entries, "new", now)
+            new = store.upsert_entries(url, entries, "new", now, publication)
             if new:
                 log.info("%s: %d new entries", url, len(new))
         # Validators are saved only once the entries are in the store: a crash before this refetches them.
@@ -81,7 +102,8 @@ def poll_feed(url: str, deps: Deps, should_stop: Callable[[], bool], out_root: P
             log.info("stop requested: leaving the remaining entries for the next start")
             break
         draft = drafts.for_entry(url, row["key"])
-        started = any(store.ledger(url, row["key"], network=name).done() for name, _ in deps.networks())
+        started = any(store.ledger(url, row["key"], network=name, account=settings.account(name)).done()
+                      for name, _ in deps.networks())
         if draft is None and settings.review.mode == "approve" and not started:
             entry = by_key.get(row["key"])
             if entry is not None:
@@ -142,14 +164,25 @@ def _prepare_draft(entry: Entry, url: str, deps: Deps, out_root: Path, failed: l
 
 
 def _why_not_now(deps: Deps) -> str:
-    """Why a new thread may not start now (posting window, daily cap), or "" when it may."""
-    settings, clock = deps.settings, deps.clock
-    now = clock.now()
-    if not policy.in_window(settings.daemon.window, now):
-        return f"outside the posting window {settings.daemon.window} UTC: entries wait"
-    cap = settings.daemon.daily_cap
-    if cap and deps.db.threads_since(policy.day_start(now)) >= cap:
-        return f"daily cap of {cap} threads reached: entries wait until tomorrow (UTC)"
+    """Why a new thread may not start now (posting window in the publication's time zone; the daily cap and the
+    spacing of each of its network accounts, which publications sharing an account share), or "" when it may."""
+    settings, d = deps.settings, deps.settings.daemon
+    zone = ZoneInfo(d.timezone) if d.timezone else timezone.utc
+    now = deps.clock.now().astimezone(zone)
+    if not policy.in_window(d.window, now):
+        return f"outside the posting window {d.window} {d.timezone or 'UTC'}: entries wait"
+    if not (d.daily_cap or d.spacing):
+        return ""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    for network in settings.networks:
+        account = settings.account(network)
+        today = ledger.account_threads(deps.db, network, account, day)[0] if d.daily_cap else 0
+        last = ledger.account_threads(deps.db, network, account, deps.clock.time() - d.spacing)[1] if d.spacing else None
+        where = f"{registry.name(network)} account {account}"
+        if d.daily_cap and today >= d.daily_cap:
+            return f"daily cap of {d.daily_cap} threads reached on {where}: entries wait until tomorrow ({d.timezone or 'UTC'})"
+        if d.spacing and last is not None and deps.clock.time() - last < d.spacing:
+            return f"{where} started a thread {deps.clock.time() - last:.0f} s ago (daemon.spacing = {d.spacing}): entries wait"
     return ""
 
 
@@ -174,7 +207,8 @@ def _publish_one(entry: Entry, url: str, deps: Deps, out_root: Path, should_stop
         if _report_failure(url, entry, deps, exc):
             failed.append(name)
         return 0
-    output.write(out_dir, thread, posted, feed=url, names=registry.display_names())
+    output.write(out_dir, thread, posted, feed=url, names=registry.display_names(), publication=deps.settings.publication,
+                 accounts={n: deps.settings.account(n) for n in deps.settings.networks})
     ids = ", ".join(p.tweet_id for p in posted.published)
     if posted.complete:
         log.info("%s: posted %s (tweet ids: %s)", url, name, ids)

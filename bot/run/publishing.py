@@ -118,9 +118,11 @@ def _add_networks(thread: Thread, deps: Deps) -> Thread:
 
 
 def _budget(deps: Deps) -> Any:
-    store, now = deps.db, deps.clock.now()
-    return Budget.from_settings(deps.settings, used_24h=store.posts_since(deps.clock.time() - policy.DAY, PRIMARY),
-                                used_month=store.posts_since(policy.month_start(now), PRIMARY))
+    """The primary network's post budget of this publication's account there (two publications sharing it share it)."""
+    store, now, account = deps.db, deps.clock.now(), deps.settings.account(PRIMARY)
+    return Budget.from_settings(deps.settings.for_account(PRIMARY),
+                                used_24h=store.posts_since(deps.clock.time() - policy.DAY, PRIMARY, account),
+                                used_month=store.posts_since(policy.month_start(now), PRIMARY, account))
 
 
 class ClaimHeld(PublishError):
@@ -168,7 +170,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     anywhere.
     """
     store, clock, settings = deps.db, deps.clock, deps.settings
-    store.upsert_entries(feed, [entry], "new", clock.time())
+    store.upsert_entries(feed, [entry], "new", clock.time(), settings.publication)
     _not_rejected(store, feed, entry.key)
     networks = deps.networks()
     lease = float(settings.store.lease_seconds)
@@ -183,7 +185,8 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
     # The fence: every ledger proves this claim (owner and token) in the transaction of each pending mark, and the
     # heartbeat keeps its lease alive while this process waits (model, image, 429 resets, look-ups).
     claim = Claim(OWNER, token, lease)
-    ledgers = {name: store.ledger(feed, entry.key, now=clock.time, network=name, claim=claim) for name, _ in networks}
+    ledgers = {name: store.ledger(feed, entry.key, now=clock.time, network=name, claim=claim,
+                                  account=settings.account(name)) for name, _ in networks}
     try:
         _not_rejected(store, feed, entry.key)  # again under the claim: a reviewer may have rejected it meanwhile
     except PublishError:
@@ -320,16 +323,22 @@ def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> int:
     if token:
         return token
     holder = (store.entry(feed, key) or {}).get("claimed_by") or ""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return 0  # another machine: only its lease running out says it is gone
-    # A holder with this very process's pid but another owner is an earlier process whose pid was reused
-    # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
-    if int(pid) != os.getpid() and _alive(int(pid)):
+    if not holder_gone(holder):
         return 0
     log.warning("taking over the claim of a process that is gone (%s)", holder)
     return int(store.take_over(feed, key, holder, OWNER, lease, now))
+
+
+def holder_gone(holder: str) -> bool:
+    """True when a claim's holder is a process of this machine that is gone (killed, crashed); a holder on another
+    machine is gone only when its lease runs out."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    # A holder with this very process's pid but another owner is an earlier process whose pid was reused
+    # (a container restarts as pid 1 every time): it is gone, whatever os.kill says.
+    return holder != OWNER and (int(pid) == os.getpid() or not _alive(int(pid)))
 
 
 def _alive(pid: int) -> bool:
@@ -364,10 +373,11 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
     if isinstance(exc, RateLimited):
         # x-rate-limit-reset when X sent it; else one backoff step (a 429 without it says nothing better).
         return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
-    limits = Budget.from_settings(deps.settings)
+    limits = Budget.from_settings(deps.settings.for_account(PRIMARY))
+    account = deps.settings.account(PRIMARY)
     needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None \
         else expected_posts(deps.settings)
-    at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY, PRIMARY),
-                                deps.db.posts_since(policy.month_start(deps.clock.now()), PRIMARY),
+    at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY, PRIMARY, account),
+                                deps.db.posts_since(policy.month_start(deps.clock.now()), PRIMARY, account),
                                 limits.per_day, limits.per_month, max(1, needed), deps.clock.now())
     return at if at is not None else now + deps.settings.daemon.retry_backoff

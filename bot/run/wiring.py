@@ -7,7 +7,7 @@ from typing import Any, Callable
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.run.pipeline import Deps, offline_writer
-from bot.core.settings import Settings
+from bot.core.settings import DEFAULT, Settings
 from bot.images.chain import ImageChain
 from bot.networks import registry
 from bot.networks.base import Publisher
@@ -33,12 +33,22 @@ def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None
     return HFWriter(settings, settings.secrets, clock, on_text=on_text)
 
 
+def missing_credentials(settings: Settings, network: str) -> list[str]:
+    """The environment variables `network`'s account of this publication still needs, by their full names
+    (X_API_KEY for the default account, X_API_KEY__ACME for the account ACME)."""
+    account = settings.account(network)
+    missing = registry.get(network).missing(settings.for_account(network))
+    return missing if account == DEFAULT else [f"{name}__{account.upper()}" for name in missing]
+
+
 def require_credentials(settings: Settings, network: str) -> None:
     """Raise ConfigError naming every missing setting and credential `network` needs to publish."""
     found = registry.get(network)
-    missing = found.missing(settings)
+    missing = missing_credentials(settings, network)
     if missing:
-        raise ConfigError(f"missing {found.name} {found.needs}: {', '.join(missing)}",
+        account = settings.account(network)
+        whose = "" if account == DEFAULT else f" (account {account} of publication {settings.publication})"
+        raise ConfigError(f"missing {found.name} {found.needs}{whose}: {', '.join(missing)}",
                           "set them in the environment or .env (use `bot post --dry-run` to try without posting)")
 
 
@@ -53,9 +63,9 @@ def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
     """
     found = registry.get(network)
     if dry_run:
-        return found.dry_run(settings, clock)
+        return found.dry_run(settings.for_account(network), clock)
     require_credentials(settings, network)
-    return found.publisher(settings, clock, should_stop, store)
+    return found.publisher(settings.for_account(network), clock, should_stop, store)
 
 
 def build_publishers(settings: Settings, clock: Clock, dry_run: bool,

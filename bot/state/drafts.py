@@ -160,12 +160,12 @@ class DraftStore:
                            row.get("publish_at"), self.store.load_plan(feed, key), self.store.entry(feed, key) or {})
 
     @_guard
-    def listing(self, states: tuple[str, ...] = WAITING) -> list[ReviewDraft]:
-        """Drafts in these states, oldest first."""
+    def listing(self, states: tuple[str, ...] = WAITING, feeds: set[str] | None = None) -> list[ReviewDraft]:
+        """Drafts in these states (of these feeds: one publication's), oldest first."""
         marks = ", ".join(f":s{i}" for i in range(len(states)))
         rows = self.store._run(f"SELECT * FROM drafts WHERE state IN ({marks}) ORDER BY created_at, id",
                                **{f"s{i}": s for i, s in enumerate(states)})
-        return [self._full(r) for r in rows]
+        return [self._full(r) for r in rows if feeds is None or r["feed"] in feeds]
 
     @_guard
     def set_state(self, draft_id: int, state: str, via: str, who: str, now: float, *, expect: tuple[str, ...],

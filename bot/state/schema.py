@@ -180,6 +180,37 @@ MIGRATIONS: tuple[tuple[int, tuple[str | Callable[[Connection], None], ...]], ..
     # Typed plans (issue 20): a plan holds every network's thread the same way, under `threads` (X's was the
     # top-level `tweets`); thread.json's `tweets` is derived from it when the file is written.
     (7, (_plans_v7,)),
+    # Publications and accounts (issue 21): an entry belongs to its feed's publication, and a post is keyed by entry,
+    # network, account and position. Every existing row is the implicit publication's and was posted with the plain
+    # credentials, so it becomes publication and account 'default': nothing is posted again. Feeds gain a claim (a
+    # worker polls a feed only while it holds it: several `bot run` workers share one database).
+    (8, (
+        "ALTER TABLE entries ADD COLUMN publication TEXT NOT NULL DEFAULT 'default'",
+        "CREATE INDEX entries_publication ON entries (publication, status)",
+        "ALTER TABLE feeds ADD COLUMN publication TEXT NOT NULL DEFAULT 'default'",
+        "ALTER TABLE feeds ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE feeds ADD COLUMN lease_until DOUBLE PRECISION",
+        """CREATE TABLE tweets_v3 (
+            feed TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            network TEXT NOT NULL,
+            account TEXT NOT NULL DEFAULT 'default',
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            tweet_id TEXT,
+            media_id TEXT NOT NULL DEFAULT '',
+            ref TEXT NOT NULL DEFAULT '',
+            posted_at DOUBLE PRECISION,
+            pending_at DOUBLE PRECISION,
+            PRIMARY KEY (feed, entry_key, network, account, position))""",
+        """INSERT INTO tweets_v3 (feed, entry_key, network, account, position, text, tweet_id, media_id, ref, posted_at,
+                                 pending_at)
+           SELECT feed, entry_key, network, 'default', position, text, tweet_id, media_id, ref, posted_at, pending_at
+           FROM tweets""",
+        "DROP TABLE tweets",
+        "ALTER TABLE tweets_v3 RENAME TO tweets",
+        "CREATE INDEX tweets_account_posted_at ON tweets (network, account, posted_at)",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]
@@ -193,6 +224,9 @@ class FeedRow(TypedDict):
     last_modified: str
     last_poll: float | None
     first_poll_done: int
+    publication: str
+    claimed_by: str | None
+    lease_until: float | None
 
 
 class EntryRow(TypedDict, total=False):
@@ -216,6 +250,7 @@ class EntryRow(TypedDict, total=False):
     created_at: float
     updated_at: float
     claim_token: int
+    publication: str
 
 
 class HistoryRow(TypedDict):
@@ -224,6 +259,7 @@ class HistoryRow(TypedDict):
 
     feed: str
     key: str
+    publication: str
     title: str
     link: str
     status: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.state.database import guard as _guard
 from bot.state.store import Store
@@ -19,6 +19,8 @@ class Counts:
     failures: int
     model_calls: dict[str, int]
     spend: float
+    by_publication: dict[tuple[str, str], int] = field(default_factory=dict)  # (publication, status) -> entries
+    posts_by: dict[tuple[str, str], int] = field(default_factory=dict)  # (publication, network) -> posts
 
 
 class Stats:
@@ -39,4 +41,9 @@ class Stats:
             key = "ok" if r["outcome"] == "ok" else "failed"  # outcomes are free text ("http 429"): two labels only
             calls[key] = calls.get(key, 0) + int(r["n"])
         spend = float(run("SELECT COALESCE(SUM(cost), 0) AS c FROM entries")[0]["c"] or 0)
-        return Counts(entries, drafts, posts, entries.get("failed", 0), calls, spend)
+        by_publication = {(r["publication"], r["status"]): int(r["n"]) for r in run(
+            "SELECT publication, status, COUNT(*) AS n FROM entries GROUP BY publication, status")}
+        posts_by = {(r["publication"], r["network"]): int(r["n"]) for r in run(
+            """SELECT e.publication, t.network, COUNT(*) AS n FROM tweets t JOIN entries e ON e.feed = t.feed
+               AND e.key = t.entry_key WHERE t.tweet_id IS NOT NULL GROUP BY e.publication, t.network""")}
+        return Counts(entries, drafts, posts, entries.get("failed", 0), calls, spend, by_publication, posts_by)

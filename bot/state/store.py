@@ -13,7 +13,7 @@ from bot.state.database import guard as _guard
 from bot.state.database import (check_same_file, make_folder, normalise_url, password_of, reason, safe_url,
                                 watched_file)
 from bot.state.kept_sessions import KeptSessions
-from bot.state.ledger import Claim, StoreLedger
+from bot.state.ledger import DEFAULT, Claim, StoreLedger
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE, EntryRow, FeedRow, HistoryRow
 from bot.core.settings import Settings
 
@@ -171,7 +171,8 @@ class Store:
         rows = self._run("SELECT * FROM feeds WHERE url = :u", u=url)
         if rows:
             return cast(FeedRow, dict(rows[0]))
-        return {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0}
+        return {"url": url, "etag": "", "last_modified": "", "last_poll": None, "first_poll_done": 0, "publication": DEFAULT,
+                "claimed_by": None, "lease_until": None}
 
     @_guard
     def save_feed_state(self, url: str, etag: str, last_modified: str, now: float) -> None:
@@ -182,17 +183,18 @@ class Store:
 
     # entries
     @_guard
-    def upsert_entries(self, feed: str, entries: Iterable[Entry], status: str, now: float) -> list[str]:
-        """Insert the entries not yet known (with `status`); return their keys. Known entries are left alone."""
+    def upsert_entries(self, feed: str, entries: Iterable[Entry], status: str, now: float,
+                       publication: str = DEFAULT) -> list[str]:
+        """Insert the entries not yet known (with `status`, of `publication`); return their keys; known ones stay."""
         from sqlalchemy import text
 
         new: list[str] = []
         with self.engine.begin() as conn:
             for e in entries:
                 won = conn.execute(text(
-                    """INSERT INTO entries (feed, key, guid, link, title, published, status, created_at, updated_at)
-                       VALUES (:f, :k, :g, :l, :t, :p, :s, :n, :n) ON CONFLICT (feed, key) DO NOTHING RETURNING key"""),
-                    dict(f=feed, k=e.key, g=e.guid, l=e.link, t=e.title,
+                    """INSERT INTO entries (feed, key, guid, link, title, published, status, created_at, updated_at, publication)
+                       VALUES (:f, :k, :g, :l, :t, :p, :s, :n, :n, :b) ON CONFLICT (feed, key) DO NOTHING RETURNING key"""),
+                    dict(f=feed, k=e.key, g=e.guid, l=e.link, t=e.title, b=publication,
                          p=e.published.timestamp() if e.published else None, s=status, n=now)).first()
                 if won is not None:  # RETURNING says who inserted: rowcount is -1 on Postgres (the design notes)
                     new.append(e.key)
@@ -322,24 +324,21 @@ class Store:
 
     # posts and calls
     def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = PRIMARY,
-               claim: Claim | None = None) -> "StoreLedger":
-        """The durable progress of one entry's thread on one network (networks.base.Ledger); `now` is time().
-
+               claim: Claim | None = None, account: str = DEFAULT) -> "StoreLedger":
+        """The durable progress of one entry's thread on one network account (networks.base.Ledger); `now` is time().
         Under `claim`, each pending mark first proves the claim is still held (the fence; ClaimLost when not)."""
-        return StoreLedger(self, feed, key, now or time.time, network, claim)
+        return StoreLedger(self, feed, key, now or time.time, network, claim, account)
 
     @_guard
-    def posts_since(self, since: float, network: str = PRIMARY) -> int:
-        """Posts made on `network` since an epoch second (for the post budget, the primary network's)."""
-        rows = self._run("SELECT COUNT(*) AS n FROM tweets WHERE network = :w AND posted_at >= :t AND tweet_id IS NOT NULL",
-                         w=network, t=since)
-        return int(rows[0]["n"])
+    def posts_since(self, since: float, network: str = PRIMARY, account: str | None = None) -> int:
+        """Posts made on `network` (by `account`; None: any) since an epoch second (the post budget)."""
+        return len(self.post_times_since(since, network, account))
 
     @_guard
-    def post_times_since(self, since: float, network: str = PRIMARY) -> list[float]:
-        """When each post on `network` since an epoch second was made, oldest first (when the post budget frees)."""
-        rows = self._run("""SELECT posted_at FROM tweets WHERE network = :w AND posted_at >= :t
-                            AND tweet_id IS NOT NULL ORDER BY posted_at""", w=network, t=since)
+    def post_times_since(self, since: float, network: str = PRIMARY, account: str | None = None) -> list[float]:
+        """When each post on `network` (by `account`; None: any) since an epoch second was made, oldest first."""
+        rows = self._run("""SELECT posted_at FROM tweets WHERE network = :w AND posted_at >= :t AND tweet_id IS NOT NULL
+                            AND (account = :a OR :a = '') ORDER BY posted_at""", w=network, t=since, a=account or "")
         return [float(r["posted_at"]) for r in rows]
 
     @_guard
@@ -366,19 +365,21 @@ class Store:
                                      prompt_tokens, completion_tokens, at) VALUES (:f, :k, :b, :m, :p, :o, :l, :pt, :ct, :n)"""), rows)
 
     @_guard
-    def history(self, limit: int = 50) -> list[HistoryRow]:
-        """The latest entries, newest first, with their tweet ids and model-call counts."""
-        entries = self._run("SELECT * FROM entries ORDER BY COALESCE(published, created_at) DESC, key LIMIT :l", l=limit)
+    def history(self, limit: int = 50, publication: str = "") -> list[HistoryRow]:
+        """The latest entries (of `publication`; "": every one), newest first, with their post ids and model calls."""
+        entries = self._run("""SELECT * FROM entries WHERE (publication = :b OR :b = '')
+                               ORDER BY COALESCE(published, created_at) DESC, key LIMIT :l""", l=limit, b=publication)
         out: list[HistoryRow] = []
         for e in entries:
-            tweets = self._run("""SELECT network, position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k AND
+            tweets = self._run("""SELECT network, account, position, tweet_id FROM tweets WHERE feed = :f AND entry_key = :k AND
                                   tweet_id IS NOT NULL ORDER BY network <> :p, network, position""", f=e["feed"], k=e["key"],
                                 p=PRIMARY)
             calls = self._run("SELECT COUNT(*) AS n FROM model_calls WHERE feed = :f AND entry_key = :k", f=e["feed"], k=e["key"])
-            out.append({"feed": e["feed"], "key": e["key"], "title": e["title"], "link": e["link"], "status": e["status"],
+            out.append({"feed": e["feed"], "key": e["key"], "publication": e["publication"], "title": e["title"], "link": e["link"], "status": e["status"],
                         "attempts": e["attempts"], "last_error": e["last_error"], "published": e["published"],
                         "updated_at": e["updated_at"], "cost": e["cost"], "model_calls": int(calls[0]["n"]),
-                        "tweets": [published_item(t["network"], t["position"], t["tweet_id"]) for t in tweets]})
+                        "tweets": [{**published_item(t["network"], t["position"], t["tweet_id"]), "account": t["account"]}
+                                   for t in tweets]})
         return out
 
     @_guard

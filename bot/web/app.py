@@ -33,7 +33,7 @@ from bot.networks.base import Budget
 from bot.output.preview import preview_css, safe_href, thread_items
 from bot.run import review, service
 from bot.run.publishing import ClaimHeld
-from bot.state import policy
+from bot.state import ledger, policy
 from bot.state.drafts import DraftNotFound, ReviewDraft, iso
 from bot.state.sessions import Sessions
 from bot.state.store import Store
@@ -116,9 +116,14 @@ class Review:
         gate = self._gate(request)
         if gate:
             return gate
+        publication = request.query_params.get("publication", "")
+        known = [p.name for p in self.settings.publications]
+        if publication and publication not in known:
+            return PlainTextResponse(f"no publication named {publication!r}; known: {', '.join(known)}\n", 404)
+        feeds = set(self.settings.of_publication(publication).feed.urls) if publication else None
         rows = [{"id": d.id, "title": d.entry.title or d.entry_key, "state": d.state,
                  "created": (iso(d.created_at) or "")[:16].replace("T", " "),
-                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store)]
+                 "publish_at": iso(d.publish_at)} for d in service.drafts(self.store, feeds=feeds)]
         return _page(request, "index.html", drafts=rows, mode=self.settings.review.mode)
 
     def _draft_view(self, request: Request, draft: ReviewDraft, status: int = 200, *,
@@ -128,7 +133,7 @@ class Review:
         published = []
         threads = []
         for network in draft.saved.names():
-            done = self.store.ledger(draft.feed, draft.entry_key, network=network).done()
+            done = ledger.posted(self.store, draft.feed, draft.entry_key, network)
             published += [{"position": p, "tweet_id": t.tweet_id, "network": review.network_name(network),
                            "url": post_link({"network": network, "id": t.tweet_id, "url": t.ref})[1]}
                           for p, t in sorted(done.items())]

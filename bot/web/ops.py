@@ -137,6 +137,16 @@ class _Collector:
             drafts.add_metric([state], n)
         yield drafts
         yield CounterMetricFamily("bot_posts", "Posts published on X.", value=stats.posts)
+        mine = GaugeMetricFamily("bot_publication_entries", "Entries by publication and status.",
+                                 labels=["publication", "status"])
+        for (publication, status), n in sorted(stats.by_publication.items()):
+            mine.add_metric([publication, status], n)
+        yield mine
+        out = CounterMetricFamily("bot_publication_posts", "Posts published, by publication and network.",
+                                  labels=["publication", "network"])
+        for (publication, network), n in sorted(stats.posts_by.items()):
+            out.add_metric([publication, network], n)
+        yield out
         yield CounterMetricFamily("bot_failures", "Entries whose last attempt failed.", value=stats.failures)
         calls = CounterMetricFamily("bot_model_calls", "Model calls made (text and image).", labels=["outcome"])
         for outcome, n in sorted(stats.model_calls.items()):

@@ -33,7 +33,7 @@ def test_thread_json_has_the_contract_keys(tmp_path: Path) -> None:
     assert set(data) == {"entry", "tweets", "image", "writer", "published", "notes"}
     assert data["entry"] == {"feed": "https://quiet.substack.com/feed", "guid": "https://quiet.substack.com/p/x",
                              "link": "https://quiet.substack.com/p/x", "title": "A <script>alert(1)</script> title",
-                             "published": "2026-11-01T09:30:00+00:00"}
+                             "published": "2026-11-01T09:30:00+00:00", "publication": "default"}
     # issue 18: each post carries the passages it stands on (empty here: this thread was not grounded)
     assert data["tweets"][0] == {"text": thread.tweets[0].text, "weighted_length": 42, "evidence": []}
     assert data["image"] == {"path": "image.png", "alt_text": "An alt \"text\"", "prompt": "p", "source": "card"}
@@ -46,8 +46,8 @@ def test_published_ids_are_written(tmp_path: Path) -> None:
     posted = PostedThread(thread, (PublishedTweet(1, "111"), PublishedTweet(2, "222")), complete=True)
     output.write(tmp_path, thread, posted)
     data = json.loads((tmp_path / "thread.json").read_text(encoding="utf-8"))
-    assert data["published"] == [{"network": "x", "position": 1, "id": "111", "tweet_id": "111"},
-                                 {"network": "x", "position": 2, "id": "222", "tweet_id": "222"}]
+    assert data["published"] == [{"network": "x", "position": 1, "id": "111", "tweet_id": "111", "account": "default"},
+                                 {"network": "x", "position": 2, "id": "222", "tweet_id": "222", "account": "default"}]
     assert "id 222" in (tmp_path / "preview.html").read_text(encoding="utf-8")
 
 

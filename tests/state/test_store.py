@@ -137,7 +137,7 @@ def test_history_lists_tweet_ids_and_calls(store: Store) -> None:
     store.record_calls("F", "/p/a", [ModelCall("hf", "m", "thread", "ok", 10, 5, 6)], NOW)
     rows = store.history(10)
     assert [r["key"] for r in rows] == ["/p/b", "/p/a"]
-    assert rows[1]["tweets"] == [{"network": "x", "position": 1, "id": "42", "tweet_id": "42"}]
+    assert rows[1]["tweets"] == [{"network": "x", "position": 1, "id": "42", "tweet_id": "42", "account": "default"}]
     assert rows[1]["model_calls"] == 1
 
 

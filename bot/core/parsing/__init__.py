@@ -1,0 +1,1 @@
+"""Parsing the settings: values, the file's tables and the publications, for core/settings.py."""
