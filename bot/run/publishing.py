@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.feed import article as article_stage
 from bot.state import policy
@@ -21,15 +21,18 @@ from bot.core.records import PRIMARY, Draft, Entry, Image, NetworkThread, Plan, 
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
 from bot.images.normalise import describe_file
-from bot.networks.base import Budget
+from bot.networks.base import Budget, Ledger, Publisher
 from bot.networks.base import cost
 from bot.networks.base import expected_posts, posts_needed
 from bot.state.drafts import DraftStore
-from bot.state.ledger import Claim
+from bot.state.ledger import Claim, StoreLedger
 from bot.networks import registry
 from bot.networks.registry import counter_for
 from bot.tweets.grounding import gate
 from bot.images.chain import default_prompt
+
+if TYPE_CHECKING:
+    from bot.state.store import Store
 
 log = logging.getLogger(__name__)
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -72,8 +75,8 @@ def thread_from_plan(plan: Plan, entry: Entry, deps: Deps | None, out_dir: Path,
     return _add_networks(thread, deps) if deps is not None and add_networks else thread
 
 
-def _reviewed_networks(networks: tuple[tuple[str, Any], ...], plan: Plan, feed: str,
-                       entry: Entry) -> tuple[tuple[str, Any], ...]:
+def _reviewed_networks(networks: tuple[tuple[str, Publisher], ...], plan: Plan, feed: str,
+                       entry: Entry) -> tuple[tuple[str, Publisher], ...]:
     """The configured networks whose thread the approved draft holds; each other one is named in a warning."""
     held = set(plan.fitted)
     for name, _ in networks:
@@ -117,7 +120,7 @@ def _add_networks(thread: Thread, deps: Deps) -> Thread:
                   networks=(*known, *added), draft=thread.draft)
 
 
-def _budget(deps: Deps) -> Any:
+def _budget(deps: Deps) -> Budget:
     """The primary network's post budget of this publication's account there (two publications sharing it share it)."""
     store, now, account = deps.db, deps.clock.now(), deps.settings.account(PRIMARY)
     return Budget.from_settings(deps.settings.for_account(PRIMARY),
@@ -233,7 +236,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
         if failures:
             # A network that can still be finished decides, so the entry is tried again (each network's ledger
             # keeps what it posted); only when every failure is for good does the first one's status stand.
-            decisive = next((e for _, e in failures if getattr(e, "retryable", True)), failures[0][1])
+            decisive = next((e for _, e in failures if not isinstance(e, PublishError) or e.retryable), failures[0][1])
             outcome.classify(decisive, thread, ledgers.get(PRIMARY), deps, store, feed, entry.key)
             outcome.error = clip("; ".join(f"{registry.name(n)}: {e}" for n, e in failures), 500)
             if not any(p.published for p in parts):
@@ -261,7 +264,7 @@ def _publish(entry: Entry, feed: str, deps: Deps, out_dir: Path,
                       next_attempt=outcome.retry_at, count_attempt=outcome.counts, cost=plan_cost, token=token)
 
 
-def _mark_lost(ledgers: dict[str, Any]) -> None:
+def _mark_lost(ledgers: dict[str, StoreLedger]) -> None:
     """Tell every ledger of the entry that its claim is lost, so a publisher's wait (a 429 reset, a look-up) ends now."""
     for ledger in ledgers.values():
         ledger.lost = True
@@ -274,7 +277,7 @@ class _Outcome:
         self.status, self.error, self.counts = "failed", "", True
         self.retry_at: float | None = None
 
-    def classify(self, exc: BaseException, thread: Thread | None, ledger: Any, deps: Deps, store: Any,
+    def classify(self, exc: BaseException, thread: Thread | None, ledger: Ledger | None, deps: Deps, store: Store,
                  feed: str, key: str) -> None:
         """Set the outcome from the error that ended (or, with several networks, marred) the attempt."""
         self.error = str(exc) if isinstance(exc, BotError) else f"{type(exc).__name__}: {exc}"
@@ -295,7 +298,7 @@ class _Outcome:
         # anything else (a crash, Ctrl-C) still releases the claim, so a rerun can finish the thread
         if self.status == "failed" and is_local(exc):  # disk full, ulimit -f: the machine's fault, not the entry's
             log.warning("local failure (%s): the entry is tried again once there is room; no attempt used",
-                        getattr(exc, "message", None) or exc)
+                        exc.message if isinstance(exc, BotError) else exc)
             self.counts, self.retry_at = False, deps.clock.time() + deps.settings.daemon.retry_backoff
             self.error = f"local failure, no attempt used: {self.error}"
 
@@ -310,13 +313,13 @@ def _merge(thread: Thread, parts: list[PostedThread]) -> PostedThread:
                         notes=tuple(n for part in parts for n in part.notes))
 
 
-def _not_rejected(store: Any, feed: str, key: str) -> None:
+def _not_rejected(store: Store, feed: str, key: str) -> None:
     if DraftStore(store).rejected(feed, key):
         raise PublishError("this entry's draft was rejected in review; a rejected draft is never posted",
                            "nothing to do; `bot drafts` lists the drafts waiting", retryable=False)
 
 
-def _claim(store: Any, feed: str, key: str, lease: float, now: float) -> int:
+def _claim(store: Store, feed: str, key: str, lease: float, now: float) -> int:
     """Claim the entry: its fencing token, or 0 when another process holds it. A claim left by a dead process on this
     machine (killed, crashed) is taken over at once."""
     token = int(store.claim(feed, key, OWNER, lease, now))
@@ -351,7 +354,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _backoff(store: Any, feed: str, key: str, deps: Deps) -> float:
+def _backoff(store: Store, feed: str, key: str, deps: Deps) -> float:
     """When to try a failed entry again: the backoff doubles with each attempt it has used."""
     attempts = (store.entry(feed, key) or {}).get("attempts", 0) + 1
     return policy.next_attempt(attempts, deps.settings.daemon.retry_backoff, deps.clock.time())
@@ -367,7 +370,7 @@ def _room_for_a_thread(deps: Deps) -> None:
             raise
 
 
-def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Deps) -> float:
+def _wait_until(exc: PublishError, thread: Thread | None, ledger: Ledger | None, deps: Deps) -> float:
     """When X will take the rest of the thread: the rate limit's reset, or when the post budget frees."""
     now = deps.clock.time()
     if isinstance(exc, RateLimited):
@@ -375,8 +378,8 @@ def _wait_until(exc: PublishError, thread: Thread | None, ledger: Any, deps: Dep
         return max(float(exc.reset_at), now) if exc.reset_at else now + deps.settings.daemon.retry_backoff
     limits = Budget.from_settings(deps.settings.for_account(PRIMARY))
     account = deps.settings.account(PRIMARY)
-    needed = (posts_needed(thread, deps.settings) - len(ledger.done())) if thread is not None \
-        else expected_posts(deps.settings)
+    done = len(ledger.done()) if ledger is not None else 0
+    needed = (posts_needed(thread, deps.settings) - done) if thread is not None else expected_posts(deps.settings)
     at = policy.budget_frees_at(deps.db.post_times_since(now - policy.DAY, PRIMARY, account),
                                 deps.db.posts_since(policy.month_start(deps.clock.now()), PRIMARY, account),
                                 limits.per_day, limits.per_month, max(1, needed), deps.clock.now())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
@@ -11,6 +11,10 @@ from bot.core.settings import DEFAULT, Settings
 from bot.images.chain import ImageChain
 from bot.networks import registry
 from bot.networks.base import Publisher
+
+if TYPE_CHECKING:  # a dry run imports no bot.state (tests/cli/test_startup.py)
+    from bot.state.store import Store
+    from bot.writing.offline import Writer
 
 
 def uses_model(settings: Settings) -> bool:
@@ -21,7 +25,7 @@ def uses_model(settings: Settings) -> bool:
     return bool(backend == "hf")
 
 
-def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None] | None = None) -> Any:
+def build_writer(settings: Settings, clock: Clock, on_text: Callable[[str], None] | None = None) -> Writer:
     """The model writer when configured, else the offline extractive writer."""
     if not uses_model(settings):
         return offline_writer()
@@ -54,7 +58,7 @@ def require_credentials(settings: Settings, network: str) -> None:
 
 def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
                     should_stop: Callable[[], bool] | None = None, network: str = registry.PRIMARY,
-                    store: Any = None) -> Publisher:
+                    store: Store | None = None) -> Publisher:
     """One network's publisher with checked credentials, or its dry-run stand-in.
 
     `should_stop` is the daemon's shutdown probe: each publisher checks it between posts, so SIGTERM
@@ -69,7 +73,7 @@ def build_publisher(settings: Settings, clock: Clock, dry_run: bool,
 
 
 def build_publishers(settings: Settings, clock: Clock, dry_run: bool,
-                     should_stop: Callable[[], bool] | None = None, store: Any = None) -> tuple[Publisher, ...]:
+                     should_stop: Callable[[], bool] | None = None, store: Store | None = None) -> tuple[Publisher, ...]:
     """A publisher for every network in `networks`, in order; one ConfigError naming every missing credential."""
     problems: list[ConfigError] = []
     publishers: list[Publisher] = []
@@ -93,13 +97,13 @@ def for_preview(settings: Settings, *, on_text: Status | None = None, on_status:
     return build(settings, dry_run=True, on_text=on_text, on_status=on_status, store=None)
 
 
-def for_drafting(settings: Settings, *, store: Any, on_text: Status | None = None,
+def for_drafting(settings: Settings, *, store: Store, on_text: Status | None = None,
                  on_status: Status | None = None) -> Deps:
     """A draft for review: fitted for every network, publishing nothing, so it needs no network's credentials."""
     return build(settings, dry_run=True, on_text=on_text, on_status=on_status, store=store)
 
 
-def for_publishing(settings: Settings, *, store: Any, clock: Clock | None = None, on_text: Status | None = None,
+def for_publishing(settings: Settings, *, store: Store, clock: Clock | None = None, on_text: Status | None = None,
                    on_status: Status | None = None, should_stop: Callable[[], bool] | None = None) -> Deps:
     """Publishing (`bot post`, the daemon, /api/poll, an approved draft): real publishers, credentials checked now."""
     return build(settings, dry_run=False, clock=clock, on_text=on_text, on_status=on_status, store=store,
@@ -108,7 +112,7 @@ def for_publishing(settings: Settings, *, store: Any, clock: Clock | None = None
 
 def build(settings: Settings, *, dry_run: bool, clock: Clock | None = None,
           on_text: Callable[[str], None] | None = None,
-          on_status: Callable[[str], None] | None = None, store: Any = None,
+          on_status: Callable[[str], None] | None = None, store: Store | None = None,
           should_stop: Callable[[], bool] | None = None) -> Deps:
     """All the pipeline's dependencies for these settings (`should_stop`: see build_publisher)."""
     clock = clock or SystemClock()

@@ -120,8 +120,7 @@ def claim_feed(store: Database, url: str, publication: str, owner: str, lease: f
     another's claim, it goes on to its next feed. SQLite has one writer at a time, so the conditional UPDATE alone
     decides there. A claim left by a dead worker runs out with its lease."""
     free = "(claimed_by IS NULL OR lease_until < :n OR claimed_by = :o)"
-    locked = getattr(getattr(store, "engine", None), "dialect", None)
-    if locked is not None and locked.name == "postgresql":
+    if store.engine.dialect.name == "postgresql":
         where = f"url = (SELECT url FROM feeds WHERE url = :u AND {free} FOR UPDATE SKIP LOCKED)"
     else:
         where = f"url = :u AND {free}"
