@@ -211,12 +211,10 @@ def _burst(env: dict[str, str], tmp: Path, feeds: Any, x: Any, url: str, n: int)
 
 def _review_page(env: dict[str, str], tmp: Path, feeds: Any, n: int) -> None:
     """N drafts (one made by `bot post --draft`, copied to every publication's feed), then the queue timed."""
-    import http.client
 
     from sqlalchemy import create_engine, text
 
     from bot.core import settings as config
-    from bot.core.clock import SystemClock
     from bot.run import service
 
     first = feeds.url("/f0")

@@ -18,9 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]  # benchlib & co., and the test servers
@@ -154,7 +155,7 @@ def main() -> int:
     print()
     print_table(figures)
     load = os.getloadavg() if hasattr(os, "getloadavg") else ()
-    record = {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": _commit(),
+    record = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), "commit": _commit(),
               "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
               "load_average": [round(x, 2) for x in load], "duration_s": duration, "targets": TARGETS,
               "figures": [f.as_json() for f in figures]}

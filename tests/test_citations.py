@@ -10,7 +10,6 @@ import ast
 import io
 import re
 import tokenize
-import tomllib
 from functools import cache, lru_cache
 from pathlib import Path
 

@@ -5,19 +5,21 @@ database and schedule (daemon.describe)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
-from bot.core.settings import DEFAULT, DEFAULT_CONFIG, Settings
+
 from bot.core import download
-from bot.feed import source as feed_source
 from bot.core.errors import AuthError, BotError, StoreError, redact
-from bot.run.wiring import missing_credentials, uses_model
+from bot.core.settings import DEFAULT, DEFAULT_CONFIG, Settings
+from bot.feed import source as feed_source
 from bot.networks import registry
+from bot.networks.network import Network
+from bot.run.daemon import describe
+from bot.run.wiring import missing_credentials, uses_model
 from bot.state.database import describe_database, normalise_url
 from bot.state.store import Store
-from bot.run.daemon import describe
 
 MODELS_MAX_BYTES = 5_000_000  # the model list a server may send the check
 
@@ -206,8 +208,10 @@ def _networks(settings: Settings, problems: list[str]) -> None:
                 problems.append(f"{label}: missing {', '.join(missing)} — set them in the environment or .env to publish")
             else:
                 theirs = mine.for_account(network)
-                _try(label, lambda: found.check(theirs, lambda: _open_existing(theirs)), problems,
-                     hide=not found.shows_account)
+                def probe(found: Network = found, theirs: Settings = theirs) -> str:
+                    return found.check(theirs, lambda: _open_existing(theirs))
+
+                _try(label, probe, problems, hide=not found.shows_account)
 
 
 def check_command(settings: Settings) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypedDict
 
 from bot.core.clock import SystemClock
@@ -162,7 +162,7 @@ def parse_at(value: str) -> float:
     except ValueError:
         raise ConfigError(f"--at {value!r} is not an ISO-8601 time", "write it like 2026-12-01T18:30:00+00:00") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from bot.cli.render import console
@@ -22,7 +23,7 @@ NOTHING_YET = "nothing recorded yet: run `bot run --once` or `bot post` first"
 def history_command(settings: Settings, *, as_json: bool, limit: int, publication: str = "") -> int:
     """`bot history`: what became of each entry seen (of one publication: --publication), with tweet ids."""
     import json
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if publication:
         settings.of_publication(publication)  # ConfigError naming the known ones for a name no publication has
@@ -53,7 +54,7 @@ def history_command(settings: Settings, *, as_json: bool, limit: int, publicatio
                   "calls", Column("note", ratio=1), box=None, show_edge=False)
     for row in rows:
         when = row["published"] or row["updated_at"]
-        stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M") if when else ""
+        stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M") if when else ""
         ids = " ".join(str(t["id"]) if t.get("network", PRIMARY) == PRIMARY else f"{t['network']}:{t['id']}"
                       for t in row["tweets"])
         shown = row["review"]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 INTERNAL_EXIT = 3
 
 
-def _settings() -> "Settings":
+def _settings() -> Settings:
     from bot.core import settings as config
 
     return config.load()
@@ -31,7 +31,7 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _feed_source(settings: "Settings", feed: str | None, *, dry_run: bool = True) -> tuple[str, bool]:
+def _feed_source(settings: Settings, feed: str | None, *, dry_run: bool = True) -> tuple[str, bool]:
     """The feed to read: --feed, else the first configured feed, else (dry runs only) the bundled sample."""
     from bot.core.errors import ConfigError
     from bot.feed.source import SAMPLE_FEED

@@ -24,7 +24,7 @@ class LiveView:
         self._streaming = False
         self._held = ""  # the streamed text's last word, printed once it ends
 
-    def __enter__(self) -> "LiveView":
+    def __enter__(self) -> LiveView:
         if self.enabled:
             self._status = self.console.status("starting")
             self._status.start()

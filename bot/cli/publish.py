@@ -19,7 +19,6 @@ from bot.run import service
 
 if TYPE_CHECKING:
     from bot.cli.render import Console
-
     from bot.state.drafts import ReviewDraft
 
 

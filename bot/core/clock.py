@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as _time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -24,7 +24,7 @@ class SystemClock:
         return _time.time()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(_time.time(), timezone.utc)  # the same instant time() gives, always
+        return datetime.fromtimestamp(_time.time(), UTC)  # the same instant time() gives, always
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -42,7 +42,7 @@ class FakeClock:
         return self.t
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t, timezone.utc)
+        return datetime.fromtimestamp(self.t, UTC)
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)

@@ -17,8 +17,9 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from bot.core.errors import BotError, clip
@@ -104,7 +105,7 @@ def _pick(host: str, port: int, guard: Guard | None) -> str:
         why = blocked_reason(address)
         if why:
             raise WebError("blocked", f"{host} is a {why} address ({address}), which a feed may not make the bot fetch",
-                           f"list the host in image.allow_hosts if it really is yours")
+                           "list the host in image.allow_hosts if it really is yours")
     return addresses[0]
 
 
@@ -134,7 +135,6 @@ def _where(url: str) -> str:
 
 def _one(url: str, deadline: float, timeout: float, max_bytes: int, headers: dict[str, str],
          guard: Guard | None) -> Fetched:
-    import urllib3
     from urllib3.connection import HTTPConnection, HTTPSConnection
 
     try:

@@ -8,7 +8,8 @@ import errno
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
 if TYPE_CHECKING:  # records import nothing of errors; this is for annotations only
@@ -215,7 +216,7 @@ class WriterError(BotError):
     `calls` are the model requests made before it gave up, `fallbacks` one reason per model given up on.
     """
 
-    calls: "tuple[ModelCall, ...]" = ()
+    calls: tuple[ModelCall, ...] = ()
     fallbacks: tuple[str, ...] = ()
 
 

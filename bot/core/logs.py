@@ -10,10 +10,12 @@ import json
 import logging
 import sys
 import weakref
-from bot.core.settings import Secrets, Settings
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from datetime import UTC
+from typing import TextIO
 
 from bot.core import errors
+from bot.core.settings import Secrets, Settings
 
 NOISY = ("urllib3", "httpx", "httpx2", "httpcore", "apscheduler", "tweepy", "requests_oauthlib", "oauthlib",
          "gradio_client", "huggingface_hub", "filelock", "PIL", "sqlalchemy")
@@ -60,9 +62,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
 class TextFormatter(logging.Formatter):

@@ -4,21 +4,51 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
-from typing import Mapping
 
 from bot.core import errors
-from bot.core.parsing.values import (bound, is_network, is_zone, parse_value, parses, read_file, shown, strings, suggest,
-                                     text_of, valid_window)
 from bot.core.errors import ConfigError
-from bot.core.options import (BY_NAME, NETWORKS, OPTIONS, PUBLICATION_SECTIONS, SECRETS, SECTION_CLASSES, SECTIONS,
-                              BlueskySettings, Publication,
-                              DaemonSettings, FeedSettings, ImageSettings, LogSettings, MastodonSettings, LinkedinSettings, ThreadsSettings, Option,
-                              OutputSettings, ReviewSettings, StoreSettings, ThreadSettings, Value, WebSettings,
-                              WriterSettings, XSettings)
+from bot.core.options import (
+    BY_NAME,
+    NETWORKS,
+    OPTIONS,
+    PUBLICATION_SECTIONS,
+    SECRETS,
+    SECTION_CLASSES,
+    BlueskySettings,
+    DaemonSettings,
+    FeedSettings,
+    ImageSettings,
+    LinkedinSettings,
+    LogSettings,
+    MastodonSettings,
+    OutputSettings,
+    Publication,
+    ReviewSettings,
+    StoreSettings,
+    ThreadSettings,
+    ThreadsSettings,
+    Value,
+    WebSettings,
+    WriterSettings,
+    XSettings,
+)
+from bot.core.parsing.values import (
+    is_network,
+    is_zone,
+    parse_value,
+    parses,
+    read_file,
+    shown,
+    strings,
+    suggest,
+    text_of,
+    valid_window,
+)
 
 DEFAULT_CONFIG = Path("config") / "bot.toml"
 WHOLE_ONLY = ("DATABASE_URL", "BLUESKY_HANDLE")  # secrets whose pieces are not secret
@@ -73,7 +103,7 @@ class Secrets:
             text = text.replace(value, "***")
         return errors.redact(text)
 
-    def of_account(self, account: str) -> "Secrets":
+    def of_account(self, account: str) -> Secrets:
         """The secrets as `account` sees them: each network's plain name holding NAME__ACCOUNT's value (the default
         account: the plain ones), the install's own (HF_TOKEN, DATABASE_URL, ...) as they are."""
         if account == DEFAULT:
@@ -128,7 +158,7 @@ class Settings:
         """The value of `section.key`."""
         return self.values[name]
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: object) -> Settings:
         """A copy with some options changed, given as section__key=value (for the CLI and tests)."""
         values = dict(self.values)
         sources = dict(self.sources)
@@ -139,7 +169,7 @@ class Settings:
         return self._with(values, sources)
 
     def _with(self, values: Mapping[str, Value], sources: Mapping[str, str], secrets: Secrets | None = None,
-              publication: str | None = None, accounts: Mapping[str, str] | None = None) -> "Settings":
+              publication: str | None = None, accounts: Mapping[str, str] | None = None) -> Settings:
         return Settings(MappingProxyType(dict(values)), MappingProxyType(dict(sources)), secrets or self.secrets,
                         self.config_file, self.declared, self.publication if publication is None else publication,
                         self.accounts if accounts is None else accounts, self.account_env)
@@ -153,7 +183,7 @@ class Settings:
         implicit = Publication(DEFAULT, own, tuple(self.networks), ())
         return ((implicit,) if own or not self.declared else ()) + self.declared
 
-    def of_publication(self, name: str) -> "Settings":
+    def of_publication(self, name: str) -> Settings:
         """The settings of one publication: these with its overrides, feeds, networks and accounts."""
         found = next((p for p in self.publications if p.name == name), None)
         if found is None:
@@ -165,7 +195,7 @@ class Settings:
         accounts = dict(found.accounts) if found.name != DEFAULT else {}
         return self._with(values, sources, publication=name, accounts=accounts)
 
-    def for_feed(self, url: str) -> "Settings":
+    def for_feed(self, url: str) -> Settings:
         """The settings of the publication whose feed `url` is (the implicit one's for any other feed)."""
         owner = next((p.name for p in self.declared if url in p.feeds), None)
         return self.of_publication(owner) if owner and owner != self.publication else self
@@ -174,7 +204,7 @@ class Settings:
         """The account this publication posts to `network` with (the default: the plain variables)."""
         return self.accounts.get(network, self.publication if self.publication != DEFAULT and self.declared else DEFAULT)
 
-    def for_account(self, network: str) -> "Settings":
+    def for_account(self, network: str) -> Settings:
         """The settings a network's publisher is made from: the account's credentials and its own settings."""
         account = self.account(network)
         if account == DEFAULT:

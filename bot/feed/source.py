@@ -12,7 +12,7 @@ import sys
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -327,7 +327,7 @@ def _published(raw: Mapping[str, object]) -> datetime | None:
         return None
     # feedparser normalises every date to a UTC struct_time.
     year, month, day, hour, minute, second = parsed[:6]
-    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _cover(raw: Mapping[str, object]) -> str:

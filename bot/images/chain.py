@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, ImageError, OutputError
-from bot.images.sources import (CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker,
-                            ImageSkipped)
+from bot.core.files import write_atomic
 from bot.core.records import Article, Gated, Image, ImageSource, ModelCall
 from bot.core.settings import Secrets, Settings
 from bot.images.normalise import normalise
-from bot.core.files import write_atomic
+from bot.images.sources import CardImageMaker, CoverImageMaker, GradioImageMaker, HFImageMaker, ImageMaker, ImageSkipped
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 _HINT = "the next image source will be tried"
 
 
-def normalise(data: "bytes | PILImage", fmt: str = "jpeg", max_bytes: int = 5_000_000,
+def normalise(data: bytes | PILImage, fmt: str = "jpeg", max_bytes: int = 5_000_000,
               max_side: int = 4096) -> tuple[bytes, str, int, int]:
     """Re-encode image bytes (or an image made here) as JPEG or PNG within max_bytes and max_side; (bytes, mime, w, h)."""
     fmt = fmt.lower().replace("jpg", "jpeg")
@@ -55,7 +55,7 @@ def normalise(data: "bytes | PILImage", fmt: str = "jpeg", max_bytes: int = 5_00
     return encoded, "image/jpeg", image.width, image.height
 
 
-def describe_file(path: "Path") -> tuple[str, int, int, int]:
+def describe_file(path: Path) -> tuple[str, int, int, int]:
     """(mime type, width, height, bytes) of an image file this stage wrote; ("", 0, 0, size) when unreadable."""
     from PIL import Image, UnidentifiedImageError
 
@@ -99,7 +99,7 @@ def _is_heif(data: bytes) -> bool:
     return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
-def _decode(data: bytes) -> "PILImage":
+def _decode(data: bytes) -> PILImage:
     """Open and fully decode the first frame, refusing non-images, bombs and slivers."""
     from PIL import Image, UnidentifiedImageError
 
@@ -141,7 +141,7 @@ def _within(width: int, height: int) -> tuple[int, int]:
     return width // scale, height // scale
 
 
-def _decoded_bytes(image: "PILImage") -> int:
+def _decoded_bytes(image: PILImage) -> int:
     """Bytes the decoded pixels take (bands x bytes per band), from the header alone."""
     per_band = 4 if image.mode in ("I", "F") else 2 if image.mode.startswith("I;16") else 1
     return image.size[0] * image.size[1] * len(image.getbands()) * per_band
@@ -156,7 +156,7 @@ def _describe(data: bytes) -> str:
     return f"{len(data)} bytes starting {data[:8].hex()}"
 
 
-def _upright_srgb(image: "PILImage") -> "PILImage":
+def _upright_srgb(image: PILImage) -> PILImage:
     """Apply EXIF orientation, convert to sRGB RGB/RGBA, and drop every piece of metadata."""
     from PIL import ImageOps
 
@@ -173,7 +173,7 @@ def _upright_srgb(image: "PILImage") -> "PILImage":
     return image
 
 
-def _to_rgb(image: "PILImage") -> "PILImage":
+def _to_rgb(image: PILImage) -> PILImage:
     mode = image.mode
     if mode in ("RGB", "RGBA"):
         return image
@@ -184,7 +184,7 @@ def _to_rgb(image: "PILImage") -> "PILImage":
     return image.convert("RGBA" if has_alpha else "RGB")
 
 
-def _to_srgb(image: "PILImage", icc: bytes) -> "PILImage":
+def _to_srgb(image: PILImage, icc: bytes) -> PILImage:
     try:
         from PIL import ImageCms
 
@@ -196,7 +196,7 @@ def _to_srgb(image: "PILImage", icc: bytes) -> "PILImage":
     return converted if converted is not None else image
 
 
-def _flatten(image: "PILImage") -> "PILImage":
+def _flatten(image: PILImage) -> PILImage:
     """Transparency onto white, since JPEG has none (black would make dark text vanish)."""
     from PIL import Image
 
@@ -207,13 +207,13 @@ def _flatten(image: "PILImage") -> "PILImage":
     return background
 
 
-def _save(image: "PILImage", fmt: str, **options: object) -> bytes:
+def _save(image: PILImage, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
-def _fit_jpeg(image: "PILImage", max_bytes: int) -> tuple[bytes, "PILImage"]:
+def _fit_jpeg(image: PILImage, max_bytes: int) -> tuple[bytes, PILImage]:
     """Lower the quality, then the size, until the JPEG fits; bounded so a pathological image still ends."""
     from PIL import Image
 

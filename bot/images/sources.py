@@ -7,16 +7,17 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ImageError, clip
-from bot.core.records import Article, ModelCall
 from bot.core.options import FeedSettings, ImageSettings
+from bot.core.records import Article, ModelCall
 from bot.core.settings import Secrets
 from bot.images.card import title_card_image
 

@@ -7,16 +7,15 @@ CLI, the store and the dry run can use it without importing tweepy, atproto or M
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from bot.core.errors import BudgetExceeded
 from bot.core.records import PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
-from bot.tweets.length import urls
-from bot.tweets.length import url_spans
 from bot.networks.x.length import COUNTER as X
-from bot.tweets.length import Counter
+from bot.tweets.length import Counter, urls
 
 
 class Ledger(Protocol):
@@ -60,7 +59,7 @@ class Budget:
     per_month: int = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings, used_24h: int = 0, used_month: int = 0) -> "Budget":
+    def from_settings(cls, settings: Settings, used_24h: int = 0, used_month: int = 0) -> Budget:
         """A budget with the limits of `settings.x` and the given counts."""
         return cls(used_24h, used_month, settings.x.posts_per_day, settings.x.posts_per_month)
 

@@ -5,8 +5,8 @@ the registry (`registry.get(id)`, `registry.NETWORKS`) for these fields instead.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.records import Article, Tweet

@@ -7,8 +7,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.core.errors import OutputError
-from bot.core.errors import redact
+from bot.core.errors import OutputError, redact
 from bot.core.files import write_atomic
 from bot.core.records import PRIMARY, Plan, PostedThread, SavedEntry, SavedPost, Thread, Tweet
 from bot.output.preview import render_preview

@@ -20,12 +20,12 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Callable, TypeAlias
+from typing import TypeAlias
 
-from bot.core.records import PRIMARY
 from bot.core.clock import Clock
 from bot.core.errors import BotError
 from bot.core.options import DaemonSettings
@@ -231,9 +231,9 @@ def _scheduled(settings: Settings, poll: Poll, feeds: list[str], stop: threading
 
     d = settings.daemon
     # One worker per feed (at most 8): max_instances=1 means a feed never needs two.
-    scheduler = BackgroundScheduler(timezone=timezone.utc,
+    scheduler = BackgroundScheduler(timezone=UTC,
                                     executors={"default": ThreadPoolExecutor(max(1, min(len(feeds), 8)))})
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     stagger = min(1.0, d.interval / (2 * len(feeds)))
     for index, feed in enumerate(feeds):
         # First run at once (feeds staggered by up to a second), then every interval (+ random jitter).
@@ -343,8 +343,8 @@ def healthcheck(settings: Settings, now: float) -> tuple[bool, str]:
 if __name__ == "__main__":  # `python -m bot.run.daemon`: the container healthcheck, exit 0 healthy, 1 not
     import time
 
-    from bot.core.settings import load
     from bot.core.errors import BotError
+    from bot.core.settings import load
 
     try:
         healthy, line = healthcheck(load(), time.time())

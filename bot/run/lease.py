@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError
@@ -42,7 +42,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease {key}", daemon=True)
 
-    def start(self) -> "Heartbeat":
+    def start(self) -> Heartbeat:
         """Begin renewing (every `interval(lease)` seconds of real time)."""
         self._thread.start()
         return self
@@ -53,7 +53,7 @@ class Heartbeat:
         if self._thread.is_alive():
             self._thread.join(MAX_INTERVAL)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Heartbeat:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from bot.feed import article as article_stage
-from bot.images.chain import MAX_ALT_TEXT, alt_for, default_prompt
-from bot.tweets import shape
-from bot.tweets.grounding import gate
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, ImageError, StoreError, WriterError
-from bot.core.records import (Article, Draft, Entry, Image, ModelCall, NetworkThread, ThreadSpec, Thread, Tweet,
-                              WriterInfo)
+from bot.core.records import (
+    Article,
+    Draft,
+    Entry,
+    Image,
+    ModelCall,
+    NetworkThread,
+    Thread,
+    ThreadSpec,
+    Tweet,
+    WriterInfo,
+)
+from bot.core.settings import Settings
+from bot.feed import article as article_stage
+from bot.images.chain import MAX_ALT_TEXT, Illustrator, alt_for, default_prompt
+from bot.networks import registry
+from bot.networks.base import Publisher
+from bot.networks.registry import PRIMARY, article_for, counter_for
+from bot.tweets import shape
+from bot.tweets.grounding import gate
 from bot.tweets.length import Counter
 from bot.writing.offline import ExtractiveWriter, Writer
-from bot.core.settings import Settings
-from bot.images.chain import Illustrator
-from bot.networks.base import Publisher
-from bot.networks import registry
-from bot.networks.registry import PRIMARY, article_for, counter_for
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy; a dry run never opens one
     from bot.state.store import Store
@@ -40,7 +49,7 @@ class Deps:
     publisher: Publisher
     clock: Clock
     fallback_writer: Writer | None = None
-    store: "Store | None" = None  # None for a dry run
+    store: Store | None = None  # None for a dry run
     on_status: Callable[[str], None] = field(default=lambda message: None)
     # One publisher per configured network, in order; empty: `publisher` alone, as X's.
     publishers: tuple[Publisher, ...] = ()
@@ -56,7 +65,7 @@ class Deps:
         return tuple(p.counter() for _, p in self.networks())
 
     @property
-    def db(self) -> "Store":
+    def db(self) -> Store:
         """The store, which publishing and polling need (only a dry run has none)."""
         if self.store is None:
             raise StoreError("publishing needs a store, and none was opened", "this is a bug: please report it")

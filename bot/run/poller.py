@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
+from zoneinfo import ZoneInfo
 
+from bot.core.errors import BotError, ClaimLost, clip
+from bot.core.records import Entry, FeedResult
 from bot.feed import source as feed_stage
 from bot.networks import registry
 from bot.output import record as output
-from bot.state import policy
-from bot.core.errors import BotError, ClaimLost, clip
-from bot.core.records import Entry, FeedResult
 from bot.run import review
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps
 from bot.run.publishing import OWNER, ClaimHeld, holder_gone, in_hand, publish_entry
-from bot.state import ledger
+from bot.state import ledger, policy
 from bot.state.ledger import Claim
 
 log = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ def _why_not_now(deps: Deps) -> str:
     """Why a new thread may not start now (posting window in the publication's time zone; the daily cap and the
     spacing of each of its network accounts, which publications sharing an account share), or "" when it may."""
     settings, d = deps.settings, deps.settings.daemon
-    zone = ZoneInfo(d.timezone) if d.timezone else timezone.utc
+    zone = ZoneInfo(d.timezone) if d.timezone else UTC
     now = deps.clock.now().astimezone(zone)
     if not policy.in_window(d.window, now):
         return f"outside the posting window {d.window} {d.timezone or 'UTC'}: entries wait"
@@ -247,4 +246,4 @@ def _stamp(epoch: float | None) -> str:
     """An epoch second as a short UTC time for a log line."""
     if not epoch:
         return "the next poll"
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

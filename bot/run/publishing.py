@@ -8,28 +8,35 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from bot.feed import article as article_stage
-from bot.state import policy
-from bot.core.errors import BotError, BudgetExceeded, ClaimLost, DuplicateContent, PublishError, RateLimited, is_local, clip
+from bot.core.errors import (
+    BotError,
+    BudgetExceeded,
+    ClaimLost,
+    DuplicateContent,
+    PublishError,
+    RateLimited,
+    clip,
+    is_local,
+)
 from bot.core.records import PRIMARY, Draft, Entry, Image, NetworkThread, Plan, PostedThread, SavedThread, Thread, Tweet
+from bot.feed import article as article_stage
+from bot.images.chain import default_prompt
+from bot.images.normalise import describe_file
+from bot.networks import registry
+from bot.networks.base import Budget, Ledger, Publisher, cost, expected_posts, posts_needed
+from bot.networks.registry import counter_for
 from bot.run.lease import Heartbeat
 from bot.run.pipeline import Deps, fit_networks, prepare, thread_spec
-from bot.images.normalise import describe_file
-from bot.networks.base import Budget, Ledger, Publisher
-from bot.networks.base import cost
-from bot.networks.base import expected_posts, posts_needed
+from bot.state import policy
 from bot.state.drafts import DraftStore
 from bot.state.ledger import Claim, StoreLedger
-from bot.networks import registry
-from bot.networks.registry import counter_for
 from bot.tweets.grounding import gate
-from bot.images.chain import default_prompt
 
 if TYPE_CHECKING:
     from bot.state.store import Store

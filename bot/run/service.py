@@ -17,9 +17,9 @@ from bot.core.errors import BotError
 from bot.core.records import PRIMARY, Entry, PostedThread, PublishedTweet, Thread
 from bot.core.settings import Settings
 from bot.run import review, wiring
-from bot.run.review.notify import notify_waiting
 from bot.run.poller import poll_feed
 from bot.run.publishing import publish_entry, thread_from_plan
+from bot.run.review.notify import notify_waiting
 from bot.state import ledger
 from bot.state.drafts import WAITING, DraftEvent, ReviewDraft
 from bot.state.store import Store

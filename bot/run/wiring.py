@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
-from bot.run.pipeline import Deps, offline_writer
 from bot.core.settings import DEFAULT, Settings
 from bot.images.chain import ImageChain
 from bot.networks import registry
 from bot.networks.base import Publisher
+from bot.run.pipeline import Deps, offline_writer
 
 if TYPE_CHECKING:  # a dry run imports no bot.state (tests/cli/test_startup.py)
     from bot.state.store import Store

@@ -4,8 +4,9 @@ driver failure turned into one StoreError line with the password masked."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
 
 from bot.core.errors import StoreError, StoreFull, StoreGone, clip
 from bot.core.settings import Settings

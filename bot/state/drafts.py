@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.errors import BotError, clip
@@ -50,7 +50,7 @@ def entry_from_json(text: str) -> Entry:
 
 def iso(epoch: float | None) -> str | None:
     """An epoch second as ISO-8601 UTC."""
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat() if epoch else None
+    return datetime.fromtimestamp(epoch, UTC).isoformat() if epoch else None
 
 
 class DraftEvent(TypedDict):

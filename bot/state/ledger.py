@@ -11,8 +11,8 @@ before its request goes out, so no network can send on a claim its process no lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bot.core.errors import ClaimLost
 from bot.core.records import PRIMARY, PublishedTweet

@@ -7,7 +7,8 @@ comparisons are plain arithmetic on either database.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Callable, NotRequired, TypedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from bot.core.records import upgrade_plan
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
+from typing import TYPE_CHECKING, cast
 
 from bot.core.errors import ClaimLost, StoreError, clip
 from bot.core.records import PRIMARY, Entry, ModelCall, Plan, published_item
+from bot.core.settings import Settings
+from bot.state.database import check_same_file, make_folder, normalise_url, password_of, reason, safe_url, watched_file
 from bot.state.database import guard as _guard
-from bot.state.database import (check_same_file, make_folder, normalise_url, password_of, reason, safe_url,
-                                watched_file)
 from bot.state.kept_sessions import KeptSessions
 from bot.state.ledger import DEFAULT, Claim, StoreLedger
 from bot.state.schema import LATEST, MIGRATIONS, RESUMABLE, RETRYABLE, EntryRow, FeedRow, HistoryRow
-from bot.core.settings import Settings
 
 if TYPE_CHECKING:  # sqlalchemy is imported when a store opens, not when this module is
     from sqlalchemy import Engine, RowMapping
@@ -43,17 +43,17 @@ class Store:
         check_same_file(self.file, self.identity)
 
     @property
-    def store(self) -> "Store":  # bot.state.database.guard asks each object it guards for its store
+    def store(self) -> Store:  # bot.state.database.guard asks each object it guards for its store
         return self
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     @classmethod
-    def open(cls, url: str | None, settings: Settings) -> "Store":
+    def open(cls, url: str | None, settings: Settings) -> Store:
         """Connect, then create or migrate the schema; StoreError with a hint when the database cannot be used."""
         from sqlalchemy import create_engine, event
         from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -83,7 +83,7 @@ class Store:
         return store
 
     @classmethod
-    def open_existing(cls, url: str | None, settings: Settings) -> "Store | None":
+    def open_existing(cls, url: str | None, settings: Settings) -> Store | None:
         """Open for reading only: None when nothing was recorded yet (no SQLite file, no schema); never migrates.
 
         Read-only commands (`bot check`, `bot history`, `bot drafts`) use this, so they create no file and no table;
@@ -324,7 +324,7 @@ class Store:
 
     # posts and calls
     def ledger(self, feed: str, key: str, now: Callable[[], float] | None = None, network: str = PRIMARY,
-               claim: Claim | None = None, account: str = DEFAULT) -> "StoreLedger":
+               claim: Claim | None = None, account: str = DEFAULT) -> StoreLedger:
         """The durable progress of one entry's thread on one network account (networks.base.Ledger); `now` is time().
         Under `claim`, each pending mark first proves the claim is still held (the fence; ClaimLost when not)."""
         return StoreLedger(self, feed, key, now or time.time, network, claim, account)

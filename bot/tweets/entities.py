@@ -17,7 +17,7 @@ indices into the text as given; call on NFC text to match what X counts.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from bot.tweets import twitter_tables as tables
@@ -94,7 +94,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {name: re.compile(source) for name, source in _sources(js=True).items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(name: str) -> re.Pattern[str]:
     """One pattern, compiled when first used: the hashtag and bare-host ones (0.1 s each) only for a text that
     has a "#" or a host without "https://"."""

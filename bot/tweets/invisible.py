@@ -42,7 +42,7 @@ _EMOJI_CHARS = re.compile("[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u2
 
 
 @lru_cache(maxsize=1)
-def _scripts() -> tuple["regex.Pattern[str]", "regex.Pattern[str]", "regex.Pattern[str]"]:
+def _scripts() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
     """(joining scripts, pictographic, Mongolian): compiled when a joiner or a Mongolian selector is first met."""
     import regex
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.core.errors import BotError
 from bot.tweets.entities import url_entities, url_weight_spans
@@ -163,7 +163,7 @@ def _cut_points(text: str, atoms: list[tuple[int, int, int]]) -> tuple[set[int],
     starts = {s for s, _, _ in atoms}
     sentence = {m.start() + len(m.group(0).rstrip()) for m in _SENTENCE_END.finditer(text)} & (starts | {len(text)})
     word = {m.start() for m in _SPACE.finditer(text)} & starts
-    for i, (s, e, _) in enumerate(atoms[1:], 1):
+    for i, (s, _e, _) in enumerate(atoms[1:], 1):
         # CJK and kana are written without spaces: a line may break between any two wide characters.
         if _is_wide(text[s]) or _is_wide(text[atoms[i - 1][0]]):
             word.add(s)
@@ -195,7 +195,7 @@ def trim(text: str, budget: int, measure: Measure = weighted_length) -> str:
     atoms = _atoms(text, measure)
     # Estimate where the budget runs out from the atoms' weights, then confirm with the real count.
     limit, total = 0, 0
-    for s, e, w in atoms:
+    for _s, e, w in atoms:
         if total + w > budget:
             break
         total += w

@@ -9,11 +9,10 @@ from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.errors import WriterError
+from bot.core.records import Article, Draft, ThreadSpec, Tweet
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import across, drop_urls, normalize_space, normalize_url, sentences
-from bot.core.records import Article, Draft, ThreadSpec, Tweet
-from bot.tweets.length import Counter
-from bot.tweets.length import ELLIPSIS, fit, is_valid, sanitize, trim, urls
+from bot.tweets.length import ELLIPSIS, Counter, fit, is_valid, sanitize, trim, urls
 
 Rewrite = Callable[[str, int], "str | None"]
 Revise = Callable[[str, str, int], "str | None"]  # (tweet, what had to go, budget) -> the tweet without it

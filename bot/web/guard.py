@@ -58,10 +58,10 @@ class Limits:
 
     def __init__(self, max_connections: int, request_timeout: float) -> None:
         self.max_connections, self.request_timeout = max_connections, request_timeout
-        self.open: set["GuardedH11Protocol"] = set()
+        self.open: set[GuardedH11Protocol] = set()
         self.quiet = Quiet()
 
-    def admit(self, new: "GuardedH11Protocol") -> bool:
+    def admit(self, new: GuardedH11Protocol) -> bool:
         """Make room for `new`: drop the connection that has waited longest for its request; False when none can go."""
         self.open.add(new)
         if len(self.open) <= self.max_connections:

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from typing import Mapping
+from collections.abc import Mapping
 
 from starlette.requests import Request
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+
 import uvicorn
 
 from bot.core import logs

@@ -14,7 +14,7 @@ import ipaddress
 import math
 import time
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 BURST = 10  # wrong tokens a client may send at once
 REFILL = 6.0  # seconds per further try: 10 a minute, 14,400 a day at most per client

@@ -9,7 +9,7 @@ quote only once it is found in the article, and finds the passage itself when th
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from bot.writing.answers import strip_reasoning
 

@@ -13,17 +13,18 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Callable, TypedDict, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlsplit
 
 from bot.core import download
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, CreditsExhausted, WriterError, clip
+from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
+from bot.core.settings import Secrets, Settings
 from bot.writing.answers import Parsed, parse_rewrite, parse_thread, refused
 from bot.writing.evidence import evidence_of
-from bot.core.records import Article, Draft, ModelCall, ThreadSpec, WriterInfo
 from bot.writing.prompts import THREAD_SCHEMA, Messages, Prompts
-from bot.core.settings import Secrets, Settings
 
 if TYPE_CHECKING:  # huggingface_hub is imported by the first request, not with this module
     from huggingface_hub import ChatCompletionInputGrammarType, InferenceClient

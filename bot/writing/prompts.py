@@ -54,7 +54,7 @@ class Messages:
         """A fresh list of dicts, as the client takes them."""
         return [dict(m) for m in self.items]
 
-    def then(self, answer: str, ask: str) -> "Messages":
+    def then(self, answer: str, ask: str) -> Messages:
         """These messages, the model's answer, and a new question."""
         return Messages((*self.items, {"role": "assistant", "content": answer}, {"role": "user", "content": ask}))
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import make_thread, settings_for
-from twins.linkedin import AUTHOR, LinkedInTwin
+from twins.linkedin import AUTHOR, LinkedInTwin, utf16
 from twins.linkedin import TOKEN as LI_TOKEN
-from twins.linkedin import utf16
 from twins.threads import TOKEN as TH_TOKEN
 from twins.threads import USER_ID, ThreadsTwin, count
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from helpers.botproc import SAMPLE_FEED, bot_env, run_bot
-from twins.llmserver import LLMServer
 from pytest_httpserver import HTTPServer
+from twins.llmserver import LLMServer
 from twins.xserver import CREDENTIALS, XServer
 
 from bot.core import settings as config

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers.botproc import SAMPLE_FEED
 from helpers.twitter_text import x_length, x_valid
 from twins.llmserver import LLMServer, good_thread

@@ -5,13 +5,12 @@ wrapped at 80 columns."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from twins.feedserver import FeedServer
 from helpers.botproc import ROOT, SAMPLE_FEED, bot_env, run_bot
+from twins.feedserver import FeedServer
 from twins.xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow

@@ -62,7 +62,7 @@ def test_each_networks_thread_is_edited_by_its_own_count_and_approve_posts_each_
     assert set(threads) == {"x", "bluesky", "mastodon"} and draft["tweets"] == threads["x"]
     shown = world.bot("drafts", "show", did).stdout
     for network, limit in (("x", 280), ("bluesky", 300), ("mastodon", 500)):
-        for n, post in enumerate(threads[network], 1):
+        for post in threads[network]:
             assert f"· {post['weighted_length']}/{limit}" in shown and post["text"] in shown
 
     # 200 CJK characters: 200 graphemes, 600 bytes (Bluesky takes them) but 400 weighted on X (X does not).

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers.botproc import RUN_TIMEOUT, SAMPLE_FEED, bot_env
 
 pytestmark = pytest.mark.slow  # a child process

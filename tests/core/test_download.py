@@ -4,18 +4,18 @@ redirect hop, IPv4 and IPv6), and one total deadline that a server trickling a b
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from twins.feedserver import FeedServer
 
 from bot.core import settings as config
+from bot.core.download import Guard, WebError, blocked_reason, get
 from bot.core.errors import FeedError, ImageError
 from bot.core.records import Article, Entry
-from bot.core.download import Guard, WebError, blocked_reason, get
 from bot.feed import source as feed_source
 from bot.images.sources import CoverImageMaker
-from twins.feedserver import FeedServer
 
 FEED = (Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_feed.xml").read_bytes()
 

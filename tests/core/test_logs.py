@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from bot.core import settings as config
 from bot.core import logs
+from bot.core import settings as config
 
 HF = "fake-hf-token-logs-test"
 XS = "xsecret-9876"

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers.botproc import bot_env, run_bot
 from twins.llmserver import LLMServer, good_thread
 

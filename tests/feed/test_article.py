@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.records import Block, Entry
 from bot.feed.article import html_to_blocks, read_article
 from bot.feed.source import SAMPLE_FEED, fetch
-from bot.core.records import Block, Entry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}

@@ -5,18 +5,18 @@ from __future__ import annotations
 import socket
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from twins.feedserver import FeedServer
 
 from bot import __version__
-from bot.feed import source as feed
 from bot.core.errors import EntryNotFound, FeedError
+from bot.feed import source as feed
 from bot.feed.source import SAMPLE_FEED, entry_key, fetch, parse, select
-from twins.feedserver import FeedServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMITS = {"timeout": 5.0, "user_agent": "", "max_bytes": 5_000_000}
@@ -39,7 +39,7 @@ def test_sample_feed_reads_like_substack() -> None:
     assert newest.title == "Why small newsletters win"
     assert newest.subtitle == "The economics of attention favour the tiny, loyal audience"
     assert newest.author == "Mara Ellison"
-    assert newest.published == datetime(2026, 2, 10, 8, 30, tzinfo=timezone.utc)
+    assert newest.published == datetime(2026, 2, 10, 8, 30, tzinfo=UTC)
     assert newest.cover_url.endswith("smallwin_1600x900.png")  # declared image/jpeg; the URL is what counts
     assert newest.publication == "The Quiet Index" and newest.language == "en"
     assert "subscription-widget" in newest.html  # content:encoded, untouched until article.py
@@ -78,7 +78,7 @@ def test_atom_feed() -> None:
     assert newest.link == "https://atom.example.org/2026/02/newest"
     assert "<h2>Atom works too</h2>" in newest.html and newest.subtitle == "A short summary of the newest post."
     assert newest.cover_url == "https://cdn.atom.invalid/cover.png"
-    assert older.published == datetime(2026, 1, 5, 7, 0, tzinfo=timezone.utc)  # +02:00 turned into UTC
+    assert older.published == datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # +02:00 turned into UTC
     assert newest.language == "en"
 
 

@@ -22,9 +22,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from grounding.cases import ALL
 from helpers.botproc import bot_env, run_bot
 from twins.llmserver import LLMServer
+
+from grounding.cases import ALL
 
 pytestmark = pytest.mark.slow
 SITE = "https://pennspark.substack.com/p/"

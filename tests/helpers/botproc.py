@@ -50,7 +50,7 @@ class BotProcess:
             self.proc = subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, cwd=cwd, stdout=out,
                                          stderr=err, text=True, preexec_fn=preexec)
 
-    def __enter__(self) -> "BotProcess":
+    def __enter__(self) -> BotProcess:
         return self
 
     def __exit__(self, *exc: Any) -> None:

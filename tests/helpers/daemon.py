@@ -7,12 +7,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
 import pytest
 from twins.xserver import CREDENTIALS
-from helpers import botproc
 
+from helpers import botproc
 
 EXIT_WITHIN = 25.0  # SIGTERM to exit (the design notes: Heroku kills after 30 s)
 

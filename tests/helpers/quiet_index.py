@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-
 
 DAY = 86_400.0
 
@@ -17,7 +16,7 @@ HOST = "https://quietindex.substack.com"
 
 def item(slug: str, days_ago: int) -> str:
     """One Substack-like entry with its own text (so no two threads share a tweet)."""
-    when = format_datetime(datetime.fromtimestamp(START, timezone.utc) - timedelta(days=days_ago))
+    when = format_datetime(datetime.fromtimestamp(START, UTC) - timedelta(days=days_ago))
     words = slug.replace("-", " ")
     body = "".join(f"<p>Part {n} of the post on {words}: readers of {words} stay for the voice, and "
                    f"number {n} is the reason they open every issue.</p>" for n in range(1, 5))

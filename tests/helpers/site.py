@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from conftest import require_or_skip
-from helpers.botproc import BotProcess, bot_env, run_bot
 from twins.xserver import CREDENTIALS, XServer
+
+from helpers.botproc import BotProcess, bot_env, run_bot
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "test-web-token-0001"

@@ -22,7 +22,7 @@ class TcpProxy:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         self.thread.start()
         return self
 
@@ -52,7 +52,7 @@ class TcpProxy:
         while not self.stopping.is_set():
             try:
                 client, _ = self.server.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             if not self.up.is_set():
                 client.close()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
+
 from helpers.botproc import BotProcess, bot_env
 
 TOKEN = "test-web-token-0001"
@@ -55,7 +57,7 @@ class Page:
         return httpx.Client(base_url=self.url(""), transport=httpx.HTTPTransport(local_address=source),
                             follow_redirects=False, timeout=10)
 
-    def __enter__(self) -> "Page":
+    def __enter__(self) -> Page:
         return self
 
     def __exit__(self, *exc: object) -> None:

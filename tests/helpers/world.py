@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ SECRETS = ("test-consumer-secret-0001", "test-token-secret-0001", "1000-test-acc
 def item(slug: str, title: str, html: str, days_ago: int = 0, host: str = "quietindex.substack.com") -> str:
     """One Substack-like <item>."""
     link = f"https://{host}/p/{slug}"
-    when = format_datetime(datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc) - timedelta(days=days_ago), usegmt=True)
+    when = format_datetime(datetime(2026, 11, 20, 9, 0, tzinfo=UTC) - timedelta(days=days_ago), usegmt=True)
     return (f"<item><title>{escape(title)}</title><description>A subtitle for {escape(title)}</description>"
             f"<link>{link}</link><guid isPermaLink=\"false\">{link}</guid><dc:creator>Mara Ellison</dc:creator>"
             f"<pubDate>{when}</pubDate><content:encoded><![CDATA[{html}]]></content:encoded></item>")

@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from twins.xserver import XServer
+
 from helpers.botproc import BotProcess, wait_until
 from helpers.x_shapes import problem
-from twins.xserver import XServer
 
 HOLD_LIMIT = 30.0
 HELD_STATUS = 503  # what a request held before its effect is answered, once released

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import bot.images.card as card
-from bot.images.card import CardLayout, layout_card, palette, title_card
 from bot.core.errors import ImageError
+from bot.images.card import CardLayout, layout_card, palette, title_card
 
 SAMPLE = ("The Quiet Index", "Why small newsletters win",
           "The economics of attention favour the tiny, loyal audience.", "Mara Ellison")

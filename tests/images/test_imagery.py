@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import time
-
 import io
+import time
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
+from twins.imageserver import ImageServer, generated_png
 
 from bot.core import settings as config
-from bot.images import sources as image_sources
 from bot.core.clock import FakeClock
 from bot.core.errors import ImageError
-from bot.images.chain import MAX_ALT_TEXT, ImageChain, clean_alt_text
 from bot.core.records import Article, Entry
-from twins.imageserver import ImageServer, generated_png
+from bot.images import sources as image_sources
+from bot.images.chain import MAX_ALT_TEXT, ImageChain, clean_alt_text
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 IMAGE_KEY = "local-image-key-5678"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from helpers.pds import LINK, TEXTS, pds, records, sky_settings, sky_thread  # n
 
 from bot.core.clock import FakeClock
 from bot.core.records import Plan
-from bot.run.publishing import thread_from_plan
 from bot.networks.bluesky.thread import BlueskyPublisher, record_key
+from bot.run.publishing import thread_from_plan
 
 
 def test_a_thread_is_a_reply_chain_with_facets_an_image_and_a_link_card(pds: dict[str, Any], tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_a_feed_language_bluesky_would_refuse_does_not_stop_the_thread(pds: dict
     assert got["value"].get("langs") == langs
 
 
-@pytest.mark.parametrize("first", [datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc), None])
+@pytest.mark.parametrize("first", [datetime(2026, 11, 2, 9, 30, tzinfo=UTC), None])
 def test_a_resumed_thread_keeps_its_record_keys_when_the_feed_redates_the_entry(tmp_path: Path,
                                                                                  first: datetime | None) -> None:
     # An Atom entry without <published> is dated by its <updated>, which an edit moves; a run killed with a
@@ -204,6 +204,6 @@ def test_a_resumed_thread_keeps_its_record_keys_when_the_feed_redates_the_entry(
     thread = dataclasses.replace(thread, article=dataclasses.replace(
         thread.article, entry=dataclasses.replace(thread.article.entry, published=first)))
     plan = Plan.of(thread)
-    redated = dataclasses.replace(thread.article.entry, published=datetime(2026, 11, 5, 8, 0, tzinfo=timezone.utc))
+    redated = dataclasses.replace(thread.article.entry, published=datetime(2026, 11, 5, 8, 0, tzinfo=UTC))
     resumed = thread_from_plan(plan, redated, None, tmp_path, need_image=False)
     assert [record_key(resumed, p) for p in (1, 2, 3)] == [record_key(thread, p) for p in (1, 2, 3)]

@@ -3,10 +3,12 @@ store, a publisher whose claim is taken while it waits on a 429, and a post that
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
+from dbs import fresh_postgres
 from helpers import on_x
 from helpers.xkit import TEXTS, make_thread, png, settings_for
 from twins.xserver import CREDENTIALS, XServer
@@ -19,7 +21,6 @@ from bot.networks.x.client import XClient
 from bot.networks.x.thread import XPublisher
 from bot.state.ledger import Claim
 from bot.state.store import Store
-from dbs import fresh_postgres
 
 FEED, LEASE = "F", 600.0
 

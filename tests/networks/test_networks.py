@@ -18,7 +18,7 @@ from twins.xserver import CREDENTIALS, XServer
 from bot.core import settings as config
 from bot.core.clock import FakeClock
 from bot.core.errors import ConfigError
-from bot.core.records import Article, Block, Draft, Entry, Image, PublishedTweet, ThreadSpec
+from bot.core.records import Article, Block, Draft, Entry, PublishedTweet, ThreadSpec
 from bot.networks.bluesky.length import COUNTER as BLUESKY
 from bot.networks.mastodon.length import counter as mastodon_counter
 from bot.networks.x.client import XClient
@@ -207,8 +207,8 @@ def test_an_x_handle_never_reaches_mastodon_where_it_would_mention_an_account_of
     article = Article(entry, (Block("paragraph", "Rates fell again this year. Thanks to @quietindex on X for the data. "
                                                  "Prices rose in the spring."),), mentions=frozenset({"quietindex"}))
     draft = Draft(("Rates fell again this year.", "Thanks to @quietindex for the data.", "Prices rose in the spring."))
-    from bot.run.pipeline import fit_networks
     from bot.networks.x.length import COUNTER as X
+    from bot.run.pipeline import fit_networks
 
     fitted, _ = fit_networks(draft, article, ThreadSpec(tweets=3), (X, BLUESKY, mastodon_counter(500, 23)))
     texts = {t.network: "\n".join(post.text for post in t.tweets) for t in fitted}

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+from dbs import fresh_postgres
+from helpers import on_x
 from helpers.json_ledger import JSONLedger
 from helpers.xkit import TEXTS, make_thread, png, settings_for
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from twins.xserver import CREDENTIALS, XServer, x_copy, x_copy_with_entities
 
 from bot.core.clock import FakeClock
 from bot.core.errors import BudgetExceeded, DuplicateContent, PublishError, RateLimited, ReplyForbidden
 from bot.core.records import PublishedTweet
 from bot.networks.base import Budget, DryRunPublisher, cost, posts_needed
-from bot.networks.x.match import same_post
 from bot.networks.x.client import XClient
+from bot.networks.x.match import same_post
 from bot.networks.x.thread import XPublisher
-from helpers import on_x
-from dbs import fresh_postgres
 
 
 @pytest.fixture

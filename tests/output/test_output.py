@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.output import record as output
 from bot.core.errors import OutputError
 from bot.core.records import Article, Block, Entry, Image, PostedThread, PublishedTweet, Thread, Tweet, WriterInfo
+from bot.output import record as output
 
 PNG_1x1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -20,7 +20,7 @@ def make_thread(tmp_path: Path, text: str = "Hello <b>world</b> & https://quiet.
     (tmp_path / "image.png").write_bytes(PNG_1x1)
     entry = Entry(feed="https://quiet.substack.com/feed", key="/p/x", guid="https://quiet.substack.com/p/x",
                   link="https://quiet.substack.com/p/x", title="A <script>alert(1)</script> title",
-                  published=datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc), publication="The Quiet Index")
+                  published=datetime(2026, 11, 1, 9, 30, tzinfo=UTC), publication="The Quiet Index")
     image = Image(tmp_path / "image.png", alt_text="An alt \"text\"", prompt="p", source="card", mime="image/png", width=1, height=1)
     return Thread(Article(entry, (Block("paragraph", "p"),)), (Tweet(text, 42), Tweet("second", 6)), image,
                   WriterInfo("extractive", "", 0))

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from dbs import fresh_postgres
 from helpers.botproc import BotProcess, bot_env, run_bot, wait_until
 from helpers.world import ESSAY, item, no_leaks, rss

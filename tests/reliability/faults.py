@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 README = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"  # where the table lives
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"

@@ -4,13 +4,13 @@ tests/reliability/faults.py, which renders docs/reliability.md's table from this
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
-from typing import Any
 
 import pytest
+from faults import README, fault, load_all, readme_with_table
 
 from bot.core.options import OPTIONS, Option
-from faults import README, fault, load_all, readme_with_table
 
 # --- settings ------------------------------------------------------------------------------------------------
 
@@ -125,15 +125,15 @@ def test_no_number_outside_its_range_passes_from_the_settings_file(
 
 def test_the_scheduler_holds_every_schedule_the_settings_allow() -> None:
     """The largest interval, jitter and misfire grace the load lets through, given to APScheduler itself."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from apscheduler.triggers.interval import IntervalTrigger
 
     top = {o.name: o.maximum for o in NUMBERS if o.section == "daemon"}
     assert all(value is not None for value in top.values()), top
-    now = datetime(2026, 12, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
     trigger = IntervalTrigger(seconds=int(top["daemon.interval"] or 0), jitter=int(top["daemon.jitter"] or 0),
-                              start_date=now, timezone=timezone.utc)
+                              start_date=now, timezone=UTC)
     fire = trigger.get_next_fire_time(None, now)
     for _ in range(3):
         fire = trigger.get_next_fire_time(fire, fire)

@@ -8,18 +8,18 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from dbs import fresh_postgres
 from faults import fault
-from twins.feedserver import FeedServer
 from helpers import on_x
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.llmserver import LLMServer, stand_in
 from twins.xserver import XServer
 

@@ -3,15 +3,15 @@ feeds are still posted, and a second cycle posts nothing twice."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from faults import fault
-from twins.feedserver import FeedServer
 from helpers.twitter_text import x_valid
 from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.xserver import XServer
 
 GOOD = rss(item("why-small-newsletters-win", "Why small newsletters win", ESSAY))

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from faults import fault
-from twins.feedserver import FeedServer
 from helpers.botproc import SAMPLE_FEED
 from helpers.webchild import Page
+from twins.feedserver import FeedServer
 
 pytestmark = pytest.mark.slow
 FD_LIMIT = 256
@@ -126,7 +125,7 @@ def _dropped_after(port: int, first: bytes, trickle: bytes, limit: float) -> flo
                 s.sendall(trickle)
                 s.recv(4096)  # an answer (408) or b"" (closed): either way the page gave up on the request
                 return time.monotonic() - started
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return time.monotonic() - started

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from faults import fault
-from twins.feedserver import FeedServer
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.llmserver import LLMServer, good_thread
 from twins.xserver import XServer
 

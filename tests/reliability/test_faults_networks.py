@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from dbs import fresh_postgres
 from faults import fault
 from helpers.botproc import ENTRY, bot_env, run_bot
 from helpers.pds import pds, records, xrpc  # noqa: F401 - pds is the fixture
 from helpers.tcpproxy import TcpProxy
-from dbs import fresh_postgres
 
 CREATE = "com.atproto.server.createSession"
 SECOND_ENTRY = "https://quietindex.substack.com/p/what-a-thousand-paying-readers-taught-me"

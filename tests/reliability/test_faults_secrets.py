@@ -5,15 +5,14 @@ at the bot's own machine or the cloud's metadata address is never fetched."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from faults import fault
-from twins.feedserver import FeedServer
 from helpers.echo import FORMS, leaks
 from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.llmserver import LLMServer
 from twins.xserver import CREDENTIALS, XServer
 

@@ -4,23 +4,20 @@ that cannot be written. The CLI says so in one line; the daemon keeps polling an
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
+from dbs import fresh_postgres
 from faults import fault
-from twins.feedserver import FeedServer
-from helpers.tcpproxy import TcpProxy
-from helpers.world import ESSAY, World, item, no_leaks, rss
 from helpers.daemon import FAST_RUN, Proc, bot_env, wait_for
 from helpers.quiet_index import OLD
 from helpers.quiet_index import item as old_item
 from helpers.quiet_index import rss as old_rss
+from helpers.tcpproxy import TcpProxy
+from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.xserver import XServer
-
-from dbs import fresh_postgres
 
 UNREACHABLE = "postgresql://bot:SeCrEt-pass-4321@127.0.0.1:9/bot"
 

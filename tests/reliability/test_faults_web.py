@@ -5,11 +5,10 @@ headers name nobody, a foreign Host header reaches no route, and an impossible d
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from faults import fault
 from helpers.webchild import TOKEN, Page, csrf, sign_in
 

@@ -4,17 +4,17 @@ posts chained, and no post is ever sent twice — even when X took a post and th
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from faults import fault
-from twins.feedserver import FeedServer
+from helpers import on_x
 from helpers.botproc import BotProcess, wait_until
 from helpers.world import ESSAY, World, item, no_leaks, rss
+from twins.feedserver import FeedServer
 from twins.xserver import XServer
-from helpers import on_x
 
 
 @pytest.fixture

@@ -10,15 +10,15 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 import pytest
 
 from bot.core import settings as config
-from bot.run import daemon
 from bot.core.clock import FakeClock, SystemClock
+from bot.run import daemon
 
 A, B = "https://a.example/feed", "https://b.example/feed"
 

@@ -19,13 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from twins.feedserver import FeedServer
-from test_poller import HOST, OLD, feeds, item, rss  # noqa: F401  (feeds: the same fixture)
-from twins.xserver import CREDENTIALS, XServer
-
 from dbs import fresh_postgres
 from helpers import on_x
-from helpers.daemon import EXIT_WITHIN, FAST_RUN, bot_env, Proc, wait_for  # noqa: F401
+from helpers.daemon import EXIT_WITHIN, FAST_RUN, Proc, bot_env, wait_for  # noqa: F401
+from test_poller import HOST, OLD, feeds, item, rss  # noqa: F401  (feeds: the same fixture)
+from twins.feedserver import FeedServer
+from twins.xserver import CREDENTIALS, XServer
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,10 @@ from bot.core.errors import NoAnswer, PublishError
 from bot.core.records import Entry, Image, PostedThread, PublishedTweet, Thread
 from bot.networks.bluesky.length import COUNTER as BLUESKY
 from bot.networks.mastodon.length import COUNTER as MASTODON
+from bot.networks.x.length import COUNTER as X
 from bot.run.pipeline import Deps
 from bot.run.publishing import publish_entry
 from bot.state.store import Store
-from bot.networks.x.length import COUNTER as X
 from bot.tweets.length import Counter
 from bot.writing.offline import ExtractiveWriter
 

@@ -10,23 +10,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from helpers import on_x
+from helpers.quiet_index import DAY, HOST, OLD, START, item, rss  # noqa: F401
 from twins.feedserver import FeedServer
 from twins.xserver import CREDENTIALS, XServer
 
-from bot.run import wiring as app
 from bot.core import settings as config
 from bot.core.clock import FakeClock
+from bot.run import wiring as app
 from bot.run.poller import EntriesFailed, poll_feed
 from bot.state.drafts import DraftStore
 from bot.state.store import Store
 from bot.writing.offline import ExtractiveWriter
-from helpers import on_x
-from helpers.quiet_index import DAY, START, HOST, item, rss, OLD  # noqa: F401
 
 
 class Bot:

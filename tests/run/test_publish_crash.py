@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import on_x
 from helpers.botproc import ENTRY, BotProcess, bot_env, run_bot, wait_until
 from helpers.json_ledger import JSONLedger
 from helpers.xhold import HoldingXServer
 from helpers.xkit import TEXTS, png
 from twins.xserver import CREDENTIALS, XServer
-from helpers import on_x
 
 HELPER = Path(__file__).resolve().parents[1] / "helpers" / "publish_one.py"
 STEPS = ["upload", "pending-1", "sent-1", "recorded-1", "pending-2", "sent-2", "recorded-2", "pending-3", "sent-3"]

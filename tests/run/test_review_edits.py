@@ -6,6 +6,7 @@ model's post. The hostile strings here are foreign by construction: the article 
 from __future__ import annotations
 
 import json
+
 import pytest
 
 from bot.core.records import Plan

@@ -21,12 +21,12 @@ from bot.core.clock import FakeClock
 from bot.core.records import Image, PostedThread, PublishedTweet, Thread
 from bot.feed import source as feed_stage
 from bot.networks.bluesky.length import COUNTER as BLUESKY
+from bot.networks.x.length import COUNTER as X
 from bot.output.record import plan_record
 from bot.run.pipeline import Deps
 from bot.run.publishing import publish_entry, thread_from_plan
 from bot.state.schema import MIGRATIONS
 from bot.state.store import Store
-from bot.networks.x.length import COUNTER as X
 from bot.tweets.length import Counter
 
 FIXTURE = json.loads((Path(__file__).parent.parent / "fixtures" / "plans_v6.json").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.state import policy
 
 
 def at(hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, 23, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, 11, 23, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("window,now,expected", [
@@ -39,14 +39,14 @@ def test_backlog(mode: str, count: int, expected: list[str]) -> None:
 
 def test_day_and_month_start() -> None:
     now = at(15, 30)
-    assert policy.day_start(now) == datetime(2026, 11, 23, tzinfo=timezone.utc).timestamp()
-    assert policy.month_start(now) == datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()
+    assert policy.day_start(now) == datetime(2026, 11, 23, tzinfo=UTC).timestamp()
+    assert policy.month_start(now) == datetime(2026, 11, 1, tzinfo=UTC).timestamp()
 
 
 def test_next_month_start_rolls_over_the_year() -> None:
-    assert policy.next_month_start(at(15)) == datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()
-    december = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
-    assert policy.next_month_start(december) == datetime(2027, 1, 1, tzinfo=timezone.utc).timestamp()
+    assert policy.next_month_start(at(15)) == datetime(2026, 12, 1, tzinfo=UTC).timestamp()
+    december = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+    assert policy.next_month_start(december) == datetime(2027, 1, 1, tzinfo=UTC).timestamp()
 
 
 def test_budget_frees_when_enough_posts_leave_the_24_hour_window() -> None:
@@ -61,7 +61,8 @@ def test_budget_frees_when_enough_posts_leave_the_24_hour_window() -> None:
     assert policy.budget_frees_at([], 10, 0, 10, 11, now) is None
 
 
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 
 @given(st.integers(min_value=1, max_value=60), st.integers(min_value=1, max_value=100_000),

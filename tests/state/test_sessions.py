@@ -3,8 +3,8 @@ the store never holds the id a cookie carries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from dbs import fresh_postgres

@@ -5,18 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from dbs import fresh_postgres
 
 from bot.core import settings as config
 from bot.core.errors import StoreError
 from bot.core.records import Entry, ModelCall, Plan, PublishedTweet, SavedPost, SavedThread
 from bot.state.schema import LATEST
 from bot.state.store import Store, normalise_url
-from dbs import fresh_postgres
 
 NOW = 1_800_000_000.0
 
@@ -43,7 +43,7 @@ def store(db_url: str, settings: config.Settings) -> Iterator[Store]:
 
 def entry(slug: str, day: int = 1) -> Entry:
     return Entry(feed="F", key=f"/p/{slug}", guid=f"https://a.substack.com/p/{slug}", link=f"https://a.substack.com/p/{slug}",
-                 title=slug.title(), published=datetime(2026, 11, day, tzinfo=timezone.utc))
+                 title=slug.title(), published=datetime(2026, 11, day, tzinfo=UTC))
 
 
 def test_migrations_are_idempotent(db_url: str, settings: config.Settings) -> None:
@@ -261,13 +261,13 @@ def test_due_retries_across_feeds(store: Store) -> None:
 
 
 def test_threads_today_counts_first_posts_since_midnight_utc(store: Store) -> None:
-    midnight = datetime(2027, 1, 15, tzinfo=timezone.utc).timestamp()
+    midnight = datetime(2027, 1, 15, tzinfo=UTC).timestamp()
     store.upsert_entries("F", [entry("a"), entry("b")], "new", midnight)
     store.ledger("F", "/p/a", now=lambda: midnight - 60).record(PublishedTweet(1, "1"))
     ledger = store.ledger("F", "/p/b", now=lambda: midnight + 60)
     ledger.record(PublishedTweet(1, "2"))
     ledger.record(PublishedTweet(2, "3"))
-    assert store.threads_today(datetime(2027, 1, 15, 23, tzinfo=timezone.utc)) == 1
+    assert store.threads_today(datetime(2027, 1, 15, 23, tzinfo=UTC)) == 1
 
 
 def test_feed_state_round_trip(store: Store) -> None:

@@ -4,7 +4,7 @@ is listed below with the reason, and the totals are printed by `pytest tests/twe
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ UNCHECKED_FIELDS = ("permillage", "displayRangeStart", "displayRangeEnd", "valid
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, list[dict[str, Any]]]:
     return yaml.safe_load((HERE / f"{name}.yml").read_text("utf-8"))["tests"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tweets.hygiene import clean_tweet, normalize_url
 from bot.core.records import Article, Block, Entry
+from bot.tweets.hygiene import clean_tweet, normalize_url
 
 ARTICLE = Article(
     entry=Entry(feed="f", key="/p/post", guid="https://pub.substack.com/p/post",

@@ -22,6 +22,6 @@ def test_every_entity_x_links_is_an_item_hygiene_checks(js: JSTwitterText, text:
     theirs = js.parse(text)
     items = find(text)
     for kind in ("urls", "mentions", "cashtags"):
-        for start, end, value in theirs[kind]:
+        for start, end, _value in theirs[kind]:
             covered = any(i.start <= start and end <= i.end for i in items)
             assert covered, (kind, text[start:end], text, [(i.kind, i.text) for i in items])

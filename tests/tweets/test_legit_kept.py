@@ -5,16 +5,16 @@ corpus's on purpose: these pin the rules, not its examples."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
 from bot.feed.article import read_article
-from bot.tweets.grounding import gate
-from bot.tweets.hygiene import clean_tweet
-from functools import partial
-
 from bot.networks.x.length import COUNTER as X
 from bot.tweets import shape
+from bot.tweets.grounding import gate
+from bot.tweets.hygiene import clean_tweet
 
 check = partial(shape.check, counter=X)  # fitted to X, the default network
 

@@ -9,8 +9,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from corpus.reader_cases import (ANSWERS, ARTICLE_HTML, ATTACKER, DISGUISES, LABELS, LABELS_LATER, LEAD, LEGIT, LINK,
-                                 TITLE, read, words)
+from corpus.reader_cases import (
+    ANSWERS,
+    ARTICLE_HTML,
+    ATTACKER,
+    DISGUISES,
+    LABELS,
+    LABELS_LATER,
+    LEAD,
+    LEGIT,
+    LINK,
+    TITLE,
+    read,
+    words,
+)
 
 from bot.core.records import Entry
 from bot.feed.article import read_article

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.tweets.hygiene import normalize_url
 from bot.core.records import Article, Block, Draft, Entry, ThreadSpec
-from functools import partial
-
 from bot.networks.x.length import COUNTER as X
 from bot.tweets import shape
-from bot.tweets.shape import with_utm
+from bot.tweets.hygiene import normalize_url
 from bot.tweets.length import MAX_WEIGHT, is_valid, urls, weighted_length
+from bot.tweets.shape import with_utm
 
 check = partial(shape.check, counter=X)  # fitted to X, the default network
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from twins.localhttp import QuietHandler, Served
-
 from PIL import Image, ImageDraw
+
+from twins.localhttp import QuietHandler, Served
 
 
 @dataclass

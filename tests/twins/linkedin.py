@@ -23,8 +23,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:  # the twins package (tests/twins/localhttp.py) or, before the move, tests/localhttp.py

@@ -24,11 +24,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import regex
+
 from twins.localhttp import QuietHandler, Served
 
 TOKEN = "mastodon-test-token-0000"
@@ -96,7 +97,7 @@ class MastodonServer(Served):
                 return 422, {"error": "Cannot attach files that have not finished processing. Try again in a moment!"}
         status_id = self.new_id()
         paragraphs = "".join(f"<p>{_escape(p).replace(chr(10), '<br />')}</p>" for p in text.split("\n\n"))
-        status = {"id": status_id, "created_at": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+        status = {"id": status_id, "created_at": datetime.fromtimestamp(now, UTC).isoformat(),
                   "in_reply_to_id": reply, "visibility": (form.get("visibility") or ["public"])[0],
                   "content": paragraphs, "text": text, "url": f"{self.base}/@writer/{status_id}",
                   "media_attachments": [self.media[m] for m in media_ids], "account": ACCOUNT,
@@ -142,7 +143,7 @@ def _handler(server: MastodonServer) -> type[QuietHandler]:
             queued = server.faults.get(route) or []
             fault = queued.pop(0) if queued else ""
             if fault == "429":
-                reset = datetime.fromtimestamp(server.clock() + 30, timezone.utc).isoformat()
+                reset = datetime.fromtimestamp(server.clock() + 30, UTC).isoformat()
                 return self._answer(429, {"error": "Too many requests"},
                                     {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
             if fault == "500":

@@ -24,8 +24,9 @@ import re
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 try:  # the twins package (tests/twins/localhttp.py) or, before the move, tests/localhttp.py

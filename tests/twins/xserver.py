@@ -29,18 +29,26 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from helpers.twitter_text import too_long
-from helpers.x_shapes import (DUPLICATE, FORBIDDEN, REPLY_LIMITED, TOO_LONG, Validator, invalid, problem, sniff,
-                              x_copy,
-                              x_copy_with_entities)
+from helpers.x_shapes import (
+    DUPLICATE,
+    FORBIDDEN,
+    REPLY_LIMITED,
+    TOO_LONG,
+    Validator,
+    invalid,
+    problem,
+    sniff,
+    x_copy,
+    x_copy_with_entities,
+)
 from oauthlib.oauth1 import ResourceEndpoint
-
 
 CREDENTIALS = {"X_API_KEY": "test-consumer-key-0001", "X_API_SECRET": "test-consumer-secret-0001",
                "X_ACCESS_TOKEN": "1000-test-access-token", "X_ACCESS_TOKEN_SECRET": "test-token-secret-0001"}
@@ -80,7 +88,7 @@ class XServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # lifecycle
-    def __enter__(self) -> "XServer":
+    def __enter__(self) -> XServer:
         self.thread.start()
         return self
 
@@ -208,7 +216,7 @@ class XServer:
         if not 5 <= count <= 100:
             return 400, invalid("max_results must be between 5 and 100", "max_results", count)
         since = query.get("start_time", [""])[0]
-        start = datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() if since else 0
+        start = datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp() if since else 0
         fields = set(",".join(query.get("tweet.fields", [""])).split(","))
         shown_by = self.clock() - self.visible_after  # landed by now, and (visible_after) shown by now
         posts = [p for p in reversed(self.posts) if start <= p["created"] <= shown_by]
@@ -229,7 +237,7 @@ class XServer:
         if "entities" in fields and urls:
             out["entities"] = {"urls": urls}
         if "created_at" in fields:
-            out["created_at"] = datetime.fromtimestamp(post["created"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            out["created_at"] = datetime.fromtimestamp(post["created"], UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         refs = [{"type": "replied_to", "id": post["reply_to"]}] if post.get("reply_to") else []
         refs += [{"type": "quoted", "id": post["quote_of"]}] if post.get("quote_of") else []
         if "referenced_tweets" in fields and refs:

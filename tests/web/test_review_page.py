@@ -111,7 +111,7 @@ def test_sign_in_edit_refused_then_approve_posts_once_and_reject_posts_nothing(s
 
 def test_no_session_or_a_forged_csrf_token_changes_nothing(site: Site, browser: Any) -> None:
     d = site.drafts()[0]
-    form = "action=approve&tweet-1=hacked&csrf=anything".encode()
+    form = b"action=approve&tweet-1=hacked&csrf=anything"
     request = urllib.request.Request(site.url(f"/drafts/{d['id']}"), data=form, method="POST")
     try:
         answer = urllib.request.urlopen(request, timeout=10)

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from bot.run import wiring as app
-from bot.core import settings as config
-from bot.run import pipeline
-from bot.core.clock import FakeClock
-from bot.core.errors import AuthError, CreditsExhausted, WriterError
-from bot.writing.model import HFWriter
-from bot.core.records import Article, Block, Entry, ThreadSpec
 from helpers.twitter_text import x_length, x_valid
 from twins.llmserver import LLMServer, good_thread
+
+from bot.core import settings as config
+from bot.core.clock import FakeClock
+from bot.core.errors import AuthError, CreditsExhausted, WriterError
+from bot.core.records import Article, Block, Entry, ThreadSpec
+from bot.run import pipeline
+from bot.run import wiring as app
+from bot.writing.model import HFWriter
 
 HF_TOKEN = "fake-hf-token-must-not-leave-1234"
 THREE = ["Small newsletters win because readers trust one voice.", "Two hundred paying readers can sustain a writer.",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from bot.core.errors import ConfigError
 from bot.core.options import BY_NAME, SECRETS, SECTIONS, Option, Value

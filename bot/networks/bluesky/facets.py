@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from bot.tweets.length import graphemes, url_spans
 

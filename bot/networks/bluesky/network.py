@@ -3,7 +3,7 @@ publishers). Its session is kept with the bot's other state once a database exis
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings

@@ -14,8 +14,8 @@ import hashlib
 import logging
 import mimetypes
 import re
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.core.clock import Clock
 from bot.core.errors import BotError, PublishError
@@ -126,7 +126,7 @@ class BlueskyPublisher:
             embed = models.AppBskyEmbedImages.Main(images=[models.AppBskyEmbedImages.Image(
                 image=self._image(thread), alt=image.alt_text[:2000], aspect_ratio=ratio)])
         return models.AppBskyFeedPost.Record(
-            text=text, created_at=datetime.fromtimestamp(self.clock.time(), timezone.utc).isoformat().replace("+00:00", "Z"),
+            text=text, created_at=datetime.fromtimestamp(self.clock.time(), UTC).isoformat().replace("+00:00", "Z"),
             reply=reply, embed=embed, facets=facets(text, self._mention) or None,
             langs=language(entry.language))
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.core.records import Article, Gated, PostedThread, Thread, Tweet
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
+from bot.networks.http import header_token, writable_file
 from bot.networks.linkedin.client import LinkedInClient
 from bot.networks.linkedin.length import COUNTER, MAX_CHARACTERS
 from bot.networks.linkedin.post import LinkedInPublisher, one_piece, post_url
-from bot.networks.http import header_token, writable_file
 from bot.networks.linkedin.token import TokenAge, token_path
 from bot.networks.network import Network
 from bot.tweets.length import Counter

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, NoAnswer, PublishError, RateLimited

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.settings import Settings
@@ -73,7 +73,7 @@ class TokenAge:
     def warning(self, now: float) -> str:
         """One line for `bot check`: when the token ends at the latest, a WARNING from WARN_DAYS before."""
         ends = self.first_used(now) + LIFETIME
-        day = datetime.fromtimestamp(ends, timezone.utc).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp(ends, UTC).strftime("%Y-%m-%d")
         left = int((ends - now) // 86400)
         if ends - now <= WARN_DAYS * 86400:
             return (f"WARNING: the LinkedIn token ends by {day} at the latest ({max(left, 0)} days): authorise the app "

@@ -10,8 +10,9 @@ server honours for an hour, so a status whose answer was lost is sent again safe
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ConfigError, NoAnswer, PublishError, RateLimited, clip
@@ -58,7 +59,7 @@ class MastodonClient:
         self._api: Mastodon | None = None
 
     @classmethod
-    def reader(cls, settings: Settings, clock: Clock) -> "MastodonClient":
+    def reader(cls, settings: Settings, clock: Clock) -> MastodonClient:
         """A client for public reads only (a dry run's instance limits): no token sent, no retries, and at most
         READ_TIMEOUT seconds, so an instance that cannot be read costs the dry run a moment, not minutes."""
         client = cls(settings, clock)

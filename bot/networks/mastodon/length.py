@@ -7,8 +7,7 @@ from __future__ import annotations
 import unicodedata
 from functools import partial
 
-from bot.tweets.length import Counter, graphemes
-from bot.tweets.length import url_spans
+from bot.tweets.length import Counter, graphemes, url_spans
 
 MAX_CHARACTERS = 500
 URL_CHARACTERS = 23

@@ -3,7 +3,7 @@ built from the instance's limits, `bot check` probe, publishers)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings

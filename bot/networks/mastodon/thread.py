@@ -17,7 +17,7 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, ClaimLost

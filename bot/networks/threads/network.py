@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
 from bot.core.records import PostedThread, Thread
 from bot.core.settings import Settings
 from bot.networks.base import Budget, DryRunPublisher, KeepingStore, Ledger, Publisher
+from bot.networks.http import header_token, writable_file
 from bot.networks.media import LIFETIME, ROUTE
 from bot.networks.network import Network
 from bot.networks.threads.client import ThreadsClient
 from bot.networks.threads.length import COUNTER
-from bot.networks.http import header_token, writable_file
-from bot.networks.threads.token import TokenKeeper, token_path
 from bot.networks.threads.thread import NO_IMAGE, ThreadsPublisher, quota_left
+from bot.networks.threads.token import TokenKeeper, token_path
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)

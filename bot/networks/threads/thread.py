@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from bot.core.clock import Clock
 from bot.core.errors import AuthError, BotError, BudgetExceeded, NoAnswer, PublishError, RateLimited

@@ -23,7 +23,7 @@ from bot.networks.x.match import XPost, XUser
 if TYPE_CHECKING:  # session.py imports requests: loaded when X is first called
     from bot.networks.x.session import RedirectSession
 
-__all__ = ["XClient", "XPublisher"]
+__all__ = ["XClient"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bot.core.errors import AuthError, BotError, DuplicateContent, NoAnswer, PublishError, RateLimited, ReplyForbidden, clip
+from bot.core.errors import (
+    AuthError,
+    BotError,
+    DuplicateContent,
+    NoAnswer,
+    PublishError,
+    RateLimited,
+    ReplyForbidden,
+    clip,
+)
 from bot.core.settings import Secrets
 
 if TYPE_CHECKING:

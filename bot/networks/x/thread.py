@@ -23,14 +23,22 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.core.clock import Clock
-from bot.core.errors import (AuthError, BotError, ClaimLost, DuplicateContent, NoAnswer, PublishError, RateLimited,
-                             ReplyForbidden)
+from bot.core.errors import (
+    AuthError,
+    BotError,
+    ClaimLost,
+    DuplicateContent,
+    NoAnswer,
+    PublishError,
+    RateLimited,
+    ReplyForbidden,
+)
 from bot.core.records import Gated, PostedThread, PublishedTweet, Thread
+from bot.core.settings import Settings
 from bot.networks.base import Budget, Ledger, posts_needed
 from bot.networks.x.client import DEFAULT_RATE_WAIT, MAX_RATE_WAIT, MAX_RATE_WAITS
-from bot.networks.x.match import XPost, XUser, follows, same_post
-from bot.core.settings import Settings
 from bot.networks.x.length import COUNTER as X
+from bot.networks.x.match import XPost, XUser, follows, same_post
 from bot.tweets.length import Counter
 
 log = logging.getLogger(__name__)

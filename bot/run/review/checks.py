@@ -5,17 +5,15 @@ A refusal is one line (`EditRefused`) that the CLI prints and the page shows bes
 
 from __future__ import annotations
 
-import re
-
 from bot.core.errors import BotError
 from bot.core.records import PRIMARY, Article, Tweet
 from bot.feed import article as article_stage
 from bot.networks import registry
 from bot.networks.registry import article_for, counter_for, rule
 from bot.state.drafts import ReviewDraft
+from bot.tweets.entities import mention_or_list_entities
 from bot.tweets.grounding import gate
 from bot.tweets.hygiene import allowed_for, clean, normalize_url
-from bot.tweets.entities import mention_or_list_entities
 from bot.tweets.items import Item, find, permitted
 from bot.tweets.length import Counter, is_valid, sanitize, urls
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from bot.core.errors import WriterError
 from bot.core.records import Article, Gated, Tweet
 from bot.tweets import hygiene
-from bot.tweets.items import find
 from bot.tweets.grounding.passages import hashtag_grounded, split, support
+from bot.tweets.items import find
 from bot.tweets.length import Counter, is_valid
 
 log = logging.getLogger(__name__)

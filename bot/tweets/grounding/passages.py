@@ -220,7 +220,7 @@ def _quotes(norm: str, window: Sequence[Passage], src: Source, before: Passage |
     """Quotations the window does not hold word for word, or holds in another speaker's mouth."""
     missing = []
     outside = norm
-    for inner, s, e in C.quotes(norm):
+    for _inner, s, e in C.quotes(norm):
         outside = outside[:s] + " " * (e - s) + outside[e:]
     speakers = [w for w, _, _ in C.words(outside) if w[:1].isupper() and not C.is_common(w)
                 and not C.keys(w) & src.subject and not C.keys(w) & C.CALENDAR]  # "after Saturday's win": no speaker

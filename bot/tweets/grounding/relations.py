@@ -103,14 +103,16 @@ def clause_polarity(norm: str, passages: Sequence[tuple[str, bool, frozenset[str
         mine = C.negated(clause)
         closest = [(text, neg) for s, text, neg in scored if s == best]
 
-        def contradicts(text: str, neg: bool) -> bool:
-            if mine == neg:
-                return False
-            if mine:
-                return bool(C.negated_scope(clause) & _forms(_content(text)))
-            return bool(C.negated_scope(text) & _forms(words))
-
-        if all(contradicts(t, n) for t, n in closest):
+        if all(_contradicts(clause, mine, words, t, n) for t, n in closest):
             said = "negates what the article affirms" if mine else "affirms what the article negates"
             out.append(f"“{clause.strip()}” {said}")
     return out
+
+
+def _contradicts(clause: str, mine: bool, words: Sequence[str], text: str, neg: bool) -> bool:
+    """True when `clause` (negated when `mine`) says the opposite of an article's clause `text` (negated: `neg`)."""
+    if mine == neg:
+        return False
+    if mine:
+        return bool(C.negated_scope(clause) & _forms(_content(text)))
+    return bool(C.negated_scope(text) & _forms(words))
