@@ -1,8 +1,6 @@
-"""The table of every setting: name, type, default, environment variable, allowed values, description.
-
-Hand-written rather than pydantic-settings: one small table drives defaults, the TOML file, the
-environment, validation messages and the settings table in docs/settings.md, and keeps `bot --help` fast.
-"""
+"""The table of every setting: name, type, default, environment variable, allowed values, description. Hand-written
+rather than pydantic-settings: one small table drives defaults, the TOML file, the environment, validation messages
+and the settings table in docs/settings.md, and keeps `bot --help` fast."""
 
 from __future__ import annotations
 
