@@ -54,8 +54,8 @@ def test_a_database_from_before_networks_keeps_its_x_posts(tmp_path: Path) -> No
         assert x.pending_positions() == {3}  # still looked for before it is sent again
         assert store.ledger("F", "/p/a", network="bluesky").done() == {}
         assert store.history(5)[0]["tweets"] == [
-            {"network": "x", "position": 1, "id": "111", "tweet_id": "111"},
-            {"network": "x", "position": 2, "id": "222", "tweet_id": "222"}]
+            {"network": "x", "position": 1, "id": "111", "tweet_id": "111", "account": "default"},
+            {"network": "x", "position": 2, "id": "222", "tweet_id": "222", "account": "default"}]
 
 
 def test_each_network_has_its_own_ledger_and_only_x_counts_against_xs_budget(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_each_network_has_its_own_ledger_and_only_x_counts_against_xs_budget(tmp
         assert store.posts_since(0) == 1  # Bluesky posts are not X posts
         assert store.threads_since(0) == 1  # one thread, however many networks
         tweets = store.history(5)[0]["tweets"]
-        assert tweets[0] == {"network": "x", "position": 1, "id": "111", "tweet_id": "111"}
+        assert tweets[0] == {"network": "x", "position": 1, "id": "111", "tweet_id": "111", "account": "default"}
         assert tweets[1] == {"network": "bluesky", "position": 1, "id": "at://did:plc:abc/app.bsky.feed.post/3kabc"}
 
 
