@@ -75,7 +75,8 @@ def test_each_network_has_its_own_ledger_and_only_x_counts_against_xs_budget(tmp
         assert store.threads_since(0) == 1  # one thread, however many networks
         tweets = store.history(5)[0]["tweets"]
         assert tweets[0] == {"network": "x", "position": 1, "id": "111", "tweet_id": "111", "account": "default"}
-        assert tweets[1] == {"network": "bluesky", "position": 1, "id": "at://did:plc:abc/app.bsky.feed.post/3kabc"}
+        assert tweets[1] == {"network": "bluesky", "position": 1, "id": "at://did:plc:abc/app.bsky.feed.post/3kabc",
+                             "account": "default"}
 
 
 @pytest.mark.parametrize("source, disclosed", [("hf", True), ("gradio", True), ("card", False), ("cover", False)])
