@@ -13,7 +13,7 @@ from bot.cli import render
 from bot.cli.progress import LiveView
 from bot.core import logs
 from bot.core.records import Entry, FeedResult
-from bot.core.settings import Settings
+from bot.core.settings import DEFAULT, Settings
 from bot.feed import source as feed_stage
 from bot.networks import registry
 from bot.output import record as output
@@ -73,8 +73,10 @@ def dry_run_command(settings: Settings, source: str, which: str, out_dir: Path) 
         deps = app.for_preview(settings, on_text=view.text, on_status=view.status)
         thread = pipeline.prepare(entry, deps, out_dir)
     accounts = accounts_of(settings)
-    err.print("would go to: " + ", ".join(f"{registry.name(n)} account {a}" for n, a in accounts.items())
-              + f" (publication {settings.publication})")
+    if len(settings.publications) > 1 or settings.publication != DEFAULT or set(accounts.values()) != {DEFAULT}:
+        # With publications or named accounts, say where each thread would go (one author's install has one place).
+        err.print("would go to: " + ", ".join(f"{registry.name(n)} account {a}" for n, a in accounts.items())
+                  + f" (publication {settings.publication})")
     output.write(out_dir, thread, None, feed=source, names=registry.display_names(), accounts=accounts,
                  publication=settings.publication)
     render.show_thread(out, thread, out_dir, dry_run=True, posted=None)

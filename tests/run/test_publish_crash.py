@@ -160,7 +160,7 @@ def assert_real_thread(x: HoldingXServer, tmp: Path, stdout: str) -> None:
     assert record["image"]["alt_text"]
     on_x.assert_one_thread(x, texts, alt=record["image"]["alt_text"])  # each text once, in order: none twice
     ids = [p["id"] for p in x.posts]
-    assert record["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert record["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i, "account": "default"} for n, i in enumerate(ids, 1)]
     assert all(i in stdout for i in ids)
     sent = [status for route, status in x.requests if route == "POST /2/tweets"]
     assert 403 not in sent  # no text was even sent twice to be refused as a duplicate
@@ -246,6 +246,6 @@ def test_killed_with_a_post_in_flight_the_rerun_never_sends_it_twice(x: XServer,
     assert [p["text"] for p in x.posts] == texts  # exactly one copy of every tweet, in order
     ids = [p["id"] for p in x.posts]
     assert [p["reply_to"] for p in x.posts] == [None, *ids[:-1]]
-    assert record["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert record["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i, "account": "default"} for n, i in enumerate(ids, 1)]
     history = json.loads(run_bot(["history", "--json"], env, tmp_path).stdout)
     assert history[0]["status"] == "posted" and [t["tweet_id"] for t in history[0]["tweets"]] == ids

@@ -46,7 +46,7 @@ def test_post_publishes_the_thread_with_its_image_once(x: XServer, feed_url: str
     media = x.media[media_id]
     assert media["mime"] == "image/jpeg" and media["alt_text"] == thread["image"]["alt_text"] != ""
     assert thread["image"]["source"] == "card" and (tmp_path / "out" / thread["image"]["path"]).is_file()
-    assert thread["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert thread["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i, "account": "default"} for n, i in enumerate(ids, 1)]
     assert all(f"tweet id {i}" in first.stdout for i in ids)
     assert "published: 3/3 tweets, thread complete." in first.stdout
 
@@ -60,7 +60,7 @@ def test_post_publishes_the_thread_with_its_image_once(x: XServer, feed_url: str
     assert history.returncode == 0, history.stderr
     (row,) = json.loads(history.stdout)
     assert (row["link"], row["status"]) == (ENTRY, "posted")
-    assert row["tweets"] == [{"network": "x", "position": n, "id": i, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert row["tweets"] == [{"network": "x", "position": n, "id": i, "tweet_id": i, "account": "default"} for n, i in enumerate(ids, 1)]
 
     # the fake secrets never reach the terminal, the files a user shares, or the database
     written = [first.stdout, first.stderr, again.stdout, again.stderr, history.stdout, history.stderr,
@@ -80,7 +80,7 @@ def test_replies_refused_finish_as_quotes_and_say_so(x: XServer, feed_url: str, 
     assert len(ids) == 3 and all(p["reply_to"] is None for p in x.posts)
     assert [p["quote_of"] for p in x.posts] == [None, ids[0], ids[1]]  # each quotes the one before
     assert [p["text"] for p in x.posts] == [t["text"] for t in record(tmp_path)["tweets"]]
-    assert record(tmp_path)["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i} for n, i in enumerate(ids, 1)]
+    assert record(tmp_path)["published"] == [{"network": "x", "position": n, "id": i, "tweet_id": i, "account": "default"} for n, i in enumerate(ids, 1)]
     said = " ".join(result.stdout.split())  # the terminal may wrap the note
     assert "X refused post 2 as a reply" in said and "quote the post before instead" in said
     assert "thread complete" in said
