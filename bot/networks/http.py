@@ -8,6 +8,13 @@ is then looked for and never sent again unchecked.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bot.core.settings import Settings
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,3 +88,16 @@ def _virtual(folder: Path) -> bool:
     """A kernel file system (/proc, /sys) where even root creates nothing."""
     resolved = folder.resolve()
     return any(resolved == Path(p) or Path(p) in resolved.parents for p in ("/proc", "/sys"))
+
+
+def beside_database(settings: Settings, name: str) -> Path | None:
+    """A network's kept file (linkedin.token_file, threads.token_file): a relative name beside the SQLite database
+    (the working folder for an in-memory one); None when the name is empty."""
+    from pathlib import Path
+
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    database = str(settings.store.sqlite_path)
+    folder = Path(database).expanduser().absolute().parent if database not in ("", ":memory:") else Path.cwd()
+    return path if path.is_absolute() else folder / path

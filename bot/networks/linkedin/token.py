@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.settings import Settings
+from bot.networks.http import beside_database
 
 LIFETIME = 60 * 86400.0
 WARN_DAYS = 14
@@ -21,13 +22,7 @@ WARN_DAYS = 14
 
 def token_path(settings: Settings) -> Path | None:
     """linkedin.token_file, a relative one beside the SQLite database; None when empty."""
-    name = str(settings.linkedin.token_file)
-    if not name:
-        return None
-    path = Path(name).expanduser()
-    database = str(settings.store.sqlite_path)
-    folder = Path(database).expanduser().absolute().parent if database not in ("", ":memory:") else Path.cwd()
-    return path if path.is_absolute() else folder / path
+    return beside_database(settings, str(settings.linkedin.token_file))
 
 
 class TokenAge:

@@ -19,6 +19,7 @@ from typing import TypedDict
 from bot.core.clock import Clock
 from bot.core.errors import hide
 from bot.core.settings import Settings
+from bot.networks.http import beside_database
 
 REFRESH_BEFORE = 30 * 86400.0  # refresh when a month or less is left: a daily bot refreshes about monthly
 RETRY_AFTER = 86400.0  # a refused refresh (token too young) is tried again a day later
@@ -26,13 +27,7 @@ RETRY_AFTER = 86400.0  # a refused refresh (token too young) is tried again a da
 
 def token_path(settings: Settings) -> Path | None:
     """threads.token_file, a relative one beside the SQLite database; None when empty."""
-    name = str(settings.threads.token_file)
-    if not name:
-        return None
-    path = Path(name).expanduser()
-    database = str(settings.store.sqlite_path)
-    folder = Path(database).expanduser().absolute().parent if database not in ("", ":memory:") else Path.cwd()
-    return path if path.is_absolute() else folder / path
+    return beside_database(settings, str(settings.threads.token_file))
 
 
 # threads.token_file: the refreshed token, for the THREADS_ACCESS_TOKEN whose hash is `for`
